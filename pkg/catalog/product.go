@@ -1,0 +1,257 @@
+package catalog
+
+import (
+	"crypto/sha256"
+	"encoding/base32"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ProductStatus is whether a product shows on the storefront.
+type ProductStatus string
+
+// The product statuses: drafts await the seller, published ones are public,
+// hidden ones are kept but not shown.
+const (
+	ProductDraft     ProductStatus = "draft"
+	ProductPublished ProductStatus = "published"
+	ProductHidden    ProductStatus = "hidden"
+)
+
+// Valid reports whether s is one of the known statuses.
+func (s ProductStatus) Valid() bool {
+	return s == ProductDraft || s == ProductPublished || s == ProductHidden
+}
+
+// Product sources: which part of buylink produced the product's fields.
+const (
+	ProductFromRules  = "rules"
+	ProductFromLLM    = "llm"
+	ProductFromManual = "manual"
+)
+
+// Tag is a normalised tag name with the tagger's confidence in [0,1].
+type Tag struct {
+	Name       string  `json:"name"`
+	Confidence float64 `json:"confidence"`
+}
+
+// Thumbnail is a product image cut from a video frame (or a slideshow image).
+type Thumbnail struct {
+	// Key is the media key of the JPEG.
+	Key string `json:"key"`
+	// FrameMS is the frame's time in the video, in milliseconds.
+	FrameMS int64   `json:"frameMs"`
+	Score   float64 `json:"score"`
+	// Label names what the frame shows when a detector found it ("bottle").
+	Label  string `json:"label,omitempty"`
+	Width  int    `json:"width"`
+	Height int    `json:"height"`
+}
+
+// Product is one thing a seller sells, found in one or more of its videos.
+type Product struct {
+	ID       string   `json:"id"`
+	Seller   string   `json:"seller"`
+	VideoIDs []string `json:"videoIds"`
+	// Index is the product's position in its first video's caption.
+	Index int    `json:"index"`
+	Title string `json:"title"`
+	// PriceMinor is the price in ISO 4217 minor units; nil when not stated.
+	PriceMinor *int64 `json:"priceMinor,omitempty"`
+	// CompareAtMinor is a former price shown struck through; nil when none.
+	CompareAtMinor *int64         `json:"compareAtMinor,omitempty"`
+	Currency       string         `json:"currency,omitempty"`
+	BuyURL         string         `json:"buyUrl,omitempty"`
+	DiscountCode   string         `json:"discountCode,omitempty"`
+	OfferEndsAt    *time.Time     `json:"offerEndsAt,omitempty"`
+	Category       string         `json:"category,omitempty"`
+	Tags           []Tag          `json:"tags,omitempty"`
+	Thumbnails     []Thumbnail    `json:"thumbnails,omitempty"`
+	Status         ProductStatus  `json:"status"`
+	Position       int            `json:"position"`
+	Pinned         bool           `json:"pinned"`
+	Source         string         `json:"source"`
+	// Edited names the fields a seller changed by hand; later pipeline runs
+	// leave them alone.
+	Edited []string `json:"edited,omitempty"`
+	// VideoPostedAt is when the product's newest source video was posted; the
+	// storefront lists newer videos first.
+	VideoPostedAt time.Time `json:"videoPostedAt"`
+	CreatedAt     time.Time `json:"createdAt"`
+	UpdatedAt     time.Time `json:"updatedAt"`
+}
+
+// ProductID derives a product's id from its source video and its index in
+// that video's caption, so a redelivered result overwrites instead of duplicating.
+func ProductID(videoID string, index int) string {
+	sum := sha256.Sum256([]byte(videoID + "#" + strconv.Itoa(index)))
+	return "p" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:10]))
+}
+
+// IsEdited reports whether the seller changed the named field by hand.
+func (p *Product) IsEdited(field string) bool {
+	for _, f := range p.Edited {
+		if f == field {
+			return true
+		}
+	}
+	return false
+}
+
+// Validate checks every field of the product.
+func (p *Product) Validate() error {
+	if p.ID == "" {
+		return Invalid("id", "is required")
+	}
+	if err := ValidateText("id", p.ID, 64, false); err != nil {
+		return err
+	}
+	if err := ValidateHandle("seller", p.Seller); err != nil {
+		return err
+	}
+	if len(p.VideoIDs) == 0 {
+		return Invalid("videoIds", "must name at least one source video")
+	}
+	for _, id := range p.VideoIDs {
+		if err := ValidateVideoID("videoIds", id); err != nil {
+			return err
+		}
+	}
+	if p.Index < 0 {
+		return Invalid("index", "must not be negative")
+	}
+	if strings.TrimSpace(p.Title) == "" {
+		return Invalid("title", "is required")
+	}
+	if err := ValidateText("title", p.Title, MaxTitleRunes, false); err != nil {
+		return err
+	}
+	if err := validatePrice("priceMinor", p.PriceMinor); err != nil {
+		return err
+	}
+	if err := validatePrice("compareAtMinor", p.CompareAtMinor); err != nil {
+		return err
+	}
+	if (p.PriceMinor != nil || p.CompareAtMinor != nil) && p.Currency == "" {
+		return Invalid("currency", "is required when a price is set")
+	}
+	if p.Currency != "" {
+		if err := ValidateCurrency("currency", p.Currency); err != nil {
+			return err
+		}
+	}
+	if p.BuyURL != "" {
+		if err := ValidatePublicURL("buyUrl", p.BuyURL); err != nil {
+			return err
+		}
+	}
+	if err := ValidateText("discountCode", p.DiscountCode, MaxCodeRunes, false); err != nil {
+		return err
+	}
+	if strings.ContainsAny(p.DiscountCode, " ") {
+		return Invalid("discountCode", "must not contain spaces")
+	}
+	if err := ValidateText("category", p.Category, MaxCategoryRunes, false); err != nil {
+		return err
+	}
+	if err := ValidateTags(p.Tags); err != nil {
+		return err
+	}
+	if len(p.Thumbnails) > MaxThumbnails {
+		return Invalid("thumbnails", "must hold at most %d thumbnails (got %d)", MaxThumbnails, len(p.Thumbnails))
+	}
+	for _, t := range p.Thumbnails {
+		if t.Key == "" {
+			return Invalid("thumbnails", "each thumbnail needs a media key")
+		}
+		if t.FrameMS < 0 || t.Width < 0 || t.Height < 0 || math.IsNaN(t.Score) {
+			return Invalid("thumbnails", "frame time, size and score must be valid")
+		}
+	}
+	if !p.Status.Valid() {
+		return Invalid("status", "must be draft, published or hidden (got %q)", truncate(string(p.Status), 20))
+	}
+	switch p.Source {
+	case ProductFromRules, ProductFromLLM, ProductFromManual:
+	default:
+		return Invalid("source", "must be rules, llm or manual (got %q)", truncate(p.Source, 20))
+	}
+	if p.Position < 0 {
+		return Invalid("position", "must not be negative")
+	}
+	return nil
+}
+
+func validatePrice(field string, v *int64) error {
+	if v == nil {
+		return nil
+	}
+	if *v <= 0 {
+		return Invalid(field, "must be positive")
+	}
+	if *v > MaxPriceMinor {
+		return Invalid(field, "is implausibly large")
+	}
+	return nil
+}
+
+// ValidateTags checks a tag list: at most MaxTags, each normalised (see
+// NormalizeTag), confidences in [0,1], no duplicates.
+func ValidateTags(tags []Tag) error {
+	if len(tags) > MaxTags {
+		return Invalid("tags", "must hold at most %d tags (got %d)", MaxTags, len(tags))
+	}
+	seen := make(map[string]bool, len(tags))
+	for _, t := range tags {
+		if t.Name == "" || len(t.Name) > MaxTagRunes || !tagRE.MatchString(t.Name) || NormalizeTag(t.Name) != t.Name {
+			return Invalid("tags", "%q is not a normalised tag (lower case a-z, 0-9, spaces, at most %d characters)", truncate(t.Name, 40), MaxTagRunes)
+		}
+		if math.IsNaN(t.Confidence) || t.Confidence < 0 || t.Confidence > 1 {
+			return Invalid("tags", "confidence of %q must be in [0,1]", t.Name)
+		}
+		if seen[t.Name] {
+			return Invalid("tags", "%q appears twice", t.Name)
+		}
+		seen[t.Name] = true
+	}
+	return nil
+}
+
+// NormalizeTag lower-cases a tag, folds common accented Latin letters to ASCII,
+// drops a leading '#', and collapses runs of spaces, '_' and '-' to one space.
+// Characters outside the tag alphabet are dropped. Singularisation is the
+// tagger's business; this is the shape every store accepts.
+func NormalizeTag(s string) string {
+	s = strings.TrimPrefix(strings.TrimSpace(s), "#")
+	var b strings.Builder
+	space := false
+	for _, r := range strings.ToLower(s) {
+		if f, ok := asciiFold[r]; ok {
+			r = f
+		}
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '&', r == '\'', r == '+':
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteRune(r)
+		case r == ' ' || r == '_' || r == '-' || r == '\t':
+			space = true
+		}
+	}
+	out := b.String()
+	if len(out) > MaxTagRunes {
+		out = strings.TrimSpace(out[:MaxTagRunes])
+	}
+	return out
+}
+
+var asciiFold = map[rune]rune{
+	'à': 'a', 'á': 'a', 'â': 'a', 'ã': 'a', 'ä': 'a', 'å': 'a', 'ç': 'c', 'è': 'e', 'é': 'e', 'ê': 'e', 'ë': 'e',
+	'ì': 'i', 'í': 'i', 'î': 'i', 'ï': 'i', 'ñ': 'n', 'ò': 'o', 'ó': 'o', 'ô': 'o', 'õ': 'o', 'ö': 'o', 'ø': 'o',
+	'ù': 'u', 'ú': 'u', 'û': 'u', 'ü': 'u', 'ý': 'y', 'ÿ': 'y', 'ß': 's',
+}

@@ -1,0 +1,116 @@
+package catalog
+
+import "time"
+
+// VideoStatus is where a video is in the pipeline.
+type VideoStatus string
+
+// The video statuses. Ready and failed are final.
+const (
+	VideoQueued     VideoStatus = "queued"
+	VideoProcessing VideoStatus = "processing"
+	VideoReady      VideoStatus = "ready"
+	VideoFailed     VideoStatus = "failed"
+)
+
+// Final reports whether no further pipeline work is expected for the status.
+func (s VideoStatus) Final() bool { return s == VideoReady || s == VideoFailed }
+
+// Valid reports whether s is one of the known statuses.
+func (s VideoStatus) Valid() bool {
+	switch s {
+	case VideoQueued, VideoProcessing, VideoReady, VideoFailed:
+		return true
+	}
+	return false
+}
+
+// Video sources: how a video entered buylink.
+const (
+	SourceManual    = "manual"
+	SourceScheduled = "scheduled"
+	SourceImport    = "import"
+)
+
+// Video is one TikTok post of a seller, identified by its TikTok id.
+type Video struct {
+	ID       string `json:"id"`
+	Seller   string `json:"seller"`
+	PageURL  string `json:"pageUrl"`
+	MediaURL string `json:"mediaUrl,omitempty"`
+	CoverURL string `json:"coverUrl,omitempty"`
+	// ImageURLs are the images of a slideshow post, which has no video.
+	ImageURLs []string    `json:"imageUrls,omitempty"`
+	Caption   string      `json:"caption,omitempty"`
+	PostedAt  time.Time   `json:"postedAt"`
+	Status    VideoStatus `json:"status"`
+	// FailureReason says why a failed video failed.
+	FailureReason string `json:"failureReason,omitempty"`
+	// Attempts counts how often the pipeline was started for the video.
+	Attempts int `json:"attempts"`
+	// Source is how the video came in: manual, scheduled or import.
+	Source string `json:"source,omitempty"`
+	// CorrelationID is the id carried by the events of the latest attempt.
+	CorrelationID string `json:"correlationId,omitempty"`
+	// Steps records the pipeline steps that have finished, by name, with
+	// their outcome ("done" or "failed").
+	Steps        map[string]string `json:"steps,omitempty"`
+	ProductCount int               `json:"productCount"`
+	CreatedAt    time.Time         `json:"createdAt"`
+	UpdatedAt    time.Time         `json:"updatedAt"`
+}
+
+// Validate checks every field of the video.
+func (v *Video) Validate() error {
+	if err := ValidateVideoID("id", v.ID); err != nil {
+		return err
+	}
+	if err := ValidateHandle("seller", v.Seller); err != nil {
+		return err
+	}
+	if err := ValidateHTTPURL("pageUrl", v.PageURL); err != nil {
+		return err
+	}
+	for field, u := range map[string]string{"mediaUrl": v.MediaURL, "coverUrl": v.CoverURL} {
+		if u != "" {
+			if err := ValidateHTTPURL(field, u); err != nil {
+				return err
+			}
+		}
+	}
+	if len(v.ImageURLs) > MaxImages {
+		return Invalid("imageUrls", "must hold at most %d images (got %d)", MaxImages, len(v.ImageURLs))
+	}
+	for _, u := range v.ImageURLs {
+		if err := ValidateHTTPURL("imageUrls", u); err != nil {
+			return err
+		}
+	}
+	if len(v.Caption) > MaxCaptionBytes {
+		return Invalid("caption", "must be at most %d bytes (got %d)", MaxCaptionBytes, len(v.Caption))
+	}
+	if err := ValidateText("caption", v.Caption, MaxCaptionBytes, true); err != nil {
+		return err
+	}
+	if !v.Status.Valid() {
+		return Invalid("status", "must be one of queued, processing, ready, failed (got %q)", truncate(string(v.Status), 20))
+	}
+	if v.Status == VideoFailed && v.FailureReason == "" {
+		return Invalid("failureReason", "is required when the status is failed")
+	}
+	if err := ValidateText("failureReason", v.FailureReason, MaxReasonRunes, true); err != nil {
+		return err
+	}
+	if v.Attempts < 0 {
+		return Invalid("attempts", "must not be negative")
+	}
+	if v.ProductCount < 0 {
+		return Invalid("productCount", "must not be negative")
+	}
+	switch v.Source {
+	case "", SourceManual, SourceScheduled, SourceImport:
+	default:
+		return Invalid("source", "must be manual, scheduled or import (got %q)", truncate(v.Source, 20))
+	}
+	return nil
+}
