@@ -1,0 +1,224 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"gocloud.dev/pubsub"
+
+	"github.com/buylink/buylink/pkg/events"
+	"github.com/buylink/buylink/pkg/obs"
+)
+
+// Receiver is the part of *pubsub.Subscription a Worker uses.
+type Receiver interface {
+	Receive(ctx context.Context) (*pubsub.Message, error)
+}
+
+// Worker is a long-poll host for one Handler on one subscription.
+type Worker struct {
+	// Name identifies the worker in logs and dead letters ("caption-parser").
+	Name    string
+	Sub     Receiver
+	Handler Handler
+	// Concurrency bounds the handlers running at once (default 4).
+	Concurrency int
+	// MaxAttempts dead-letters a message after that many failed deliveries
+	// (default 3). Negative disables host counting, for queues whose own
+	// redrive policy dead-letters (SQS maxReceiveCount).
+	MaxAttempts int
+	// Backoff is the delay before a failed message is redelivered, by failed
+	// attempt from 1 (default: 250ms doubling, at most 30s, with jitter).
+	Backoff func(attempt int) time.Duration
+	// DeadLetters receives messages that will not be retried. Required.
+	DeadLetters DeadLetterSink
+	// DrainTimeout bounds how long a shutdown waits for running handlers
+	// before cancelling them (default 30s). Unfinished messages are not
+	// acknowledged, so the queue redelivers them.
+	DrainTimeout time.Duration
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+
+	mu       sync.Mutex
+	attempts map[string]int
+}
+
+// DefaultBackoff doubles from 250ms up to 30s, with ±20% jitter.
+func DefaultBackoff(attempt int) time.Duration {
+	d := 250 * time.Millisecond << min(max(attempt-1, 0), 7)
+	d = min(d, 30*time.Second)
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+func (w *Worker) defaults() error {
+	switch {
+	case w.Sub == nil:
+		return errors.New("bus: worker needs a subscription")
+	case w.Handler == nil:
+		return errors.New("bus: worker needs a handler")
+	case w.DeadLetters == nil:
+		return errors.New("bus: worker needs a dead-letter sink")
+	}
+	if w.Concurrency <= 0 {
+		w.Concurrency = 4
+	}
+	if w.MaxAttempts == 0 {
+		w.MaxAttempts = 3
+	}
+	if w.Backoff == nil {
+		w.Backoff = DefaultBackoff
+	}
+	if w.DrainTimeout <= 0 {
+		w.DrainTimeout = 30 * time.Second
+	}
+	if w.Logger == nil {
+		w.Logger = slog.Default()
+	}
+	w.Logger = w.Logger.With("worker", w.Name)
+	w.attempts = map[string]int{}
+	return nil
+}
+
+// Run receives and handles messages until ctx is cancelled, then drains: it
+// stops receiving, lets running handlers finish for up to DrainTimeout,
+// cancels the rest, and returns. It returns an error only for a
+// misconfigured worker or a subscription that failed for good.
+func (w *Worker) Run(ctx context.Context) error {
+	if err := w.defaults(); err != nil {
+		return err
+	}
+	// Handlers run on a context that outlives ctx by the drain timeout.
+	hctx, hardStop := context.WithCancel(context.WithoutCancel(ctx))
+	defer hardStop()
+	sem := make(chan struct{}, w.Concurrency)
+	var running sync.WaitGroup
+	var runErr error
+	w.Logger.Info("worker started", "concurrency", w.Concurrency, "max_attempts", w.MaxAttempts)
+	for {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		msg, err := w.Sub.Receive(ctx)
+		if err != nil {
+			<-sem
+			if ctx.Err() != nil {
+				break
+			}
+			runErr = fmt.Errorf("bus: worker %s: receive: %w", w.Name, err)
+			w.Logger.Error("receive failed; stopping", "err", err)
+			break
+		}
+		running.Add(1)
+		go func() {
+			defer running.Done()
+			defer func() { <-sem }()
+			w.handle(hctx, msg)
+		}()
+	}
+	w.drain(&running, hardStop)
+	return runErr
+}
+
+func (w *Worker) drain(running *sync.WaitGroup, hardStop context.CancelFunc) {
+	done := make(chan struct{})
+	go func() { running.Wait(); close(done) }()
+	select {
+	case <-done:
+		w.Logger.Info("worker drained")
+	case <-time.After(w.DrainTimeout):
+		w.Logger.Warn("drain timeout; cancelling running handlers", "timeout", w.DrainTimeout)
+		hardStop()
+		<-done
+	}
+}
+
+// handle runs the handler on one message and settles it: ack on success or
+// dead-letter, delayed nack on a retryable failure.
+func (w *Worker) handle(ctx context.Context, msg *pubsub.Message) {
+	env, err := events.Parse(msg.Body)
+	if err != nil {
+		w.deadLetter(ctx, msg, events.Envelope{}, 1, err)
+		return
+	}
+	ctx = obs.WithCorrelationID(ctx, env.CorrelationID)
+	log := w.Logger.With("event", env.Type, "event_id", env.ID, "video_id", env.VideoID)
+	start := time.Now()
+	err = Call(ctx, w.Handler, env)
+	if err == nil {
+		msg.Ack()
+		w.forget(env.ID)
+		log.DebugContext(ctx, "handled", "ms", time.Since(start).Milliseconds())
+		return
+	}
+	if ctx.Err() != nil {
+		// Shutting down: leave the message unacknowledged for redelivery.
+		log.WarnContext(ctx, "handler interrupted by shutdown; message will be redelivered", "err", err)
+		return
+	}
+	attempt := w.failed(env.ID)
+	if events.IsPermanent(err) || (w.MaxAttempts > 0 && attempt >= w.MaxAttempts) {
+		w.deadLetter(ctx, msg, env, attempt, err)
+		return
+	}
+	delay := w.Backoff(attempt)
+	log.WarnContext(ctx, "handler failed; will retry", "attempt", attempt, "retry_in", delay.String(), "err", err)
+	if !msg.Nackable() {
+		return // redelivered when the ack deadline passes
+	}
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	msg.Nack()
+}
+
+// Call runs h on env, turning a panic into a retryable error so that one bad
+// message cannot take the host down. Every host uses it.
+func Call(ctx context.Context, h Handler, env events.Envelope) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("handler panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return h(ctx, env)
+}
+
+func (w *Worker) deadLetter(ctx context.Context, msg *pubsub.Message, env events.Envelope, attempts int, cause error) {
+	dl := NewDeadLetter(w.Name, msg.Body, env, attempts, cause)
+	if err := w.DeadLetters.DeadLetter(ctx, dl); err != nil {
+		// Keep the message: better redelivered than lost.
+		w.Logger.ErrorContext(ctx, "dead-letter write failed; message kept for redelivery", "err", err, "reason", dl.Reason)
+		if msg.Nackable() {
+			msg.Nack()
+		}
+		return
+	}
+	msg.Ack()
+	w.forget(env.ID)
+	w.Logger.ErrorContext(ctx, "message dead-lettered", "event", env.Type, "event_id", env.ID, "attempts", attempts, "reason", dl.Reason)
+}
+
+func (w *Worker) failed(id string) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.attempts[id]++
+	return w.attempts[id]
+}
+
+func (w *Worker) forget(id string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.attempts, id)
+}
