@@ -2,6 +2,7 @@ package bus
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -83,14 +84,13 @@ func (s *Sweeper) SweepOnce(ctx context.Context) (SweepResult, error) {
 		cursor = next
 	}
 	for _, v := range stuck {
-		restarted, err := s.sweep(ctx, v.ID)
-		if err != nil {
+		outcome, err := s.sweep(ctx, v.ID)
+		switch {
+		case err != nil:
 			s.Logger.ErrorContext(ctx, "sweeper could not restart video", "video_id", v.ID, "err", err)
-			continue
-		}
-		if restarted {
+		case outcome == swept:
 			res.Restarted++
-		} else {
+		case outcome == gaveUp:
 			res.Failed++
 		}
 	}
@@ -100,35 +100,54 @@ func (s *Sweeper) SweepOnce(ctx context.Context) (SweepResult, error) {
 	return res, nil
 }
 
-func (s *Sweeper) sweep(ctx context.Context, id string) (restarted bool, err error) {
+// sweepOutcome is what sweep did to one video.
+type sweepOutcome int
+
+const (
+	notStuck sweepOutcome = iota // finished or touched since the listing
+	swept                        // restarted
+	gaveUp                       // marked failed after MaxAttempts starts
+)
+
+func (s *Sweeper) sweep(ctx context.Context, id string) (sweepOutcome, error) {
 	cutoff := s.Now().Add(-s.StuckAfter)
-	skip := false
+	outcome := notStuck
 	v, err := s.Videos.UpdateVideo(ctx, id, func(v *catalog.Video) error {
-		skip, restarted = false, false
 		if v.Status.Final() || !v.UpdatedAt.Before(cutoff) {
-			skip = true // finished or touched since the listing
-			return nil
+			return errNotStuck
 		}
 		if v.Attempts >= s.MaxAttempts {
+			outcome = gaveUp
 			v.Status = catalog.VideoFailed
 			v.FailureReason = fmt.Sprintf("the pipeline did not finish after %d attempts", v.Attempts)
 			return nil
 		}
+		outcome = swept
 		v.Attempts++
 		v.Status = catalog.VideoQueued
 		v.Steps = nil
-		restarted = true
 		return nil
 	})
-	if err != nil || skip || !restarted {
-		return restarted, err
+	switch {
+	case errors.Is(err, errNotStuck):
+		return notStuck, nil
+	case err != nil:
+		return notStuck, err
+	case outcome != swept:
+		return outcome, nil
 	}
 	env, err := VideoPostedEvent(v, nil)
 	if err != nil {
-		return false, err
+		return notStuck, err
 	}
-	return true, s.Publisher.Publish(ctx, env)
+	if err := s.Publisher.Publish(ctx, env); err != nil {
+		return notStuck, err
+	}
+	return swept, nil
 }
+
+// errNotStuck aborts the update of a video that is no longer stuck.
+var errNotStuck = errors.New("video is no longer stuck")
 
 // Run sweeps at once and then every Interval until ctx is cancelled.
 func (s *Sweeper) Run(ctx context.Context) error {
