@@ -1,0 +1,281 @@
+// Package web is the HTTP base every buylink service builds on: a gin engine
+// with recovery, request and correlation ids, access logs, security headers,
+// body and URL size limits, JSON errors mapped from domain codes in exactly one
+// place (WriteError), strict JSON binding, health endpoints and a server with
+// timeouts and graceful shutdown.
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/buylink/buylink/pkg/catalog"
+	"github.com/buylink/buylink/pkg/events"
+	"github.com/buylink/buylink/pkg/obs"
+)
+
+// Header names for the ids carried between services and into events.
+const (
+	HeaderRequestID     = "X-Request-ID"
+	HeaderCorrelationID = "X-Correlation-ID"
+)
+
+// Defaults for Options.
+const (
+	DefaultMaxBodyBytes = 64 << 10
+	DefaultMaxURLBytes  = 4 << 10
+)
+
+// Options configure New.
+type Options struct {
+	Logger *slog.Logger
+	// MaxBodyBytes bounds request bodies (default 64 KiB); larger ones get 413.
+	MaxBodyBytes int64
+	// MaxURLBytes bounds the request URI (default 4 KiB); longer ones get 414.
+	MaxURLBytes int
+}
+
+func init() { gin.SetMode(gin.ReleaseMode) }
+
+// New returns a gin engine with buylink's middleware and JSON 404/405 answers.
+func New(o Options) *gin.Engine {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.MaxURLBytes <= 0 {
+		o.MaxURLBytes = DefaultMaxURLBytes
+	}
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	r.Use(ids(), accessLog(o.Logger), recovery(o.Logger), securityHeaders(), limits(o.MaxBodyBytes, o.MaxURLBytes))
+	r.NoRoute(func(c *gin.Context) {
+		WriteError(c, catalog.Errorf(catalog.CodeNotFound, "no route for %s %s", c.Request.Method, c.Request.URL.Path))
+	})
+	r.NoMethod(func(c *gin.Context) {
+		writeJSONError(c, http.StatusMethodNotAllowed, "method_not_allowed", fmt.Sprintf("%s is not allowed here", c.Request.Method))
+	})
+	return r
+}
+
+var idRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
+
+// ids takes the request and correlation ids from the request headers (or
+// makes new ones), puts them on the context for logs and events, and echoes
+// them in the response.
+func ids() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		rid := c.GetHeader(HeaderRequestID)
+		if !idRE.MatchString(rid) {
+			rid = events.NewID()
+		}
+		cid := c.GetHeader(HeaderCorrelationID)
+		if !idRE.MatchString(cid) {
+			cid = rid
+		}
+		ctx := obs.WithCorrelationID(obs.WithRequestID(c.Request.Context(), rid), cid)
+		c.Request = c.Request.WithContext(ctx)
+		c.Header(HeaderRequestID, rid)
+		c.Header(HeaderCorrelationID, cid)
+		c.Next()
+	}
+}
+
+func accessLog(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		status := c.Writer.Status()
+		level := slog.LevelInfo
+		switch {
+		case status >= 500:
+			level = slog.LevelError
+		case c.Request.URL.Path == "/healthz" || c.Request.URL.Path == "/readyz":
+			level = slog.LevelDebug
+		}
+		log.Log(c.Request.Context(), level, "http request",
+			"method", c.Request.Method, "path", c.Request.URL.Path, "route", c.FullPath(),
+			"status", status, "bytes", c.Writer.Size(), "ms", time.Since(start).Milliseconds())
+	}
+}
+
+func recovery(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				log.ErrorContext(c.Request.Context(), "handler panic", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				if !c.Writer.Written() {
+					WriteError(c, catalog.Internal(fmt.Errorf("panic: %v", r), "unexpected failure"))
+				}
+				c.Abort()
+			}
+		}()
+		c.Next()
+	}
+}
+
+func securityHeaders() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		h := c.Writer.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https" {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		c.Next()
+	}
+}
+
+func limits(maxBody int64, maxURL int) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if len(c.Request.RequestURI) > maxURL {
+			writeJSONError(c, http.StatusRequestURITooLong, "uri_too_long",
+				fmt.Sprintf("the request URI is %d bytes; at most %d are accepted", len(c.Request.RequestURI), maxURL))
+			c.Abort()
+			return
+		}
+		if c.Request.ContentLength > maxBody {
+			writeJSONError(c, http.StatusRequestEntityTooLarge, "too_large",
+				fmt.Sprintf("the request body is %d bytes; at most %d are accepted", c.Request.ContentLength, maxBody))
+			c.Abort()
+			return
+		}
+		if c.Request.Body != nil {
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBody)
+		}
+		c.Next()
+	}
+}
+
+// StatusOf maps a domain error code to its HTTP status. It is the only such
+// mapping in buylink.
+func StatusOf(code catalog.Code) int {
+	switch code {
+	case catalog.CodeInvalid:
+		return http.StatusBadRequest
+	case catalog.CodeNotFound:
+		return http.StatusNotFound
+	case catalog.CodeConflict:
+		return http.StatusConflict
+	case catalog.CodeUnauthorized:
+		return http.StatusUnauthorized
+	case catalog.CodeForbidden:
+		return http.StatusForbidden
+	case catalog.CodeUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// ErrorBody is the JSON shape of every error response.
+type ErrorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// WriteError answers with the JSON error for err: the domain code and public
+// message for domain errors, 413 for an oversized body, and a generic 500
+// (cause logged, never shown) for anything else.
+func WriteError(c *gin.Context, err error) {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		writeJSONError(c, http.StatusRequestEntityTooLarge, "too_large",
+			fmt.Sprintf("the request body exceeds %d bytes", tooBig.Limit))
+		return
+	}
+	var de *catalog.Error
+	if !errors.As(err, &de) {
+		de = catalog.Internal(err, "unexpected failure")
+	}
+	status := StatusOf(de.Code)
+	msg := de.PublicMessage()
+	if status >= 500 {
+		slog.ErrorContext(c.Request.Context(), "request failed", "code", de.Code, "err", err)
+		if de.Code == catalog.CodeInternal {
+			msg = "internal error"
+		}
+	}
+	if de.Code == catalog.CodeUnavailable {
+		c.Header("Retry-After", "5")
+	}
+	writeJSONError(c, status, string(de.Code), msg)
+}
+
+func writeJSONError(c *gin.Context, status int, code, msg string) {
+	var b ErrorBody
+	b.Error.Code, b.Error.Message = code, msg
+	c.AbortWithStatusJSON(status, b)
+}
+
+// Check is one readiness check.
+type Check func(ctx context.Context) error
+
+// Health serves GET /healthz (the process is up) and GET /readyz (every
+// check passes within 2 s; 503 naming the failing ones otherwise).
+func Health(r gin.IRoutes, checks map[string]Check) {
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+		defer cancel()
+		failed := map[string]string{}
+		for name, check := range checks {
+			if err := check(ctx); err != nil {
+				failed[name] = err.Error()
+			}
+		}
+		if len(failed) > 0 {
+			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "failed": failed})
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"status": "ready"})
+	})
+}
+
+// Serve runs an HTTP server for h on ln until ctx is cancelled, then shuts it
+// down gracefully (in-flight requests get up to 15 s).
+func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
