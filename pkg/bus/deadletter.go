@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"gocloud.dev/blob"
+	// file:// boxes for the embedded runtime.
+	_ "gocloud.dev/blob/fileblob"
 	"gocloud.dev/gcerrors"
 
 	"github.com/buylink/buylink/pkg/events"

@@ -76,15 +76,23 @@ func ValidateCurrency(field, code string) error {
 	return nil
 }
 
-// CurrencyScale returns the number of minor-unit digits of an ISO 4217 currency
-// (2 for USD, 0 for JPY). Unknown codes report 2.
+// CurrencyScale returns the ISO 4217 minor-unit exponent of a currency: 2 for
+// USD and IDR, 0 for JPY, 3 for KWD. (CLDR's display rounding differs for some
+// currencies, such as IDR; prices are stored in ISO minor units.)
 func CurrencyScale(code string) int {
-	u, err := currency.ParseISO(code)
-	if err != nil {
-		return 2
+	if s, ok := isoExponents[code]; ok {
+		return s
 	}
-	scale, _ := currency.Standard.Rounding(u)
-	return scale
+	return 2
+}
+
+// isoExponents lists the active ISO 4217 currencies whose minor-unit exponent
+// is not 2.
+var isoExponents = map[string]int{
+	"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0, "RWF": 0,
+	"UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+	"BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+	"CLF": 4, "UYW": 4,
 }
 
 // ValidateText checks a free-text field: valid UTF-8, no control characters
@@ -146,8 +154,8 @@ func parseHTTPURL(field, raw string) (*url.URL, error) {
 	if len(raw) > MaxURLLength {
 		return nil, Invalid(field, "must be at most %d bytes (got %d)", MaxURLLength, len(raw))
 	}
-	if strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		return nil, Invalid(field, "must not contain spaces or control characters")
+	if strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }) {
+		return nil, Invalid(field, "must not contain spaces, control or formatting characters")
 	}
 	u, err := url.Parse(raw)
 	if err != nil {

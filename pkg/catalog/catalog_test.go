@@ -1,0 +1,112 @@
+package catalog
+
+import (
+	"errors"
+	"net/netip"
+	"strings"
+	"testing"
+)
+
+func TestHandleRules(t *testing.T) {
+	for _, h := range []string{"ab", "bella.shop", "a_b.c9", strings.Repeat("a", 24)} {
+		if err := ValidateHandle("h", h); err != nil {
+			t.Errorf("%q: %v", h, err)
+		}
+	}
+	for _, h := range []string{"", "a", "Bella", "bella shop", "bella-shop", "bella.", strings.Repeat("a", 25), "béla", "@bella"} {
+		if err := ValidateHandle("h", h); !IsCode(err, CodeInvalid) {
+			t.Errorf("%q: want invalid, got %v", h, err)
+		}
+	}
+	if NormalizeHandle("  @Bella.Shop ") != "bella.shop" {
+		t.Error("normalize")
+	}
+}
+
+func TestPublicURL(t *testing.T) {
+	for _, u := range []string{"https://shop.example.com/x?utm_source=a", "http://amzn.to/3xYz", "https://8.8.8.8/"} {
+		if err := ValidatePublicURL("u", u); err != nil {
+			t.Errorf("%q: %v", u, err)
+		}
+	}
+	for _, u := range []string{
+		"javascript:alert(1)", "data:text/html,x", "//evil.com/x", "ftp://x.com/", "https://user@x.com/", "http://localhost/",
+		"http://127.0.0.1/", "http://10.0.0.1/", "http://[::1]/", "http://169.254.169.254/", "http://[::ffff:127.0.0.1]/",
+		"http://intranet/", "http://x.internal/", "https://x.com/\u202e", "https://x.com/ a", "https://" + strings.Repeat("a", 2100) + ".com",
+	} {
+		if err := ValidatePublicURL("buyUrl", u); !IsCode(err, CodeInvalid) {
+			t.Errorf("%q: want invalid, got %v", u, err)
+		}
+	}
+}
+
+func TestIsPublicIP(t *testing.T) {
+	for s, want := range map[string]bool{
+		"8.8.8.8": true, "2606:4700::1111": true, "127.0.0.1": false, "10.1.2.3": false, "172.16.0.1": false,
+		"192.168.1.1": false, "100.64.0.1": false, "169.254.169.254": false, "169.254.170.2": false, "0.0.0.0": false,
+		"224.0.0.1": false, "::1": false, "fc00::1": false, "fe80::1": false, "fd00:ec2::254": false, "::ffff:10.0.0.1": false, "::": false,
+	} {
+		if got := IsPublicIP(netip.MustParseAddr(s)); got != want {
+			t.Errorf("IsPublicIP(%s) = %v", s, got)
+		}
+	}
+}
+
+func TestCurrency(t *testing.T) {
+	for _, c := range []string{"USD", "EUR", "JPY", "IDR", "BRL", "INR"} {
+		if err := ValidateCurrency("c", c); err != nil {
+			t.Errorf("%s: %v", c, err)
+		}
+	}
+	for _, c := range []string{"", "usd", "US", "XYZ", "DOLLAR"} {
+		if err := ValidateCurrency("c", c); !IsCode(err, CodeInvalid) {
+			t.Errorf("%q: want invalid", c)
+		}
+	}
+	if CurrencyScale("JPY") != 0 || CurrencyScale("USD") != 2 || CurrencyScale("IDR") != 2 {
+		t.Errorf("scales: JPY %d USD %d IDR %d", CurrencyScale("JPY"), CurrencyScale("USD"), CurrencyScale("IDR"))
+	}
+}
+
+func TestNormalizeTag(t *testing.T) {
+	for in, want := range map[string]string{
+		"#SkinCare": "skincare", "Crème Brûlée": "creme brulee", "  multi   space_tag-x ": "multi space tag x",
+		"<script>": "script", strings.Repeat("a", 40): strings.Repeat("a", 32),
+	} {
+		if got := NormalizeTag(in); got != want {
+			t.Errorf("NormalizeTag(%q) = %q want %q", in, got, want)
+		}
+	}
+	if err := ValidateTags([]Tag{{Name: "a", Confidence: 1}, {Name: "a", Confidence: 1}}); err == nil {
+		t.Error("duplicate tags")
+	}
+	many := make([]Tag, 11)
+	for i := range many {
+		many[i] = Tag{Name: string(rune('a' + i)), Confidence: 0.9}
+	}
+	if err := ValidateTags(many); err == nil {
+		t.Error("11 tags")
+	}
+}
+
+func TestErrors(t *testing.T) {
+	e := Invalid("title", "is required")
+	if e.Error() != "invalid: title: is required" || e.PublicMessage() != "title: is required" {
+		t.Fatalf("%q / %q", e.Error(), e.PublicMessage())
+	}
+	wrapped := errors.Join(errors.New("ctx"), NotFound("video", "1"))
+	if CodeOf(wrapped) != CodeNotFound || CodeOf(errors.New("x")) != CodeInternal || CodeOf(nil) != "" {
+		t.Fatal("CodeOf")
+	}
+	in := Internal(errors.New("secret"), "write failed")
+	if strings.Contains(in.PublicMessage(), "secret") || !strings.Contains(in.Error(), "secret") {
+		t.Fatal("internal causes are logged, never public")
+	}
+}
+
+func TestProductIDIsStable(t *testing.T) {
+	// A fixed value: changing the derivation would orphan stored products.
+	if got := ProductID("7524157935543832863", 0); got != ProductID("7524157935543832863", 0) || len(got) != 17 || got[0] != 'p' {
+		t.Fatalf("ProductID = %q", got)
+	}
+}
