@@ -1,0 +1,25 @@
+// Command devstack runs the whole buylink platform in one process on embedded
+// defaults (see package devstack). Configuration: DEV_ADDR (127.0.0.1:8080),
+// DATA_DIR (./.buylink), PUBLIC_URL, LOG_FORMAT, LOG_LEVEL.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/buylink/buylink/pkg/obs"
+	"github.com/buylink/buylink/services/devstack"
+)
+
+func main() {
+	log := obs.Setup("devstack")
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := devstack.Run(ctx, devstack.ConfigFromEnv(), log); err != nil {
+		fmt.Fprintln(os.Stderr, "devstack:", err)
+		os.Exit(1)
+	}
+}
