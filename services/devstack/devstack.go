@@ -100,7 +100,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("devstack: listen on %s: %w (set DEV_ADDR to use another address)", cfg.Addr, err)
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = "http://" + publicHost(ln.Addr().String())
 	}
@@ -109,15 +109,15 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if st.Store, err = sqlite.Open(ctx, filepath.Join(dataDir, "catalog.db")); err != nil {
 		return err
 	}
-	defer st.Store.Close()
+	defer func() { _ = st.Store.Close() }()
 	if st.Media, err = media.Open(ctx, "file://"+filepath.Join(dataDir, "media")+"?create_dir=1&no_tmp_dir=1", cfg.PublicURL+"/media"); err != nil {
 		return err
 	}
-	defer st.Media.Close()
+	defer func() { _ = st.Media.Close() }()
 	if st.Box, err = bus.OpenDeadLetterBox(ctx, "file://"+filepath.Join(dataDir, "deadletters")+"?create_dir=1&no_tmp_dir=1"); err != nil {
 		return err
 	}
-	defer st.Box.Close()
+	defer func() { _ = st.Box.Close() }()
 	if st.Topics, err = bus.NewTopics(st.topicPrefix + "{type}"); err != nil {
 		return err
 	}
