@@ -1,0 +1,196 @@
+package dynamo
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/buylink/buylink/pkg/catalog"
+)
+
+// A listing reads one or more index partitions whose sort keys are in the
+// listing's order (sources), merges them, keeps the records that match the
+// query (filters are checked on the decoded record, so results never depend
+// on how fresh an index entry is) and stops after limit+1 matches. The
+// cursor of the next page is the index sort key of the page's last record,
+// which every partition resumes after: for a single partition, exactly the
+// LastEvaluatedKey DynamoDB would have returned at that record.
+
+// entry is one record a source yields: its index sort key and its item.
+type entry struct {
+	sortKey string
+	it      item
+}
+
+// source yields entries in index order.
+type source interface {
+	next(ctx context.Context) (entry, bool, error)
+}
+
+// cursorPos is the position a cursor carries: the last sort key returned.
+type cursorPos struct {
+	Key string `json:"k"`
+}
+
+// decodePos reads a cursor of the listing selected by query ("" for the
+// first page).
+func decodePos(cursor string, query any) (string, error) {
+	if cursor == "" {
+		return "", nil
+	}
+	var pos cursorPos
+	if err := catalog.DecodeCursor(cursor, query, &pos); err != nil {
+		return "", err
+	}
+	if pos.Key == "" {
+		return "", catalog.Invalid("cursor", "is not a cursor returned by this listing")
+	}
+	return pos.Key, nil
+}
+
+// readAhead is how many index entries one Query asks for: a page and one
+// more when every entry read is a result, a fuller read when filters drop some
+// (DynamoDB bills what it reads, filtered or not; fewer round trips cost nothing).
+func readAhead(limit int, filtered bool) int32 {
+	if filtered {
+		return int32(max(limit+1, 100))
+	}
+	return int32(limit + 1)
+}
+
+// querySource reads one index partition in order, after a sort key.
+type querySource struct {
+	s     *Store
+	in    dynamodb.QueryInput
+	sk    string // the index's sort key attribute
+	buf   []item
+	start item
+	done  bool
+}
+
+// query reads the partition pk of an index, ascending or descending, from
+// after the sort key after ("" from the start), pageSize entries a request.
+func (s *Store) query(index, pk, after string, desc bool, pageSize int32) *querySource {
+	pkAttr, skAttr := AttrGSI1PK, AttrGSI1SK
+	if index == IndexGSI2 {
+		pkAttr, skAttr = AttrGSI2PK, AttrGSI2SK
+	}
+	q := &querySource{s: s, sk: skAttr}
+	q.in = dynamodb.QueryInput{
+		TableName:                 &s.table,
+		IndexName:                 aws.String(index),
+		KeyConditionExpression:    aws.String(pkAttr + " = :pk"),
+		ExpressionAttributeValues: item{":pk": str(pk)},
+		ScanIndexForward:          aws.Bool(!desc),
+		Limit:                     aws.Int32(pageSize),
+	}
+	if after != "" {
+		op := " > :after"
+		if desc {
+			op = " < :after"
+		}
+		*q.in.KeyConditionExpression += " AND " + skAttr + op
+		q.in.ExpressionAttributeValues[":after"] = str(after)
+	}
+	return q
+}
+
+func (q *querySource) next(ctx context.Context) (entry, bool, error) {
+	for len(q.buf) == 0 {
+		if q.done {
+			return entry{}, false, nil
+		}
+		in := q.in
+		in.ExclusiveStartKey = q.start
+		out, err := q.s.db.Query(ctx, &in)
+		if err != nil {
+			return entry{}, false, dbErr(err, "list")
+		}
+		q.buf, q.start = out.Items, out.LastEvaluatedKey
+		q.done = len(q.start) == 0
+	}
+	it := q.buf[0]
+	q.buf = q.buf[1:]
+	return entry{sortKey: getS(it, q.sk), it: it}, true, nil
+}
+
+// mergeSource merges sources that share one order (descending or not).
+type mergeSource struct {
+	srcs  []source
+	heads []*entry
+	desc  bool
+}
+
+func merge(desc bool, srcs ...source) source {
+	if len(srcs) == 1 {
+		return srcs[0]
+	}
+	return &mergeSource{srcs: srcs, heads: make([]*entry, len(srcs)), desc: desc}
+}
+
+func (m *mergeSource) next(ctx context.Context) (entry, bool, error) {
+	best := -1
+	for i, src := range m.srcs {
+		if m.heads[i] == nil && src != nil {
+			e, ok, err := src.next(ctx)
+			if err != nil {
+				return entry{}, false, err
+			}
+			if !ok {
+				m.srcs[i] = nil
+				continue
+			}
+			m.heads[i] = &e
+		}
+		h := m.heads[i]
+		if h == nil {
+			continue
+		}
+		if best < 0 || (m.desc && h.sortKey > m.heads[best].sortKey) || (!m.desc && h.sortKey < m.heads[best].sortKey) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return entry{}, false, nil
+	}
+	e := *m.heads[best]
+	m.heads[best] = nil
+	return e, true, nil
+}
+
+// collect reads a page: the first limit records that keep accepts, and the
+// cursor of the next page when there is one. A record listed twice (an index
+// entry moving between partitions) is returned once.
+func collect[T any](ctx context.Context, src source, limit int, query any, keep func(item) (T, bool, error)) ([]T, string, error) {
+	var out []T
+	var lastKey string
+	seen := map[string]bool{}
+	for {
+		e, ok, err := src.next(ctx)
+		if err != nil {
+			return nil, "", err
+		}
+		if !ok {
+			return out, "", nil
+		}
+		pk := getS(e.it, AttrPK)
+		if seen[pk] {
+			continue
+		}
+		seen[pk] = true
+		v, match, err := keep(e.it)
+		if err != nil {
+			return nil, "", err
+		}
+		if !match {
+			continue
+		}
+		if len(out) == limit {
+			next, err := catalog.EncodeCursor(query, cursorPos{Key: lastKey})
+			return out, next, err
+		}
+		out = append(out, v)
+		lastKey = e.sortKey
+	}
+}
