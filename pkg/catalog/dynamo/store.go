@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"regexp"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	awsretry "github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
@@ -38,8 +42,24 @@ func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = no
 // tableRE is DynamoDB's rule for table names.
 var tableRE = regexp.MustCompile(`^[a-zA-Z0-9_.-]{3,255}$`)
 
+// SDK retries of one request (throttling, 5xx, network errors): attempts by
+// default and the longest wait between two. Requests that still fail are
+// unavailable.
+const (
+	defaultMaxAttempts = 5
+	maxSDKBackoff      = time.Second
+)
+
+// sdkBackoff waits a random time up to 25ms doubling per attempt, at most
+// maxSDKBackoff.
+func sdkBackoff(attempt int, _ error) (time.Duration, error) {
+	ceiling := min(25*time.Millisecond<<min(attempt, 10), maxSDKBackoff)
+	return time.Duration(rand.Int64N(int64(ceiling)) + 1), nil
+}
+
 // Open opens the store a URL names: dynamodb://<table>, with the query
-// parameters of package awsconfig (region, endpoint, profile, ...), e.g.
+// parameters of package awsconfig (region, endpoint, profile, ...) and
+// max_attempts (SDK attempts per request, 1..20, default 5), e.g.
 // "dynamodb://buylink-prod?region=eu-west-1" or, against a local emulator,
 // "dynamodb://buylink?region=eu-west-1&endpoint=http://127.0.0.1:4567".
 // It fails at once when credentials are missing; it does not check that the
@@ -52,11 +72,29 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
 	if !tableRE.MatchString(u.Host) || (u.Path != "" && u.Path != "/") {
 		return nil, fmt.Errorf("dynamo: %q: the table name must be the URL's host, 3-255 characters of a-z, A-Z, 0-9, '_', '-' or '.'", rawURL)
 	}
-	cfg, err := awsconfig.Load(ctx, u.Query())
+	q := u.Query()
+	attempts := defaultMaxAttempts
+	if v := q.Get("max_attempts"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 20 {
+			return nil, fmt.Errorf("dynamo: %s: max_attempts must be an integer in 1..20 (got %q)", u.Host, v)
+		}
+		attempts = n
+		q.Del("max_attempts")
+	}
+	cfg, err := awsconfig.Load(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("dynamo: open table %s: %w", u.Host, err)
 	}
-	s := &Store{db: dynamodb.NewFromConfig(cfg), table: u.Host, now: time.Now}
+	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+		o.Retryer = awsretry.NewStandard(func(so *awsretry.StandardOptions) {
+			so.MaxAttempts = attempts
+			so.MaxBackoff = maxSDKBackoff
+			so.Backoff = awsretry.BackoffDelayerFunc(sdkBackoff)
+			so.RateLimiter = ratelimit.None
+		})
+	})
+	s := &Store{db: db, table: u.Host, now: time.Now}
 	for _, o := range opts {
 		o(s)
 	}

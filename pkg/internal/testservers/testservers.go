@@ -73,6 +73,22 @@ func UseCredentials(tb testing.TB) {
 	tb.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 }
 
+// NoCredentials leaves the AWS SDK without any credentials for the rest of
+// the test: no environment keys, profile, shared files, container or web
+// identity credentials, and no instance metadata lookup.
+func NoCredentials(tb testing.TB) {
+	tb.Helper()
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+		"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN"} {
+		tb.Setenv(k, "")
+	}
+	missing := filepath.Join(tb.TempDir(), "missing")
+	tb.Setenv("AWS_CONFIG_FILE", missing)
+	tb.Setenv("AWS_SHARED_CREDENTIALS_FILE", missing)
+	tb.Setenv("AWS_REGION", Region)
+	tb.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+}
+
 // start runs node on the package script with the arguments args(port) until
 // the server answers HTTP on the port, retrying with another port when the
 // chosen one was taken meanwhile.
