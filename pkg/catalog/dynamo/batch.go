@@ -63,7 +63,8 @@ func (s *Store) batchGet(ctx context.Context, keys []item) (map[string]item, err
 }
 
 // linkSource turns a source of product links into a source of the products
-// they lead to, in link order, reading the products a batch at a time. Links
+// they lead to, in link order, reading the products of each page of links
+// in one batch. Links
 // whose product is gone (deleted, or a link left over) are skipped; the
 // listing's filters catch links that lag behind their product.
 type linkSource struct {
@@ -76,16 +77,9 @@ func (s *Store) links(q *querySource) source { return &linkSource{s: s, links: q
 
 func (l *linkSource) next(ctx context.Context) (entry, bool, error) {
 	for len(l.buf) == 0 {
-		var batch []entry
-		for len(batch) < int(*l.links.in.Limit) {
-			e, ok, err := l.links.next(ctx)
-			if err != nil {
-				return entry{}, false, err
-			}
-			if !ok {
-				break
-			}
-			batch = append(batch, e)
+		batch, err := l.links.nextPage(ctx)
+		if err != nil {
+			return entry{}, false, err
 		}
 		if len(batch) == 0 {
 			return entry{}, false, nil

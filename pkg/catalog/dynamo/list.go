@@ -49,15 +49,12 @@ func decodePos(cursor string, query any) (string, error) {
 	return pos.Key, nil
 }
 
-// readAhead is how many index entries one Query asks for: a page and one
-// more when every entry read is a result, a fuller read when filters drop some
-// (DynamoDB bills what it reads, filtered or not; fewer round trips cost nothing).
-func readAhead(limit int, filtered bool) int32 {
-	if filtered {
-		return int32(max(limit+1, 100))
-	}
-	return int32(limit + 1)
-}
+// maxPageSize bounds the entries one Query asks for. A listing's first
+// Query asks for a page and one more; each further Query of the same listing
+// (filters dropped entries) asks for twice as many, up to maxPageSize, so a
+// selective filter costs few round trips and an unselective one reads little
+// more than it returns (DynamoDB bills what it reads, filtered or not).
+const maxPageSize = 400
 
 // querySource reads one index partition in order, after a sort key.
 type querySource struct {
@@ -70,8 +67,8 @@ type querySource struct {
 }
 
 // query reads the partition pk of an index, ascending or descending, from
-// after the sort key after ("" from the start), pageSize entries a request.
-func (s *Store) query(index, pk, after string, desc bool, pageSize int32) *querySource {
+// after the sort key after ("" from the start), for a page of limit entries.
+func (s *Store) query(index, pk, after string, desc bool, limit int) *querySource {
 	pkAttr, skAttr := AttrGSI1PK, AttrGSI1SK
 	if index == IndexGSI2 {
 		pkAttr, skAttr = AttrGSI2PK, AttrGSI2SK
@@ -83,7 +80,7 @@ func (s *Store) query(index, pk, after string, desc bool, pageSize int32) *query
 		KeyConditionExpression:    aws.String(pkAttr + " = :pk"),
 		ExpressionAttributeValues: item{":pk": str(pk)},
 		ScanIndexForward:          aws.Bool(!desc),
-		Limit:                     aws.Int32(pageSize),
+		Limit:                     aws.Int32(int32(limit + 1)),
 	}
 	if after != "" {
 		op := " > :after"
@@ -97,22 +94,43 @@ func (s *Store) query(index, pk, after string, desc bool, pageSize int32) *query
 }
 
 func (q *querySource) next(ctx context.Context) (entry, bool, error) {
-	for len(q.buf) == 0 {
-		if q.done {
-			return entry{}, false, nil
-		}
-		in := q.in
-		in.ExclusiveStartKey = q.start
-		out, err := q.s.db.Query(ctx, &in)
-		if err != nil {
-			return entry{}, false, dbErr(err, "list")
-		}
-		q.buf, q.start = out.Items, out.LastEvaluatedKey
-		q.done = len(q.start) == 0
+	if err := q.fill(ctx); err != nil || len(q.buf) == 0 {
+		return entry{}, false, err
 	}
 	it := q.buf[0]
 	q.buf = q.buf[1:]
 	return entry{sortKey: getS(it, q.sk), it: it}, true, nil
+}
+
+// nextPage returns every entry read and not yet returned, reading the next
+// Query page first when there is none; nothing at the end.
+func (q *querySource) nextPage(ctx context.Context) ([]entry, error) {
+	if err := q.fill(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]entry, len(q.buf))
+	for i, it := range q.buf {
+		out[i] = entry{sortKey: getS(it, q.sk), it: it}
+	}
+	q.buf = nil
+	return out, nil
+}
+
+// fill reads Query pages until there are unreturned entries or the
+// partition is exhausted.
+func (q *querySource) fill(ctx context.Context) error {
+	for len(q.buf) == 0 && !q.done {
+		in := q.in
+		in.ExclusiveStartKey = q.start
+		out, err := q.s.db.Query(ctx, &in)
+		if err != nil {
+			return dbErr(err, "list")
+		}
+		q.buf, q.start = out.Items, out.LastEvaluatedKey
+		q.done = len(q.start) == 0
+		q.in.Limit = aws.Int32(min(*q.in.Limit*2, maxPageSize))
+	}
+	return nil
 }
 
 // mergeSource merges sources that share one order (descending or not).

@@ -281,17 +281,16 @@ func (s *Store) ListProducts(ctx context.Context, q catalog.ProductQuery, p cata
 	if err != nil {
 		return nil, "", err
 	}
-	filtered := len(q.Statuses) > 0 || q.Category != "" || q.Text != "" || q.MinPrice != nil || q.MaxPrice != nil
 	var src source
 	switch {
 	case q.VideoID != "":
-		src = s.links(s.query(IndexGSI1, videoProductsPK(q.VideoID), after, false, readAhead(limit, true)))
+		src = s.links(s.query(IndexGSI1, videoProductsPK(q.VideoID), after, false, limit))
 	case q.Seller != "" && q.Tag != "":
-		src = s.links(s.query(IndexGSI2, sellerTagProductsPK(q.Seller, q.Tag), after, false, readAhead(limit, filtered)))
+		src = s.links(s.query(IndexGSI2, sellerTagProductsPK(q.Seller, q.Tag), after, false, limit))
 	case q.Seller != "":
-		src = s.query(IndexGSI1, sellerProductsPK(q.Seller), after, false, readAhead(limit, filtered))
+		src = s.query(IndexGSI1, sellerProductsPK(q.Seller), after, false, limit)
 	case q.Tag != "":
-		src = s.links(s.query(IndexGSI1, tagProductsPK(q.Tag), after, false, readAhead(limit, filtered)))
+		src = s.links(s.query(IndexGSI1, tagProductsPK(q.Tag), after, false, limit))
 	default:
 		statuses := q.Statuses
 		if len(statuses) == 0 {
@@ -299,7 +298,7 @@ func (s *Store) ListProducts(ctx context.Context, q catalog.ProductQuery, p cata
 		}
 		var srcs []source
 		for _, st := range uniq(statuses) {
-			srcs = append(srcs, s.query(IndexGSI2, productsByStatusPK(st), after, false, readAhead(limit, filtered)))
+			srcs = append(srcs, s.query(IndexGSI2, productsByStatusPK(st), after, false, limit))
 		}
 		src = merge(false, srcs...)
 	}

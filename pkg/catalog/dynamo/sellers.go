@@ -251,7 +251,7 @@ func (s *Store) ListSellers(ctx context.Context, p catalog.Page) ([]catalog.Sell
 	if err != nil {
 		return nil, "", err
 	}
-	src := s.query(IndexGSI1, allSellers, after, false, readAhead(limit, false))
+	src := s.query(IndexGSI1, allSellers, after, false, limit)
 	return collect(ctx, src, limit, scope, func(it item) (catalog.Seller, bool, error) {
 		sl, err := decodeDoc[catalog.Seller](it, kindSeller)
 		return sl, err == nil, err

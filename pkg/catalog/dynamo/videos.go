@@ -139,8 +139,7 @@ func (s *Store) ListVideos(ctx context.Context, q catalog.VideoQuery, p catalog.
 	}
 	var src source
 	if q.Seller != "" {
-		filtered := len(q.Statuses) > 0 || !q.UpdatedBefore.IsZero()
-		src = s.query(IndexGSI1, sellerVideosPK(q.Seller), after, true, readAhead(limit, filtered))
+		src = s.query(IndexGSI1, sellerVideosPK(q.Seller), after, true, limit)
 	} else {
 		statuses := q.Statuses
 		if len(statuses) == 0 {
@@ -148,7 +147,7 @@ func (s *Store) ListVideos(ctx context.Context, q catalog.VideoQuery, p catalog.
 		}
 		var srcs []source
 		for _, st := range uniq(statuses) {
-			srcs = append(srcs, s.query(IndexGSI2, videosByStatusPK(st), after, true, readAhead(limit, !q.UpdatedBefore.IsZero())))
+			srcs = append(srcs, s.query(IndexGSI2, videosByStatusPK(st), after, true, limit))
 		}
 		src = merge(true, srcs...)
 	}
