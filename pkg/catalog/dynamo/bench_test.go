@@ -19,7 +19,7 @@ import (
 // dynalite is a Node.js emulator, not DynamoDB, and the ratio mostly
 // measures HTTP round trips against in-process SQLite.
 func BenchmarkDynaliteVsSQLite(b *testing.B) {
-	testservers.UseCredentials(b)
+	testservers.UseEmulators(b)
 	endpoint := testservers.Dynalite(b)
 	ctx := context.Background()
 	lite, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))

@@ -21,7 +21,7 @@ import (
 // returns the same records in the same order: the SQLite store is the
 // reference for ordering, filters and paging.
 func TestListingsMatchSQLite(t *testing.T) {
-	testservers.UseCredentials(t)
+	testservers.UseEmulators(t)
 	endpoint := testservers.Dynalite(t)
 	ctx := context.Background()
 	clock := time.Date(2025, 5, 1, 12, 0, 0, 0, time.UTC)

@@ -32,7 +32,7 @@ func newStore(tb testing.TB, endpoint string, opts ...dynamo.Option) *dynamo.Sto
 }
 
 func TestConformance(t *testing.T) {
-	testservers.UseCredentials(t)
+	testservers.UseEmulators(t)
 	endpoint := testservers.Dynalite(t)
 	catalogtest.Run(t, func(t *testing.T) catalog.Store { return newStore(t, endpoint) })
 }

@@ -37,7 +37,7 @@ func openTable(t *testing.T, endpoint string) *Store {
 }
 
 func TestRecovery(t *testing.T) {
-	testservers.UseCredentials(t)
+	testservers.UseEmulators(t)
 	endpoint := testservers.Dynalite(t)
 	for _, tc := range []struct {
 		name string
@@ -349,7 +349,7 @@ func TestOrderKeys(t *testing.T) {
 // TestStoreRoundTrip checks that what the store returns equals what it was
 // given, field for field, through the JSON document.
 func TestStoreRoundTrip(t *testing.T) {
-	testservers.UseCredentials(t)
+	testservers.UseEmulators(t)
 	st := openTable(t, testservers.Dynalite(t))
 	ctx := context.Background()
 	v := catalogtest.Video("123456", "shop", time.Date(1969, 12, 31, 23, 0, 0, 5, time.UTC))

@@ -62,7 +62,7 @@ func (f *fakeDynamo) count(op string) int {
 // retries; params replace the default query parameters.
 func fakeStore(t *testing.T, resp map[string][]fakeResponse, params ...string) (*Store, *fakeDynamo) {
 	t.Helper()
-	testservers.UseCredentials(t)
+	testservers.UseEmulators(t)
 	query := "max_attempts=1" // each canned answer is seen once
 	if len(params) > 0 {
 		query = strings.Join(params, "&")
@@ -110,7 +110,7 @@ func TestErrorMapping(t *testing.T) {
 }
 
 func TestUnreachableIsUnavailable(t *testing.T) {
-	testservers.UseCredentials(t)
+	testservers.UseEmulators(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -147,7 +147,7 @@ func TestVideoOfAnotherSellerIsConflict(t *testing.T) {
 }
 
 func TestMaxAttemptsParameter(t *testing.T) {
-	testservers.UseCredentials(t)
+	testservers.UseEmulators(t)
 	for _, bad := range []string{"0", "21", "x"} {
 		if _, err := Open(t.Context(), "dynamodb://table?region=eu-west-1&max_attempts="+bad); err == nil || !strings.Contains(err.Error(), "max_attempts") {
 			t.Errorf("max_attempts=%s: %v", bad, err)

@@ -61,10 +61,12 @@ func S3rver(tb testing.TB, buckets ...string) string {
 	})
 }
 
-// UseCredentials exports the servers' credentials and region to the AWS SDK
-// for the rest of the test, and turns off the EC2 metadata lookup.
-func UseCredentials(tb testing.TB) {
+// UseEmulators configures the AWS SDK for the servers for the rest of the
+// test: their credentials and region, no EC2 metadata lookup, and response
+// checksums validated only where required (s3rver sends none).
+func UseEmulators(tb testing.TB) {
 	tb.Helper()
+	tb.Setenv("AWS_RESPONSE_CHECKSUM_VALIDATION", "when_required")
 	tb.Setenv("AWS_ACCESS_KEY_ID", AccessKeyID)
 	tb.Setenv("AWS_SECRET_ACCESS_KEY", SecretAccessKey)
 	tb.Setenv("AWS_SESSION_TOKEN", "")
