@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"gocloud.dev/blob"
+	// Dead-letter boxes live in file:// directories or s3:// buckets.
+	_ "gocloud.dev/blob/fileblob"
+	_ "gocloud.dev/blob/s3blob"
 	"gocloud.dev/gcerrors"
 
 	"github.com/buylink/buylink/pkg/events"

@@ -3,14 +3,13 @@ package bus_test
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"log/slog"
+	"strings"
+	"testing"
 	"time"
 
 	"gocloud.dev/pubsub"
-
-	"encoding/json"
-	"strings"
-	"testing"
 
 	"github.com/buylink/buylink/pkg/bus"
 	"github.com/buylink/buylink/pkg/events"
