@@ -40,7 +40,7 @@ const startTimeout = 30 * time.Second
 // ("http://127.0.0.1:PORT"). Tables become ACTIVE as soon as they are created.
 func Dynalite(tb testing.TB) string {
 	tb.Helper()
-	return start(tb, "dynalite", "dynalite/cli.js", func(port int) []string {
+	return start(tb, "dynalite", "dynalite/cli.js", 20, func(port int) []string {
 		return []string{"--host", "127.0.0.1", "--port", strconv.Itoa(port),
 			"--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"}
 	})
@@ -52,7 +52,7 @@ func Dynalite(tb testing.TB) string {
 func S3rver(tb testing.TB, buckets ...string) string {
 	tb.Helper()
 	dir := tb.TempDir()
-	return start(tb, "s3rver", "s3rver/bin/s3rver.js", func(port int) []string {
+	return start(tb, "s3rver", "s3rver/bin/s3rver.js", 12, func(port int) []string {
 		args := []string{"--directory", dir, "--address", "127.0.0.1", "--port", strconv.Itoa(port), "--silent"}
 		for _, b := range buckets {
 			args = append(args, "--configure-bucket", b)
@@ -91,14 +91,17 @@ func NoCredentials(tb testing.TB) {
 	tb.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 }
 
-// start runs node on the package script with the arguments args(port) until
-// the server answers HTTP on the port, retrying with another port when the
-// chosen one was taken meanwhile.
-func start(tb testing.TB, name, script string, args func(port int) []string) string {
+// start runs node (at least version minNode) on the package script with the
+// arguments args(port) until the server answers HTTP on the port, retrying
+// with another port when the chosen one was taken meanwhile.
+func start(tb testing.TB, name, script string, minNode int, args func(port int) []string) string {
 	tb.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
 		tb.Fatalf("testservers: %s needs Node.js, which is not installed (`make deps` installs it): %v", name, err)
+	}
+	if v, major, err := nodeVersion(node); err != nil || major < minNode {
+		tb.Fatalf("testservers: %s needs Node.js %d or newer; %s is %q (%v)", name, minNode, node, v, err)
 	}
 	root, err := RepoRoot()
 	if err != nil {
@@ -136,6 +139,23 @@ func start(tb testing.TB, name, script string, args func(port int) []string) str
 	}
 	tb.Fatalf("testservers: %s did not start: %s", name, last)
 	return ""
+}
+
+var nodeVersions sync.Map // node binary -> version string
+
+// nodeVersion returns the version node reports ("v20.20.2") and its major number.
+func nodeVersion(node string) (string, int, error) {
+	v, ok := nodeVersions.Load(node)
+	if !ok {
+		out, err := exec.Command(node, "--version").Output()
+		if err != nil {
+			return "", 0, err
+		}
+		v, _ = nodeVersions.LoadOrStore(node, strings.TrimSpace(string(out)))
+	}
+	s := v.(string)
+	major, err := strconv.Atoi(strings.TrimPrefix(strings.SplitN(s, ".", 2)[0], "v"))
+	return s, major, err
 }
 
 // RepoRoot returns the directory holding go.work, found by walking up from
