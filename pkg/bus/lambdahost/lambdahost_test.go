@@ -93,7 +93,7 @@ func snsBody(t *testing.T, env busevents.Envelope) string {
 		"Type": "Notification", "MessageId": "5f9e1d0a-86b4-5b1f-a7ad-4d1c6b0e5a11",
 		"TopicArn": "arn:aws:sns:eu-west-1:123456789012:buylink-video-posted", "Message": rawBody(t, env),
 		"Timestamp": "2025-07-07T14:58:13.512Z", "SignatureVersion": "1", "Signature": "EXAMPLE",
-		"SigningCertURL": "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-example.pem",
+		"SigningCertURL":    "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-example.pem",
 		"MessageAttributes": map[string]any{"type": map[string]string{"Type": "String", "Value": env.Type}},
 	})
 	return string(b)

@@ -116,7 +116,9 @@ func TestListingsMatchSQLite(t *testing.T) {
 	}
 	for _, q := range pqs {
 		for _, limit := range []int{1, 3, 7, 100} {
-			ref := pageAll(t, func(c string) ([]string, string, error) { return productIDs(lite.ListProducts(ctx, q, catalog.Page{Limit: limit, Cursor: c})) })
+			ref := pageAll(t, func(c string) ([]string, string, error) {
+				return productIDs(lite.ListProducts(ctx, q, catalog.Page{Limit: limit, Cursor: c}))
+			})
 			got := pageAll(t, func(c string) ([]string, string, error) {
 				return productIDs(stores[1].ListProducts(ctx, q, catalog.Page{Limit: limit, Cursor: c}))
 			})
@@ -132,7 +134,9 @@ func TestListingsMatchSQLite(t *testing.T) {
 	}
 	for _, q := range vqs {
 		for _, limit := range []int{1, 4, 100} {
-			ref := pageAll(t, func(c string) ([]string, string, error) { return videoIDsOf(lite.ListVideos(ctx, q, catalog.Page{Limit: limit, Cursor: c})) })
+			ref := pageAll(t, func(c string) ([]string, string, error) {
+				return videoIDsOf(lite.ListVideos(ctx, q, catalog.Page{Limit: limit, Cursor: c}))
+			})
 			got := pageAll(t, func(c string) ([]string, string, error) {
 				return videoIDsOf(stores[1].ListVideos(ctx, q, catalog.Page{Limit: limit, Cursor: c}))
 			})
