@@ -32,12 +32,6 @@ var configParams = []string{"region", "endpoint", "profile", "anonymous", "hostn
 // awsSchemes are the URL schemes that reach AWS.
 var awsSchemes = map[string]bool{"dynamodb": true, "s3": true, "awssns": true, "awssqs": true}
 
-// IsAWS reports whether rawURL is an AWS URL (by scheme).
-func IsAWS(rawURL string) bool {
-	u, err := url.Parse(rawURL)
-	return err == nil && awsSchemes[u.Scheme]
-}
-
 // Load returns the SDK configuration that the query parameters q select. It
 // fails when no region is known or when credentials cannot be retrieved
 // within CredentialsTimeout (unless q asks for anonymous access).

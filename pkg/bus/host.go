@@ -94,7 +94,7 @@ func RunWorker(name string, cfg WorkerConfig, log *slog.Logger, newHandler func(
 		if err != nil {
 			return err
 		}
-		defer box.Close()
+		defer func() { _ = box.Close() }()
 		w.DeadLetters = box
 	} else {
 		w.DeadLetters, w.MaxAttempts = queueRedriveSink{}, -1

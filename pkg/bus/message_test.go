@@ -86,12 +86,12 @@ func TestWorkerDecodesSNSNotifications(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer topic.Shutdown(context.Background())
+	defer func() { _ = topic.Shutdown(context.Background()) }()
 	sub, err := pubsub.OpenSubscription(ctx, "mem://sns-wrapped?ackdeadline=1s")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sub.Shutdown(context.Background())
+	defer func() { _ = sub.Shutdown(context.Background()) }()
 	env := newEvent(t)
 	raw, _ := env.Marshal()
 	for _, body := range [][]byte{snsNotification(t, string(raw), nil), []byte("garbage")} {

@@ -44,13 +44,13 @@ func (f *fakeSNS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for i := 1; form.Get(fmt.Sprintf("PublishBatchRequestEntries.member.%d.Id", i)) != ""; i++ {
 		id := form.Get(fmt.Sprintf("PublishBatchRequestEntries.member.%d.Id", i))
 		if fail != "" {
-			fmt.Fprintf(&failed, "<member><Id>%s</Id><Code>%s</Code><Message>injected</Message><SenderFault>false</SenderFault></member>", id, fail)
+			_, _ = fmt.Fprintf(&failed, "<member><Id>%s</Id><Code>%s</Code><Message>injected</Message><SenderFault>false</SenderFault></member>", id, fail)
 		} else {
-			fmt.Fprintf(&ok, "<member><Id>%s</Id><MessageId>9a5b3c1e-0000-4000-8000-%012d</MessageId></member>", id, i)
+			_, _ = fmt.Fprintf(&ok, "<member><Id>%s</Id><MessageId>9a5b3c1e-0000-4000-8000-%012d</MessageId></member>", id, i)
 		}
 	}
 	w.Header().Set("Content-Type", "text/xml")
-	fmt.Fprintf(w, `<PublishBatchResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">
+	_, _ = fmt.Fprintf(w, `<PublishBatchResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">
   <PublishBatchResult><Successful>%s</Successful><Failed>%s</Failed></PublishBatchResult>
   <ResponseMetadata><RequestId>2d8bd0b5-9ba0-5b8b-a5a6-0b7a1b2c3d4e</RequestId></ResponseMetadata>
 </PublishBatchResponse>`, ok.String(), failed.String())

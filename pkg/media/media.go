@@ -144,7 +144,7 @@ func (s *Store) ReadAll(ctx context.Context, key string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer obj.Close()
+	defer func() { _ = obj.Close() }()
 	return io.ReadAll(obj)
 }
 

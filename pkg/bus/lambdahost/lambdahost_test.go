@@ -109,8 +109,8 @@ func behaviourHandler(seen *sync.Map) bus.Handler {
 		case "perm":
 			return busevents.Permanent(errors.New("caption is not a product post"))
 		case "panic":
-			var m map[string]int
-			m["boom"]++ // a nil-map panic
+			var p *busevents.Envelope
+			_ = p.ID // a nil-pointer panic
 		}
 		return nil
 	}

@@ -79,6 +79,9 @@ func (s *Store) DailyClicks(ctx context.Context, seller string, from, to time.Ti
 		}
 		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
+	if len(counts) == 0 {
+		return nil, nil
+	}
 	out := make([]catalog.DailyClicks, 0, len(counts))
 	for k, n := range counts {
 		out = append(out, catalog.DailyClicks{ProductID: k.product, Day: time.Unix(0, k.day*int64(day)).UTC(), Count: n})

@@ -30,7 +30,7 @@ func TestListingsMatchSQLite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer lite.Close()
+	defer func() { _ = lite.Close() }()
 	stores := []catalog.Store{lite, newStore(t, endpoint, dynamo.WithClock(now))}
 	each := func(what string, fn func(catalog.Store) error) {
 		t.Helper()

@@ -341,7 +341,7 @@ func TestOrderKeys(t *testing.T) {
 	v1 := catalog.Video{ID: "10", PostedAt: times[0]}
 	v2 := catalog.Video{ID: "100", PostedAt: times[0]}
 	v3 := catalog.Video{ID: "9", PostedAt: times[2]}
-	if !(videoOrderKey(&v1) < videoOrderKey(&v2) && videoOrderKey(&v2) < videoOrderKey(&v3)) {
+	if videoOrderKey(&v1) >= videoOrderKey(&v2) || videoOrderKey(&v2) >= videoOrderKey(&v3) {
 		t.Fatal("video keys must sort by posted time, then id as text")
 	}
 }

@@ -33,10 +33,9 @@ func claimItem(c claim) item {
 }
 
 func sellerItem(sl *catalog.Seller, token string, ver int64) (item, error) {
-	it, err := docItem(sellerPK(sl.Handle), skSeller, kindSeller, ver, sl, map[string]string{
+	return docItem(sellerPK(sl.Handle), skSeller, kindSeller, ver, sl, map[string]string{
 		AttrGSI1PK: allSellers, AttrGSI1SK: sl.Handle, attrToken: token,
 	})
-	return it, err
 }
 
 // CreateSeller implements catalog.SellerStore.
@@ -60,7 +59,7 @@ func (s *Store) CreateSeller(ctx context.Context, sl catalog.Seller) (catalog.Se
 	if err := sl.Validate(); err != nil {
 		return catalog.Seller{}, err
 	}
-	it, err := sellerItem(&sl, "", 1)
+	it, err := sellerItem(&sl, "", 1) // encodes the seller and checks its size
 	if err != nil {
 		return catalog.Seller{}, err
 	}

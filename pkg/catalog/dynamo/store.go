@@ -158,10 +158,10 @@ func (s *Store) CreateTable(ctx context.Context) error {
 		},
 	})
 	var api smithy.APIError
-	if err != nil && !(errors.As(err, &api) && api.ErrorCode() == "UnknownOperationException") {
-		return fmt.Errorf("dynamo: enable TTL on %s: %w", s.table, err)
+	if err == nil || (errors.As(err, &api) && api.ErrorCode() == "UnknownOperationException") {
+		return nil
 	}
-	return nil
+	return fmt.Errorf("dynamo: enable TTL on %s: %w", s.table, err)
 }
 
 func keySchema(hash, rng KeyAttribute) []types.KeySchemaElement {

@@ -116,7 +116,7 @@ func TestUnreachableIsUnavailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := l.Addr().String()
-	l.Close()
+	_ = l.Close()
 	st, err := Open(t.Context(), "dynamodb://gone?region=eu-west-1&max_attempts=1&endpoint=http://"+addr)
 	if err != nil {
 		t.Fatal(err)

@@ -17,7 +17,11 @@ import (
 
 func use(t *testing.T, st catalog.Store) {
 	t.Helper()
-	defer st.Close()
+	defer func() {
+		if err := st.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	}()
 	if err := st.Ping(t.Context()); err != nil {
 		t.Fatalf("ping: %v", err)
 	}

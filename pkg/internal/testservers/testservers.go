@@ -123,7 +123,7 @@ func start(tb testing.TB, name, script string, minNode int, args func(port int) 
 		}
 		endpoint := "http://127.0.0.1:" + strconv.Itoa(port)
 		if err := srv.waitReady(endpoint); err != nil {
-			srv.stop()
+			_ = srv.stop()
 			last = fmt.Sprintf("%v\noutput:\n%s", err, srv.out.String())
 			if strings.Contains(last, "EADDRINUSE") {
 				continue
@@ -182,7 +182,7 @@ func freePort() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
@@ -223,7 +223,7 @@ func (s *server) waitReady(endpoint string) error {
 		}
 		resp, err := client.Get(endpoint + "/")
 		if err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			return nil
 		}
 		time.Sleep(50 * time.Millisecond)

@@ -53,7 +53,7 @@ func TestServersAnswer(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		resp.Body.Close()
+		_ = resp.Body.Close()
 	}
 }
 
