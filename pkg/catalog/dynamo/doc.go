@@ -13,14 +13,14 @@
 // doc, the same JSON the SQLite store keeps) next to kind, ver (version) and
 // its keys.
 //
-//	record           pk                 sk             gsi1pk / gsi1sk                       gsi2pk / gsi2sk
-//	seller           SELLER#<handle>    SELLER         SELLERS / <handle>                    -
-//	account claim    ACCOUNT#<sub>      ACCOUNT        -                                     -
-//	video            VIDEO#<id>         VIDEO          SELLER#<handle>#VIDEOS / <posted>#<id> VIDEOS#<status> / <posted>#<id>
-//	product          PRODUCT#<id>       PRODUCT        SELLER#<handle>#PRODUCTS / <order>     PRODUCTS#<status> / <order>
-//	video link       PRODUCT#<id>       VIDEO#<video>  VIDEO#<video>#PRODUCTS / <order>       -
-//	tag link         PRODUCT#<id>       TAG#<tag>      TAG#<tag>#PRODUCTS / <order>           SELLER#<handle>#TAG#<tag> / <order>
-//	click            CLICK#<random id>  CLICK          SELLER#<handle>#CLICKS / <at>#<id>     -
+//	record         pk                 sk             gsi1pk / gsi1sk                         gsi2pk / gsi2sk
+//	seller         SELLER#<handle>    SELLER         SELLERS / <handle>                      -
+//	account claim  ACCOUNT#<sub>      ACCOUNT        -                                       -
+//	video          VIDEO#<id>         VIDEO          SELLER#<handle>#VIDEOS / <posted>#<id>  VIDEOS#<status> / <posted>#<id>
+//	product        PRODUCT#<id>       PRODUCT        SELLER#<handle>#PRODUCTS / <order>      PRODUCTS#<status> / <order>
+//	video link     PRODUCT#<id>       VIDEO#<video>  VIDEO#<video>#PRODUCTS / <order>        -
+//	tag link       PRODUCT#<id>       TAG#<tag>      TAG#<tag>#PRODUCTS / <order>            SELLER#<handle>#TAG#<tag> / <order>
+//	click          CLICK#<random id>  CLICK          SELLER#<handle>#CLICKS / <at>#<id>      -
 //
 // Times in keys are 20-digit numbers that sort like the times (timeKey).
 // <order> sorts products in listing order: pinned first, then position, then
