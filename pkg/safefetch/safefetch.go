@@ -232,7 +232,7 @@ func (c *Client) Fetch(ctx context.Context, rawURL string, use func(*File) error
 	if err != nil {
 		return c.wrap(ctx, u, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode != http.StatusOK {
 		return &StatusError{URL: resp.Request.URL.Redacted(), Code: resp.StatusCode}
 	}

@@ -205,12 +205,7 @@ func runChild(ctx context.Context, exe string, lim Limits, j job) (childRun, err
 	defer cancel()
 	cmd := exec.CommandContext(ctx, exe, ChildCommand,
 		"mem="+strconv.FormatInt(lim.Memory, 10), "cpu="+strconv.FormatInt(int64(lim.CPU/time.Second)+1, 10))
-	cmd.Env = append(os.Environ(),
-		"MALLOC_ARENA_MAX=2",                  // bounded glibc arenas keep the address space predictable
-		"OPENCV_FOR_THREADS_NUM=2",            // OpenCV's thread pool
-		"OPENCV_IO_MAX_IMAGE_PIXELS=50000000", // refuse decompression bombs
-		"GOMAXPROCS=2",
-	)
+	cmd.Env = childEnv()
 	cmd.Stdin = bytes.NewReader(in)
 	var stdout bytes.Buffer
 	var stderr bytes.Buffer
@@ -250,6 +245,23 @@ func runChild(ctx context.Context, exe string, lim Limits, j job) (childRun, err
 		return run, fmt.Errorf("%w: the decoder exited with status %d%s", errChildFailed, ws.ExitStatus(), suffix(detail))
 	}
 	return run, nil
+}
+
+// childEnv is the child's whole environment: none of the parent's
+// credentials reach the process that parses untrusted media.
+func childEnv() []string {
+	env := []string{
+		"MALLOC_ARENA_MAX=2",                  // bounded glibc arenas keep the address space predictable
+		"OPENCV_FOR_THREADS_NUM=2",            // OpenCV's thread pool
+		"OPENCV_IO_MAX_IMAGE_PIXELS=50000000", // refuse decompression bombs
+		"GOMAXPROCS=2",
+	}
+	for _, k := range []string{"PATH", "TMPDIR", "GOCOVERDIR", "GORACE"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
 }
 
 // firstLine is the first non-blank line of a child's stderr: the panic,

@@ -63,9 +63,9 @@ func (r *recorder) count() int {
 // fileServer serves files by name on 127.0.0.1 and counts connections.
 type fileServer struct {
 	*httptest.Server
-	mu       sync.Mutex
-	files    map[string][]byte
-	asked    map[string]int
+	mu    sync.Mutex
+	files map[string][]byte
+	asked map[string]int
 }
 
 // requests returns how often path was asked for.

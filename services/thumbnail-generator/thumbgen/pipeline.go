@@ -212,7 +212,7 @@ func frameMat(f frames.Frame, rotation int) (gocv.Mat, error) {
 	if err != nil {
 		return gocv.Mat{}, err
 	}
-	defer m.Close()
+	defer func() { _ = m.Close() }()
 	out := gocv.NewMat()
 	switch rotation {
 	case 90:
@@ -238,15 +238,18 @@ func readImage(path string) (gocv.Mat, error) {
 		return gocv.Mat{}, fmt.Errorf("image %s has an unreadable or unsupported size", filepath.Base(path))
 	}
 	img, err := gocv.IMDecode(data, gocv.IMReadColor)
-	if err != nil || img.Empty() {
-		img.Close()
+	if err != nil {
+		return gocv.Mat{}, fmt.Errorf("image %s cannot be decoded: %w", filepath.Base(path), err)
+	}
+	if img.Empty() {
+		_ = img.Close()
 		return gocv.Mat{}, fmt.Errorf("image %s cannot be decoded", filepath.Base(path))
 	}
 	if short := min(img.Cols(), img.Rows()); short > analysisShortSide {
 		f := float64(analysisShortSide) / float64(short)
 		small := gocv.NewMat()
 		gocv.Resize(img, &small, image.Pt(int(float64(img.Cols())*f), int(float64(img.Rows())*f)), 0, 0, gocv.InterpolationArea)
-		img.Close()
+		_ = img.Close()
 		return small, nil
 	}
 	return img, nil

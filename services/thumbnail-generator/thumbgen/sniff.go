@@ -24,7 +24,7 @@ func sniffVideo(path string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	var head [12]byte
 	if _, err := io.ReadFull(f, head[:]); err != nil {
 		return false, nil // shorter than one box header

@@ -175,7 +175,7 @@ func (g *Generator) Generate(ctx context.Context, p *events.VideoPosted) (Result
 	if err != nil {
 		return Result{}, fmt.Errorf("thumbgen: work directory: %w", err)
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }()
 	switch {
 	case p.MediaURL != "":
 		var res Result
@@ -221,7 +221,7 @@ func (g *Generator) fromImages(ctx context.Context, dir string, urls []string) (
 				return err
 			}
 			n, _ := fh.Read(head)
-			fh.Close()
+			_ = fh.Close()
 			if !sniffImage(head[:n]) {
 				return events.Permanent(fmt.Errorf("image %d is not a JPEG, PNG or WebP (Content-Type %q)", i+1, f.ContentType))
 			}

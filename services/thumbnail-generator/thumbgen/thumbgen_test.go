@@ -1,9 +1,13 @@
 package thumbgen
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
 	"strings"
 	"testing"
 	"time"
@@ -259,4 +263,59 @@ type nopBlobs struct{}
 
 func (nopBlobs) Put(_ context.Context, _ string, _ []byte, _ string) (string, error) {
 	return "", errors.New("not used")
+}
+
+// pattern draws a w x h checkerboard of the given cell size and colour.
+func pattern(w, h, cell int, c color.RGBA) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			if (x/cell+y/cell)%2 == 0 {
+				img.Set(x, y, c)
+			} else {
+				img.Set(x, y, color.RGBA{20, 20, 30, 255})
+			}
+		}
+	}
+	return img
+}
+
+func TestSlideshowImages(t *testing.T) {
+	e := newEnv(t, nil)
+	encode := func(img image.Image, usePNG bool) []byte {
+		var b bytes.Buffer
+		var err error
+		if usePNG {
+			err = png.Encode(&b, img)
+		} else {
+			err = jpeg.Encode(&b, img, &jpeg.Options{Quality: 90})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	urls := []string{
+		e.srv.serveBytes("1.jpg", encode(pattern(720, 960, 24, color.RGBA{230, 60, 40, 255}), false)),
+		e.srv.serveBytes("2.png", encode(pattern(1080, 1080, 90, color.RGBA{40, 200, 90, 255}), true)),
+		e.srv.serveBytes("3.jpg", encode(pattern(720, 960, 24, color.RGBA{230, 60, 40, 255}), false)), // same as 1
+		e.srv.serveBytes("4.txt", []byte("not an image")),
+		"http://10.0.0.1/5.jpg",
+		e.srv.URL + "/missing.jpg",
+	}
+	out := e.post(t, events.VideoPosted{ImageURLs: urls})
+	if out.Failure != nil {
+		t.Fatalf("failure: %s", out.Failure.Reason)
+	}
+	if len(out.Thumbnails) != 2 || !strings.Contains(out.Note, "only 2") {
+		t.Fatalf("want 2 thumbnails (the third image repeats the first) and a note, got %d, %q", len(out.Thumbnails), out.Note)
+	}
+	for _, th := range out.Thumbnails {
+		e.thumbnail(t, th)
+	}
+
+	bad := e.post(t, events.VideoPosted{ImageURLs: urls[3:]})
+	if bad.Failure == nil || !strings.Contains(bad.Failure.Reason, "none of the 3 slideshow images") {
+		t.Fatalf("want a failure when no image is usable, got %+v", bad)
+	}
 }

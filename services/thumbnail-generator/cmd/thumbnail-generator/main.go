@@ -44,7 +44,7 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer func() { _ = store.Close() }()
 	return bus.RunWorker("thumbnail-generator", cfg, log, func(pub bus.Publisher) (bus.Handler, error) {
 		g, err := thumbgen.New(ctx, thumbgen.Config{
 			Media: store, Publisher: pub, ModelPath: os.Getenv("YOLO_MODEL_PATH"), Logger: log,

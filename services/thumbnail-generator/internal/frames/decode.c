@@ -30,7 +30,7 @@ static void set_err(char *err, int errlen, const char *what, int code) {
 }
 
 int tg_open(const char *path, tg_video **out, tg_info *info, char *err, int errlen) {
-	av_log_set_level(AV_LOG_ERROR);
+	av_log_set_level(AV_LOG_FATAL); // errors are reported through err
 	*out = NULL;
 	memset(info, 0, sizeof *info);
 	tg_video *v = av_mallocz(sizeof *v);

@@ -142,20 +142,30 @@ func StillVideo(t testing.TB) string {
 }
 
 // RotatedVideo is a 1 s 320x176 video whose container asks for a 90°
-// clockwise display rotation (shown as 176x320).
+// clockwise display rotation (shown as 176x320), as phones record portrait.
 func RotatedVideo(t testing.TB) string {
 	return once(t, "rotated.mp4", func(p string) error {
-		return ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x176:r=30:d=1", "-c:v", "libx264", "-preset", "ultrafast",
-			"-pix_fmt", "yuv420p", "-metadata:s:v:0", "rotate=270", p)
+		plain := p + ".plain.mp4"
+		if err := ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x176:r=30:d=1", "-c:v", "libx264", "-preset", "ultrafast",
+			"-pix_fmt", "yuv420p", plain); err != nil {
+			return err
+		}
+		// The mov muxer turns the legacy counter-clockwise "rotate" tag into
+		// a display matrix: 270 counter-clockwise is 90 clockwise.
+		return ffmpeg("-i", plain, "-c", "copy", "-metadata:s:v:0", "rotate=270", p)
 	})
 }
 
-// LongVideo is the benchmark's 60 s 1080x1920 30 fps H.264 MP4 with x264's
-// default keyframe placement.
+// LongVideo is the benchmark's 60 s 1080x1920 30 fps H.264 MP4: the seven
+// Scenes, 60/7 s each, with x264's default keyframe placement (every 250
+// frames and at scene cuts).
 func LongVideo(t testing.TB) string {
 	return once(t, "long.mp4", func(p string) error {
-		return ffmpeg("-f", "lavfi", "-i", "testsrc2=s=1080x1920:r=30:d=60", "-c:v", "libx264", "-preset", "ultrafast",
-			"-pix_fmt", "yuv420p", "-movflags", "+faststart", p)
+		var srcs []string
+		for _, s := range Scenes {
+			srcs = append(srcs, s.Source)
+		}
+		return sceneVideo(p, srcs, 60.0/float64(len(Scenes)), 0)
 	})
 }
 

@@ -86,7 +86,7 @@ func CheckModelFile(path string) error {
 	if err != nil {
 		return fmt.Errorf("YOLO model %s: %w", path, err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	var head [1]byte
 	if _, err := f.Read(head[:]); err != nil {
 		return fmt.Errorf("YOLO model %s: %w", path, err)
@@ -112,7 +112,7 @@ func LoadDetector(path string) (*Detector, error) {
 	_ = net.SetPreferableTarget(gocv.NetTargetCPU)
 	d := &Detector{net: net}
 	blank := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(114, 114, 114, 0), 64, 64, gocv.MatTypeCV8UC3)
-	defer blank.Close()
+	defer func() { _ = blank.Close() }()
 	if _, err := d.Detect(blank); err != nil {
 		d.Close()
 		return nil, err
@@ -134,15 +134,15 @@ func (d *Detector) Detect(img gocv.Mat) ([]Detection, error) {
 	nw, nh := max(1, int(math.Round(float64(w)*scale))), max(1, int(math.Round(float64(h)*scale)))
 	padX, padY := (yoloInput-nw)/2, (yoloInput-nh)/2
 	canvas := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(114, 114, 114, 0), yoloInput, yoloInput, gocv.MatTypeCV8UC3)
-	defer canvas.Close()
+	defer func() { _ = canvas.Close() }()
 	roi := canvas.Region(image.Rect(padX, padY, padX+nw, padY+nh))
 	gocv.Resize(img, &roi, image.Pt(nw, nh), 0, 0, gocv.InterpolationLinear)
-	roi.Close()
+	_ = roi.Close()
 	blob := gocv.BlobFromImage(canvas, 1.0/255, image.Pt(yoloInput, yoloInput), gocv.NewScalar(0, 0, 0, 0), true, false)
-	defer blob.Close()
+	defer func() { _ = blob.Close() }()
 	d.net.SetInput(blob, "images")
 	out := d.net.Forward("output0")
-	defer out.Close()
+	defer func() { _ = out.Close() }()
 	if dims := out.Size(); len(dims) != 3 || dims[0] != 1 || dims[1] != yoloRows || dims[2] != yoloAnchors {
 		return nil, fmt.Errorf("detect: model output is %v, want [1 %d %d] (YOLOv8 layout)", dims, yoloRows, yoloAnchors)
 	}

@@ -50,21 +50,21 @@ type Candidate struct {
 // NewCandidate measures img, which the Candidate takes over.
 func NewCandidate(img gocv.Mat, t time.Duration, index int) (*Candidate, error) {
 	if img.Empty() || img.Channels() != 3 {
-		img.Close()
+		_ = img.Close()
 		return nil, fmt.Errorf("vision: candidate %d is not a colour picture", index)
 	}
 	c := &Candidate{Time: t, Index: index, Image: img}
 	gray := gocv.NewMat()
-	defer gray.Close()
+	defer func() { _ = gray.Close() }()
 	gocv.CvtColor(img, &gray, gocv.ColorBGRToGray)
 	sw := min(analysisWidth, img.Cols())
 	sh := max(1, int(math.Round(float64(img.Rows())*float64(sw)/float64(img.Cols()))))
 	small := gocv.NewMat()
-	defer small.Close()
+	defer func() { _ = small.Close() }()
 	gocv.Resize(gray, &small, image.Pt(sw, sh), 0, 0, gocv.InterpolationArea)
 
 	lap := gocv.NewMat()
-	defer lap.Close()
+	defer func() { _ = lap.Close() }()
 	gocv.Laplacian(small, &lap, gocv.MatTypeCV64F, 3, 1, 0, gocv.BorderDefault)
 	_, lapStd := meanStd(lap)
 	c.Sharpness = lapStd * lapStd
@@ -79,7 +79,7 @@ func NewCandidate(img gocv.Mat, t time.Duration, index int) (*Candidate, error) 
 	c.Flat = maxChannelStd(img, sw, sh) < 8 || mean < 16 || mean > 240 || clipped > 0.9
 
 	sig := gocv.NewMat()
-	defer sig.Close()
+	defer func() { _ = sig.Close() }()
 	gocv.Resize(small, &sig, image.Pt(16, 16), 0, 0, gocv.InterpolationArea)
 	c.signature = sig.ToBytes()
 
@@ -205,9 +205,9 @@ func (c *Candidate) Focus() image.Rectangle {
 // encodes it as a JPEG.
 func (c *Candidate) JPEG() ([]byte, error) {
 	roi := c.Image.Region(c.Focus())
-	defer roi.Close()
+	defer func() { _ = roi.Close() }()
 	thumb := gocv.NewMat()
-	defer thumb.Close()
+	defer func() { _ = thumb.Close() }()
 	interp := gocv.InterpolationArea
 	if roi.Cols() < ThumbSize {
 		interp = gocv.InterpolationCubic
@@ -223,8 +223,8 @@ func (c *Candidate) JPEG() ([]byte, error) {
 
 func meanStd(m gocv.Mat) (mean, std float64) {
 	mu, sd := gocv.NewMat(), gocv.NewMat()
-	defer mu.Close()
-	defer sd.Close()
+	defer func() { _ = mu.Close() }()
+	defer func() { _ = sd.Close() }()
 	gocv.MeanStdDev(m, &mu, &sd)
 	return mu.GetDoubleAt(0, 0), sd.GetDoubleAt(0, 0)
 }
@@ -232,9 +232,9 @@ func meanStd(m gocv.Mat) (mean, std float64) {
 // maxChannelStd is the largest per-channel standard deviation of img seen at w x h.
 func maxChannelStd(img gocv.Mat, w, h int) float64 {
 	small, mu, sd := gocv.NewMat(), gocv.NewMat(), gocv.NewMat()
-	defer small.Close()
-	defer mu.Close()
-	defer sd.Close()
+	defer func() { _ = small.Close() }()
+	defer func() { _ = mu.Close() }()
+	defer func() { _ = sd.Close() }()
 	gocv.Resize(img, &small, image.Pt(w, h), 0, 0, gocv.InterpolationArea)
 	gocv.MeanStdDev(small, &mu, &sd)
 	best := 0.0
@@ -247,7 +247,7 @@ func maxChannelStd(img gocv.Mat, w, h int) float64 {
 // countOutside counts 8-bit pixels below lo or above hi.
 func countOutside(m gocv.Mat, lo, hi float32) int {
 	t := gocv.NewMat()
-	defer t.Close()
+	defer func() { _ = t.Close() }()
 	gocv.Threshold(m, &t, hi, 255, gocv.ThresholdBinary)
 	n := gocv.CountNonZero(t)
 	gocv.Threshold(m, &t, lo-1, 255, gocv.ThresholdBinaryInv)
