@@ -65,6 +65,11 @@ func videoJob(j job, det *vision.Detector) (jobResult, error) {
 	}
 	targets := sampleTimes(info.Duration, candidateCount)
 	keyTargets := nearestKeyframes(v.KeyframeTimes(), targets)
+	if len(keyTargets) == 0 {
+		// No index to read keyframes from (fragmented MP4): seek to the
+		// targets and take the keyframe each lands on.
+		keyTargets = targets
+	}
 	totalFrames := int(info.Duration.Seconds()*info.FPS) + 1
 	var cands []*vision.Candidate
 	defer func() {
@@ -77,7 +82,7 @@ func videoJob(j job, det *vision.Detector) (jobResult, error) {
 		if err != nil {
 			return err
 		}
-		c, err := vision.NewCandidate(img, f.Time, len(cands))
+		c, err := vision.NewCandidate(img, f.Time)
 		if err != nil {
 			return err
 		}
@@ -87,12 +92,17 @@ func videoJob(j job, det *vision.Detector) (jobResult, error) {
 	var decodeErr error
 	if len(keyTargets) >= 2*j.Count || totalFrames > sequentialMaxFrames {
 		probe.Sampling = "keyframes"
+		seen := map[time.Duration]bool{}
 		for _, t := range keyTargets {
 			f, err := v.Keyframe(t)
 			if err != nil {
 				decodeErr = err // a damaged keyframe costs one candidate
 				continue
 			}
+			if seen[f.Time] {
+				continue
+			}
+			seen[f.Time] = true
 			if err := add(f); err != nil {
 				return jobResult{}, err
 			}
@@ -127,13 +137,13 @@ func imagesJob(j job, det *vision.Detector) (jobResult, error) {
 		}
 	}()
 	var skipped int
-	for i, path := range j.Inputs {
+	for _, path := range j.Inputs {
 		img, err := readImage(path)
 		if err != nil {
 			skipped++
 			continue
 		}
-		c, err := vision.NewCandidate(img, 0, i)
+		c, err := vision.NewCandidate(img, 0)
 		if err != nil {
 			return jobResult{}, err
 		}

@@ -150,7 +150,12 @@ func (g *Generator) Handle(ctx context.Context, env events.Envelope) error {
 	out := events.ThumbnailsGenerated{Requested: g.cfg.Count, Thumbnails: res.Thumbnails, Note: res.Note}
 	switch {
 	case err == nil:
-		log.InfoContext(ctx, "thumbnails generated", "count", len(res.Thumbnails), "peak_rss_mib", res.PeakRSS>>20, "note", res.Note)
+		attrs := []any{"count", len(res.Thumbnails), "peak_rss_mib", res.PeakRSS >> 20, "note", res.Note}
+		if pr := res.Probe; pr != nil {
+			attrs = append(attrs, "duration_ms", pr.DurationMS, "size", fmt.Sprintf("%dx%d", pr.Width, pr.Height),
+				"codec", pr.Codec, "keyframes", pr.Keyframes, "sampling", pr.Sampling)
+		}
+		log.InfoContext(ctx, "thumbnails generated", attrs...)
 	case events.IsPermanent(err):
 		log.WarnContext(ctx, "no thumbnails for this video", "err", err)
 		out = events.ThumbnailsGenerated{Requested: g.cfg.Count, Thumbnails: []events.Thumbnail{},

@@ -66,6 +66,14 @@ func TestVideoGivesFiveGoodDifferentThumbnails(t *testing.T) {
 	}
 }
 
+func TestFragmentedMP4(t *testing.T) {
+	e := newEnv(t, nil)
+	out := e.post(t, events.VideoPosted{MediaURL: e.srv.serve(t, "frag.mp4", testmedia.FragmentedVideo(t))})
+	if out.Failure != nil || len(out.Thumbnails) != 5 {
+		t.Fatalf("fragmented MP4: %d thumbnails, note %q, failure %+v", len(out.Thumbnails), out.Note, out.Failure)
+	}
+}
+
 func TestShortVideoGivesFewerAndSaysSo(t *testing.T) {
 	e := newEnv(t, nil)
 	out := e.post(t, events.VideoPosted{MediaURL: e.srv.serve(t, "short.mp4", testmedia.ShortVideo(t))})

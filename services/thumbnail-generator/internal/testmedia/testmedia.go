@@ -169,6 +169,15 @@ func LongVideo(t testing.TB) string {
 	})
 }
 
+// FragmentedVideo is TikTokVideo remuxed as fragmented MP4 (empty moov,
+// a fragment per keyframe), as streaming-oriented encoders write it.
+func FragmentedVideo(t testing.TB) string {
+	src := TikTokVideo(t)
+	return once(t, "fragmented.mp4", func(p string) error {
+		return ffmpeg("-i", src, "-c", "copy", "-movflags", "frag_keyframe+empty_moov+default_base_moof", p)
+	})
+}
+
 // TruncatedVideo is TikTokVideo cut to its first third: the index (at the
 // front) names frames the file no longer has.
 func TruncatedVideo(t testing.TB) string {

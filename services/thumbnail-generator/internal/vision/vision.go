@@ -26,8 +26,6 @@ const ThumbSize = 400
 type Candidate struct {
 	// Time is the frame's time in the video (0 for images).
 	Time time.Duration
-	// Index is the candidate's position among the inputs (image number).
-	Index int
 	// Image is the BGR picture in display orientation; the Candidate owns it.
 	Image gocv.Mat
 	// Sharpness is the variance of the Laplacian of the grey picture at
@@ -48,12 +46,12 @@ type Candidate struct {
 }
 
 // NewCandidate measures img, which the Candidate takes over.
-func NewCandidate(img gocv.Mat, t time.Duration, index int) (*Candidate, error) {
+func NewCandidate(img gocv.Mat, t time.Duration) (*Candidate, error) {
 	if img.Empty() || img.Channels() != 3 {
 		_ = img.Close()
-		return nil, fmt.Errorf("vision: candidate %d is not a colour picture", index)
+		return nil, fmt.Errorf("vision: the candidate at %s is not a colour picture", t)
 	}
-	c := &Candidate{Time: t, Index: index, Image: img}
+	c := &Candidate{Time: t, Image: img}
 	gray := gocv.NewMat()
 	defer func() { _ = gray.Close() }()
 	gocv.CvtColor(img, &gray, gocv.ColorBGRToGray)

@@ -114,7 +114,7 @@ func solid(c gocv.Scalar, w, h int) gocv.Mat {
 
 func candidate(t *testing.T, img gocv.Mat, at time.Duration) *Candidate {
 	t.Helper()
-	c, err := NewCandidate(img, at, 0)
+	c, err := NewCandidate(img, at)
 	if err != nil {
 		t.Fatal(err)
 	}
