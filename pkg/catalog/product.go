@@ -62,18 +62,18 @@ type Product struct {
 	// PriceMinor is the price in ISO 4217 minor units; nil when not stated.
 	PriceMinor *int64 `json:"priceMinor,omitempty"`
 	// CompareAtMinor is a former price shown struck through; nil when none.
-	CompareAtMinor *int64        `json:"compareAtMinor,omitempty"`
-	Currency       string        `json:"currency,omitempty"`
-	BuyURL         string        `json:"buyUrl,omitempty"`
-	DiscountCode   string        `json:"discountCode,omitempty"`
-	OfferEndsAt    *time.Time    `json:"offerEndsAt,omitempty"`
-	Category       string        `json:"category,omitempty"`
-	Tags           []Tag         `json:"tags,omitempty"`
-	Thumbnails     []Thumbnail   `json:"thumbnails,omitempty"`
-	Status         ProductStatus `json:"status"`
-	Position       int           `json:"position"`
-	Pinned         bool          `json:"pinned"`
-	Source         string        `json:"source"`
+	CompareAtMinor *int64         `json:"compareAtMinor,omitempty"`
+	Currency       string         `json:"currency,omitempty"`
+	BuyURL         string         `json:"buyUrl,omitempty"`
+	DiscountCode   string         `json:"discountCode,omitempty"`
+	OfferEndsAt    *time.Time     `json:"offerEndsAt,omitempty"`
+	Category       string         `json:"category,omitempty"`
+	Tags           []Tag          `json:"tags,omitempty"`
+	Thumbnails     []Thumbnail    `json:"thumbnails,omitempty"`
+	Status         ProductStatus  `json:"status"`
+	Position       int            `json:"position"`
+	Pinned         bool           `json:"pinned"`
+	Source         string         `json:"source"`
 	// Edited names the fields a seller changed by hand; later pipeline runs
 	// leave them alone.
 	Edited []string `json:"edited,omitempty"`
