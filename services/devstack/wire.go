@@ -2,12 +2,17 @@ package devstack
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"os"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/buylink/buylink/pkg/catalog"
+	"github.com/buylink/buylink/pkg/events"
 	"github.com/buylink/buylink/pkg/media"
+	"github.com/buylink/buylink/pkg/safefetch"
+	"github.com/buylink/buylink/services/thumbnail-generator/thumbgen"
 )
 
 // DemoSeller is the handle of the seller devstack seeds.
@@ -27,11 +32,32 @@ func wire(ctx context.Context, st *Stack, router *gin.Engine) (*wiring, error) {
 	w := &wiring{}
 	router.GET("/media/*key", gin.WrapH(media.Handler(st.Media, "/media/")))
 	w.links = append(w.links, link{"health", "/healthz"}, link{"readiness", "/readyz"}, link{"media", "/media/"})
+	if err := wireThumbnails(ctx, st, w); err != nil {
+		return nil, err
+	}
 	if err := seedDemoSeller(ctx, st); err != nil {
 		return nil, err
 	}
 	router.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/healthz") })
 	return w, nil
+}
+
+// wireThumbnails runs the thumbnail generator on video.posted. Devstack
+// serves the media it fetches itself, so loopback downloads are allowed here
+// (and only here).
+func wireThumbnails(ctx context.Context, st *Stack, w *wiring) error {
+	g, err := thumbgen.New(ctx, thumbgen.Config{
+		Media: st.Media, Publisher: st.Topics, ModelPath: os.Getenv("YOLO_MODEL_PATH"),
+		Fetch: safefetch.Options{AllowLoopback: true}, Logger: st.Log,
+	})
+	if err != nil {
+		return fmt.Errorf("devstack: thumbnail-generator: %w", err)
+	}
+	w.workers = append(w.workers, worker{"thumbnail-generator", events.TypeVideoPosted, g.Handle})
+	if os.Getenv("YOLO_MODEL_PATH") == "" {
+		w.notes = append(w.notes, "thumbnails scored on sharpness and exposure (set YOLO_MODEL_PATH for product detection)")
+	}
+	return nil
 }
 
 // seedDemoSeller creates the demo seller once.
