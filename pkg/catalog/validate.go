@@ -77,14 +77,22 @@ func ValidateCurrency(field, code string) error {
 }
 
 // CurrencyScale returns the number of minor-unit digits of an ISO 4217 currency
-// (2 for USD, 0 for JPY). Unknown codes report 2.
+// as ISO 4217 lists them (2 for USD and IDR, 0 for JPY, 3 for KWD). Unknown
+// codes report 2. CLDR's rounding digits (golang.org/x/text/currency) differ
+// from ISO 4217 for some currencies (IDR, PKR, COP, ...), so they are not used.
 func CurrencyScale(code string) int {
-	u, err := currency.ParseISO(code)
-	if err != nil {
-		return 2
+	if s, ok := isoMinorUnits[code]; ok {
+		return s
 	}
-	scale, _ := currency.Standard.Rounding(u)
-	return scale
+	return 2
+}
+
+// isoMinorUnits lists the ISO 4217 currencies whose minor unit is not 2 digits.
+var isoMinorUnits = map[string]int{
+	"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0,
+	"RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+	"BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+	"CLF": 4, "UYW": 4,
 }
 
 // ValidateText checks a free-text field: valid UTF-8, no control characters
