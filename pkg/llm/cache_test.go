@@ -57,7 +57,7 @@ func TestBlobCaches(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer closeFn()
+			defer func() { _ = closeFn() }()
 			if _, ok := c.(*BlobCache); !ok {
 				t.Fatalf("%s opened a %T", u, c)
 			}
