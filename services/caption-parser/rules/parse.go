@@ -636,13 +636,13 @@ func (c *parse) singleItem() []item {
 }
 
 // betterMain reports whether p is likelier than q to be the price a buyer
-// pays for one product: a price after "now" or "only" beats one without, and
-// a unit price beats a bundle's ("$4 each or 6 for $22").
+// pays for one product: a unit price beats a bundle's ("$4 each or 6 for
+// $22"), then a price after "now" or "only" beats one without.
 func betterMain(p, q *price) bool {
-	if p.lead != q.lead {
-		return p.lead
+	if (p.qty < 2) != (q.qty < 2) {
+		return p.qty < 2
 	}
-	return p.qty < 2 && q.qty >= 2
+	return p.lead && !q.lead
 }
 
 // withQty names a bundle's size in its title: "Whipped body butter (2-pack)".

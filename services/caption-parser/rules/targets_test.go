@@ -39,6 +39,7 @@ func TestTargetsOnLabeledCaptions(t *testing.T) {
 		fixtures.Path(t, "captions/labeled-dev.jsonl"),
 		"testdata/holdout.jsonl",
 		"testdata/holdout2.jsonl",
+		"testdata/holdout3.jsonl",
 	} {
 		r := score(t, path)
 		t.Logf("%s: precision %.3f recall %.3f F1 %.3f field accuracy %.3f false positives %d/%d",

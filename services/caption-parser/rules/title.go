@@ -219,12 +219,17 @@ collect:
 				break collect
 			}
 		case tNum:
-			if c.isPriceTok(i) || c.percentAfter(i) {
+			if c.isPriceTok(i) || c.percentAfter(i) && c.isDiscount(i+1) {
 				break collect
 			}
 		case tPunct:
 			switch s := text[t.start:t.end]; s {
 			case "&", "+":
+			case "%":
+				// "100% cotton": a share in the name, right after its number.
+				if t.space || i == a || toks[i-1].kind != tNum {
+					break collect
+				}
 			case "-", "/", "'", "’", ".":
 				// Only inside a word: "5-in-1", "No.5"; a spaced dash ends the title.
 				if i+1 >= b || toks[i+1].space || t.space && s == "." || toks[i+1].kind != tWord && toks[i+1].kind != tNum {
@@ -304,7 +309,7 @@ func truncateWords(s string, n int) string {
 }
 
 // stopsHere reports a word that starts a new phrase in context: "for that",
-// "in 5 colours", "with my", "and the".
+// "in 5 colours", "in shade Peony", "with my", "and the".
 func (c *parse) stopsHere(i int) bool {
 	w := c.toks[i].low
 	if !contextStops[w] || i+1 >= len(c.toks) {
@@ -315,9 +320,18 @@ func (c *parse) stopsHere(i int) bool {
 	case tNum:
 		return w != "of" && w != "de"
 	case tWord:
-		return determiners[n.low] || stopCut[n.low] || n.low == "you"
+		return determiners[n.low] || stopCut[n.low] || n.low == "you" || w == "in" && variantWords[n.low]
 	}
 	return false
+}
+
+// isDiscount reports that the '%' at i is a discount ("30% off") rather
+// than a share in a name ("100% cotton").
+func (c *parse) isDiscount(i int) bool {
+	if i+1 >= len(c.toks) || c.toks[i+1].kind != tWord {
+		return true
+	}
+	return discountWords[c.toks[i+1].low]
 }
 
 // isPackGroup reports a bracket holding a pack size: "(pack of 3)", "(12 pk)", "(2-pack)", "(set of 4)".

@@ -126,3 +126,12 @@ var salePhrases = []string{
 var ctaWords = setOf("cart", "link", "links", "linked", "bio", "code", "codes", "shop", "order", "dm",
 	"comment", "keranjang", "carrinho", "carrito", "panier", "storefront", "checkout", "follow", "tap",
 	"click", "klik", "shipping", "ships", "cupom", "kode", "profil", "profile", "perfil", "lien")
+
+// variantWords name a variant after "in": "in shade Peony", "in size M".
+var variantWords = setOf("shade", "shades", "colour", "colours", "color", "colors", "colorway", "size", "sizes",
+	"scent", "scents", "flavor", "flavour", "flavors", "flavours", "style", "finish", "tone", "print",
+	"pattern", "farbe", "größe", "couleur", "taille", "cor", "tamanho", "warna", "ukuran")
+
+// discountWords follow a percentage that is a discount: "30% off".
+var discountWords = setOf("off", "discount", "rabatt", "desconto", "descuento", "korting", "diskon", "remise",
+	"sconto", "reduction", "réduction", "sale", "cashback", "back", "extra", "more", "less")
