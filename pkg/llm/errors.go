@@ -77,25 +77,21 @@ func invalidOutput(cause error) *Error {
 
 // classify turns a go-openai failure into an *Error.
 func classify(err error, capt *capture) error {
-	e := &Error{Status: capt.status, Err: err}
+	var e *Error
 	var api *openai.APIError
 	var req *openai.RequestError
 	switch {
 	case errors.As(err, &api):
-		e.Status, e.Message = api.HTTPStatusCode, api.Message
+		e = &Error{Status: api.HTTPStatusCode, Message: api.Message}
 	case errors.As(err, &req):
-		e.Status, e.Message = req.HTTPStatusCode, "undecodable error response: "+truncate(string(req.Body), 200)
+		e = &Error{Status: req.HTTPStatusCode, Message: "undecodable error response: " + truncate(string(req.Body), 200)}
 	case capt.status >= 200 && capt.status < 300:
-		e.Message = "undecodable response"
+		e = &Error{Status: capt.status, Message: "undecodable response", Err: err}
 	default:
-		e.Message = "request failed"
+		e = &Error{Message: "request failed", Err: err}
 	}
-	e.Err = nil
 	if e.Message == "" {
 		e.Message = "request failed"
-	}
-	if e.Status == 0 || e.Message == "request failed" || e.Message == "undecodable response" {
-		e.Err = err
 	}
 	e.Permanent = permanentStatus(e.Status)
 	e.RetryAfter = retryAfter(capt.header, time.Now())
