@@ -119,12 +119,15 @@ func newParse(in Input) *parse {
 			}
 			flat.WriteString("| ")
 		case tPunct:
-			if s := c.text[t.start:t.end]; s == "'" || s == "’" || s == "&" || s == "+" {
+			switch s := c.text[t.start:t.end]; s {
+			case "&", "+":
 				flat.WriteString(s)
 				flat.WriteByte(' ')
-				continue
+			case "'", "’", "‘", "\"", "“", "”", "„", "«", "»":
+				// Quotes do not break a phrase: comment "LINK".
+			default:
+				flat.WriteString("| ")
 			}
-			flat.WriteString("| ")
 		default:
 			flat.WriteString("| ")
 		}

@@ -462,13 +462,16 @@ func (c *parse) laterPriceAfter(k int, words map[string]bool) bool {
 
 var toWords = setOf("por", "para", "jadi", "to", "now", "a", "à", "auf", "für", "only", "cuma", "hanya")
 
-// countBefore reads "2 for" before a price: the number two tokens back.
+// countBefore reads "2 for" or "2 pairs for" before a price.
 func (c *parse) countBefore(first int) int {
 	w := c.prevWord(first, 1)
 	if w < 1 {
 		return 0
 	}
 	n := w - 1
+	if c.toks[n].kind == tWord && packWords[c.toks[n].low] && n > 0 {
+		n-- // "2 pairs for $40"
+	}
 	if c.toks[n].kind == tNum && c.toks[n].numEnd == c.toks[n].end {
 		return smallCount(c.text[c.toks[n].start:c.toks[n].end])
 	}
@@ -507,7 +510,7 @@ func smallCount(s string) int {
 	return n
 }
 
-var packWords = setOf("pack", "pk", "pcs", "pc", "pieces", "piece", "set", "sets", "stück", "pares", "pairs", "pair", "count", "ct")
+var packWords = setOf("pack", "packs", "pk", "pcs", "pc", "pieces", "piece", "set", "sets", "stück", "pares", "pairs", "pair", "count", "ct")
 
 // percentAfter reports a '%' right after the amount.
 func (c *parse) percentAfter(last int) bool {

@@ -248,6 +248,9 @@ func TestTitles(t *testing.T) {
 		{"the one in this video is our Tidepool mug (12oz) 🌊 it's $36 at clay.com", "Tidepool mug"},
 		{"Dupe alert 🚨 this $12 lip oil is giving luxury vibes at lips.shop/oil", "Lip oil"},
 		{"$8.99 FOR A 2 PACK!! THIS STAIN PEN GOT WINE OUT OF MY COUCH 😳 ON AMAZON", "Stain pen (2-pack)"},
+		{"Get 2 pairs for $40 😍 our bamboo socks are the softest ever! socksco.com", "Bamboo socks (2-pack)"},
+		{"Comment 'LINK' for the $29 serum 💧 #skincare", "Serum"},
+		{"¡Oferta! Zapatillas deportivas 39,99€ antes 59,99€ 👟 enlace en bio", "Zapatillas deportivas"},
 	} {
 		if got := one(t, tc.caption).Title; got != tc.want {
 			t.Errorf("%q: title %q, want %q", tc.caption, got, tc.want)

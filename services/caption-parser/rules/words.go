@@ -50,6 +50,8 @@ var determiners = setOf(
 	"este", "esta", "estos", "estas", "ese", "esa", "esse", "essa", "nuestro", "nuestra", "nuestros",
 	"nosso", "nossa", "o", "os", "as", "meu", "minha", "mi", "mis", "and", "und", "e", "y", "dan",
 	"et", "also", "plus", "then", "both", "ok", "okay", "so", "omg", "obsessed", "gente", "guys",
+	// imperatives that open a pitch: "get 2 pairs", "meet the …", "grab this …"
+	"get", "grab", "buy", "shop", "order", "try", "meet", "check", "snag", "score", "cop",
 )
 
 // hypeWords are dropped from the start of a title: "viral", "bestselling".
@@ -119,7 +121,8 @@ var salePhrases = []string{
 	"free shipping", "ships", "order via", "jetzt bestellen", "bestellen", "kaufen", "compra",
 	"comprar", "cómpralo", "beli", "pesan", "commander", "acheter", "beg kuning", "beg oren",
 	"yellow basket", "yellow bag", "orange bag", "orange basket", "linked", "ltk", "shop my",
-	"links below",
+	"links below", "enlace en bio", "enlace en la bio", "enlace en mi perfil", "link en la bio",
+	"lien dans la bio", "link in der bio", "link nella bio", "link di profil",
 }
 
 // ctaWords mark a call to action: a line with one is not a product.
