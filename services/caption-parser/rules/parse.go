@@ -245,17 +245,16 @@ type item struct {
 	price     *price
 	old       *price
 	url, code string
-	signal    bool
 }
 
+// confidence grows from 0.5 (a caption that sells something) with a price,
+// a buy link, a code and a title read from a strong position.
 func (it item) confidence() float64 {
-	conf := 0.4
+	conf := 0.5
 	if it.price != nil {
 		conf += 0.2
 	}
 	if it.url != "" {
-		conf += 0.15
-	} else if it.signal {
 		conf += 0.1
 	}
 	if it.code != "" {
@@ -388,7 +387,7 @@ func (c *parse) listItems() []item {
 				continue
 			}
 			if title := c.titleFrom(start, r.l.end); title != "" && !genericTitle(title) {
-				it := item{title: title, strong: true, signal: true}
+				it := item{title: title, strong: true}
 				it.url, it.code = c.lineLinkCode(r.l, general)
 				items = append(items, it)
 			}
@@ -399,7 +398,7 @@ func (c *parse) listItems() []item {
 		if title == "" {
 			title = c.titleFrom(p.last+1, r.l.end)
 		}
-		it := item{title: withQty(title, p.qty), strong: true, price: p, signal: true}
+		it := item{title: withQty(title, p.qty), strong: true, price: p}
 		it.old = c.oldPriceIn(r.l.first, r.l.end, p)
 		it.url, it.code = c.lineLinkCode(r.l, general)
 		items = append(items, it)
@@ -547,7 +546,7 @@ func (c *parse) inlineItems() []item {
 			return nil
 		}
 		seen[strings.ToLower(title)] = true
-		it := item{title: withQty(title, p.qty), strong: true, price: p, signal: true}
+		it := item{title: withQty(title, p.qty), strong: true, price: p}
 		hi := len(c.toks)
 		if n+1 < len(cur) {
 			hi = c.prices[cur[n+1]].first
@@ -624,7 +623,7 @@ func (c *parse) singleItem() []item {
 	if title == "" {
 		return nil
 	}
-	it := item{title: withQty(title, main.qty), strong: strong, price: main, signal: true}
+	it := item{title: withQty(title, main.qty), strong: strong, price: main}
 	it.old = c.oldPriceIn(0, len(c.toks), main)
 	for _, l := range c.links {
 		if l.buy {

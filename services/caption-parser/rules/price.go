@@ -419,7 +419,7 @@ func (c *parse) classify(k int) {
 			return
 		}
 	}
-	if p.first+1 < len(toks) && c.percentAfter(p.last) {
+	if c.percentAfter(p.last) {
 		p.role = roleExcluded
 		return
 	}
