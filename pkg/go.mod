@@ -8,6 +8,8 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/dynamodb v1.44.0
 	github.com/aws/smithy-go v1.22.4
 	github.com/gin-gonic/gin v1.12.0
+	github.com/google/jsonschema-go v0.4.2
+	github.com/sashabaranov/go-openai v1.43.0
 	gocloud.dev v0.43.0
 	golang.org/x/net v0.51.0
 	golang.org/x/term v0.47.0
