@@ -59,6 +59,10 @@ type Stack struct {
 	Media  *media.Store
 	Topics *bus.Topics
 	Box    *bus.DeadLetterBox
+	// DataDir is the absolute data directory.
+	DataDir string
+	// closers run when the stack stops, after the workers drained.
+	closers []func() error
 	// topicPrefix keeps this stack's mem:// topics apart from any other
 	// stack in the same process (tests).
 	topicPrefix string
@@ -105,7 +109,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		cfg.PublicURL = "http://" + publicHost(ln.Addr().String())
 	}
 
-	st := &Stack{Config: cfg, Log: log, topicPrefix: "mem://devstack-" + events.NewID()[:8] + "/"}
+	st := &Stack{Config: cfg, Log: log, DataDir: dataDir, topicPrefix: "mem://devstack-" + events.NewID()[:8] + "/"}
 	if st.Store, err = sqlite.Open(ctx, filepath.Join(dataDir, "catalog.db")); err != nil {
 		return err
 	}
@@ -162,6 +166,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	stop()
 	wg.Wait()
 	close(errc)
+	for _, c := range st.closers {
+		firstErr = errors.Join(firstErr, c())
+	}
 	for err := range errc {
 		firstErr = errors.Join(firstErr, err)
 	}

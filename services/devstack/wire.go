@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 
 	"github.com/gin-gonic/gin"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/buylink/buylink/pkg/events"
 	"github.com/buylink/buylink/pkg/media"
 	"github.com/buylink/buylink/pkg/safefetch"
+	"github.com/buylink/buylink/services/caption-parser/captionparser"
 	"github.com/buylink/buylink/services/thumbnail-generator/thumbgen"
 )
 
@@ -32,6 +34,9 @@ func wire(ctx context.Context, st *Stack, router *gin.Engine) (*wiring, error) {
 	w := &wiring{}
 	router.GET("/media/*key", gin.WrapH(media.Handler(st.Media, "/media/")))
 	w.links = append(w.links, link{"health", "/healthz"}, link{"readiness", "/readyz"}, link{"media", "/media/"})
+	if err := wireCaptionParser(st, w); err != nil {
+		return nil, err
+	}
 	if err := wireThumbnails(ctx, st, w); err != nil {
 		return nil, err
 	}
@@ -40,6 +45,29 @@ func wire(ctx context.Context, st *Stack, router *gin.Engine) (*wiring, error) {
 	}
 	router.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/healthz") })
 	return w, nil
+}
+
+// wireCaptionParser runs the caption parser on video.posted: by rules, or by
+// LLM when OPENROUTER_API_KEY is set (answers cached under the data dir).
+func wireCaptionParser(st *Stack, w *wiring) error {
+	cfg, err := captionparser.ConfigFromEnv()
+	if err != nil {
+		return fmt.Errorf("devstack: caption-parser: %w", err)
+	}
+	cfg.Logger = st.Log
+	if cfg.CacheURL == "" {
+		cfg.CacheURL = "file://" + filepath.Join(st.DataDir, "llm-cache") + "?create_dir=1&no_tmp_dir=1"
+	}
+	p, err := captionparser.New(cfg, st.Topics)
+	if err != nil {
+		return fmt.Errorf("devstack: caption-parser: %w", err)
+	}
+	st.closers = append(st.closers, p.Close)
+	w.workers = append(w.workers, worker{captionparser.Name, events.TypeVideoPosted, p.Handle})
+	if cfg.LLM.APIKey == "" {
+		w.notes = append(w.notes, "captions parsed by rules (set OPENROUTER_API_KEY for the LLM parser)")
+	}
+	return nil
 }
 
 // wireThumbnails runs the thumbnail generator on video.posted. Devstack
