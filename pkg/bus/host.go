@@ -13,6 +13,7 @@ import (
 	"gocloud.dev/pubsub"
 
 	"github.com/buylink/buylink/pkg/awsconfig"
+	"github.com/buylink/buylink/pkg/metrics"
 )
 
 // WorkerConfig is what a standalone worker process reads from its environment.
@@ -67,10 +68,16 @@ func (queueRedriveSink) DeadLetter(_ context.Context, dl DeadLetter) error {
 
 // RunWorker runs a worker process: it opens the subscription, hosts h until
 // SIGINT or SIGTERM, then drains and closes everything. newHandler receives
-// the publisher for the worker's results.
+// the publisher for the worker's results. Metrics go to metrics.Default(),
+// written as EMF when metrics.Setup says so (on ECS by default).
 func RunWorker(name string, cfg WorkerConfig, log *slog.Logger, newHandler func(Publisher) (Handler, error)) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	stopMetrics, err := metrics.Setup(name)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	if err := CheckURLs(ctx, cfg.SubscriptionURL, cfg.TopicTemplate, cfg.DeadLetterURL); err != nil {
 		return err
 	}

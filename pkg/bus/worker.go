@@ -13,6 +13,7 @@ import (
 	"gocloud.dev/pubsub"
 
 	"github.com/buylink/buylink/pkg/events"
+	"github.com/buylink/buylink/pkg/metrics"
 	"github.com/buylink/buylink/pkg/obs"
 )
 
@@ -44,9 +45,12 @@ type Worker struct {
 	DrainTimeout time.Duration
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// Metrics receives the handler metrics (default metrics.Default()).
+	Metrics *metrics.Registry
 
 	mu       sync.Mutex
 	attempts map[string]int
+	stats    workerStats
 }
 
 // DefaultBackoff doubles from 250ms up to 30s, with ±20% jitter.
@@ -119,9 +123,11 @@ func (w *Worker) Run(ctx context.Context) error {
 			break
 		}
 		running.Add(1)
+		w.stats.inFlight.Add(1)
 		go func() {
 			defer running.Done()
 			defer func() { <-sem }()
+			defer w.stats.inFlight.Add(-1)
 			w.handle(hctx, msg)
 		}()
 	}
@@ -154,6 +160,7 @@ func (w *Worker) handle(ctx context.Context, msg *pubsub.Message) {
 	log := w.Logger.With("event", env.Type, "event_id", env.ID, "video_id", env.VideoID)
 	start := time.Now()
 	err = Call(ctx, w.Handler, env)
+	w.recordHandled(env.Type, time.Since(start), err)
 	if err == nil {
 		msg.Ack()
 		w.forget(env.ID)
@@ -189,7 +196,7 @@ func (w *Worker) handle(ctx context.Context, msg *pubsub.Message) {
 func Call(ctx context.Context, h Handler, env events.Envelope) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("handler panic: %v\n%s", r, debug.Stack())
+			err = &PanicError{Value: r, Stack: debug.Stack()}
 		}
 	}()
 	return h(ctx, env)
@@ -207,6 +214,7 @@ func (w *Worker) deadLetter(ctx context.Context, msg *pubsub.Message, env events
 	}
 	msg.Ack()
 	w.forget(env.ID)
+	w.recordDeadLetter(env.Type)
 	w.Logger.ErrorContext(ctx, "message dead-lettered", "event", env.Type, "event_id", env.ID, "attempts", attempts, "reason", dl.Reason)
 }
 

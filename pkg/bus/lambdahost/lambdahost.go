@@ -25,11 +25,13 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/buylink/buylink/pkg/bus"
 	busevents "github.com/buylink/buylink/pkg/events"
+	"github.com/buylink/buylink/pkg/metrics"
 	"github.com/buylink/buylink/pkg/obs"
 )
 
@@ -48,6 +50,17 @@ type Host struct {
 	Concurrency int
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// Metrics receives the handler metrics (default metrics.Default()); its
+	// EMF output, when on, is flushed after every batch, before Lambda
+	// freezes the process.
+	Metrics *metrics.Registry
+}
+
+func (h *Host) registry() *metrics.Registry {
+	if h.Metrics != nil {
+		return h.Metrics
+	}
+	return metrics.Default()
 }
 
 // HandleSQS handles a batch of SQS records and reports the ones to retry.
@@ -73,6 +86,9 @@ func (h *Host) HandleSQS(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 		})
 	}
 	wg.Wait()
+	if err := h.registry().Flush(); err != nil {
+		log.WarnContext(ctx, "metrics not written", "err", err)
+	}
 	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
 	for i, r := range retry {
 		if r {
@@ -97,7 +113,9 @@ func (h *Host) handle(ctx context.Context, log *slog.Logger, rec events.SQSMessa
 	}
 	ctx = obs.WithCorrelationID(ctx, env.CorrelationID)
 	log = log.With("event", env.Type, "event_id", env.ID, "video_id", env.VideoID)
+	start := time.Now()
 	err = bus.Call(ctx, h.Handler, env)
+	bus.RecordHandled(h.registry(), h.Name, env.Type, time.Since(start), err)
 	switch {
 	case err == nil:
 		log.DebugContext(ctx, "handled")
@@ -121,6 +139,7 @@ func (h *Host) deadLetter(ctx context.Context, log *slog.Logger, rec events.SQSM
 			log.ErrorContext(ctx, "dead-letter write failed; message kept for redelivery", "err", err, "reason", dl.Reason)
 			return false
 		}
+		bus.RecordDeadLetter(h.registry(), h.Name, env.Type)
 	}
 	log.ErrorContext(ctx, "permanent failure; message dropped from the queue", "reason", dl.Reason, "dead_letter_id", dl.ID)
 	return true

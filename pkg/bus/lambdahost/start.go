@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/buylink/buylink/pkg/bus"
+	"github.com/buylink/buylink/pkg/metrics"
 	"github.com/buylink/buylink/pkg/obs"
 )
 
@@ -98,10 +99,15 @@ func Start(name string, newHandler func(bus.Publisher) (bus.Handler, error)) {
 		log.Error("configuration", "err", err)
 		os.Exit(1)
 	}
+	stopMetrics, err := metrics.Setup(name)
+	if err != nil {
+		log.Error("configuration", "err", err)
+		os.Exit(1)
+	}
 	h, closeAll, err := New(context.Background(), name, cfg, log, newHandler)
 	if err != nil {
 		log.Error("start", "err", err)
 		os.Exit(1)
 	}
-	lambda.StartWithOptions(h.HandleSQS, lambda.WithEnableSIGTERM(closeAll))
+	lambda.StartWithOptions(h.HandleSQS, lambda.WithEnableSIGTERM(func() { closeAll(); stopMetrics() }))
 }
