@@ -26,6 +26,7 @@ import (
 	"github.com/buylink/buylink/pkg/catalog/sqlite"
 	"github.com/buylink/buylink/pkg/events"
 	"github.com/buylink/buylink/pkg/media"
+	"github.com/buylink/buylink/pkg/metrics"
 	"github.com/buylink/buylink/pkg/web"
 )
 
@@ -44,6 +45,9 @@ type Config struct {
 	Out io.Writer
 	// Ready, when set, is called with the bound address once serving.
 	Ready func(addr string)
+	// Metrics is the registry the workers record into and GET /admin/metrics
+	// serves (default metrics.Default()).
+	Metrics *metrics.Registry
 }
 
 // ConfigFromEnv reads DEV_ADDR, DATA_DIR and PUBLIC_URL.
@@ -59,6 +63,8 @@ type Stack struct {
 	Media  *media.Store
 	Topics *bus.Topics
 	Box    *bus.DeadLetterBox
+	// Metrics is Config.Metrics.
+	Metrics *metrics.Registry
 	// DataDir is the absolute data directory.
 	DataDir string
 	// closers run when the stack stops, after the workers drained.
@@ -66,6 +72,15 @@ type Stack struct {
 	// topicPrefix keeps this stack's mem:// topics apart from any other
 	// stack in the same process (tests).
 	topicPrefix string
+	// running are the started workers, for the admin endpoints; set before
+	// the HTTP server starts.
+	running []runningWorker
+}
+
+// runningWorker is a worker the stack started.
+type runningWorker struct {
+	worker
+	bw *bus.Worker
 }
 
 // worker is one consumer wired into the stack.
@@ -93,6 +108,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if cfg.Out == nil {
 		cfg.Out = os.Stdout
 	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.Default()
+	}
 	dataDir, err := filepath.Abs(cfg.DataDir)
 	if err != nil {
 		return err
@@ -109,7 +127,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		cfg.PublicURL = "http://" + publicHost(ln.Addr().String())
 	}
 
-	st := &Stack{Config: cfg, Log: log, DataDir: dataDir, topicPrefix: "mem://devstack-" + events.NewID()[:8] + "/"}
+	st := &Stack{Config: cfg, Log: log, Metrics: cfg.Metrics, DataDir: dataDir, topicPrefix: "mem://devstack-" + events.NewID()[:8] + "/"}
 	if st.Store, err = sqlite.Open(ctx, filepath.Join(dataDir, "catalog.db")); err != nil {
 		return err
 	}
@@ -147,7 +165,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 			return fmt.Errorf("devstack: subscribe %s to %s: %w", wk.name, wk.eventType, err)
 		}
 		defer func() { _ = sub.Shutdown(context.Background()) }()
-		bw := &bus.Worker{Name: wk.name, Sub: sub, Handler: wk.handler, DeadLetters: st.Box, Logger: log}
+		bw := &bus.Worker{Name: wk.name, Sub: sub, Handler: wk.handler, DeadLetters: st.Box, Logger: log, Metrics: st.Metrics}
+		st.running = append(st.running, runningWorker{wk, bw})
 		wg.Go(func() { errc <- bw.Run(runCtx) })
 	}
 	sweeper := &bus.Sweeper{Videos: st.Store, Publisher: st.Topics, Interval: cfg.SweepEvery, StuckAfter: cfg.StuckAfter, Logger: log}

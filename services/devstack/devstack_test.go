@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/buylink/buylink/pkg/catalog/sqlite"
+	"github.com/buylink/buylink/pkg/metrics"
 )
 
 // syncBuffer is a bytes.Buffer safe for the stack's and the test's goroutines.
@@ -35,7 +36,7 @@ func start(t *testing.T, dataDir string) (base string, out *syncBuffer, stop fun
 	ready := make(chan string, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	cfg := Config{Addr: "127.0.0.1:0", DataDir: dataDir, Out: out, Ready: func(a string) { ready <- a }}
+	cfg := Config{Addr: "127.0.0.1:0", DataDir: dataDir, Out: out, Ready: func(a string) { ready <- a }, Metrics: metrics.New("devstack")}
 	go func() { done <- Run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
 	select {
 	case addr := <-ready:

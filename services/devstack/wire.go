@@ -11,7 +11,9 @@ import (
 
 	"github.com/buylink/buylink/pkg/catalog"
 	"github.com/buylink/buylink/pkg/events"
+	"github.com/buylink/buylink/pkg/llm"
 	"github.com/buylink/buylink/pkg/media"
+	"github.com/buylink/buylink/pkg/metrics/llmmetrics"
 	"github.com/buylink/buylink/pkg/safefetch"
 	"github.com/buylink/buylink/services/caption-parser/captionparser"
 	"github.com/buylink/buylink/services/thumbnail-generator/thumbgen"
@@ -43,6 +45,7 @@ func wire(ctx context.Context, st *Stack, router *gin.Engine) (*wiring, error) {
 	if err := seedDemoSeller(ctx, st); err != nil {
 		return nil, err
 	}
+	wireAdmin(st, router, w)
 	router.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/healthz") })
 	return w, nil
 }
@@ -63,6 +66,7 @@ func wireCaptionParser(st *Stack, w *wiring) error {
 		return fmt.Errorf("devstack: caption-parser: %w", err)
 	}
 	st.closers = append(st.closers, p.Close)
+	llmmetrics.Register(st.Metrics, captionparser.Name, func() llm.CounterSnapshot { return p.Stats().LLM })
 	w.workers = append(w.workers, worker{captionparser.Name, events.TypeVideoPosted, p.Handle})
 	if cfg.LLM.APIKey == "" {
 		w.notes = append(w.notes, "captions parsed by rules (set OPENROUTER_API_KEY for the LLM parser)")
