@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"sort"
 
@@ -81,6 +82,10 @@ func apiError(doing string, err error) error {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		return fmt.Errorf("%s: %s: %s", doing, ae.ErrorCode(), ae.ErrorMessage())
+	}
+	var ne *net.OpError
+	if errors.As(err, &ne) {
+		return fmt.Errorf("%s: cannot reach the AWS endpoint: %v", doing, ne)
 	}
 	var oe *smithy.OperationError
 	if errors.As(err, &oe) {
