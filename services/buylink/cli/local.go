@@ -13,19 +13,19 @@ import (
 	"github.com/buylink/buylink/pkg/metrics"
 )
 
-// devstack talks to a local devstack's /admin endpoints (see
+// localStack talks to a local devstack's /admin endpoints (see
 // services/devstack/admin.go for their contract).
-type devstack struct {
+type localStack struct {
 	base string
 	http *http.Client
 }
 
-func (o *options) devstack() (*devstack, error) {
+func (o *options) devstack() (*localStack, error) {
 	u, err := url.Parse(o.local)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("--local %q is not an http(s) URL such as http://localhost:8080", o.local)
 	}
-	return &devstack{base: strings.TrimRight(o.local, "/"), http: &http.Client{Timeout: o.timeout}}, nil
+	return &localStack{base: strings.TrimRight(o.local, "/"), http: &http.Client{Timeout: o.timeout}}, nil
 }
 
 // localQueue is one worker of GET /admin/queues.
@@ -61,19 +61,19 @@ type localRedriven struct {
 	Remaining int `json:"remaining"`
 }
 
-func (d *devstack) queues(ctx context.Context) ([]localQueue, error) {
+func (d *localStack) queues(ctx context.Context) ([]localQueue, error) {
 	var q struct {
 		Workers []localQueue `json:"workers"`
 	}
 	return q.Workers, d.do(ctx, http.MethodGet, "/admin/queues", &q)
 }
 
-func (d *devstack) metrics(ctx context.Context) (metrics.Snapshot, error) {
+func (d *localStack) metrics(ctx context.Context) (metrics.Snapshot, error) {
 	var s metrics.Snapshot
 	return s, d.do(ctx, http.MethodGet, "/admin/metrics", &s)
 }
 
-func (d *devstack) deadLetters(ctx context.Context, worker string, limit int) (localLetters, error) {
+func (d *localStack) deadLetters(ctx context.Context, worker string, limit int) (localLetters, error) {
 	q := url.Values{"limit": {fmt.Sprint(limit)}}
 	if worker != "" {
 		q.Set("worker", worker)
@@ -82,7 +82,7 @@ func (d *devstack) deadLetters(ctx context.Context, worker string, limit int) (l
 	return l, d.do(ctx, http.MethodGet, "/admin/deadletters?"+q.Encode(), &l)
 }
 
-func (d *devstack) redrive(ctx context.Context, worker string) (localRedriven, error) {
+func (d *localStack) redrive(ctx context.Context, worker string) (localRedriven, error) {
 	q := url.Values{}
 	if worker == "" {
 		q.Set("all", "true")
@@ -95,7 +95,7 @@ func (d *devstack) redrive(ctx context.Context, worker string) (localRedriven, e
 
 // health returns the status code of GET path ("" and an error when the
 // devstack does not answer).
-func (d *devstack) health(ctx context.Context, path string) (int, time.Duration, error) {
+func (d *localStack) health(ctx context.Context, path string) (int, time.Duration, error) {
 	return getStatus(ctx, d.http, d.base+path)
 }
 
@@ -117,7 +117,7 @@ func getStatus(ctx context.Context, c *http.Client, u string) (int, time.Duratio
 
 // do calls an admin endpoint and decodes its JSON answer; an error answer
 // becomes its message.
-func (d *devstack) do(ctx context.Context, method, path string, dst any) error {
+func (d *localStack) do(ctx context.Context, method, path string, dst any) error {
 	req, err := http.NewRequestWithContext(ctx, method, d.base+path, nil)
 	if err != nil {
 		return err

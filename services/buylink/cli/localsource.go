@@ -10,7 +10,7 @@ import (
 )
 
 // localSource reads a devstack's admin endpoints.
-type localSource struct{ d *devstack }
+type localSource struct{ d *localStack }
 
 func (s *localSource) describe() string { return "devstack " + s.d.base }
 

@@ -302,10 +302,12 @@ func drawErrors(w io.Writer, lines []errorLine) {
 
 func drawMetrics(w io.Writer, v metricsView) {
 	fmt.Fprintf(w, "  %s\n", v.Window)
-	tw := table(w)
-	fmt.Fprintln(tw, "  WORKER\tEVENT\tPROCESSED\tRETRYABLE\tPERMANENT\tPANICS\tDEAD LETTERS\tP50 MS\tP99 MS")
 	if len(v.Workers) == 0 {
-		fmt.Fprintln(tw, "  (no events yet)\t\t\t\t\t\t\t\t")
+		fmt.Fprintln(w, "  no events handled yet")
+	}
+	tw := table(w)
+	if len(v.Workers) > 0 {
+		fmt.Fprintln(tw, "  WORKER\tEVENT\tPROCESSED\tRETRYABLE\tPERMANENT\tPANICS\tDEAD LETTERS\tP50 MS\tP99 MS")
 	}
 	for _, m := range v.Workers {
 		p50, p99 := "-", "-"

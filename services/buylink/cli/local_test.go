@@ -1,0 +1,208 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/buylink/buylink/pkg/catalog"
+	"github.com/buylink/buylink/pkg/catalog/sqlite"
+	"github.com/buylink/buylink/pkg/metrics"
+	"github.com/buylink/buylink/services/devstack"
+)
+
+// startDevstack runs a devstack on a free loopback port whose sweeper
+// restarts unfinished videos at once, and returns its base URL.
+func startDevstack(t *testing.T, dataDir string) string {
+	t.Helper()
+	ready := make(chan string, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	cfg := devstack.Config{Addr: "127.0.0.1:0", DataDir: dataDir, Out: io.Discard, Ready: func(a string) { ready <- a },
+		Metrics: metrics.New("devstack"), SweepEvery: 100 * time.Millisecond, StuckAfter: time.Millisecond}
+	go func() { done <- devstack.Run(ctx, cfg, slog.New(slog.DiscardHandler)) }()
+	var base string
+	select {
+	case addr := <-ready:
+		base = "http://" + addr
+	case err := <-done:
+		cancel()
+		t.Fatalf("devstack did not start: %v", err)
+	case <-time.After(60 * time.Second):
+		cancel()
+		t.Fatal("devstack did not start within 60s")
+	}
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("devstack stopped with %v", err)
+			}
+		case <-time.After(60 * time.Second):
+			t.Error("devstack did not stop within 60s")
+		}
+	})
+	return base
+}
+
+// imageServer serves a slideshow image, answering 503 while down is set.
+func imageServer(t *testing.T, down *atomic.Bool) string {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 720, 960))
+	for y := range 960 {
+		for x := range 720 {
+			c := color.RGBA{uint8(40 + x/6), uint8(200 - y/8), uint8((x * y) % 251), 255}
+			if (x/90+y/120)%2 == 0 {
+				c = color.RGBA{230, 60, 40, 255}
+			}
+			img.Set(x, y, c)
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			http.Error(w, "upstream overloaded", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "image/png")
+		_, _ = w.Write(b.Bytes())
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/slide-1.png"
+}
+
+// localCounts reads the devstack's worker counts through the CLI's client.
+func localCounts(t *testing.T, base string) map[string]localQueue {
+	t.Helper()
+	d := &localStack{base: base, http: http.DefaultClient}
+	qs, err := d.queues(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]localQueue{}
+	for _, q := range qs {
+		out[q.Worker] = q
+	}
+	return out
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestLocalDeadLettersAreRedrivenAndProcessed follows a video through a real
+// devstack: its images are down, so the thumbnail generator dead-letters
+// every start of the pipeline; `buylink dlq` lists and redrives them once the
+// images are back, and they are processed.
+func TestLocalDeadLettersAreRedrivenAndProcessed(t *testing.T) {
+	dir := t.TempDir()
+	base := startDevstack(t, dir)
+	var down atomic.Bool
+	down.Store(true)
+	imgURL := imageServer(t, &down)
+
+	// A video stuck in the queue: the sweeper starts its pipeline until it
+	// gives up on it after three starts.
+	st, err := sqlite.Open(t.Context(), filepath.Join(dir, "catalog.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	const id = "7524354452762037512"
+	if _, _, err := st.UpsertVideo(t.Context(), catalog.Video{ID: id, Seller: devstack.DemoSeller, Status: catalog.VideoQueued,
+		PageURL: "https://www.tiktok.com/@demo/video/" + id, ImageURLs: []string{imgURL}, Caption: "Desk lamp $29 at shop.example/lamp"}); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the sweeper to give up on the video", func() bool {
+		v, err := st.GetVideo(t.Context(), id)
+		return err == nil && v.Status == catalog.VideoFailed
+	})
+	var starts int64
+	waitUntil(t, "every start to be dead-lettered by the thumbnail generator", func() bool {
+		c := localCounts(t, base)
+		starts = c["caption-parser"].Handled
+		th := c["thumbnail-generator"]
+		return starts > 0 && th.InFlight == 0 && int64(th.DeadLetters) == starts
+	})
+
+	out, errOut, code := run(t, "", "dlq", "list", "--local", base, "--show", "10")
+	if code != 0 {
+		t.Fatalf("dlq list: %d %s", code, errOut)
+	}
+	lineWith(t, out, `^thumbnail-generator\s+`+itoa(starts)+`$`)
+	lineWith(t, out, `^caption-parser\s+0$`)
+	lineWith(t, out, `thumbnail-generator  video.posted [0-9a-f]{32}  3 attempts  .*503 Service Unavailable`)
+
+	out, errOut, code = run(t, "", "monitor", "--local", base, "--queues", "--metrics", "--errors")
+	if code != 0 {
+		t.Fatalf("monitor: %d %s", code, errOut)
+	}
+	lineWith(t, out, `WORKER\s+IN FLIGHT\s+HANDLED\s+FAILED\s+DEAD LETTERS`)
+	lineWith(t, out, `^\s+thumbnail-generator\s+0\s+0\s+`+itoa(3*starts)+`\s+`+itoa(starts)+`$`)
+	lineWith(t, out, `since the devstack started`)
+	// Three retryable failures per start, then a dead letter.
+	lineWith(t, out, `^\s+thumbnail-generator\s+video.posted\s+0\s+`+itoa(3*starts)+`\s+0\s+0\s+`+itoa(starts)+`\s+\d+\s+\d+$`)
+	lineWith(t, out, `^\s+caption-parser\s+video.posted\s+`+itoa(starts)+`\s+0\s+0\s+0\s+0\s`)
+	lineWith(t, out, `thumbnail-generator\s+dead letter [0-9a-f]{32} \(video.posted, 3 attempts\): .*503`)
+
+	// The images are back: redrive, and every letter is processed.
+	down.Store(false)
+	out, errOut, code = run(t, "", "dlq", "redrive", "--local", base, "--worker", "thumbnail-generator")
+	if code != 0 || !strings.Contains(out, "thumbnail-generator: "+itoa(starts)+" dead letters re-published to their topics") {
+		t.Fatalf("redrive: %d %s %s", code, out, errOut)
+	}
+	lineWith(t, errOut, `redrive thumbnail-generator \[#{30}\] `+itoa(starts)+`/`+itoa(starts))
+	waitUntil(t, "the redriven letters to be processed", func() bool {
+		c := localCounts(t, base)
+		// Redriving publishes to the topic: the caption parser sees them again too.
+		return c["thumbnail-generator"].Handled == starts && c["caption-parser"].Handled == 2*starts && c["thumbnail-generator"].InFlight == 0
+	})
+	out, _, code = run(t, "", "dlq", "list", "--local", base, "--worker", "thumbnail-generator")
+	if code != 0 {
+		t.Fatal("dlq list after the redrive")
+	}
+	lineWith(t, out, `^thumbnail-generator\s+0$`)
+
+	// The live view, two frames.
+	out, errOut, code = run(t, "", "monitor", "--local", base, "--frames", "2", "--interval", "1s")
+	if code != 0 {
+		t.Fatalf("live monitor: %d %s", code, errOut)
+	}
+	if strings.Count(out, "\x1b[H\x1b[2J") != 2 {
+		t.Fatalf("want 2 frames:\n%s", out)
+	}
+	lineWith(t, out, `^\s+thumbnail-generator\s+0\s+`+itoa(starts)+`\s+`+itoa(3*starts)+`\s+0$`)
+	lineWith(t, out, `http\s+/readyz\s+200 OK`)
+	lineWith(t, out, `worker\s+thumbnail-generator\s+running\s+consumes video.posted`)
+	lineWith(t, out, `LLM\s+CALLS`)
+
+	// Unknown worker: a clear message from the devstack.
+	_, errOut, code = run(t, "", "dlq", "redrive", "--local", base, "--worker", "nope")
+	if code != 1 || !strings.Contains(errOut, `404 not_found: no worker "nope" in this devstack (workers: caption-parser, thumbnail-generator)`) {
+		t.Fatalf("unknown worker: %d %s", code, errOut)
+	}
+}
+
+func itoa(n int64) string { return strings.TrimSpace(count(float64(n))) }
