@@ -84,7 +84,7 @@ func LoadOutputs(path string) (*Outputs, error) {
 	fields := map[string]any{
 		"url": &o.URL, "region": &o.Region, "queueUrls": &o.QueueURLs, "dlqUrls": &o.DLQURLs,
 		"clusterName": &o.ClusterName, "serviceNames": &o.ServiceNames, "functionNames": &o.FunctionNames,
-		"logGroups": &o.LogGroups, "tableName": &o.TableName, "bucketName": &o.BucketName,
+		"logGroups": &o.LogGroups,
 	}
 	for key, dst := range fields {
 		v, ok := members[key]
