@@ -85,11 +85,11 @@ func apiError(doing string, err error) error {
 	}
 	var ne *net.OpError
 	if errors.As(err, &ne) {
-		return fmt.Errorf("%s: cannot reach the AWS endpoint: %v", doing, ne)
+		return fmt.Errorf("%s: cannot reach the AWS endpoint: %w", doing, ne)
 	}
 	var oe *smithy.OperationError
 	if errors.As(err, &oe) {
-		return fmt.Errorf("%s: %v", doing, oe.Err)
+		return fmt.Errorf("%s: %w", doing, oe.Err)
 	}
 	return fmt.Errorf("%s: %w", doing, err)
 }

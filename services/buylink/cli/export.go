@@ -84,7 +84,7 @@ func readExportFile(path string) ([]exportItem, error) {
 func readExportJSON(raw []byte) ([]exportItem, error) {
 	var items []apifyItem
 	if err := json.Unmarshal(raw, &items); err != nil {
-		return nil, fmt.Errorf("not an Apify dataset (a JSON array of items): %v", err)
+		return nil, fmt.Errorf("not an Apify dataset (a JSON array of items): %w", err)
 	}
 	out := make([]exportItem, 0, len(items))
 	for i, it := range items {
@@ -106,7 +106,7 @@ func readExportCSV(raw []byte) ([]exportItem, error) {
 	r.FieldsPerRecord = -1
 	header, err := r.Read()
 	if err != nil {
-		return nil, fmt.Errorf("not a CSV export: %v", err)
+		return nil, fmt.Errorf("not a CSV export: %w", err)
 	}
 	col := map[string]int{}
 	for i, h := range header {
@@ -128,7 +128,7 @@ func readExportCSV(raw []byte) ([]exportItem, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("row %d: %v", row, err)
+			return nil, fmt.Errorf("row %d: %w", row, err)
 		}
 		out = append(out, newExportItem(row, get(rec, "webVideoUrl"), get(rec, "authorMeta/name"), get(rec, "text"),
 			get(rec, "mediaUrls/0"), strings.EqualFold(get(rec, "isSlideshow"), "true"), get(rec, "error")))

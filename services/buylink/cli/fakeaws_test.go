@@ -380,11 +380,7 @@ func (f *fakeAWS) logs(w http.ResponseWriter, op string, in map[string]any) {
 		}
 		var rows []any
 		for _, r := range f.logRows {
-			var fields []map[string]string
-			for _, kv := range r {
-				fields = append(fields, kv)
-			}
-			rows = append(rows, fields)
+			rows = append(rows, append([]map[string]string(nil), r...))
 		}
 		writeJSON(w, ct, 200, map[string]any{"status": "Complete", "results": rows, "statistics": map[string]float64{"recordsMatched": float64(len(rows)), "recordsScanned": 5000, "bytesScanned": 1.2e6}})
 	default:

@@ -180,7 +180,7 @@ func (c *ingestClient) once(ctx context.Context, r videoRequest, body []byte) (v
 	req.Header.Set("Idempotency-Key", idempotencyKey(r))
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return videoResult{}, 0, fmt.Errorf("the API at %s does not answer: %v", c.base, unwrapURLError(err))
+		return videoResult{}, 0, fmt.Errorf("the API at %s does not answer: %w", c.base, unwrapURLError(err))
 	}
 	defer func() { _ = resp.Body.Close() }()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))

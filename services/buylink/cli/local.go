@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -124,7 +125,7 @@ func (d *localStack) do(ctx context.Context, method, path string, dst any) error
 	}
 	resp, err := d.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("devstack at %s does not answer (is `make dev` running?): %v", d.base, unwrapURLError(err))
+		return fmt.Errorf("devstack at %s does not answer (is `make dev` running?): %w", d.base, unwrapURLError(err))
 	}
 	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
@@ -135,7 +136,7 @@ func (d *localStack) do(ctx context.Context, method, path string, dst any) error
 		return fmt.Errorf("devstack %s %s: %s", method, strings.SplitN(path, "?", 2)[0], errorMessage(resp.StatusCode, body))
 	}
 	if err := json.Unmarshal(body, dst); err != nil {
-		return fmt.Errorf("devstack %s %s answered something else than its admin JSON (is %s a devstack?): %v", method, path, d.base, err)
+		return fmt.Errorf("devstack %s %s answered something else than its admin JSON (is %s a devstack?): %w", method, path, d.base, err)
 	}
 	return nil
 }
@@ -157,7 +158,8 @@ func errorMessage(status int, body []byte) string {
 
 // unwrapURLError drops the method and URL that *url.Error repeats.
 func unwrapURLError(err error) error {
-	if ue, ok := err.(*url.Error); ok {
+	var ue *url.Error
+	if errors.As(err, &ue) {
 		return ue.Err
 	}
 	return err

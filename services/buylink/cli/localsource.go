@@ -32,7 +32,7 @@ func (s *localSource) services(ctx context.Context) ([]serviceRow, error) {
 	for _, p := range []string{"/healthz", "/readyz"} {
 		code, took, err := s.d.health(ctx, p)
 		if err != nil {
-			return nil, fmt.Errorf("devstack at %s does not answer (is `make dev` running?): %v", s.d.base, unwrapURLError(err))
+			return nil, fmt.Errorf("devstack at %s does not answer (is `make dev` running?): %w", s.d.base, unwrapURLError(err))
 		}
 		rows = append(rows, serviceRow{Kind: "http", Name: p, Status: fmt.Sprintf("%d %s", code, http.StatusText(code)),
 			Detail: fmt.Sprintf("%d ms", took.Milliseconds()), Bad: code != http.StatusOK})

@@ -77,7 +77,7 @@ func LoadOutputs(path string) (*Outputs, error) {
 	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
 	var members map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &members); err != nil {
-		return nil, fmt.Errorf("stack output file %s is not the JSON object `pulumi stack output --json` prints: %v", path, err)
+		return nil, fmt.Errorf("stack output file %s is not the JSON object `pulumi stack output --json` prints: %w", path, err)
 	}
 	o := &Outputs{file: path}
 	// Decode member by member, so a wrong type names its key.
