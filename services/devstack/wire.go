@@ -80,7 +80,7 @@ func wireCaptionParser(st *Stack, w *wiring) error {
 func wireThumbnails(ctx context.Context, st *Stack, w *wiring) error {
 	g, err := thumbgen.New(ctx, thumbgen.Config{
 		Media: st.Media, Publisher: st.Topics, ModelPath: os.Getenv("YOLO_MODEL_PATH"),
-		Fetch: safefetch.Options{AllowLoopback: true}, Logger: st.Log,
+		Fetch: safefetch.Options{AllowLoopback: true}, Logger: st.Log, Metrics: st.Metrics,
 	})
 	if err != nil {
 		return fmt.Errorf("devstack: thumbnail-generator: %w", err)

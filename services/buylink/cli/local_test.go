@@ -197,6 +197,7 @@ func TestLocalDeadLettersAreRedrivenAndProcessed(t *testing.T) {
 	lineWith(t, out, `http\s+/readyz\s+200 OK`)
 	lineWith(t, out, `worker\s+thumbnail-generator\s+running\s+consumes video.posted`)
 	lineWith(t, out, `LLM\s+CALLS`)
+	lineWith(t, out, `thumbnail time p50 \d+ ms, p99 \d+ ms`)
 
 	// Unknown worker: a clear message from the devstack.
 	_, errOut, code = run(t, "", "dlq", "redrive", "--local", base, "--worker", "nope")

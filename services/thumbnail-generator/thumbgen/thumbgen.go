@@ -27,11 +27,13 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 	"unicode/utf8"
 
 	"github.com/buylink/buylink/pkg/bus"
 	"github.com/buylink/buylink/pkg/catalog"
 	"github.com/buylink/buylink/pkg/events"
+	"github.com/buylink/buylink/pkg/metrics"
 	"github.com/buylink/buylink/pkg/safefetch"
 	"github.com/buylink/buylink/services/thumbnail-generator/internal/vision"
 )
@@ -74,6 +76,9 @@ type Config struct {
 	TempDir string
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// Metrics receives ThumbnailTime, the time to make one post's
+	// thumbnails (default metrics.Default()).
+	Metrics *metrics.Registry
 }
 
 // Generator makes thumbnails. It is safe for concurrent use.
@@ -100,6 +105,9 @@ func New(ctx context.Context, cfg Config) (*Generator, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.Default()
 	}
 	if cfg.TempDir == "" {
 		cfg.TempDir = os.TempDir()
@@ -146,7 +154,11 @@ func (g *Generator) Handle(ctx context.Context, env events.Envelope) error {
 		return err
 	}
 	log := g.cfg.Logger.With("video_id", env.VideoID, "seller", env.Seller)
+	start := time.Now()
 	res, err := g.Generate(ctx, &p)
+	if err == nil {
+		g.cfg.Metrics.Summary(metrics.ThumbnailTime, metrics.Milliseconds).ObserveDuration(time.Since(start))
+	}
 	out := events.ThumbnailsGenerated{Requested: g.cfg.Count, Thumbnails: res.Thumbnails, Note: res.Note}
 	switch {
 	case err == nil:
