@@ -12,6 +12,9 @@ import (
 
 	"github.com/buylink/buylink/pkg/bus"
 	"github.com/buylink/buylink/pkg/bus/lambdahost"
+	"github.com/buylink/buylink/pkg/llm"
+	"github.com/buylink/buylink/pkg/metrics"
+	"github.com/buylink/buylink/pkg/metrics/llmmetrics"
 	"github.com/buylink/buylink/services/caption-parser/captionparser"
 )
 
@@ -25,6 +28,7 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
+		llmmetrics.Register(metrics.Default(), captionparser.Name, func() llm.CounterSnapshot { return p.Stats().LLM })
 		return p.Handle, nil
 	})
 }

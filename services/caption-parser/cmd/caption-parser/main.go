@@ -17,6 +17,9 @@ import (
 	_ "gocloud.dev/blob/s3blob"
 
 	"github.com/buylink/buylink/pkg/bus"
+	"github.com/buylink/buylink/pkg/llm"
+	"github.com/buylink/buylink/pkg/metrics"
+	"github.com/buylink/buylink/pkg/metrics/llmmetrics"
 	"github.com/buylink/buylink/pkg/obs"
 	"github.com/buylink/buylink/services/caption-parser/captionparser"
 )
@@ -56,6 +59,7 @@ func run(log *slog.Logger) error {
 		if err != nil {
 			return nil, err
 		}
+		llmmetrics.Register(metrics.Default(), captionparser.Name, func() llm.CounterSnapshot { return p.Stats().LLM })
 		return p.Handle, nil
 	})
 }
