@@ -243,7 +243,7 @@ func TestDLQListOnAWS(t *testing.T) {
 	lineWith(t, out, `buylink-caption-parser-dlq-2\s+not an event`)
 	// A peek leaves the messages where they were.
 	out, _, _ = run(t, "", "dlq", "list", "--worker", "caption-parser", "--stack", stackFile(t, stack), "--endpoint-url", f.srv.URL)
-	lineWith(t, out, `^caption-parser\s+3\s`)
+	lineWith(t, out, `^caption-parser\s+3\s+0\s`)
 }
 
 func TestDLQRedriveWithAMoveTask(t *testing.T) {

@@ -124,7 +124,7 @@ loopback-only /admin endpoints answer for the embedded runtime. Flags such as
 // isLocal reports whether the commands target a devstack.
 func (o *options) isLocal() bool { return o.local != "" }
 
-// noTarget is the error of a command given no target at all.
+// errNoTarget is the error of a command given no target at all.
 var errNoTarget = errors.New("no target: pass --stack FILE (the JSON of `pulumi stack output --json`) " +
 	"or --local http://localhost:8080, or set BUYLINK_STACK or BUYLINK_LOCAL")
 

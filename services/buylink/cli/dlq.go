@@ -52,7 +52,7 @@ consumer of that event receives it again (handlers are idempotent).`,
 		},
 	}
 	list.Flags().StringVar(&f.worker, "worker", "", "only this worker")
-	list.Flags().IntVar(&f.show, "show", 0, "also show up to this many dead letters per worker (AWS: peeked, left in the queue)")
+	list.Flags().IntVar(&f.show, "show", 0, "also show up to this many dead letters per worker (AWS: peeked and released at once)")
 	redrive := &cobra.Command{
 		Use:   "redrive",
 		Short: "Move a worker's dead letters back to be processed again",
@@ -214,23 +214,53 @@ func dlqListAWS(ctx context.Context, o *options, f dlqFlags) error {
 		return nil
 	}
 	for _, w := range workers {
-		// A peek: received with no visibility timeout, so the messages stay
-		// available (their receive count on the DLQ grows, which nothing reads).
-		cctx, cancel := o.withTimeout(ctx)
-		res, err := src.c.sqs.ReceiveMessage(cctx, &sqs.ReceiveMessageInput{
-			QueueUrl: aws.String(dlqs[w]), MaxNumberOfMessages: int32(min(f.show, 10)), VisibilityTimeout: 0, WaitTimeSeconds: 1,
-			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameSentTimestamp},
-		})
-		cancel()
+		msgs, err := peek(ctx, o, src, dlqs[w], f.show)
 		if err != nil {
-			return apiError("SQS ReceiveMessage "+dlqs[w], err)
+			return err
 		}
 		fmt.Fprintf(o.stdout, "\n%s:\n", w)
-		for _, m := range res.Messages {
+		for _, m := range msgs {
 			fmt.Fprintf(o.stdout, "  %s  %s\n", aws.ToString(m.MessageId), describeBody(aws.ToString(m.Body)))
 		}
 	}
 	return nil
+}
+
+// peek receives up to n messages of a queue and makes them visible again at
+// once. ReceiveMessage cannot ask for a zero visibility timeout (the SDK
+// leaves a zero out, and the queue's default applies), so they are received
+// hidden for one second and released with ChangeMessageVisibilityBatch.
+// Their receive count on the DLQ grows, which nothing reads.
+func peek(ctx context.Context, o *options, src *awsSource, queue string, n int) ([]sqstypes.Message, error) {
+	var out []sqstypes.Message
+	for len(out) < n {
+		cctx, cancel := o.withTimeout(ctx)
+		res, err := src.c.sqs.ReceiveMessage(cctx, &sqs.ReceiveMessageInput{
+			QueueUrl: aws.String(queue), MaxNumberOfMessages: int32(min(n-len(out), 10)), VisibilityTimeout: 1, WaitTimeSeconds: 1,
+		})
+		cancel()
+		if err != nil {
+			return nil, apiError("SQS ReceiveMessage "+queue, err)
+		}
+		if len(res.Messages) == 0 {
+			break
+		}
+		out = append(out, res.Messages...)
+		entries := make([]sqstypes.ChangeMessageVisibilityBatchRequestEntry, len(res.Messages))
+		for i, m := range res.Messages {
+			entries[i] = sqstypes.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(fmt.Sprint(i)), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0}
+		}
+		cctx, cancel = o.withTimeout(ctx)
+		_, err = src.c.sqs.ChangeMessageVisibilityBatch(cctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(queue), Entries: entries})
+		cancel()
+		if err != nil {
+			return nil, apiError("SQS ChangeMessageVisibilityBatch "+queue, err)
+		}
+		if len(res.Messages) < 10 {
+			break // a short answer: the rest would be the same messages again
+		}
+	}
+	return out, nil
 }
 
 // describeBody names the event a message carries.

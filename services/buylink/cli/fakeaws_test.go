@@ -286,6 +286,24 @@ func (f *fakeAWS) sqs(w http.ResponseWriter, op string, in map[string]any) {
 			return
 		}
 		writeJSON(w, ct, 200, map[string]any{"Messages": out})
+	case "ChangeMessageVisibilityBatch":
+		q := f.queue(w, in)
+		if q == nil {
+			return
+		}
+		var ok []map[string]string
+		for _, e := range in["Entries"].([]any) {
+			e := e.(map[string]any)
+			if _, set := e["VisibilityTimeout"]; !set {
+				f.t.Errorf("ChangeMessageVisibilityBatch entry without VisibilityTimeout: %v", e)
+			}
+			if m, found := q.received[e["ReceiptHandle"].(string)]; found && e["VisibilityTimeout"].(float64) == 0 {
+				delete(q.received, e["ReceiptHandle"].(string))
+				q.msgs = append([]fakeMsg{m}, q.msgs...)
+			}
+			ok = append(ok, map[string]string{"Id": e["Id"].(string)})
+		}
+		writeJSON(w, ct, 200, map[string]any{"Successful": ok, "Failed": []any{}})
 	case "SendMessageBatch":
 		q := f.queue(w, in)
 		if q == nil {
