@@ -228,6 +228,10 @@ func TestMonitorLiveRedrawsUntilTheFrameBound(t *testing.T) {
 			t.Fatalf("section %s not drawn twice:\n%s", s, out)
 		}
 	}
+	// Queues are read for every frame; the billed Logs Insights query once a minute.
+	if q, l := f.called("sqs:GetQueueAttributes"), f.called("logs:StartQuery"); q < 8 || l != 1 {
+		t.Fatalf("%d GetQueueAttributes and %d StartQuery calls for two frames", q, l)
+	}
 }
 
 func TestDLQListOnAWS(t *testing.T) {

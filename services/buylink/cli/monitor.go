@@ -152,7 +152,15 @@ func (o *options) source(ctx context.Context) (source, error) {
 type section struct {
 	title string
 	draw  func(ctx context.Context, w io.Writer) error
+	// every, when set, redraws the live view's section at most that often
+	// (a Logs Insights query is billed by the data it scans).
+	every time.Duration
+	last  time.Time
+	shown []byte
 }
+
+// errorsEvery is how often the live view queries the recent errors again.
+const errorsEvery = time.Minute
 
 // runMonitor draws the sections once, or repeatedly when live.
 func runMonitor(ctx context.Context, out io.Writer, src source, f monitorFlags) error {
@@ -160,7 +168,7 @@ func runMonitor(ctx context.Context, out io.Writer, src source, f monitorFlags) 
 	live := all || f.watch
 	var secs []section
 	if all || f.queues {
-		secs = append(secs, section{"QUEUES", func(ctx context.Context, w io.Writer) error {
+		secs = append(secs, section{title: "QUEUES", draw: func(ctx context.Context, w io.Writer) error {
 			rows, err := src.queues(ctx)
 			if err == nil {
 				drawQueues(w, rows)
@@ -169,7 +177,7 @@ func runMonitor(ctx context.Context, out io.Writer, src source, f monitorFlags) 
 		}})
 	}
 	if all || f.services {
-		secs = append(secs, section{"SERVICES", func(ctx context.Context, w io.Writer) error {
+		secs = append(secs, section{title: "SERVICES", draw: func(ctx context.Context, w io.Writer) error {
 			rows, err := src.services(ctx)
 			if err == nil {
 				drawServices(w, rows)
@@ -178,16 +186,17 @@ func runMonitor(ctx context.Context, out io.Writer, src source, f monitorFlags) 
 		}})
 	}
 	if all || f.errors {
-		secs = append(secs, section{"RECENT ERRORS", func(ctx context.Context, w io.Writer) error {
+		secs = append(secs, section{title: "RECENT ERRORS", every: errorsEvery, draw: func(ctx context.Context, w io.Writer) error {
 			lines, err := src.errors(ctx, f.since, f.limit)
 			if err == nil {
 				drawErrors(w, lines)
+				fmt.Fprintf(w, "  (as of %s)\n", time.Now().Format("15:04:05"))
 			}
 			return err
 		}})
 	}
 	if all || f.metrics {
-		secs = append(secs, section{"METRICS", func(ctx context.Context, w io.Writer) error {
+		secs = append(secs, section{title: "METRICS", draw: func(ctx context.Context, w io.Writer) error {
 			v, err := src.metrics(ctx, f.since)
 			if err == nil {
 				drawMetrics(w, v)
@@ -198,15 +207,25 @@ func runMonitor(ctx context.Context, out io.Writer, src source, f monitorFlags) 
 	for frame := 1; ; frame++ {
 		var buf bytes.Buffer
 		var errs []error
-		for _, s := range secs {
+		for i := range secs {
+			s := &secs[i]
 			fmt.Fprintf(&buf, "%s\n", s.title)
-			if err := s.draw(ctx, &buf); err != nil {
+			if s.shown != nil && time.Since(s.last) < s.every {
+				buf.Write(s.shown)
+				buf.WriteString("\n")
+				continue
+			}
+			var sb bytes.Buffer
+			if err := s.draw(ctx, &sb); err != nil {
 				if ctx.Err() != nil {
 					return nil // Ctrl-C while drawing
 				}
 				errs = append(errs, fmt.Errorf("%s: %w", strings.ToLower(s.title), err))
-				fmt.Fprintf(&buf, "  unavailable: %s\n", oneLine(err))
+				fmt.Fprintf(&sb, "  unavailable: %s\n", oneLine(err))
+			} else if s.every > 0 {
+				s.shown, s.last = sb.Bytes(), time.Now()
 			}
+			buf.Write(sb.Bytes())
 			buf.WriteString("\n")
 		}
 		if live {
