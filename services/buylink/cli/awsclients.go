@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"sort"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -48,6 +49,9 @@ func (o *options) aws(ctx context.Context) (*awsClients, error) {
 				break
 			}
 		}
+	}
+	if region == "" && o.profile == "" && os.Getenv("AWS_REGION") == "" && os.Getenv("AWS_DEFAULT_REGION") == "" && os.Getenv("AWS_PROFILE") == "" {
+		return nil, errors.New(`no AWS region: add "region" to the stack output file, pass --region, or set AWS_REGION`)
 	}
 	q := url.Values{}
 	if region != "" {

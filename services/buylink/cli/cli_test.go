@@ -47,6 +47,7 @@ func TestBadInputEndsWithAClearMessage(t *testing.T) {
 		{"stack key not a URL", []string{"dlq", "list", "--stack", write("url.json", `{"queueUrls":{"caption-parser":"buylink-caption-parser"}}`)}, 1, `key "queueUrls", worker "caption-parser": "buylink-caption-parser" is not an http(s) URL`},
 		{"stack without the key a command needs", []string{"monitor", "--errors", "--stack", write("nologs.json", `{"region":"eu-west-1","queueUrls":{"a":"https://sqs.eu-west-1.amazonaws.com/123456789012/a"}}`), "--endpoint-url", "http://" + dead}, 1, `has no "logGroups": export "logGroups" from the stack, or pass --log-group NAME`},
 		{"no target", []string{"dlq", "list"}, 1, "no target: pass --stack FILE"},
+		{"no region", []string{"monitor", "--services", "--stack", write("noregion.json", `{"url":"https://shop.example.com"}`)}, 1, `no AWS region: add "region" to the stack output file, pass --region, or set AWS_REGION`},
 		{"unknown flag", []string{"monitor", "--queue"}, 2, "unknown flag: --queue"},
 		{"unknown command", []string{"moniter"}, 1, `unknown command "moniter"`},
 		{"bad interval", []string{"monitor", "--interval", "10ms", "--local", "http://" + dead}, 2, "--interval must be at least 1s"},
