@@ -25,6 +25,11 @@
 //	ThumbnailTime    Milliseconds  (none)                   time to cut one post's thumbnails
 //	Clicks           Count         (none)                   click redirects served
 //
+// DeadLetters counts the letters a host keeps in a dead-letter box. A message
+// that an SQS queue moves to its DLQ by itself (redrive policy, maxReceiveCount)
+// is not seen by any host: SQS's own ApproximateNumberOfMessagesVisible of the
+// DLQ counts those.
+//
 // Keep dimensions low-cardinality (never a seller, video or product id):
 // every distinct combination is a billed CloudWatch metric.
 package metrics
