@@ -44,11 +44,14 @@ type Config struct {
 	Out io.Writer
 	// Ready, when set, is called with the bound address once serving.
 	Ready func(addr string)
+	// NoDemo skips seeding the demo shop (DEMO=off).
+	NoDemo bool
 }
 
-// ConfigFromEnv reads DEV_ADDR, DATA_DIR and PUBLIC_URL.
+// ConfigFromEnv reads DEV_ADDR, DATA_DIR, PUBLIC_URL and DEMO.
 func ConfigFromEnv() Config {
-	return Config{Addr: os.Getenv("DEV_ADDR"), DataDir: os.Getenv("DATA_DIR"), PublicURL: os.Getenv("PUBLIC_URL")}
+	return Config{Addr: os.Getenv("DEV_ADDR"), DataDir: os.Getenv("DATA_DIR"), PublicURL: os.Getenv("PUBLIC_URL"),
+		NoDemo: os.Getenv("DEMO") == "off"}
 }
 
 // Stack is a running devstack's parts, for the services wired into it.
@@ -153,6 +156,17 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	sweeper := &bus.Sweeper{Videos: st.Store, Publisher: st.Topics, Interval: cfg.SweepEvery, StuckAfter: cfg.StuckAfter, Logger: log}
 	wg.Go(func() { errc <- sweeper.Run(runCtx) })
 	wg.Go(func() { errc <- web.Serve(runCtx, ln, router) })
+	if !cfg.NoDemo {
+		// After the subscriptions exist: mem:// topics drop messages nobody
+		// is subscribed to yet.
+		note, err := seedDemo(ctx, st)
+		if err != nil {
+			stop()
+			wg.Wait()
+			return fmt.Errorf("devstack: seed the demo shop: %w", err)
+		}
+		w.notes = append(w.notes, note)
+	}
 
 	printSummary(cfg.Out, cfg, dataDir, ln.Addr().String(), w)
 	if cfg.Ready != nil {
