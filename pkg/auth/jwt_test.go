@@ -271,7 +271,9 @@ func must[T any](v T, err error) T {
 func TestUnknownKIDCausesAtMostOneThrottledFetch(t *testing.T) {
 	e := newVerifierEnv(t, JWTConfig{UnknownKIDInterval: 300 * time.Millisecond})
 	newKey := testKey(t, 2)
-	tok := func() string { return sign(t, payload(t, "cognito_id_token_payload.json", e.now), "rotated-in", newKey) }
+	tok := func() string {
+		return sign(t, payload(t, "cognito_id_token_payload.json", e.now), "rotated-in", newKey)
+	}
 
 	// The first token loads the JWKS once; its kid is unknown and the keys
 	// were just fetched, so no second fetch.
