@@ -44,11 +44,29 @@ type Config struct {
 	Out io.Writer
 	// Ready, when set, is called with the bound address once serving.
 	Ready func(addr string)
+
+	// ApifyToken turns on scheduled ingestion through Apify (APIFY_TOKEN);
+	// ApifyActor and ApifyBaseURL override the actor and the API address
+	// (APIFY_ACTOR, APIFY_BASE_URL).
+	ApifyToken, ApifyActor, ApifyBaseURL string
+	// IngestEvery is the interval of scheduled ingestion (default 1h).
+	IngestEvery time.Duration
+	// AdminPasswordHash turns on the admin login (ADMIN_PASSWORD_HASH, a
+	// bcrypt hash).
+	AdminPasswordHash string
+
+	// started, when set, sees the wired stack before it serves (tests).
+	started func(*Stack)
 }
 
-// ConfigFromEnv reads DEV_ADDR, DATA_DIR and PUBLIC_URL.
+// ConfigFromEnv reads DEV_ADDR, DATA_DIR, PUBLIC_URL, APIFY_TOKEN,
+// APIFY_ACTOR, APIFY_BASE_URL and ADMIN_PASSWORD_HASH.
 func ConfigFromEnv() Config {
-	return Config{Addr: os.Getenv("DEV_ADDR"), DataDir: os.Getenv("DATA_DIR"), PublicURL: os.Getenv("PUBLIC_URL")}
+	return Config{
+		Addr: os.Getenv("DEV_ADDR"), DataDir: os.Getenv("DATA_DIR"), PublicURL: os.Getenv("PUBLIC_URL"),
+		ApifyToken: os.Getenv("APIFY_TOKEN"), ApifyActor: os.Getenv("APIFY_ACTOR"), ApifyBaseURL: os.Getenv("APIFY_BASE_URL"),
+		AdminPasswordHash: os.Getenv("ADMIN_PASSWORD_HASH"),
+	}
 }
 
 // Stack is a running devstack's parts, for the services wired into it.
@@ -59,6 +77,8 @@ type Stack struct {
 	Media  *media.Store
 	Topics *bus.Topics
 	Box    *bus.DeadLetterBox
+	// ListenAddr is the bound address, by which the stack reaches itself.
+	ListenAddr string
 	// topicPrefix keeps this stack's mem:// topics apart from any other
 	// stack in the same process (tests).
 	topicPrefix string
@@ -86,6 +106,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if cfg.StuckAfter <= 0 {
 		cfg.StuckAfter = 2 * time.Minute
 	}
+	if cfg.IngestEvery <= 0 {
+		cfg.IngestEvery = time.Hour
+	}
 	if cfg.Out == nil {
 		cfg.Out = os.Stdout
 	}
@@ -105,7 +128,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		cfg.PublicURL = "http://" + publicHost(ln.Addr().String())
 	}
 
-	st := &Stack{Config: cfg, Log: log, topicPrefix: "mem://devstack-" + events.NewID()[:8] + "/"}
+	st := &Stack{Config: cfg, Log: log, ListenAddr: ln.Addr().String(), topicPrefix: "mem://devstack-" + events.NewID()[:8] + "/"}
 	if st.Store, err = sqlite.Open(ctx, filepath.Join(dataDir, "catalog.db")); err != nil {
 		return err
 	}
@@ -132,11 +155,14 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	if cfg.started != nil {
+		cfg.started(st)
+	}
 
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	var wg sync.WaitGroup
-	errc := make(chan error, len(w.workers)+2)
+	errc := make(chan error, len(w.workers)+len(w.tasks)+2)
 	for _, wk := range w.workers {
 		sub, err := pubsub.OpenSubscription(ctx, st.topicPrefix+wk.eventType)
 		if err != nil {
@@ -145,6 +171,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		defer func() { _ = sub.Shutdown(context.Background()) }()
 		bw := &bus.Worker{Name: wk.name, Sub: sub, Handler: wk.handler, DeadLetters: st.Box, Logger: log}
 		wg.Go(func() { errc <- bw.Run(runCtx) })
+	}
+	for _, tk := range w.tasks {
+		wg.Go(func() { errc <- tk.run(runCtx) })
 	}
 	sweeper := &bus.Sweeper{Videos: st.Store, Publisher: st.Topics, Interval: cfg.SweepEvery, StuckAfter: cfg.StuckAfter, Logger: log}
 	wg.Go(func() { errc <- sweeper.Run(runCtx) })

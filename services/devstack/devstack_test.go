@@ -24,14 +24,18 @@ type syncBuffer struct {
 func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
 func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-// start runs a devstack on a free loopback port and returns its base URL.
-func start(t *testing.T, dataDir string) (base string, out *syncBuffer, stop func() error) {
+// start runs a devstack on a free loopback port and returns its base URL;
+// opts may change its configuration.
+func start(t *testing.T, dataDir string, opts ...func(*Config)) (base string, out *syncBuffer, stop func() error) {
 	t.Helper()
 	out = &syncBuffer{}
 	ready := make(chan string, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	cfg := Config{Addr: "127.0.0.1:0", DataDir: dataDir, Out: out, Ready: func(a string) { ready <- a }}
+	for _, o := range opts {
+		o(&cfg)
+	}
 	go func() { done <- Run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
 	select {
 	case addr := <-ready:
