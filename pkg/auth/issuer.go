@@ -34,8 +34,8 @@ const LocalSubPrefix = "local|"
 // DefaultLocalClientID is the app client of the local issuer's tokens.
 const DefaultLocalClientID = "buylink-local"
 
-// JWKSPath is where an issuer publishes its keys, under its issuer URL.
-const JWKSPath = "/.well-known/jwks.json"
+// WellKnownJWKSPath is where an issuer publishes its keys, under its issuer URL.
+const WellKnownJWKSPath = "/.well-known/jwks.json"
 
 // LocalIssuerConfig configures NewLocalIssuer.
 type LocalIssuerConfig struct {
@@ -92,7 +92,7 @@ func NewLocalIssuer(cfg LocalIssuerConfig) (*LocalIssuer, error) {
 		return nil, err
 	}
 	u, _ := url.Parse(cfg.URL)
-	return &LocalIssuer{cfg: cfg, kid: kid, jwks: jwks, path: strings.TrimSuffix(u.Path, "/") + JWKSPath}, nil
+	return &LocalIssuer{cfg: cfg, kid: kid, jwks: jwks, path: strings.TrimSuffix(u.Path, "/") + WellKnownJWKSPath}, nil
 }
 
 // thumbprint is the RFC 7638 SHA-256 thumbprint of an RSA public key, used
@@ -108,7 +108,7 @@ func thumbprint(k *rsa.PublicKey) string {
 func (i *LocalIssuer) URL() string { return i.cfg.URL }
 
 // JWKSPath is the path of the issuer's JWKS: the issuer URL's path plus
-// JWKSPath.
+// WellKnownJWKSPath.
 func (i *LocalIssuer) JWKSPath() string { return i.path }
 
 // Trust returns the issuer as a verifier trusts it; jwksURL overrides where
@@ -189,7 +189,7 @@ func LoadOrCreateKey(path string) (key *rsa.PrivateKey, created bool, err error)
 	if err != nil {
 		return nil, false, fmt.Errorf("auth: write key: %w", err)
 	}
-	defer os.Remove(tmp.Name())
+	defer func() { _ = os.Remove(tmp.Name()) }()
 	werr := pem.Encode(tmp, &pem.Block{Type: "PRIVATE KEY", Bytes: der})
 	if err := errors.Join(werr, tmp.Chmod(0o600), tmp.Close()); err != nil {
 		return nil, false, fmt.Errorf("auth: write key: %w", err)

@@ -94,7 +94,7 @@ func TestLocalIssuerPublishesOnlyThePublicKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	var set struct {
 		Keys []map[string]string `json:"keys"`
 	}

@@ -42,7 +42,7 @@ type TrustedIssuer struct {
 	// https://cognito-idp.<region>.amazonaws.com/<userPoolId>.
 	Issuer string
 	// JWKSURL is where its signing keys are published (default Issuer +
-	// "/.well-known/jwks.json").
+	// WellKnownJWKSPath).
 	JWKSURL string
 	// ClientIDs are the app clients whose tokens are accepted: the aud of
 	// an ID token, the client_id of an access token.
@@ -128,7 +128,7 @@ func NewJWTVerifier(ctx context.Context, cfg JWTConfig) (*JWTVerifier, error) {
 			return nil, err
 		}
 		if ti.JWKSURL == "" {
-			ti.JWKSURL = ti.Issuer + "/.well-known/jwks.json"
+			ti.JWKSURL = ti.Issuer + WellKnownJWKSPath
 		}
 		if err := checkURL("JWKS URL", ti.JWKSURL); err != nil {
 			return nil, err

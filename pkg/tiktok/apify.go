@@ -224,7 +224,7 @@ func (c *ApifyClient) runSync(ctx context.Context, input []byte, params url.Valu
 	if err != nil {
 		return Batch{}, err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	return decodeItemsBody(resp.Body)
 }
 
@@ -278,7 +278,7 @@ func (c *ApifyClient) datasetItems(ctx context.Context, datasetID string) (Batch
 			return Batch{}, fmt.Errorf("read dataset: %w", err)
 		}
 		b, err := decodeItemsBody(resp.Body)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		if err != nil {
 			return Batch{}, err
 		}
@@ -313,7 +313,7 @@ func (c *ApifyClient) doRun(ctx context.Context, method, u string, body []byte, 
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	var env struct {
 		Data run `json:"data"`
 	}
@@ -397,7 +397,7 @@ func (c cancelOnClose) Close() error {
 
 // readAPIError reads Apify's {"error":{"type","message"}} body and closes it.
 func readAPIError(resp *http.Response) *APIError {
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	e := &APIError{Status: resp.StatusCode, Type: http.StatusText(resp.StatusCode)}
 	var body struct {
 		Error struct {

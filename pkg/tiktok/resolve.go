@@ -54,7 +54,7 @@ func (r *Resolver) Resolve(ctx context.Context, field string, ref VideoRef) (Vid
 	if err != nil {
 		return VideoRef{}, catalog.Unavailable(err, "could not resolve the TikTok short link; try again or send the full video URL")
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
 		return VideoRef{}, catalog.Invalid(field, "is a TikTok short link that does not exist")

@@ -35,7 +35,7 @@ func call(t *testing.T, method, url, token, body string, headers ...string) (int
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, b
 }
@@ -129,14 +129,13 @@ func TestDevstackAcceptsAVideoAndPublishesVideoPosted(t *testing.T) {
 func TestDevstackSchedulesIngestionWhenAnApifyTokenIsSet(t *testing.T) {
 	fake := apifytest.NewServer(t, "apify-devstack-token", tiktok.DefaultActor)
 	fake.SetProfile(apifytest.ProfileHandle, apifytest.ProfileItems(t))
-	fake.SetProfile(DemoSeller, nil)
 	stacks := make(chan *Stack, 1)
 	base, out, _ := start(t, t.TempDir(), func(c *Config) {
 		c.ApifyToken, c.ApifyBaseURL, c.IngestEvery = "apify-devstack-token", fake.URL, 100*time.Millisecond
 		c.started = func(st *Stack) { stacks <- st }
 	})
 	posted := subscribe(t, <-stacks, events.TypeVideoPosted)
-	if !strings.Contains(out.String(), "scheduled ingestion: every 100ms through Apify") {
+	if !strings.Contains(out.String(), "scheduled ingestion: every 100ms through Apify, at once at start (not for the demo seller)") {
 		t.Fatalf("start-up summary: %s", out.String())
 	}
 	// A seller onboards; the next scheduled run ingests its 10 posts.
@@ -156,5 +155,10 @@ func TestDevstackSchedulesIngestionWhenAnApifyTokenIsSet(t *testing.T) {
 	var page struct{ Videos []catalog.Video }
 	if err := json.Unmarshal(b, &page); code != 200 || err != nil || len(page.Videos) != 10 || page.Videos[0].Source != catalog.SourceScheduled {
 		t.Fatalf("listing: %d %s", code, b)
+	}
+	for _, c := range fake.Calls() {
+		if len(c.Input.Profiles) > 0 && c.Input.Profiles[0] == DemoSeller {
+			t.Fatal("the demo seller's handle was scraped")
+		}
 	}
 }

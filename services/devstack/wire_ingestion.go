@@ -69,10 +69,12 @@ func wireIngestion(ctx context.Context, st *Stack, router *gin.Engine, w *wiring
 		return err
 	}
 	sched := &ingestion.Scheduler{Sellers: st.Store, Scraper: apify, Logger: st.Log,
-		Ingester: &ingestion.Ingester{Videos: st.Store, Publisher: st.Topics, Logger: st.Log}}
+		Ingester: &ingestion.Ingester{Videos: st.Store, Publisher: st.Topics, Logger: st.Log},
+		// "demo" is somebody's real TikTok handle, not the developer's.
+		Exclude: []string{DemoSeller}}
 	every := st.Config.IngestEvery
 	w.tasks = append(w.tasks, task{name: "scheduled ingestion", run: func(ctx context.Context) error { return sched.RunEvery(ctx, every) }})
-	w.notes = append(w.notes, fmt.Sprintf("scheduled ingestion: every %s through Apify, at once at start", every))
+	w.notes = append(w.notes, fmt.Sprintf("scheduled ingestion: every %s through Apify, at once at start (not for the demo seller)", every))
 	return nil
 }
 

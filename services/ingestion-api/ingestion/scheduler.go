@@ -34,8 +34,11 @@ type Scheduler struct {
 	Concurrency int
 	// Limit bounds the posts asked for per seller and run (default
 	// tiktok.DefaultResultsLimit). A first run backfills that many.
-	Limit  int
-	Logger *slog.Logger
+	Limit int
+	// Exclude lists seller handles never scraped, such as a demo seller
+	// whose handle is somebody else's TikTok account.
+	Exclude []string
+	Logger  *slog.Logger
 }
 
 // Summary counts what one run did. It is logged as one line at the end.
@@ -58,7 +61,7 @@ type Summary struct {
 	Duration  time.Duration     `json:"durationNs"`
 }
 
-// Run runs once over every seller. It fails only when the sellers cannot be
+// Run runs once over every seller but the excluded ones. It fails only when the sellers cannot be
 // listed or when every seller failed (a systemic problem such as a bad
 // token); otherwise failures are in the summary.
 func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
@@ -69,6 +72,7 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 	if err != nil {
 		return sum, fmt.Errorf("scheduled ingestion: list sellers: %w", err)
 	}
+	sellers = slices.DeleteFunc(sellers, func(sl catalog.Seller) bool { return slices.Contains(s.Exclude, sl.Handle) })
 	sum.Sellers = len(sellers)
 	var mu sync.Mutex
 	var wg sync.WaitGroup

@@ -63,7 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	format := fs.String("format", "", "json or csv (default: from the file's extension)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: import -seller HANDLE [-db PATH] [-format json|csv] [-quiet] FILE")
+		_, _ = fmt.Fprintln(stderr, "usage: import -seller HANDLE [-db PATH] [-format json|csv] [-quiet] FILE")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -88,7 +88,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }()
 	if _, err := st.GetSeller(ctx, handle); catalog.IsCode(err, catalog.CodeNotFound) {
 		return fmt.Errorf("seller @%s is not in %s; onboard it first (POST /api/sellers)", handle, *db)
 	}
@@ -100,18 +100,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	in := &ingestion.Ingester{Videos: st, Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	res, err := ingestion.Import(ctx, st, in, handle, batch.Posts, func() { _ = bar.Add(1) })
 	_ = bar.Finish()
-	fmt.Fprintf(stdout, "@%s: %d posts read: %d new, %d already stored, %d skipped (another profile or not a valid video); %d error items and %d unreadable items in the file\n",
+	var report strings.Builder
+	fmt.Fprintf(&report, "@%s: %d posts read: %d new, %d already stored, %d skipped (another profile or not a valid video); %d error items and %d unreadable items in the file\n",
 		handle, len(batch.Posts), res.Created, res.Existing, res.Skipped, batch.ErrorItems, batch.Invalid)
 	for _, p := range batch.Problems {
-		fmt.Fprintln(stdout, "  skipped", p)
+		fmt.Fprintln(&report, "  skipped", p)
 	}
-	if err != nil {
-		return err
+	if err == nil && res.Created > 0 {
+		report.WriteString("new videos are queued; the running platform's sweeper starts their pipeline (devstack: within about 2 minutes)\n")
 	}
-	if res.Created > 0 {
-		fmt.Fprintln(stdout, "new videos are queued; the running platform's sweeper starts their pipeline (devstack: within about 2 minutes)")
-	}
-	return nil
+	_, werr := io.WriteString(stdout, report.String())
+	return errors.Join(err, werr)
 }
 
 // readExport decodes an export file by its format or extension.
@@ -127,7 +126,7 @@ func readExport(path, format string) (tiktok.Batch, error) {
 	if err != nil {
 		return tiktok.Batch{}, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	lr := &io.LimitedReader{R: f, N: maxFileBytes + 1}
 	b, err := decode(lr)
 	if lr.N <= 0 {

@@ -22,7 +22,9 @@ func TestImportCommand(t *testing.T) {
 	if _, err := st.CreateSeller(t.Context(), catalog.Seller{Handle: "hj.lisahalaby", Sub: "local|lisa", DisplayName: "Lisa"}); err != nil {
 		t.Fatal(err)
 	}
-	st.Close()
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
 	csv := apifytest.FixturePath(t, apifytest.ExportCSV)
 
 	var out, errOut bytes.Buffer

@@ -91,7 +91,7 @@ func run(ctx context.Context, getenv func(string) string, log *slog.Logger, read
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }()
 	topics, err := bus.NewTopics(env("TOPIC_URL_TEMPLATE", "mem://{type}"))
 	if err != nil {
 		return err
@@ -108,7 +108,7 @@ func run(ctx context.Context, getenv func(string) string, log *slog.Logger, read
 	if err != nil {
 		return fmt.Errorf("listen: %w (set ADDR to use another address)", err)
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 
 	deps := ingestion.Deps{Store: st, Idempotency: st, Publisher: topics, Logger: log}
 	var trusted []auth.TrustedIssuer
@@ -182,9 +182,9 @@ const adminHashCost = 12
 func hashPassword(in io.Reader, out, prompt io.Writer, cost int) error {
 	var pw []byte
 	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		fmt.Fprint(prompt, "admin password: ")
+		_, _ = fmt.Fprint(prompt, "admin password: ")
 		b, err := term.ReadPassword(int(f.Fd()))
-		fmt.Fprintln(prompt)
+		_, _ = fmt.Fprintln(prompt)
 		if err != nil {
 			return err
 		}

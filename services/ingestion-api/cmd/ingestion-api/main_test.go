@@ -70,7 +70,7 @@ func TestServesWithTheLocalIssuerAndAdminLogin(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer resp.Body.Close()
+		defer func() { _ = resp.Body.Close() }()
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, b
 	}
