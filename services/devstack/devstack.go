@@ -173,7 +173,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		wg.Go(func() { errc <- bw.Run(runCtx) })
 	}
 	for _, tk := range w.tasks {
-		wg.Go(func() { errc <- tk.run(runCtx) })
+		wg.Go(func() {
+			if err := tk.run(runCtx); err != nil {
+				errc <- fmt.Errorf("devstack: %s: %w", tk.name, err)
+			}
+		})
 	}
 	sweeper := &bus.Sweeper{Videos: st.Store, Publisher: st.Topics, Interval: cfg.SweepEvery, StuckAfter: cfg.StuckAfter, Logger: log}
 	wg.Go(func() { errc <- sweeper.Run(runCtx) })
