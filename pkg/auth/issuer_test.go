@@ -35,7 +35,7 @@ type localEnv struct {
 	router *gin.Engine
 }
 
-func newLocalEnv(t *testing.T, keyIndex int) *localEnv {
+func newLocalEnv(t testing.TB, keyIndex int) *localEnv {
 	t.Helper()
 	e := &localEnv{router: web.New(web.Options{})}
 	e.srv = httptest.NewServer(e.router)

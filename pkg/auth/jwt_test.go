@@ -28,7 +28,7 @@ var (
 	keys     [3]*rsa.PrivateKey
 )
 
-func testKey(t *testing.T, i int) *rsa.PrivateKey {
+func testKey(t testing.TB, i int) *rsa.PrivateKey {
 	t.Helper()
 	keysOnce.Do(func() {
 		for i := range keys {
