@@ -271,7 +271,7 @@ func (k *issuerKeys) keyfunc(v *JWTVerifier) (keyfunc.Keyfunc, error) {
 	// The keys were just fetched: an unknown kid causes the next fetch
 	// only after a full interval.
 	k.unknown = rate.NewLimiter(rate.Every(v.cfg.UnknownKIDInterval), 1)
-	k.unknown.Allow()
+	k.unknown.AllowN(now, 1)
 	k.kf, k.store = kf, store
 	go k.refreshEvery(v)
 	return kf, nil
@@ -316,7 +316,7 @@ func (k *issuerKeys) key(ctx context.Context, v *JWTVerifier, kf keyfunc.Keyfunc
 		return nil, errNoKID
 	}
 	key, err := kf.KeyfuncCtx(ctx)(t)
-	if !errors.Is(err, jwkset.ErrKeyNotFound) || !k.unknown.Allow() {
+	if !errors.Is(err, jwkset.ErrKeyNotFound) || !k.unknown.AllowN(v.cfg.Now(), 1) {
 		return key, err
 	}
 	if ferr := k.fetch(ctx, v, k.store); ferr != nil {

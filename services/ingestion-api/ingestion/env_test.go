@@ -86,7 +86,7 @@ type env struct {
 	issuer *auth.LocalIssuer
 	srv    *httptest.Server
 	router *gin.Engine
-	logs   *bytes.Buffer
+	logs   *logBuffer
 }
 
 // newEnv starts an environment; mut may change the deps before Register.
@@ -97,8 +97,8 @@ func newEnv(t *testing.T, mut func(*ingestion.Deps)) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	e := &env{t: t, store: st, pub: &recorder{}, logs: &bytes.Buffer{}}
-	log := slog.New(slog.NewTextHandler(&lockedWriter{w: e.logs}, nil))
+	e := &env{t: t, store: st, pub: &recorder{}, logs: &logBuffer{}}
+	log := slog.New(slog.NewTextHandler(e.logs, nil))
 	e.router = web.New(web.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	e.srv = httptest.NewServer(e.router)
 	t.Cleanup(e.srv.Close)
@@ -126,15 +126,22 @@ func newEnv(t *testing.T, mut func(*ingestion.Deps)) *env {
 	return e
 }
 
-type lockedWriter struct {
+// logBuffer keeps the log lines of every goroutine of a test.
+type logBuffer struct {
 	mu sync.Mutex
-	w  io.Writer
+	b  bytes.Buffer
 }
 
-func (l *lockedWriter) Write(p []byte) (int, error) {
+func (l *logBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.w.Write(p)
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // token returns a bearer token of the local account.

@@ -54,7 +54,7 @@ func (s *schedEnv) scheduler(scraper ingestion.Scraper) *ingestion.Scheduler {
 	}
 	return &ingestion.Scheduler{Sellers: s.env.store, Scraper: scraper, Concurrency: 2,
 		Ingester: &ingestion.Ingester{Videos: s.env.store, Publisher: s.env.pub, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
-		Logger:   slog.New(slog.NewTextHandler(&lockedWriter{w: s.env.logs}, nil))}
+		Logger:   slog.New(slog.NewTextHandler(s.env.logs, nil))}
 }
 
 func TestSchedulerIngestsNewPostsAndIsolatesFailures(t *testing.T) {
@@ -186,7 +186,7 @@ func TestSchedulerBoundsConcurrency(t *testing.T) {
 	for _, h := range []string{"shop_a", "shop_b", "shop_c", "shop_d", "shop_e"} {
 		s.fake.SetProfile(h, nil)
 	}
-	g := &gauge{next: s.apify, delayPerCall: 50 * time.Millisecond}
+	g := &gauge{next: s.apify, delayPerCall: 100 * time.Millisecond}
 	sched := s.scheduler(g)
 	sched.Exclude = []string{"shop_e"}
 	sum, err := sched.Run(t.Context())
