@@ -28,7 +28,8 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-// start runs a devstack on a free loopback port and returns its base URL.
+// start runs a devstack on a free loopback port and returns its base URL;
+// opts may change its configuration.
 func start(t *testing.T, dataDir string, opts ...func(*Config)) (base string, out *syncBuffer, stop func() error) {
 	t.Helper()
 	out = &syncBuffer{}

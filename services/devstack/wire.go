@@ -23,8 +23,16 @@ const DemoSeller = "demo"
 // wiring is what the services add to the stack.
 type wiring struct {
 	workers []worker
-	links   []link
-	notes   []string
+	// tasks run in the background until the stack stops.
+	tasks []task
+	links []link
+	notes []string
+}
+
+// task is a background job of a service; run returns when ctx ends.
+type task struct {
+	name string
+	run  func(ctx context.Context) error
 }
 
 type link struct{ what, path string }
@@ -41,6 +49,9 @@ func wire(ctx context.Context, st *Stack, router *gin.Engine) (*wiring, error) {
 		return nil, err
 	}
 	if err := seedDemoSeller(ctx, st); err != nil {
+		return nil, err
+	}
+	if err := wireIngestion(ctx, st, router, w); err != nil {
 		return nil, err
 	}
 	router.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/healthz") })
