@@ -5,7 +5,9 @@
 //
 //	ADDR                   listen address (default :3001)
 //	DATA_DIR               data directory (default .buylink)
-//	STORE_PATH             the SQLite store (default DATA_DIR/catalog.db)
+//	STORE_URL              the catalog store: a SQLite path or
+//	                       dynamodb://<table>?region=<region>
+//	                       (default DATA_DIR/catalog.db)
 //	TOPIC_URL_TEMPLATE     event topics, "{type}" standing for the event type
 //	                       (default mem://{type}: this process only)
 //	AUTH_ISSUER            a Cognito user pool's issuer,
@@ -26,6 +28,9 @@
 package main
 
 import (
+	// awssns:// topics on AWS.
+	_ "gocloud.dev/pubsub/awssnssqs"
+
 	"bufio"
 	"context"
 	"errors"
@@ -44,7 +49,8 @@ import (
 
 	"github.com/buylink/buylink/pkg/auth"
 	"github.com/buylink/buylink/pkg/bus"
-	"github.com/buylink/buylink/pkg/catalog/sqlite"
+	"github.com/buylink/buylink/pkg/catalog"
+	"github.com/buylink/buylink/pkg/catalog/storeurl"
 	"github.com/buylink/buylink/pkg/events"
 	"github.com/buylink/buylink/pkg/obs"
 	"github.com/buylink/buylink/pkg/web"
@@ -87,11 +93,15 @@ func run(ctx context.Context, getenv func(string) string, log *slog.Logger, read
 		return errors.New("ADMIN_PASSWORD_HASH needs LOCAL_ISSUER_URL: admin tokens come from the local issuer")
 	}
 
-	st, err := sqlite.Open(ctx, env("STORE_PATH", filepath.Join(dataDir, "catalog.db")))
+	st, err := storeurl.Open(ctx, env("STORE_URL", filepath.Join(dataDir, "catalog.db")))
 	if err != nil {
 		return err
 	}
 	defer func() { _ = st.Close() }()
+	idem, ok := st.(catalog.IdempotencyStore)
+	if !ok {
+		return fmt.Errorf("the store %T keeps no idempotency keys", st)
+	}
 	topics, err := bus.NewTopics(env("TOPIC_URL_TEMPLATE", "mem://{type}"))
 	if err != nil {
 		return err
@@ -110,7 +120,7 @@ func run(ctx context.Context, getenv func(string) string, log *slog.Logger, read
 	}
 	defer func() { _ = ln.Close() }()
 
-	deps := ingestion.Deps{Store: st, Idempotency: st, Publisher: topics, Logger: log}
+	deps := ingestion.Deps{Store: st, Idempotency: idem, Publisher: topics, Logger: log}
 	var trusted []auth.TrustedIssuer
 	if cognito != "" {
 		trusted = append(trusted, auth.TrustedIssuer{Issuer: cognito, JWKSURL: env("AUTH_JWKS_URL", ""), ClientIDs: splitList(env("AUTH_CLIENT_IDS", ""))})
