@@ -21,6 +21,8 @@
 //	                       between replicas)
 //	ADMIN_PASSWORD_HASH    bcrypt hash of the admin password: turns on
 //	                       POST /auth/admin/login (needs the local issuer)
+//	TRUSTED_PROXIES        CIDRs of the load balancer whose X-Forwarded-For
+//	                       is believed (comma-separated; default none)
 //	LOG_FORMAT, LOG_LEVEL  see package obs
 //
 // At least one issuer is required. `ingestion-api hash-password` reads a
@@ -152,7 +154,7 @@ func run(ctx context.Context, getenv func(string) string, log *slog.Logger, read
 	defer verifier.Close()
 	deps.Verifier = verifier
 
-	router := web.New(web.Options{Logger: log})
+	router := web.New(web.Options{Logger: log, TrustedProxies: splitList(env("TRUSTED_PROXIES", ""))})
 	web.Health(router, map[string]web.Check{"store": st.Ping})
 	if err := ingestion.Register(router, deps); err != nil {
 		return err
