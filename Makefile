@@ -8,8 +8,12 @@ MODULES := $(shell $(GO) list -m -f '{{.Dir}}')
 GOLANGCI_VERSION := v2.6.2
 TEST_FLAGS ?= -race -count=1 -timeout 20m
 BENCH_FLAGS ?= -run '^$$' -bench . -benchmem -count=1
+# Fuzz targets `make test` runs briefly, as package-directory:FuzzName, each
+# for FUZZTIME (their seed corpora also run in every plain `go test`).
+FUZZ_TARGETS := services/auto-tagger/rules:FuzzRuleTagger services/auto-tagger/tagging:FuzzFinalize
+FUZZTIME ?= 4s
 
-.PHONY: dev test test-short lint bench tidy build deps fmt help
+.PHONY: dev test test-short fuzz lint bench tidy build deps fmt help
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -20,8 +24,11 @@ deps: ## install what is missing (apt packages, npm test servers); idempotent
 dev: deps ## run the whole platform in one process on :8080 with a demo seller
 	$(GO) run ./services/devstack/cmd/devstack
 
-test: deps ## run every test of every module (what CI runs)
+test: deps fuzz ## run every test of every module (what CI runs)
 	@for m in $(MODULES); do echo "== go test $${m#$(CURDIR)/}"; (cd $$m && $(GO) test $(TEST_FLAGS) ./...); done
+
+fuzz: ## run every fuzz target of FUZZ_TARGETS for FUZZTIME
+	@for t in $(FUZZ_TARGETS); do d=$${t%%:*}; f=$${t##*:}; echo "== fuzz $$f in $$d ($(FUZZTIME))"; (cd $$d && $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) .); done
 
 test-short: ## unit tests only, no set-up, no race detector
 	@for m in $(MODULES); do (cd $$m && $(GO) test -short ./...); done

@@ -168,7 +168,8 @@ func Evaluate(ctx context.Context, t tagging.Tagger, exs []Example) (Report, err
 }
 
 // Write prints the category misses (every outcome with verbose), the
-// per-language accuracy and, last, "accuracy=<value>".
+// per-language accuracy and, last, "accuracy=<value>". Writes go through a
+// buffer whose Flush reports any write error.
 func (r Report) Write(w io.Writer, verbose bool) error {
 	bw := bufio.NewWriter(w)
 	byLang := map[string][2]int{}
@@ -185,22 +186,22 @@ func (r Report) Write(w io.Writer, verbose bool) error {
 		byLang[o.Example.Lang] = c
 		switch {
 		case !o.CategoryOK():
-			fmt.Fprintf(bw, "MISS %-6s %q\n       want %s, got %q %s\n", o.Example.ID, o.Example.Title, o.Example.Category, o.Got.Category, formatTags(o.Got.Tags))
+			_, _ = fmt.Fprintf(bw, "MISS %-6s %q\n       want %s, got %q %s\n", o.Example.ID, o.Example.Title, o.Example.Category, o.Got.Category, formatTags(o.Got.Tags))
 		case verbose || len(o.MissingTags) > 0:
-			fmt.Fprintf(bw, "ok   %-6s %q -> %s %s", o.Example.ID, o.Example.Title, o.Got.Category, formatTags(o.Got.Tags))
+			_, _ = fmt.Fprintf(bw, "ok   %-6s %q -> %s %s", o.Example.ID, o.Example.Title, o.Got.Category, formatTags(o.Got.Tags))
 			if len(o.MissingTags) > 0 {
-				fmt.Fprintf(bw, " (missing tags %s)", strings.Join(o.MissingTags, ", "))
+				_, _ = fmt.Fprintf(bw, " (missing tags %s)", strings.Join(o.MissingTags, ", "))
 			}
-			fmt.Fprintln(bw)
+			_, _ = fmt.Fprintln(bw)
 		}
 	}
 	slices.Sort(langs)
 	for _, l := range langs {
 		c := byLang[l]
-		fmt.Fprintf(bw, "lang %-3s %d/%d\n", l, c[0], c[1])
+		_, _ = fmt.Fprintf(bw, "lang %-3s %d/%d\n", l, c[0], c[1])
 	}
-	fmt.Fprintf(bw, "products=%d top_level_accuracy=%.3f tag_recall=%.3f\n", len(r.Outcomes), r.TopLevelAccuracy(), r.TagRecall())
-	fmt.Fprintf(bw, "accuracy=%.3f\n", r.Accuracy())
+	_, _ = fmt.Fprintf(bw, "products=%d top_level_accuracy=%.3f tag_recall=%.3f\n", len(r.Outcomes), r.TopLevelAccuracy(), r.TagRecall())
+	_, _ = fmt.Fprintf(bw, "accuracy=%.3f\n", r.Accuracy())
 	return bw.Flush()
 }
 

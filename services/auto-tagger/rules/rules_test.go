@@ -281,7 +281,7 @@ func TestRealCaptionsKeepInvariants(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	rt := newTagger(t)
 	l := tagging.DefaultLimits()
 	sc := bufio.NewScanner(f)

@@ -29,7 +29,8 @@
 //     tagging.Limits.Finalize (threshold, deduplication, order, cap).
 //
 // A title without words gets an empty result whatever the caption says: the
-// caption and hashtags only support or complete what a title names.
+// caption and hashtags only support or complete what a title names. When a
+// video has several products, a category also needs evidence in the title.
 package rules
 
 import (
@@ -135,12 +136,15 @@ func combined(p *[numPlaces]float64) float64 {
 type shared struct {
 	cats, tags evidence
 	votes      [6]float64
+	// several reports a batch of more than one product: its caption and
+	// hashtags alone cannot tell which product is which.
+	several bool
 }
 
 func newShared(b tagging.Batch) *shared {
-	cx := &shared{cats: evidence{}, tags: evidence{}}
+	cx := &shared{cats: evidence{}, tags: evidence{}, several: len(b.Titles) > 1}
 	hw, cw := hashtagWeight, captionWeight
-	if len(b.Titles) > 1 {
+	if cx.several {
 		hw, cw = hashtagWeightShared, captionWeightShared
 	}
 	for _, h := range b.Hashtags {
@@ -261,6 +265,9 @@ func (t *Tagger) product(title string, cx *shared) tagging.Result {
 	res := tagging.Result{}
 	best, bestScore := "", 0.0
 	for id, p := range cats {
+		if cx.several && p[placeTitle] == 0 {
+			continue // only the title tells products of one video apart
+		}
 		s := combined(p)
 		if s > bestScore || s == bestScore && best != "" && taxonomy.Order(id) < taxonomy.Order(best) {
 			best, bestScore = id, s

@@ -263,6 +263,10 @@ func cleanText(s string, maxIn, maxRunes int) string {
 	return b.String()
 }
 
+func startsTagName(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-'
+}
+
 // htmlTagEnd returns the end of an HTML tag or comment starting at s[i]
 // ('<'), or i when s[i:] does not start one. A tag is '<', an optional '/'
 // or '!', a letter, and anything up to the next '>' within 256 bytes.
@@ -271,7 +275,7 @@ func htmlTagEnd(s string, i int) int {
 	if j < len(s) && (s[j] == '/' || s[j] == '!') {
 		j++
 	}
-	if j >= len(s) || !(s[j] >= 'a' && s[j] <= 'z' || s[j] >= 'A' && s[j] <= 'Z' || s[j] == '-') {
+	if j >= len(s) || !startsTagName(s[j]) {
 		return i
 	}
 	limit := min(len(s), i+256)

@@ -119,22 +119,22 @@ func TestFinalize(t *testing.T) {
 func TestCheckCatchesBrokenLists(t *testing.T) {
 	l := Limits{MaxTags: 2, MinConfidence: 0.6}
 	bad := map[string][]Tag{
-		"too many":      {{"a1", 0.9}, {"b1", 0.8}, {"c1", 0.7}},
-		"below":         {{"serum", 0.5}},
-		"unnormalised":  {{"Serums", 0.9}},
-		"plural":        {{"serums", 0.9}},
-		"duplicate":     {{"serum", 0.9}, {"serum", 0.8}},
-		"out of order":  {{"serum", 0.7}, {"toner", 0.9}},
-		"name order":    {{"toner", 0.9}, {"serum", 0.9}},
-		"confidence >1": {{"serum", 1.5}},
-		"stop tag":      {{"fyp", 0.9}},
+		"too many":      {{Name: "a1", Confidence: 0.9}, {Name: "b1", Confidence: 0.8}, {Name: "c1", Confidence: 0.7}},
+		"below":         {{Name: "serum", Confidence: 0.5}},
+		"unnormalised":  {{Name: "Serums", Confidence: 0.9}},
+		"plural":        {{Name: "serums", Confidence: 0.9}},
+		"duplicate":     {{Name: "serum", Confidence: 0.9}, {Name: "serum", Confidence: 0.8}},
+		"out of order":  {{Name: "serum", Confidence: 0.7}, {Name: "toner", Confidence: 0.9}},
+		"name order":    {{Name: "toner", Confidence: 0.9}, {Name: "serum", Confidence: 0.9}},
+		"confidence >1": {{Name: "serum", Confidence: 1.5}},
+		"stop tag":      {{Name: "fyp", Confidence: 0.9}},
 	}
 	for name, tags := range bad {
 		if err := l.Check(tags); err == nil {
 			t.Errorf("%s: Check accepted %+v", name, tags)
 		}
 	}
-	if err := l.Check([]Tag{{"serum", 0.9}, {"toner", 0.9}}); err != nil {
+	if err := l.Check([]Tag{{Name: "serum", Confidence: 0.9}, {Name: "toner", Confidence: 0.9}}); err != nil {
 		t.Errorf("a valid list was refused: %v", err)
 	}
 }
