@@ -37,6 +37,7 @@ import (
 	"context"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/buylink/buylink/pkg/catalog"
 	"github.com/buylink/buylink/services/auto-tagger/tagging"
@@ -216,6 +217,17 @@ func (t *Tagger) product(title string, cx *shared) tagging.Result {
 
 	seg, main := segments(toks, ms, lg)
 	head := headMatch(ms, seg, main, lg)
+	headTops := map[string]bool{}
+	if head >= 0 {
+		for _, tm := range ms[head].terms {
+			headTops[topLevel(tm.category)] = true
+		}
+	}
+	// A dominant term outside the main phrase does not override a head of
+	// its own top level ("cat feeder for cats and dogs" stays a cat product).
+	dominates := func(tm *term, i int) bool {
+		return tm.dominant && (seg[i] <= main || !headTops[topLevel(tm.category)])
+	}
 	for i, m := range ms {
 		for _, tm := range m.terms {
 			if tm.group == groupNoise {
@@ -229,7 +241,7 @@ func (t *Tagger) product(title string, cx *shared) tagging.Result {
 			switch tm.group {
 			case groupKind:
 				switch {
-				case tm.dominant:
+				case dominates(tm, i):
 					pos = dominantWeight
 				case i == head:
 					pos = headWeight
@@ -240,7 +252,7 @@ func (t *Tagger) product(title string, cx *shared) tagging.Result {
 				}
 			case groupCategory:
 				switch {
-				case tm.dominant:
+				case dominates(tm, i):
 					pos = dominantWeight
 				case seg[i] <= main:
 					pos = categoryWordWeight
@@ -381,19 +393,45 @@ func betweenNumbers(toks []string, i int) bool {
 }
 
 // headMatch returns the index of the match holding the head noun of the
-// main segment, or -1: among the strongest kinds there, the last for a
-// head-last language (English, German, or unknown), the first otherwise.
+// main segment, or -1. The head is in the segment's first run of adjacent
+// kind matches that has a strong kind (listing titles name the product
+// first and pile keywords after it: "sports bra high impact workout top
+// gym yoga bra"); within the run it is, among the strongest kinds, the last
+// for a head-last language (English, German, or unknown: "shoe organizer"),
+// the first otherwise ("rak sepatu").
 func headMatch(ms []match, seg []int, main int, lg lang) int {
-	strongest := 0.0
+	// runs of adjacent kind matches in the main segment, in order
+	var runs [][]int
 	for i, m := range ms {
-		if seg[i] == main {
-			strongest = max(strongest, kindStrength(m, lg))
+		if seg[i] != main || kindStrength(m, lg) == 0 {
+			continue
+		}
+		if n := len(runs); n > 0 {
+			last := runs[n-1][len(runs[n-1])-1]
+			if ms[last].end == m.start {
+				runs[n-1] = append(runs[n-1], i)
+				continue
+			}
+		}
+		runs = append(runs, []int{i})
+	}
+	if len(runs) == 0 {
+		return -1
+	}
+	run := runs[0]
+	for _, r := range runs {
+		if slices.ContainsFunc(r, func(i int) bool { return kindStrength(ms[i], lg) >= strongKind }) {
+			run = r
+			break
 		}
 	}
+	strongest := 0.0
+	for _, i := range run {
+		strongest = max(strongest, kindStrength(ms[i], lg))
+	}
 	head := -1
-	for i, m := range ms {
-		st := kindStrength(m, lg)
-		if seg[i] != main || st == 0 || st < strongest-headTolerance {
+	for _, i := range run {
+		if kindStrength(ms[i], lg) < strongest-headTolerance {
 			continue
 		}
 		if head < 0 || lg&headFirst == 0 {
@@ -457,6 +495,11 @@ func langFit(term, title lang) float64 {
 	default:
 		return foreignWeight
 	}
+}
+
+func topLevel(category string) string {
+	top, _, _ := strings.Cut(category, "/")
+	return top
 }
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
