@@ -141,8 +141,9 @@ func (s *Service) Handle(ctx context.Context, env events.Envelope) error {
 // (permanent).
 func (s *Service) Tag(ctx context.Context, in events.CaptionParsed) (events.ProductTagged, error) {
 	s.seen.Add(1)
-	b := tagging.Batch{Caption: in.Caption, Hashtags: in.Hashtags}
+	var b tagging.Batch // empty for a failed caption: only the tagger's name is wanted
 	if in.Failure == nil {
+		b = tagging.Batch{Caption: in.Caption, Hashtags: in.Hashtags}
 		for _, p := range in.Products {
 			b.Titles = append(b.Titles, p.Title)
 		}
