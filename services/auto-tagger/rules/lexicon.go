@@ -52,6 +52,7 @@ const (
 
 var langNames = []string{"en", "es", "pt", "fr", "de", "id"}
 
+// String lists the languages ("en+fr").
 func (l lang) String() string {
 	var names []string
 	for i, n := range langNames {

@@ -173,7 +173,8 @@ func newShared(b tagging.Batch) *shared {
 	}
 	fs := allForms(toks)
 	ms := findMatches(&lex.products, toks, fs, false, nil)
-	for _, m := range bestReadings(findMatches(&lex.attributes, toks, fs, false, ms), 0) {
+	attrs := withoutOpaque(findMatches(&lex.attributes, toks, fs, false, nil), ms)
+	for _, m := range bestReadings(slices.Concat(ms, attrs), 0) {
 		for _, tm := range m.terms {
 			cx.addContext(tm, placeCaption, cw*tm.strength)
 		}
