@@ -10,9 +10,11 @@ TEST_FLAGS ?= -race -count=1 -timeout 20m
 BENCH_FLAGS ?= -run '^$$' -bench . -benchmem -count=1
 
 # Fuzz targets run briefly by `make test` (package directory:target), each for
-# FUZZ_TIME; keep their total under a minute.
-FUZZ_TIME ?= 10s
-FUZZ_TARGETS := services/caption-parser/rules:FuzzParse services/caption-parser/llmparse:FuzzValidate
+# FUZZ_TIME; keep their total under a minute. Their seed corpora also run in
+# every plain `go test`.
+FUZZ_TIME ?= 8s
+FUZZ_TARGETS := services/caption-parser/rules:FuzzParse services/caption-parser/llmparse:FuzzValidate \
+	services/auto-tagger/rules:FuzzRuleTagger services/auto-tagger/tagging:FuzzFinalize
 
 .PHONY: dev test test-short lint bench tidy build deps fmt help fuzz
 
