@@ -31,10 +31,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"sync"
 	"sync/atomic"
 
 	"github.com/buylink/buylink/pkg/bus"
 	"github.com/buylink/buylink/pkg/events"
+	"github.com/buylink/buylink/pkg/llm"
 	"github.com/buylink/buylink/services/auto-tagger/llmtag"
 	"github.com/buylink/buylink/services/auto-tagger/rules"
 	"github.com/buylink/buylink/services/auto-tagger/tagging"
@@ -51,20 +54,89 @@ type Config struct {
 	// pkg/llm's client); nil tags with the rules only.
 	LLM llmtag.Completer
 	// Cache keeps LLM answers by input hash; nil keeps them in memory
-	// (llmtag.NewMemoryCache). Unused without LLM.
+	// (llm.NewMemoryCache). Unused without LLM.
 	Cache llmtag.Cache
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
 
-// ConfigFromEnv reads the limits from the environment (see
-// tagging.LimitsFromEnv). The LLM is wired by the caller.
-func ConfigFromEnv() (Config, error) {
+// ConfigFromEnv reads the limits (see tagging.LimitsFromEnv) and, when
+// OPENROUTER_API_KEY is set, builds the LLM tagger's model client (see
+// llm.ConfigFromEnv) with its answer cache at LLM_CACHE_URL ("" keeps
+// answers in memory). The returned close function releases the cache.
+func ConfigFromEnv(ctx context.Context, log *slog.Logger) (Config, func() error, error) {
+	noop := func() error { return nil }
 	l, err := tagging.LimitsFromEnv()
 	if err != nil {
-		return Config{}, err
+		return Config{}, noop, err
 	}
-	return Config{Limits: l}, nil
+	cfg := Config{Limits: l, Logger: log}
+	lc, err := llm.ConfigFromEnv()
+	if err != nil {
+		return Config{}, noop, err
+	}
+	if !lc.Enabled() {
+		return cfg, noop, nil
+	}
+	cache, closeCache, err := llm.OpenCache(ctx, os.Getenv("LLM_CACHE_URL"))
+	if err != nil {
+		return Config{}, noop, fmt.Errorf("autotagger: %w", err)
+	}
+	if cfg.LLM, err = NewLLMCompleter(lc, llm.Options{Logger: log}); err != nil {
+		_ = closeCache()
+		return Config{}, noop, err
+	}
+	cfg.Cache = cache
+	return cfg, closeCache, nil
+}
+
+// llmCompleter is pkg/llm's client as the LLM tagger's Completer. Answers
+// are cached by the tagger (Config.Cache), so the client keeps none.
+type llmCompleter struct {
+	c       *llm.Client
+	mu      sync.Mutex
+	schemas map[string]*llm.Schema // compiled once per schema name
+}
+
+// NewLLMCompleter returns the LLM tagger's Completer over a pkg/llm client.
+func NewLLMCompleter(cfg llm.Config, o llm.Options) (llmtag.Completer, error) {
+	o.Cache = nil
+	c, err := llm.New(cfg, o)
+	if err != nil {
+		return nil, fmt.Errorf("autotagger: %w", err)
+	}
+	return &llmCompleter{c: c, schemas: map[string]*llm.Schema{}}, nil
+}
+
+// Model implements llmtag.Completer.
+func (a *llmCompleter) Model() string { return a.c.Model() }
+
+func (a *llmCompleter) schema(name string, raw []byte) (*llm.Schema, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if s, ok := a.schemas[name]; ok {
+		return s, nil
+	}
+	s, err := llm.NewSchema(name, raw)
+	if err != nil {
+		return nil, events.Permanent(fmt.Errorf("autotagger: schema %s: %w", name, err))
+	}
+	a.schemas[name] = s
+	return s, nil
+}
+
+// Complete implements llmtag.Completer; pkg/llm's permanent failures become
+// permanent errors of the bus contract.
+func (a *llmCompleter) Complete(ctx context.Context, r llmtag.Request, out any) (llmtag.Answer, error) {
+	schema, err := a.schema(r.SchemaName, r.Schema)
+	if err != nil {
+		return llmtag.Answer{}, err
+	}
+	res, err := a.c.Complete(ctx, llm.Request{System: r.System, User: r.User, Schema: schema, PromptVersion: r.PromptVersion}, out)
+	if llm.IsPermanent(err) {
+		err = events.Permanent(err)
+	}
+	return llmtag.Answer{Model: res.Model}, err
 }
 
 // Service tags products and publishes the results. It is safe for
@@ -102,7 +174,7 @@ func New(cfg Config, pub bus.Publisher) (*Service, error) {
 	}
 	cache := cfg.Cache
 	if cache == nil {
-		cache = llmtag.NewMemoryCache(llmtag.DefaultMemoryEntries)
+		cache = llm.NewMemoryCache(llm.DefaultMemoryEntries)
 	}
 	lt, err := llmtag.New(cfg.LLM, llmtag.Options{Fallback: rt, Cache: cache, Limits: cfg.Limits, Logger: log})
 	if err != nil {

@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -300,7 +303,14 @@ func TestLLMTaggingAndRedelivery(t *testing.T) {
 func TestConfig(t *testing.T) {
 	t.Setenv("TAGGER_MAX_TAGS", "4")
 	t.Setenv("TAGGER_MIN_CONFIDENCE", "0.8")
-	cfg, err := autotagger.ConfigFromEnv()
+	t.Setenv("OPENROUTER_API_KEY", "")
+	cfg, closeCache, err := autotagger.ConfigFromEnv(t.Context(), nil)
+	if err == nil {
+		defer closeCache()
+	}
+	if cfg.LLM != nil {
+		t.Fatal("an LLM without a key")
+	}
 	if err != nil || cfg.Limits != (tagging.Limits{MaxTags: 4, MinConfidence: 0.8}) {
 		t.Fatalf("%+v %v", cfg, err)
 	}
@@ -318,7 +328,7 @@ func TestConfig(t *testing.T) {
 		t.Fatal(got)
 	}
 	t.Setenv("TAGGER_MAX_TAGS", "11")
-	if _, err := autotagger.ConfigFromEnv(); err == nil || !strings.Contains(err.Error(), "TAGGER_MAX_TAGS") {
+	if _, _, err := autotagger.ConfigFromEnv(t.Context(), nil); err == nil || !strings.Contains(err.Error(), "TAGGER_MAX_TAGS") {
 		t.Fatalf("err %v", err)
 	}
 	if _, err := autotagger.New(autotagger.Config{}, nil); err == nil {
@@ -413,4 +423,69 @@ func (d *deadLetters) count() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return len(d.got)
+}
+
+// With a key, the service tags through pkg/llm's real client: here against a
+// fake OpenRouter answering in the chat-completions shape.
+func TestLLMThroughPkgLLM(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		var req struct {
+			Model          string `json:"model"`
+			ResponseFormat struct {
+				Type       string `json:"type"`
+				JSONSchema struct {
+					Name   string `json:"name"`
+					Strict bool   `json:"strict"`
+				} `json:"json_schema"`
+			} `json:"response_format"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || r.Header.Get("Authorization") != "Bearer test-key" ||
+			req.ResponseFormat.Type != "json_schema" || !req.ResponseFormat.JSONSchema.Strict {
+			t.Errorf("request: %+v %v %q", req, err, r.Header.Get("Authorization"))
+		}
+		answer := `{"products":[{"index":0,"category":"kitchen/drinkware","category_confidence":0.93,` +
+			`"tags":[{"name":"tumblers","confidence":0.95},{"name":"stainless steel","confidence":0.8},{"name":"https://x.io","confidence":0.9}]}]}`
+		body, _ := json.Marshal(map[string]any{
+			"id": "gen-1", "object": "chat.completion", "created": 1, "model": req.Model, "provider": "Fake",
+			"choices": []map[string]any{{"index": 0, "finish_reason": "stop", "native_finish_reason": "stop",
+				"message": map[string]any{"role": "assistant", "content": answer}}},
+			"usage": map[string]any{"prompt_tokens": 100, "completion_tokens": 40, "total_tokens": 140},
+		})
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	}))
+	defer srv.Close()
+	t.Setenv("OPENROUTER_API_KEY", "test-key")
+	t.Setenv("LLM_BASE_URL", srv.URL)
+	t.Setenv("LLM_CACHE_URL", "")
+	cfg, closeCache, err := autotagger.ConfigFromEnv(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeCache()
+	if cfg.LLM == nil || cfg.Cache == nil {
+		t.Fatalf("config with a key: %+v", cfg)
+	}
+	s, rec := newService(t, cfg)
+	in := captionParsed(t, events.CaptionParsed{Parser: "rules", Products: []events.ParsedProduct{{Index: 0, Title: "Stainless steel tumbler 40oz"}}})
+	if err := s.Handle(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	pt := tagged(t, rec, in)
+	if err := s.Handle(context.Background(), in); err != nil { // a redelivery: served from the cache
+		t.Fatal(err)
+	}
+	if pt.Tagger != "llm" || pt.Products[0].Category != "kitchen/drinkware" {
+		t.Fatalf("tagged: %+v", pt)
+	}
+	for _, tg := range pt.Products[0].Tags {
+		if strings.Contains(tg.Name, "http") || tg.Name == "tumblers" {
+			t.Errorf("unnormalised or hostile tag kept: %+v", tg)
+		}
+	}
+	if calls.Load() != 1 {
+		t.Fatalf("model called %d times for one event delivered twice", calls.Load())
+	}
 }

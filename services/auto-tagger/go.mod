@@ -32,10 +32,12 @@ require (
 	github.com/aws/smithy-go v1.22.4 // indirect
 	github.com/go-logr/logr v1.4.3 // indirect
 	github.com/go-logr/stdr v1.2.2 // indirect
+	github.com/google/jsonschema-go v0.4.2 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/google/wire v0.6.0 // indirect
 	github.com/googleapis/gax-go/v2 v2.15.0 // indirect
 	github.com/jmespath/go-jmespath v0.4.0 // indirect
+	github.com/sashabaranov/go-openai v1.43.0 // indirect
 	go.opentelemetry.io/auto/sdk v1.1.0 // indirect
 	go.opentelemetry.io/otel v1.37.0 // indirect
 	go.opentelemetry.io/otel/metric v1.37.0 // indirect
@@ -54,7 +56,7 @@ require (
 )
 
 require (
-	github.com/hashicorp/golang-lru/v2 v2.0.7
+	github.com/aws/aws-lambda-go v1.55.1 // indirect
 	golang.org/x/text v0.43.0 // indirect
 )
 

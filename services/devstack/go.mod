@@ -111,3 +111,7 @@ require github.com/buylink/buylink/services/caption-parser v0.0.0
 replace github.com/buylink/buylink/services/caption-parser => ../caption-parser
 
 replace github.com/buylink/buylink/services/ingestion-api => ../ingestion-api
+
+require github.com/buylink/buylink/services/auto-tagger v0.0.0
+
+replace github.com/buylink/buylink/services/auto-tagger => ../auto-tagger

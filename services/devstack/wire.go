@@ -13,6 +13,7 @@ import (
 	"github.com/buylink/buylink/pkg/events"
 	"github.com/buylink/buylink/pkg/media"
 	"github.com/buylink/buylink/pkg/safefetch"
+	autotagger "github.com/buylink/buylink/services/auto-tagger"
 	"github.com/buylink/buylink/services/caption-parser/captionparser"
 	"github.com/buylink/buylink/services/thumbnail-generator/thumbgen"
 )
@@ -48,6 +49,9 @@ func wire(ctx context.Context, st *Stack, router *gin.Engine) (*wiring, error) {
 	if err := wireThumbnails(ctx, st, w); err != nil {
 		return nil, err
 	}
+	if err := wireAutoTagger(ctx, st, w); err != nil {
+		return nil, err
+	}
 	if err := seedDemoSeller(ctx, st); err != nil {
 		return nil, err
 	}
@@ -78,6 +82,22 @@ func wireCaptionParser(st *Stack, w *wiring) error {
 	if cfg.LLM.APIKey == "" {
 		w.notes = append(w.notes, "captions parsed by rules (set OPENROUTER_API_KEY for the LLM parser)")
 	}
+	return nil
+}
+
+// wireAutoTagger runs the auto-tagger on caption.parsed: by taxonomy rules,
+// or by LLM when OPENROUTER_API_KEY is set.
+func wireAutoTagger(ctx context.Context, st *Stack, w *wiring) error {
+	cfg, closeCache, err := autotagger.ConfigFromEnv(ctx, st.Log)
+	if err != nil {
+		return fmt.Errorf("devstack: auto-tagger: %w", err)
+	}
+	st.closers = append(st.closers, closeCache)
+	svc, err := autotagger.New(cfg, st.Topics)
+	if err != nil {
+		return fmt.Errorf("devstack: auto-tagger: %w", err)
+	}
+	w.workers = append(w.workers, worker{autotagger.Name, events.TypeCaptionParsed, svc.Handle})
 	return nil
 }
 

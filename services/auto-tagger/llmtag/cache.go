@@ -6,13 +6,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 
-	lru "github.com/hashicorp/golang-lru/v2"
-
 	"github.com/buylink/buylink/services/auto-tagger/taxonomy"
 )
 
-// Cache keeps answers by key. It has pkg/llm's Cache method set, so the
-// shared blob cache can be used. Implementations must be safe for concurrent
+// Cache keeps answers by key. pkg/llm's caches (llm.NewMemoryCache,
+// llm.OpenCache) implement it. Implementations must be safe for concurrent
 // use.
 type Cache interface {
 	// Get returns the value stored under key; found is false when there is none.
@@ -20,40 +18,6 @@ type Cache interface {
 	// Put stores value under key, replacing any earlier value.
 	Put(ctx context.Context, key string, value []byte) error
 }
-
-// DefaultMemoryEntries is the size NewMemoryCache is usually given: about a
-// day of one busy seller's videos.
-const DefaultMemoryEntries = 4096
-
-// MemoryCache is an in-process Cache that forgets the least recently used
-// entries beyond its size.
-type MemoryCache struct {
-	c *lru.Cache[string, []byte]
-}
-
-// NewMemoryCache returns a cache of at most size entries (at least 1).
-func NewMemoryCache(size int) *MemoryCache {
-	c, err := lru.New[string, []byte](max(size, 1))
-	if err != nil {
-		panic("llmtag: " + err.Error()) // only for a size below 1
-	}
-	return &MemoryCache{c: c}
-}
-
-// Get implements Cache.
-func (m *MemoryCache) Get(_ context.Context, key string) ([]byte, bool, error) {
-	v, ok := m.c.Get(key)
-	return v, ok, nil
-}
-
-// Put implements Cache.
-func (m *MemoryCache) Put(_ context.Context, key string, value []byte) error {
-	m.c.Add(key, append([]byte(nil), value...))
-	return nil
-}
-
-// Len returns the number of entries.
-func (m *MemoryCache) Len() int { return m.c.Len() }
 
 // cacheKey hashes what determines an answer: the prompt and taxonomy
 // versions, the model and the user content (the sanitised batch).

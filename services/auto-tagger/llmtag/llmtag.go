@@ -25,28 +25,9 @@
 // fit the schema) falls back to the rule tagger for the whole batch; any
 // other failure is returned, so the event is retried.
 //
-// The Completer is pkg/llm's client behind a small adapter, written where
-// the tagger is wired (the client takes an *llm.Schema and reports
-// permanence with llm.IsPermanent):
-//
-//	type llmCompleter struct {
-//		c      *llm.Client
-//		schema *llm.Schema
-//	}
-//
-//	func (a llmCompleter) Model() string { return a.c.Model() }
-//
-//	func (a llmCompleter) Complete(ctx context.Context, r llmtag.Request, out any) (llmtag.Answer, error) {
-//		res, err := a.c.Complete(ctx, llm.Request{System: r.System, User: r.User, Schema: a.schema, PromptVersion: r.PromptVersion}, out)
-//		if llm.IsPermanent(err) {
-//			err = events.Permanent(err)
-//		}
-//		return llmtag.Answer{Model: res.Model}, err
-//	}
-//
-// with schema = llm.MustSchema(llmtag.SchemaName, llmtag.Schema()). Cache
-// has pkg/llm's Cache method set, so an *llm.BlobCache can be passed to
-// share answers between processes.
+// The Completer is pkg/llm's client behind a small adapter
+// (autotagger.NewLLMCompleter); Cache is any of pkg/llm's caches, so a blob
+// cache (llm.OpenCache) shares answers between processes.
 package llmtag
 
 import (

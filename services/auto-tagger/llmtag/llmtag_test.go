@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/buylink/buylink/pkg/events"
+	"github.com/buylink/buylink/pkg/llm"
 	"github.com/buylink/buylink/services/auto-tagger/llmtag"
 	"github.com/buylink/buylink/services/auto-tagger/rules"
 	"github.com/buylink/buylink/services/auto-tagger/tagging"
@@ -300,7 +301,7 @@ func TestSchemaIsStrictAndConstrainsCategories(t *testing.T) {
 // A redelivered batch is answered from the cache: the model is paid once.
 func TestCacheMeansRedeliveryNeverPaysTwice(t *testing.T) {
 	f := answering(goodAnswer)
-	cache := llmtag.NewMemoryCache(16)
+	cache := llm.NewMemoryCache(16)
 	lt := newTagger(t, f, cache)
 	first, err := lt.Tag(context.Background(), twoProducts)
 	if err != nil {
@@ -371,7 +372,7 @@ func TestFailures(t *testing.T) {
 		{model: "m", answer: func(llmtag.Request) (string, error) { return `{"products":[],"note":"extra"}`, nil }},
 	}
 	for i, f := range permanent {
-		out, err := newTagger(t, f, llmtag.NewMemoryCache(4)).Tag(ctx, twoProducts)
+		out, err := newTagger(t, f, llm.NewMemoryCache(4)).Tag(ctx, twoProducts)
 		if err != nil {
 			t.Fatalf("permanent %d: %v", i, err)
 		}
@@ -389,7 +390,7 @@ func TestFailures(t *testing.T) {
 		}
 		return goodAnswer, nil
 	}}
-	cache := llmtag.NewMemoryCache(4)
+	cache := llm.NewMemoryCache(4)
 	lt := newTagger(t, flaky, cache)
 	if _, err := lt.Tag(ctx, twoProducts); err == nil || events.IsPermanent(err) {
 		t.Fatalf("transient failure: err = %v, want a retryable error", err)
@@ -431,7 +432,7 @@ func TestEmptyTitlesAreNotSent(t *testing.T) {
 }
 
 func TestConcurrentUse(t *testing.T) {
-	lt := newTagger(t, answering(goodAnswer), llmtag.NewMemoryCache(8))
+	lt := newTagger(t, answering(goodAnswer), llm.NewMemoryCache(8))
 	var wg sync.WaitGroup
 	for i := range 16 {
 		wg.Go(func() {

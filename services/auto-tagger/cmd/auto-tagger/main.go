@@ -2,11 +2,14 @@
 // caption.parsed from SUBSCRIPTION_URL and publishes product.tagged to the
 // topics TOPIC_URL_TEMPLATE names (see bus.WorkerConfigFromEnv). Tag lists
 // are bounded by TAGGER_MAX_TAGS (default 10) and TAGGER_MIN_CONFIDENCE
-// (default 0.6). Products are tagged by the rule tagger. It drains and exits
+// (default 0.6). With OPENROUTER_API_KEY products are tagged by the LLM
+// (LLM_MODEL, LLM_BASE_URL; answers cached at LLM_CACHE_URL), otherwise by
+// the rule tagger. It drains and exits
 // on SIGINT or SIGTERM, logging its totals.
 package main
 
 import (
+	"context"
 	"log/slog"
 	"os"
 
@@ -33,11 +36,11 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := autotagger.ConfigFromEnv()
+	cfg, closeCache, err := autotagger.ConfigFromEnv(context.Background(), log)
 	if err != nil {
 		return err
 	}
-	cfg.Logger = log
+	defer func() { _ = closeCache() }()
 	var svc *autotagger.Service
 	defer func() {
 		if svc != nil {
