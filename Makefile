@@ -103,14 +103,16 @@ build-lambdas: ## build the Lambda bootstraps (linux/arm64, static) into bin/lam
 			-o $(CURDIR)/bin/lambda/$$name/bootstrap ./$${pkg#$$mod/}); \
 	done
 
-preview: build-lambdas ## pulumi preview of STACK (Pulumi CLI, AWS credentials, Docker)
+preview: ## pulumi preview of STACK (Pulumi CLI, AWS credentials, Docker)
 	$(need-cloud)
 	$(need-docker)
+	@$(MAKE) --no-print-directory build-lambdas
 	$(PULUMI) preview --stack $(STACK) --diff
 
-deploy: build-lambdas ## pulumi up of STACK (Pulumi CLI, AWS credentials, Docker)
+deploy: ## pulumi up of STACK (Pulumi CLI, AWS credentials, Docker)
 	$(need-cloud)
 	$(need-docker)
+	@$(MAKE) --no-print-directory build-lambdas
 	$(PULUMI) up --stack $(STACK)
 
 destroy: ## pulumi destroy of STACK (Pulumi CLI, AWS credentials)

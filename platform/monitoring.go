@@ -245,8 +245,8 @@ func dashboardBody(region string, args MonitoringArgs) pulumi.StringOutput {
 		at    int
 	}
 	type queueRef struct {
-		label       string
-		queue, dlq  int
+		label      string
+		queue, dlq int
 	}
 	var services, functions []labelled
 	var queues []queueRef

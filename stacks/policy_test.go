@@ -57,7 +57,9 @@ func TestPoliciesCatchViolations(t *testing.T) {
 		policy string
 		plant  func(g *pulumitest.Graph)
 	}{
-		{"encryption at rest everywhere", func(g *pulumitest.Graph) { setInput(g, "aws:sqs/queue:Queue", "projector", "sqsManagedSseEnabled", false) }},
+		{"encryption at rest everywhere", func(g *pulumitest.Graph) {
+			setInput(g, "aws:sqs/queue:Queue", "projector", "sqsManagedSseEnabled", false)
+		}},
 		{"no public bucket", func(g *pulumitest.Graph) {
 			setInput(g, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "media", "restrictPublicBuckets", false)
 		}},
