@@ -102,7 +102,7 @@ func newFixture(ctx *pulumi.Context) (*fixture, error) {
 		return nil, err
 	}
 	if f.secrets, err = platform.NewSecrets(ctx, "secrets", platform.SecretsArgs{
-		Values:    map[string]pulumi.StringInput{"api-key": pulumi.ToSecret(pulumi.String("k")).(pulumi.StringOutput), "later": nil},
+		Values:    map[string]pulumi.StringInput{"api-key": pulumi.ToSecret(pulumi.String("k")).(pulumi.StringOutput)},
 		Generated: []string{"signing-key"},
 	}); err != nil {
 		return nil, err
@@ -282,6 +282,7 @@ func TestHTTPService(t *testing.T) {
 			ContainerArgs: platform.ContainerArgs{
 				Image: f.image.ImageURI, ImageRepositoryARN: f.image.RepositoryARN,
 				Environment: map[string]pulumi.StringInput{"STORE_URL": pulumi.Sprintf("dynamodb://%s", f.table.Name)},
+				Secrets:     f.secrets.Env("api-key", "not-declared"),
 				Statements:  []platform.Statement{f.table.ReadWrite()},
 			},
 			Cluster: f.cluster, VpcID: f.net.VpcID, SubnetIDs: f.net.PrivateSubnetIDs, LoadBalancer: f.lb,
@@ -319,6 +320,15 @@ func TestHTTPService(t *testing.T) {
 	}
 	if env["PORT"] != "8080" || env["STORE_URL"] != "dynamodb://test-unit-data" {
 		t.Errorf("environment %v", env)
+	}
+	apiKey := find(t, g, "aws:secretsmanager/secret:Secret", "api-key").Output("arn")
+	if fmt.Sprint(c["secrets"]) != fmt.Sprintf("[map[name:API_KEY valueFrom:%v]]", apiKey) {
+		t.Errorf("secrets %v, want API_KEY from %v only", c["secrets"], apiKey)
+	}
+	var execPolicy struct{ Statement []map[string]interface{} }
+	jsonInput(t, find(t, g, "aws:iam/rolePolicy:RolePolicy", "api-execution"), "policy", &execPolicy)
+	if got := fmt.Sprint(execPolicy.Statement[len(execPolicy.Statement)-1]); !strings.Contains(got, "secretsmanager:GetSecretValue") || !strings.Contains(got, fmt.Sprint(apiKey)) {
+		t.Errorf("the execution role may not inject the secret: %s", got)
 	}
 	if lg := c["logConfiguration"].(map[string]interface{})["options"].(map[string]interface{})["awslogs-group"]; lg != "/test/unit/api" {
 		t.Errorf("log group %v", lg)
@@ -401,7 +411,10 @@ func TestQueue(t *testing.T) {
 	if fmt.Sprint(allow["sourceQueueArns"]) != fmt.Sprintf("[%v]", q.Output("arn")) {
 		t.Errorf("redrive allow policy %v", allow)
 	}
-	runErr(t, func(ctx *pulumi.Context) error { _, err := platform.NewQueue(ctx, "q", platform.QueueArgs{}); return err })
+	runErr(t, func(ctx *pulumi.Context) error {
+		_, err := platform.NewQueue(ctx, "q", platform.QueueArgs{})
+		return err
+	})
 }
 
 func TestQueueWorkerOnLambda(t *testing.T) {
@@ -618,13 +631,10 @@ func TestSecrets(t *testing.T) {
 	if fmt.Sprint(readStmt.Actions) != "[secretsmanager:GetSecretValue secretsmanager:DescribeSecret]" {
 		t.Errorf("read grant %v", readStmt.Actions)
 	}
-	for _, n := range []string{"api-key", "later", "signing-key"} {
+	for _, n := range []string{"api-key", "signing-key"} {
 		if find(t, g, "aws:secretsmanager/secret:Secret", n).Input("name") != "test/unit/"+n {
 			t.Errorf("secret %s name", n)
 		}
-	}
-	if g.Find("aws:secretsmanager/secretVersion:SecretVersion", "later") != nil {
-		t.Error("a secret without a value got a version")
 	}
 	for _, n := range []string{"api-key", "signing-key"} {
 		if v := find(t, g, "aws:secretsmanager/secretVersion:SecretVersion", n); v.Input("secretString") != pulumitest.Redacted {
@@ -637,7 +647,8 @@ func TestSecrets(t *testing.T) {
 	}
 	for _, bad := range []platform.SecretsArgs{
 		{Generated: []string{"Bad Name"}},
-		{Values: map[string]pulumi.StringInput{"k": nil}, Generated: []string{"k"}},
+		{Values: map[string]pulumi.StringInput{"k": pulumi.String("v")}, Generated: []string{"k"}},
+		{Values: map[string]pulumi.StringInput{"k": nil}},
 	} {
 		runErr(t, func(ctx *pulumi.Context) error { _, err := platform.NewSecrets(ctx, "s", bad); return err })
 	}

@@ -44,7 +44,7 @@ type Queue struct {
 	DLQURL  pulumi.StringOutput `pulumi:"dlqUrl"`
 	DLQName pulumi.StringOutput `pulumi:"dlqName"`
 	// SubscriptionURL is the queue as a gocloud.dev/pubsub subscription URL
-	// ("awssqs://sqs.<region>.amazonaws.com/<account>/<name>?region=<region>&raw=true").
+	// ("awssqs://sqs.<region>.amazonaws.com/<account>/<name>?region=<region>&raw=true&waittime=20s").
 	SubscriptionURL pulumi.StringOutput `pulumi:"subscriptionUrl"`
 	// VisibilityTimeoutSeconds as created.
 	VisibilityTimeoutSeconds int
@@ -141,7 +141,7 @@ func NewQueue(ctx *pulumi.Context, name string, args QueueArgs, opts ...pulumi.R
 	q.ARN, q.URL, q.Name = main.Arn, main.Url, main.Name
 	q.DLQARN, q.DLQURL, q.DLQName = dlq.Arn, dlq.Url, dlq.Name
 	q.SubscriptionURL = main.Url.ApplyT(func(u string) string {
-		return "awssqs://" + strings.TrimPrefix(u, "https://") + "?region=" + region + "&raw=true"
+		return "awssqs://" + strings.TrimPrefix(u, "https://") + "?region=" + region + "&raw=true&waittime=20s"
 	}).(pulumi.StringOutput)
 	return q, ctx.RegisterResourceOutputs(q, pulumi.Map{
 		"arn": q.ARN, "url": q.URL, "name": q.Name, "dlqArn": q.DLQARN, "dlqUrl": q.DLQURL, "dlqName": q.DLQName,

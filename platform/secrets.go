@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
@@ -13,9 +14,7 @@ import (
 // SecretsArgs configures Secrets.
 type SecretsArgs struct {
 	// Values are secrets set from (secret) configuration, by name
-	// ("openrouter-api-key"). A nil value creates the secret empty: its value
-	// is then put outside Pulumi (aws secretsmanager put-secret-value) and
-	// Pulumi leaves it alone.
+	// ("openrouter-api-key").
 	Values map[string]pulumi.StringInput
 	// Generated names secrets holding a random 48-character key, generated
 	// once and kept in the stack's state, so it does not change on every run
@@ -27,8 +26,9 @@ type SecretsArgs struct {
 }
 
 // Secrets are Secrets Manager secrets named "<project>/<stack>/<name>",
-// encrypted under the AWS-managed key. Services receive their ARNs and read
-// the values at start; Read grants exactly that.
+// encrypted under the AWS-managed key. ECS injects them into containers by
+// ARN (ContainerArgs.Secrets); Read grants reading them to code that
+// fetches a value itself.
 type Secrets struct {
 	pulumi.ResourceState
 
@@ -43,7 +43,10 @@ var secretNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 func NewSecrets(ctx *pulumi.Context, name string, args SecretsArgs, opts ...pulumi.ResourceOption) (*Secrets, error) {
 	names := make([]string, 0, len(args.Values)+len(args.Generated))
 	generated := map[string]bool{}
-	for n := range args.Values {
+	for n, v := range args.Values {
+		if v == nil {
+			return nil, fmt.Errorf("secrets %s: secret %q has no value", name, n)
+		}
 		names = append(names, n)
 	}
 	for _, n := range args.Generated {
@@ -78,29 +81,49 @@ func NewSecrets(ctx *pulumi.Context, name string, args SecretsArgs, opts ...pulu
 		if err != nil {
 			return nil, err
 		}
-		var value pulumi.StringInput
+		value := args.Values[n]
 		if generated[n] {
 			pw, err := random.NewRandomPassword(ctx, n, &random.RandomPasswordArgs{Length: pulumi.Int(48), Special: pulumi.Bool(false)}, opt)
 			if err != nil {
 				return nil, err
 			}
 			value = pw.Result
-		} else {
-			value = args.Values[n]
 		}
-		if value != nil {
-			if _, err := secretsmanager.NewSecretVersion(ctx, n, &secretsmanager.SecretVersionArgs{
-				SecretId:     sec.ID(),
-				SecretString: pulumi.ToSecret(value).(pulumi.StringOutput),
-			}, opt); err != nil {
-				return nil, err
-			}
+		if _, err := secretsmanager.NewSecretVersion(ctx, n, &secretsmanager.SecretVersionArgs{
+			SecretId:     sec.ID(),
+			SecretString: pulumi.ToSecret(value).(pulumi.StringOutput),
+		}, opt); err != nil {
+			return nil, err
 		}
 		s.arns[n] = sec.Arn
 		all[n] = sec.Arn
 	}
 	s.ARNs = all.ToStringMapOutput()
 	return s, ctx.RegisterResourceOutputs(s, pulumi.Map{"arns": s.ARNs})
+}
+
+// Has reports whether the named secret is declared.
+func (s *Secrets) Has(name string) bool {
+	_, ok := s.arns[name]
+	return ok
+}
+
+// EnvName is the environment variable a secret is injected as:
+// "openrouter-api-key" becomes OPENROUTER_API_KEY.
+func EnvName(secret string) string {
+	return strings.ToUpper(strings.ReplaceAll(secret, "-", "_"))
+}
+
+// Env returns the declared secrets among names as ContainerArgs.Secrets
+// (environment variable -> secret ARN); undeclared names are left out.
+func (s *Secrets) Env(names ...string) map[string]pulumi.StringInput {
+	env := map[string]pulumi.StringInput{}
+	for _, n := range names {
+		if a, ok := s.arns[n]; ok {
+			env[EnvName(n)] = a
+		}
+	}
+	return env
 }
 
 // ARN returns the ARN of the named secret; the name must be declared.

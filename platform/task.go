@@ -28,6 +28,10 @@ type ContainerArgs struct {
 	Architecture string
 	// Environment variables of the container.
 	Environment map[string]pulumi.StringInput
+	// Secrets are environment variables ECS fills from Secrets Manager at
+	// start (variable -> secret ARN); only the execution role may read them,
+	// and no value appears in the task definition.
+	Secrets map[string]pulumi.StringInput
 	// Statements are the task role's permissions.
 	Statements []Statement
 	// LogRetentionDays of the task's log group; default 30.
@@ -67,12 +71,25 @@ func newFargateTask(ctx *pulumi.Context, name string, parent pulumi.Resource, ar
 	if err != nil {
 		return nil, err
 	}
-	exec, execReady, err := newRole(ctx, name+"-execution", "ecs-tasks.amazonaws.com", "ECS pulls "+name+"'s image and ships its logs", []Statement{
+	secretNames := envNames(args.Secrets)
+	execStmts := []Statement{
 		// GetAuthorizationToken has no resource-level permissions: AWS requires "*".
 		{Sid: "EcrLogin", Actions: []string{"ecr:GetAuthorizationToken"}, Resources: pulumi.StringArray{pulumi.String("*")}},
 		{Sid: "PullImage", Actions: []string{"ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"}, Resources: arns(args.ImageRepositoryARN)},
 		{Sid: "WriteLogs", Actions: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resources: arns(suffix(logs.Arn, ":*"))},
-	}, opt)
+	}
+	if len(secretNames) > 0 {
+		var res pulumi.StringArray
+		for _, n := range secretNames {
+			res = append(res, args.Secrets[n])
+		}
+		execStmts = append(execStmts, Statement{Sid: "InjectSecrets", Actions: []string{"secretsmanager:GetSecretValue"}, Resources: res})
+	}
+	what := "ECS pulls " + name + "'s image and ships its logs"
+	if len(secretNames) > 0 {
+		what = "ECS pulls " + name + "'s image, injects its secrets and ships its logs"
+	}
+	exec, execReady, err := newRole(ctx, name+"-execution", "ecs-tasks.amazonaws.com", what, execStmts, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -85,6 +102,9 @@ func newFargateTask(ctx *pulumi.Context, name string, parent pulumi.Resource, ar
 	inputs := []interface{}{args.Image, logs.Name}
 	for _, n := range names {
 		inputs = append(inputs, args.Environment[n])
+	}
+	for _, n := range secretNames {
+		inputs = append(inputs, args.Secrets[n])
 	}
 	stop := orInt(args.StopTimeoutSeconds, 30)
 	containers := pulumi.All(inputs...).ApplyT(func(v []interface{}) (string, error) {
@@ -107,6 +127,13 @@ func newFargateTask(ctx *pulumi.Context, name string, parent pulumi.Resource, ar
 					"awslogs-group": v[1].(string), "awslogs-region": region, "awslogs-stream-prefix": name,
 				},
 			},
+		}
+		if len(secretNames) > 0 {
+			secrets := make([]map[string]string, 0, len(secretNames))
+			for i, n := range secretNames {
+				secrets = append(secrets, map[string]string{"name": n, "valueFrom": v[2+len(names)+i].(string)})
+			}
+			c["secrets"] = secrets
 		}
 		if port > 0 {
 			c["portMappings"] = []map[string]interface{}{{"containerPort": port, "protocol": "tcp"}}

@@ -30,6 +30,17 @@ const (
 	queueProjector        = "projector"
 )
 
+// Media bucket prefixes: LLM answers cached by input hash, and permanent
+// failures of the Lambda workers (their dead-letter box).
+const (
+	llmCachePrefix   = "llm-cache/"
+	deadLetterPrefix = "deadletters/"
+)
+
+// yoloModelPath is where the thumbnail-generator image holds the YOLOv8n
+// model (services/thumbnail-generator/Dockerfile).
+const yoloModelPath = "/opt/models/yolov8n.onnx"
+
 // eventTypes are the events with a topic each.
 var eventTypes = []string{events.TypeVideoPosted, events.TypeCaptionParsed, events.TypeThumbnailsGenerated, events.TypeProductTagged}
 
@@ -86,12 +97,10 @@ func program(ctx *pulumi.Context) error {
 			return err
 		}
 	}
+	// Secrets set in the configuration, plus a generated signing key.
 	values := map[string]pulumi.StringInput{}
-	for _, s := range secretKeys {
-		values[s.secret] = nil
-		if v, ok := cfg.Secrets[s.secret]; ok {
-			values[s.secret] = v
-		}
+	for name, v := range cfg.Secrets {
+		values[name] = v
 	}
 	secrets, err := platform.NewSecrets(ctx, "secrets", platform.SecretsArgs{
 		Values: values, Generated: []string{secretJWT}, ForceDelete: !cfg.Production,
@@ -125,27 +134,42 @@ func program(ctx *pulumi.Context) error {
 	storeURL := pulumi.Sprintf("dynamodb://%s?region=%s", table.Name, cfg.Region)
 	mediaURL := pulumi.Sprintf("s3://%s?region=%s", media.Name, cfg.Region)
 	topicTemplate := topicURLTemplate(cfg.Region, topics)
-	secretEnv := func(env map[string]pulumi.StringInput, names ...string) error {
+	mediaPublicURL := pulumi.Sprintf("%s/media", web.URL)
+	// lambdaSecrets copies the configured secrets among names into a
+	// function's environment (Lambda cannot inject from Secrets Manager;
+	// the values stay secret in the state and are encrypted at rest).
+	lambdaSecrets := func(env map[string]pulumi.StringInput, names ...string) {
 		for _, n := range names {
-			arn, err := secrets.ARN(n)
-			if err != nil {
-				return err
+			if v, ok := cfg.Secrets[n]; ok {
+				env[platform.EnvName(n)] = v
 			}
-			env[strings.ToUpper(strings.ReplaceAll(n, "-", "_"))+"_SECRET_ARN"] = arn
 		}
-		return nil
 	}
-	readSecrets := func(names ...string) platform.Statement {
-		s, _ := secrets.Read(names...) // names are the constants declared above
-		return s
+	grants := func(prefixes ...string) ([]platform.Statement, error) {
+		var out []platform.Statement
+		for _, p := range prefixes {
+			s, err := media.WritePrefix(p)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, s...)
+		}
+		return out, nil
 	}
-	thumbsWrite, err := media.WritePrefix("thumbs/")
+	thumbsWrite, err := grants("thumbs/")
+	if err != nil {
+		return err
+	}
+	schedWrite, err := grants(deadLetterPrefix + fnScheduledIngestion + "/")
 	if err != nil {
 		return err
 	}
 	mediaRead, err := media.ReadPrefix("")
 	if err != nil {
 		return err
+	}
+	bucketURL := func(prefix string) pulumi.StringOutput {
+		return pulumi.Sprintf("s3://%s?region=%s&prefix=%s", media.Name, cfg.Region, prefix)
 	}
 
 	// HTTP services behind the load balancer.
@@ -159,36 +183,31 @@ func program(ctx *pulumi.Context) error {
 		"STORE_URL": storeURL, "TOPIC_URL_TEMPLATE": topicTemplate,
 		"AUTH_ISSUER": identity.Issuer, "AUTH_CLIENT_ID": identity.ClientID, "PUBLIC_BASE_URL": web.URL,
 	}
-	if err := secretEnv(ingestEnv, secretJWT, secretAdminHash, secretApify); err != nil {
-		return err
-	}
 	ingestion, err := b.httpService(svcIngestionAPI, cluster, net, web, cfg.IngestionAPI, 10,
-		[]string{"/api/videos", "/api/videos/*", "/api/sellers", "/api/sellers/*"}, ingestEnv,
-		[]platform.Statement{table.ReadWrite(), topics[events.TypeVideoPosted].Publish(), readSecrets(secretJWT, secretAdminHash, secretApify)})
+		[]string{"/api/videos*", "/api/sellers*"}, ingestEnv, secrets.Env(secretJWT, secretAdminHash, secretApify),
+		[]platform.Statement{table.ReadWrite(), topics[events.TypeVideoPosted].Publish()})
 	if err != nil {
 		return err
 	}
 	productEnv := map[string]pulumi.StringInput{
-		"STORE_URL": storeURL, "MEDIA_BUCKET_URL": mediaURL, "SUBSCRIPTION_URL": projector.SubscriptionURL,
-		"AUTH_ISSUER": identity.Issuer, "AUTH_CLIENT_ID": identity.ClientID, "PUBLIC_BASE_URL": web.URL,
-	}
-	if err := secretEnv(productEnv, secretJWT, secretAdminHash); err != nil {
-		return err
+		"STORE_URL": storeURL, "MEDIA_BUCKET_URL": mediaURL, "MEDIA_PUBLIC_URL": mediaPublicURL,
+		"SUBSCRIPTION_URL": projector.SubscriptionURL,
+		"AUTH_ISSUER":      identity.Issuer, "AUTH_CLIENT_ID": identity.ClientID, "PUBLIC_BASE_URL": web.URL,
 	}
 	product, err := b.httpService(svcProductService, cluster, net, web, cfg.ProductService, 1000,
-		[]string{"/*"}, productEnv,
-		append([]platform.Statement{table.ReadWrite(), projector.Consume(), readSecrets(secretJWT, secretAdminHash)}, mediaRead...))
+		[]string{"/*"}, productEnv, secrets.Env(secretJWT, secretAdminHash),
+		append([]platform.Statement{table.ReadWrite(), projector.Consume()}, mediaRead...))
 	if err != nil {
 		return err
 	}
 
 	// Workers.
-	workerEnv := func(extra map[string]pulumi.StringInput, secretNames ...string) (map[string]pulumi.StringInput, error) {
+	workerEnv := func(extra map[string]pulumi.StringInput) map[string]pulumi.StringInput {
 		env := map[string]pulumi.StringInput{"STORE_URL": storeURL, "TOPIC_URL_TEMPLATE": topicTemplate, "LOG_FORMAT": pulumi.String("json")}
 		for k, v := range extra {
 			env[k] = v
 		}
-		return env, secretEnv(env, secretNames...)
+		return env
 	}
 	llmWorkers := []struct {
 		name     string
@@ -206,13 +225,25 @@ func program(ctx *pulumi.Context) error {
 	}
 	queueURLs := pulumi.StringMap{queueProjector: projector.URL}
 	for _, lw := range llmWorkers {
-		env, err := workerEnv(nil, secretOpenRouter)
+		env := workerEnv(map[string]pulumi.StringInput{"LLM_CACHE_URL": bucketURL(llmCachePrefix)})
+		prefixes := []string{llmCachePrefix}
+		var ecsSecrets map[string]pulumi.StringInput
+		if cfg.WorkerRuntime == platform.RuntimeLambda {
+			// A Lambda keeps its permanent failures in the bucket; on ECS
+			// the queue's DLQ does.
+			env["DEADLETTER_URL"] = bucketURL(deadLetterPrefix + lw.name + "/")
+			prefixes = append(prefixes, deadLetterPrefix+lw.name+"/")
+			lambdaSecrets(env, secretOpenRouter)
+		} else {
+			ecsSecrets = secrets.Env(secretOpenRouter)
+		}
+		bucketWrite, err := grants(prefixes...)
 		if err != nil {
 			return err
 		}
 		w, err := b.worker(cluster, net, workerSpec{
-			name: lw.name, runtime: cfg.WorkerRuntime, topic: topics[lw.consumes], env: env,
-			stmts:   []platform.Statement{table.ReadWrite(), topics[lw.produces].Publish(), readSecrets(secretOpenRouter)},
+			name: lw.name, runtime: cfg.WorkerRuntime, topic: topics[lw.consumes], env: env, secrets: ecsSecrets,
+			stmts:   append([]platform.Statement{table.ReadWrite(), topics[lw.produces].Publish()}, bucketWrite...),
 			timeout: cfg.Workers.TimeoutSeconds, container: platform.ContainerArgs{CPU: 256, MemoryMB: cfg.Workers.MemoryMB},
 			maxParallel: cfg.Workers.MaxConcurrency, perTask: 10,
 		})
@@ -227,10 +258,9 @@ func program(ctx *pulumi.Context) error {
 			services = append(services, platform.MonitoredService{Label: lw.name, ServiceName: w.ServiceName})
 		}
 	}
-	thumbEnv, err := workerEnv(map[string]pulumi.StringInput{"MEDIA_BUCKET_URL": mediaURL})
-	if err != nil {
-		return err
-	}
+	thumbEnv := workerEnv(map[string]pulumi.StringInput{
+		"MEDIA_BUCKET_URL": mediaURL, "MEDIA_PUBLIC_URL": mediaPublicURL, "YOLO_MODEL_PATH": pulumi.String(yoloModelPath),
+	})
 	tg := cfg.ThumbnailGenerator
 	thumbs, err := b.worker(cluster, net, workerSpec{
 		name: svcThumbnailGenerator, runtime: platform.RuntimeECS, topic: topics[events.TypeVideoPosted], env: thumbEnv,
@@ -246,10 +276,8 @@ func program(ctx *pulumi.Context) error {
 	queueURLs[svcThumbnailGenerator] = thumbs.QueueURL
 
 	// Scheduled ingestion.
-	schedEnv, err := workerEnv(nil, secretApify)
-	if err != nil {
-		return err
-	}
+	schedEnv := workerEnv(map[string]pulumi.StringInput{"DEADLETTER_URL": bucketURL(deadLetterPrefix + fnScheduledIngestion + "/")})
+	lambdaSecrets(schedEnv, secretApify)
 	schedule, disabled := cfg.IngestionSchedule, cfg.IngestionSchedule == "off"
 	if disabled {
 		schedule = "rate(6 hours)" // kept on the rule, which does not fire
@@ -257,7 +285,7 @@ func program(ctx *pulumi.Context) error {
 	sched, err := platform.NewScheduledFunction(ctx, fnScheduledIngestion, platform.ScheduledFunctionArgs{
 		FunctionArgs: platform.FunctionArgs{
 			Code: b.lambdaCode(fnScheduledIngestion), TimeoutSeconds: 300, MemoryMB: 256, Environment: schedEnv,
-			Statements:       []platform.Statement{table.ReadWrite(), topics[events.TypeVideoPosted].Publish(), readSecrets(secretApify)},
+			Statements:       append([]platform.Statement{table.ReadWrite(), topics[events.TypeVideoPosted].Publish()}, schedWrite...),
 			LogRetentionDays: cfg.LogRetentionDays,
 		},
 		Schedule: schedule,
@@ -329,7 +357,7 @@ func (b *builder) lambdaCode(name string) pulumi.Archive {
 }
 
 func (b *builder) httpService(name string, cluster *platform.Cluster, net *platform.Network, web *platform.LoadBalancer,
-	size HTTPServiceConfig, priority int, paths []string, env map[string]pulumi.StringInput, stmts []platform.Statement,
+	size HTTPServiceConfig, priority int, paths []string, env, secrets map[string]pulumi.StringInput, stmts []platform.Statement,
 ) (*platform.HTTPService, error) {
 	img, err := b.image(name, platform.ArchARM64)
 	if err != nil {
@@ -340,7 +368,7 @@ func (b *builder) httpService(name string, cluster *platform.Cluster, net *platf
 	return platform.NewHTTPService(b.ctx, name, platform.HTTPServiceArgs{
 		ContainerArgs: platform.ContainerArgs{
 			Image: img.ImageURI, ImageRepositoryARN: img.RepositoryARN, CPU: size.CPU, MemoryMB: size.MemoryMB,
-			Environment: env, Statements: stmts, LogRetentionDays: b.cfg.LogRetentionDays,
+			Environment: env, Secrets: secrets, Statements: stmts, LogRetentionDays: b.cfg.LogRetentionDays,
 		},
 		Cluster: cluster, VpcID: net.VpcID, SubnetIDs: net.PrivateSubnetIDs,
 		LoadBalancer: web, PathPatterns: paths, Priority: priority,
@@ -354,6 +382,8 @@ type workerSpec struct {
 	runtime platform.Runtime
 	topic   *platform.EventTopic
 	env     map[string]pulumi.StringInput
+	// secrets are injected from Secrets Manager (ECS only: variable -> ARN).
+	secrets map[string]pulumi.StringInput
 	stmts   []platform.Statement
 	// timeout bounds one batch (Lambda) or one message (ECS).
 	timeout int
@@ -382,7 +412,7 @@ func (b *builder) worker(cluster *platform.Cluster, net *platform.Network, w wor
 	if err != nil {
 		return nil, err
 	}
-	c.Image, c.ImageRepositoryARN = img.ImageURI, img.RepositoryARN
+	c.Image, c.ImageRepositoryARN, c.Secrets = img.ImageURI, img.RepositoryARN, w.secrets
 	w.env["AWS_REGION"] = pulumi.String(b.region)
 	args.ECS = platform.ECSWorkerArgs{
 		ContainerArgs: c, Cluster: cluster, VpcID: net.VpcID, SubnetIDs: net.PrivateSubnetIDs,

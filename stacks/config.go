@@ -98,7 +98,7 @@ const (
 	secretOpenRouter = "openrouter-api-key"
 	secretApify      = "apify-token"
 	secretAdminHash  = "admin-password-hash"
-	secretJWT        = "jwt-signing-key"
+	secretJWT        = "jwt-secret"
 )
 
 // logRetentionValues are the retention periods CloudWatch Logs accepts.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
@@ -207,9 +208,11 @@ func TestECSWorkerRuntime(t *testing.T) {
 	checkPolicies(t, g, "staging")
 }
 
-// Secrets not set in the configuration are created empty (no version) so
-// their value can be put outside Pulumi; set ones get a version.
-func TestUnsetSecretsHaveNoVersion(t *testing.T) {
+// Secrets set in the configuration reach ECS tasks by ARN (injected by ECS)
+// and Lambda functions by value (kept secret); unset ones are not created
+// and their features stay off (no LLM key: rule-based parsing; no Apify
+// token: no scraping).
+func TestSecretsReachTheirServices(t *testing.T) {
 	root, err := findRoot()
 	if err != nil {
 		t.Fatal(err)
@@ -218,28 +221,47 @@ func TestUnsetSecretsHaveNoVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sf.Config["buylink:apifyToken"] = "apify_api_token"
-	delete(sf.Config, "buylink:openrouterApiKey")
+	sf.Config["buylink:openrouterApiKey"] = "sk-or-test"
+	delete(sf.Config, "buylink:apifyToken")
 	delete(sf.Config, "buylink:adminPasswordHash")
 	g, err := pulumitest.Run(program, pulumitest.Options{
 		Project: sf.Project, Stack: "dev", Region: sf.Config["aws:region"], Config: sf.Config,
-		SecretKeys: []string{"buylink:apifyToken"}, RootDirectory: root,
+		SecretKeys: []string{"buylink:openrouterApiKey"}, RootDirectory: root,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{secretOpenRouter, secretApify, secretAdminHash, secretJWT} {
-		if g.Find("aws:secretsmanager/secret:Secret", name) == nil {
-			t.Errorf("no secret %s", name)
+	for name, want := range map[string]bool{secretOpenRouter: true, secretJWT: true, secretApify: false, secretAdminHash: false} {
+		if (g.Find("aws:secretsmanager/secret:Secret", name) != nil) != want {
+			t.Errorf("secret %s: created %v, want %v", name, !want, want)
 		}
-	}
-	for name, want := range map[string]bool{secretApify: true, secretJWT: true, secretOpenRouter: false, secretAdminHash: false} {
-		v := g.Find("aws:secretsmanager/secretVersion:SecretVersion", name)
-		if (v != nil) != want {
-			t.Errorf("secret %s: version present %v, want %v", name, v != nil, want)
-		}
-		if v != nil && v.Input("secretString") != pulumitest.Redacted {
+		if v := g.Find("aws:secretsmanager/secretVersion:SecretVersion", name); v != nil && v.Input("secretString") != pulumitest.Redacted {
 			t.Errorf("secret %s: value %v is not kept secret", name, v.Input("secretString"))
 		}
+	}
+	fn := g.Find("aws:lambda/function:Function", svcCaptionParser)
+	if fn.Input("environment", "variables", "OPENROUTER_API_KEY") != pulumitest.Redacted {
+		t.Errorf("caption-parser's key: %v", fn.Input("environment", "variables", "OPENROUTER_API_KEY"))
+	}
+	if sched := g.Find("aws:lambda/function:Function", fnScheduledIngestion); sched.Input("environment", "variables", "APIFY_TOKEN") != nil {
+		t.Error("an unset Apify token reached the scheduled ingestion")
+	}
+	snap, err := g.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(snap), "sk-or-test") {
+		t.Error("the key is in the plan")
+	}
+	var defs []struct {
+		Secrets []struct{ Name, ValueFrom string }
+	}
+	td := g.Find("aws:ecs/taskDefinition:TaskDefinition", svcIngestionAPI)
+	if err := json.Unmarshal([]byte(td.Input("containerDefinitions").(string)), &defs); err != nil {
+		t.Fatal(err)
+	}
+	jwtARN := g.Find("aws:secretsmanager/secret:Secret", secretJWT).Output("arn")
+	if len(defs[0].Secrets) != 1 || defs[0].Secrets[0].Name != "JWT_SECRET" || defs[0].Secrets[0].ValueFrom != jwtARN {
+		t.Errorf("ingestion-api secrets %+v, want JWT_SECRET from %v only", defs[0].Secrets, jwtARN)
 	}
 }
