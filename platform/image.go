@@ -68,12 +68,14 @@ func NewContainerImage(ctx *pulumi.Context, name string, args ContainerImageArgs
 		return nil, err
 	}
 	platform := orString(args.Platform, "linux/arm64")
+	buildKit := awsxecr.BuilderVersionBuilderBuildKit
 	img, err := awsxecr.NewImage(ctx, name, &awsxecr.ImageArgs{
-		RepositoryUrl: repo.RepositoryUrl,
-		Context:       pulumi.String(args.Context),
-		Dockerfile:    pulumi.String(args.Dockerfile),
-		Platform:      pulumi.String(platform),
-		Args:          pulumi.ToStringMap(args.BuildArgs),
+		BuilderVersion: &buildKit,
+		RepositoryUrl:  repo.RepositoryUrl,
+		Context:        pulumi.String(args.Context),
+		Dockerfile:     pulumi.String(args.Dockerfile),
+		Platform:       pulumi.String(platform),
+		Args:           pulumi.ToStringMap(args.BuildArgs),
 	}, remoteChildOpts(c, opts)...)
 	if err != nil {
 		return nil, err
