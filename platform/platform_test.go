@@ -32,6 +32,12 @@ func runErr(t *testing.T, program pulumi.RunFunc) error {
 	return err
 }
 
+// mustFail runs program and fails the test unless it returns an error.
+func mustFail(t *testing.T, program pulumi.RunFunc) {
+	t.Helper()
+	_ = runErr(t, program)
+}
+
 func find(t *testing.T, g *pulumitest.Graph, typ, name string) *pulumitest.Resource {
 	t.Helper()
 	r := g.Find(typ, name)
@@ -268,7 +274,7 @@ func TestLoadBalancer(t *testing.T) {
 		t.Error("the given certificate is not used")
 	}
 	for _, args := range []platform.LoadBalancerArgs{{}, {Domain: "shop.example.com"}} {
-		runErr(t, func(ctx *pulumi.Context) error { _, err := platform.NewLoadBalancer(ctx, "web", args); return err })
+		mustFail(t, func(ctx *pulumi.Context) error { _, err := platform.NewLoadBalancer(ctx, "web", args); return err })
 	}
 }
 
@@ -354,7 +360,7 @@ func TestHTTPService(t *testing.T) {
 		"priority 0":   {PathPatterns: []string{"/a"}},
 	} {
 		t.Run(name, func(t *testing.T) {
-			runErr(t, func(ctx *pulumi.Context) error {
+			mustFail(t, func(ctx *pulumi.Context) error {
 				f, err := newFixture(ctx)
 				if err != nil {
 					return err
@@ -411,7 +417,7 @@ func TestQueue(t *testing.T) {
 	if fmt.Sprint(allow["sourceQueueArns"]) != fmt.Sprintf("[%v]", q.Output("arn")) {
 		t.Errorf("redrive allow policy %v", allow)
 	}
-	runErr(t, func(ctx *pulumi.Context) error {
+	mustFail(t, func(ctx *pulumi.Context) error {
 		_, err := platform.NewQueue(ctx, "q", platform.QueueArgs{})
 		return err
 	})
@@ -538,7 +544,7 @@ func TestTable(t *testing.T) {
 		{HashKey: "pk", Attributes: []platform.KeyAttribute{{Name: "pk", Type: "X"}}},
 		{HashKey: "pk", Attributes: []platform.KeyAttribute{{Name: "pk", Type: "S"}}, Indexes: []platform.GlobalIndex{{Name: "g", HashKey: "undefined"}}},
 	} {
-		runErr(t, func(ctx *pulumi.Context) error { _, err := platform.NewTable(ctx, "t", bad); return err })
+		mustFail(t, func(ctx *pulumi.Context) error { _, err := platform.NewTable(ctx, "t", bad); return err })
 	}
 }
 
@@ -609,7 +615,7 @@ func TestIdentity(t *testing.T) {
 		{DomainPrefix: "shop", CallbackURLs: []string{"https://x"}, MFA: "SOMETIMES"},
 		{DomainPrefix: "shop"},
 	} {
-		runErr(t, func(ctx *pulumi.Context) error { _, err := platform.NewIdentity(ctx, "auth", bad); return err })
+		mustFail(t, func(ctx *pulumi.Context) error { _, err := platform.NewIdentity(ctx, "auth", bad); return err })
 	}
 }
 
@@ -650,7 +656,7 @@ func TestSecrets(t *testing.T) {
 		{Values: map[string]pulumi.StringInput{"k": pulumi.String("v")}, Generated: []string{"k"}},
 		{Values: map[string]pulumi.StringInput{"k": nil}},
 	} {
-		runErr(t, func(ctx *pulumi.Context) error { _, err := platform.NewSecrets(ctx, "s", bad); return err })
+		mustFail(t, func(ctx *pulumi.Context) error { _, err := platform.NewSecrets(ctx, "s", bad); return err })
 	}
 }
 
@@ -674,12 +680,12 @@ func TestScheduledFunction(t *testing.T) {
 		t.Errorf("target %v", target.Inputs)
 	}
 	for _, s := range []string{"", "every hour", "rate(1 fortnight)"} {
-		runErr(t, func(ctx *pulumi.Context) error {
+		mustFail(t, func(ctx *pulumi.Context) error {
 			_, err := platform.NewScheduledFunction(ctx, "cron", platform.ScheduledFunctionArgs{FunctionArgs: platform.FunctionArgs{Code: lambdaCode()}, Schedule: s})
 			return err
 		})
 	}
-	runErr(t, func(ctx *pulumi.Context) error {
+	mustFail(t, func(ctx *pulumi.Context) error {
 		_, err := platform.NewScheduledFunction(ctx, "cron", platform.ScheduledFunctionArgs{Schedule: "rate(1 hour)"})
 		return err
 	})
@@ -778,7 +784,7 @@ func TestContainerImage(t *testing.T) {
 	if img.Input("repositoryUrl") != repo.Output("repositoryUrl") || img.Input("platform") != "linux/arm64" || img.Input("dockerfile") != "../app/Dockerfile" {
 		t.Errorf("image %v", img.Inputs)
 	}
-	runErr(t, func(ctx *pulumi.Context) error {
+	mustFail(t, func(ctx *pulumi.Context) error {
 		_, err := platform.NewContainerImage(ctx, "app", platform.ContainerImageArgs{Context: "."})
 		return err
 	})
