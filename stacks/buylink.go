@@ -55,9 +55,55 @@ func program(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	root, err := projectRoot(ctx)
+	s, err := newStack(ctx, cfg)
 	if err != nil {
 		return err
+	}
+	for _, part := range []func() error{s.foundation, s.httpServices, s.llmWorkers, s.thumbnailGenerator, s.scheduledIngestion, s.operations} {
+		if err := part(); err != nil {
+			return err
+		}
+	}
+	s.export()
+	return nil
+}
+
+// stack is one buylink stack while the program builds it: the shared
+// resources first, then the services using them, then what watches them.
+type stack struct {
+	ctx  *pulumi.Context
+	cfg  *Config
+	root string // the repository root, relative to the working directory
+	in   pulumi.ResourceOption
+	// account is the AWS account id.
+	account string
+
+	net      *platform.Network
+	cluster  *platform.Cluster
+	table    *platform.Table
+	media    *platform.MediaBucket
+	topics   map[string]*platform.EventTopic
+	secrets  *platform.Secrets
+	web      *platform.LoadBalancer
+	identity *platform.Identity
+
+	// The environment the services share (README, "What the services receive").
+	storeURL, mediaURL, mediaPublicURL, topicTemplate pulumi.StringOutput
+
+	// What monitoring watches, and the queue URLs exported.
+	services  []platform.MonitoredService
+	queues    []platform.MonitoredQueue
+	functions []platform.MonitoredFunction
+	queueURLs pulumi.StringMap
+	mon       *platform.Monitoring
+}
+
+// newStack creates the AWS provider every resource uses: the stack's region
+// and the required tags on everything.
+func newStack(ctx *pulumi.Context, cfg *Config) (*stack, error) {
+	root, err := projectRoot(ctx)
+	if err != nil {
+		return nil, err
 	}
 	prov, err := aws.NewProvider(ctx, "aws", &aws.ProviderArgs{
 		Region: pulumi.String(cfg.Region),
@@ -66,314 +112,309 @@ func program(ctx *pulumi.Context) error {
 		}},
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	in := pulumi.Providers(prov)
 	ident, err := aws.GetCallerIdentity(ctx, nil, pulumi.Provider(prov))
 	if err != nil {
-		return fmt.Errorf("read the AWS account (are credentials set?): %w", err)
+		return nil, fmt.Errorf("read the AWS account (are credentials set?): %w", err)
 	}
-	b := &builder{ctx: ctx, cfg: cfg, root: root, in: in, region: cfg.Region}
+	return &stack{
+		ctx: ctx, cfg: cfg, root: root, in: pulumi.Providers(prov), account: ident.AccountId,
+		topics: map[string]*platform.EventTopic{}, queueURLs: pulumi.StringMap{},
+	}, nil
+}
 
-	net, err := platform.NewNetwork(ctx, "network", platform.NetworkArgs{Nat: cfg.Nat, InterfaceEndpoints: cfg.InterfaceEndpoints}, in)
-	if err != nil {
+// foundation creates what the services share: network, cluster, table,
+// bucket, topics, secrets, load balancer and identity.
+func (s *stack) foundation() error {
+	ctx, cfg, in := s.ctx, s.cfg, s.in
+	var err error
+	if s.net, err = platform.NewNetwork(ctx, "network", platform.NetworkArgs{Nat: cfg.Nat, InterfaceEndpoints: cfg.InterfaceEndpoints}, in); err != nil {
 		return err
 	}
-	cluster, err := platform.NewCluster(ctx, "cluster", platform.ClusterArgs{}, in)
-	if err != nil {
+	if s.cluster, err = platform.NewCluster(ctx, "cluster", platform.ClusterArgs{}, in); err != nil {
 		return err
 	}
-	table, err := platform.NewTable(ctx, "catalog", tableArgs(dynamo.TableSchema, cfg.Production), in)
-	if err != nil {
+	if s.table, err = platform.NewTable(ctx, "catalog", tableArgs(dynamo.TableSchema, cfg.Production), in); err != nil {
 		return err
 	}
-	media, err := platform.NewMediaBucket(ctx, "media", platform.MediaBucketArgs{ForceDestroy: !cfg.Production}, in)
-	if err != nil {
+	if s.media, err = platform.NewMediaBucket(ctx, "media", platform.MediaBucketArgs{ForceDestroy: !cfg.Production}, in); err != nil {
 		return err
 	}
-	topics := map[string]*platform.EventTopic{}
 	for _, et := range eventTypes {
-		if topics[et], err = platform.NewEventTopic(ctx, topicName(et), platform.EventTopicArgs{}, in); err != nil {
+		if s.topics[et], err = platform.NewEventTopic(ctx, topicName(et), platform.EventTopicArgs{}, in); err != nil {
 			return err
 		}
 	}
-	// Secrets set in the configuration, plus a generated signing key.
+	// The secrets set in the configuration, plus a generated signing key.
 	values := map[string]pulumi.StringInput{}
 	for name, v := range cfg.Secrets {
 		values[name] = v
 	}
-	secrets, err := platform.NewSecrets(ctx, "secrets", platform.SecretsArgs{
+	if s.secrets, err = platform.NewSecrets(ctx, "secrets", platform.SecretsArgs{
 		Values: values, Generated: []string{secretJWT}, ForceDelete: !cfg.Production,
-	}, in)
-	if err != nil {
+	}, in); err != nil {
 		return err
 	}
-	web, err := platform.NewLoadBalancer(ctx, "web", platform.LoadBalancerArgs{
-		VpcID: net.VpcID, SubnetIDs: net.PublicSubnetIDs, VpcCidr: net.CidrBlock,
+	if s.web, err = platform.NewLoadBalancer(ctx, "web", platform.LoadBalancerArgs{
+		VpcID: s.net.VpcID, SubnetIDs: s.net.PublicSubnetIDs, VpcCidr: s.net.CidrBlock,
 		Domain: cfg.Domain, CertificateARN: cfg.CertificateARN, HostedZoneID: cfg.HostedZoneID,
 		DeletionProtection: cfg.Production,
-	}, in)
-	if err != nil {
+	}, in); err != nil {
 		return err
 	}
 	authPrefix := cfg.AuthDomainPrefix
 	if authPrefix == "" {
-		authPrefix = fmt.Sprintf("%s-%s-%s", ctx.Project(), ctx.Stack(), ident.AccountId)
+		authPrefix = fmt.Sprintf("%s-%s-%s", ctx.Project(), ctx.Stack(), s.account)
 	}
-	identity, err := platform.NewIdentity(ctx, "auth", platform.IdentityArgs{
+	if s.identity, err = platform.NewIdentity(ctx, "auth", platform.IdentityArgs{
 		DomainPrefix: authPrefix,
 		CallbackURLs: []string{"https://" + cfg.Domain + "/auth/callback"},
 		LogoutURLs:   []string{"https://" + cfg.Domain + "/"},
 		MFA:          cfg.MFA, DeletionProtection: cfg.Production,
-	}, in)
+	}, in); err != nil {
+		return err
+	}
+	s.storeURL = pulumi.Sprintf("dynamodb://%s?region=%s", s.table.Name, cfg.Region)
+	s.mediaURL = pulumi.Sprintf("s3://%s?region=%s", s.media.Name, cfg.Region)
+	s.mediaPublicURL = pulumi.Sprintf("%s/media", s.web.URL)
+	s.topicTemplate = topicURLTemplate(cfg.Region, s.topics)
+	return nil
+}
+
+// httpServices creates ingestion-api and product-service behind the load
+// balancer, and the projector queue product-service consumes.
+func (s *stack) httpServices() error {
+	projector, err := platform.NewQueue(s.ctx, queueProjector, platform.QueueArgs{
+		Topics: []*platform.EventTopic{s.topics[events.TypeCaptionParsed], s.topics[events.TypeThumbnailsGenerated], s.topics[events.TypeProductTagged]},
+	}, s.in)
 	if err != nil {
 		return err
+	}
+	s.queues = append(s.queues, platform.MonitoredQueue{Label: queueProjector, Queue: projector})
+	s.queueURLs[queueProjector] = projector.URL
+	auth := map[string]pulumi.StringInput{
+		"AUTH_ISSUER": s.identity.Issuer, "AUTH_CLIENT_ID": s.identity.ClientID, "PUBLIC_BASE_URL": s.web.URL,
 	}
 
-	// The environment every service reads (README, "Infrastructure").
-	storeURL := pulumi.Sprintf("dynamodb://%s?region=%s", table.Name, cfg.Region)
-	mediaURL := pulumi.Sprintf("s3://%s?region=%s", media.Name, cfg.Region)
-	topicTemplate := topicURLTemplate(cfg.Region, topics)
-	mediaPublicURL := pulumi.Sprintf("%s/media", web.URL)
-	// lambdaSecrets copies the configured secrets among names into a
-	// function's environment (Lambda cannot inject from Secrets Manager;
-	// the values stay secret in the state and are encrypted at rest).
-	lambdaSecrets := func(env map[string]pulumi.StringInput, names ...string) {
-		for _, n := range names {
-			if v, ok := cfg.Secrets[n]; ok {
-				env[platform.EnvName(n)] = v
-			}
-		}
-	}
-	grants := func(prefixes ...string) ([]platform.Statement, error) {
-		var out []platform.Statement
-		for _, p := range prefixes {
-			s, err := media.WritePrefix(p)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, s...)
-		}
-		return out, nil
-	}
-	thumbsWrite, err := grants("thumbs/")
-	if err != nil {
+	ingestEnv := map[string]pulumi.StringInput{"STORE_URL": s.storeURL, "TOPIC_URL_TEMPLATE": s.topicTemplate}
+	if err := s.httpService(svcIngestionAPI, s.cfg.IngestionAPI, 10, []string{"/api/videos*", "/api/sellers*"},
+		merge(ingestEnv, auth), s.secrets.Env(secretJWT, secretAdminHash, secretApify),
+		[]platform.Statement{s.table.ReadWrite(), s.topics[events.TypeVideoPosted].Publish()}); err != nil {
 		return err
 	}
-	schedWrite, err := grants(deadLetterPrefix + fnScheduledIngestion + "/")
-	if err != nil {
-		return err
-	}
-	mediaRead, err := media.ReadPrefix("")
-	if err != nil {
-		return err
-	}
-	bucketURL := func(prefix string) pulumi.StringOutput {
-		return pulumi.Sprintf("s3://%s?region=%s&prefix=%s", media.Name, cfg.Region, prefix)
-	}
-
-	// HTTP services behind the load balancer.
-	projector, err := platform.NewQueue(ctx, queueProjector, platform.QueueArgs{
-		Topics: []*platform.EventTopic{topics[events.TypeCaptionParsed], topics[events.TypeThumbnailsGenerated], topics[events.TypeProductTagged]},
-	}, in)
-	if err != nil {
-		return err
-	}
-	ingestEnv := map[string]pulumi.StringInput{
-		"STORE_URL": storeURL, "TOPIC_URL_TEMPLATE": topicTemplate,
-		"AUTH_ISSUER": identity.Issuer, "AUTH_CLIENT_ID": identity.ClientID, "PUBLIC_BASE_URL": web.URL,
-	}
-	ingestion, err := b.httpService(svcIngestionAPI, cluster, net, web, cfg.IngestionAPI, 10,
-		[]string{"/api/videos*", "/api/sellers*"}, ingestEnv, secrets.Env(secretJWT, secretAdminHash, secretApify),
-		[]platform.Statement{table.ReadWrite(), topics[events.TypeVideoPosted].Publish()})
+	mediaRead, err := s.media.ReadPrefix("")
 	if err != nil {
 		return err
 	}
 	productEnv := map[string]pulumi.StringInput{
-		"STORE_URL": storeURL, "MEDIA_BUCKET_URL": mediaURL, "MEDIA_PUBLIC_URL": mediaPublicURL,
+		"STORE_URL": s.storeURL, "MEDIA_BUCKET_URL": s.mediaURL, "MEDIA_PUBLIC_URL": s.mediaPublicURL,
 		"SUBSCRIPTION_URL": projector.SubscriptionURL,
-		"AUTH_ISSUER":      identity.Issuer, "AUTH_CLIENT_ID": identity.ClientID, "PUBLIC_BASE_URL": web.URL,
 	}
-	product, err := b.httpService(svcProductService, cluster, net, web, cfg.ProductService, 1000,
-		[]string{"/*"}, productEnv, secrets.Env(secretJWT, secretAdminHash),
-		append([]platform.Statement{table.ReadWrite(), projector.Consume()}, mediaRead...))
-	if err != nil {
-		return err
-	}
+	// Everything not routed elsewhere: /s/*, /r/*, /api/shops*, /api/products*,
+	// /media/*, /openapi.json, /healthz...
+	return s.httpService(svcProductService, s.cfg.ProductService, 1000, []string{"/*"},
+		merge(productEnv, auth), s.secrets.Env(secretJWT, secretAdminHash),
+		append([]platform.Statement{s.table.ReadWrite(), projector.Consume()}, mediaRead...))
+}
 
-	// Workers.
-	workerEnv := func(extra map[string]pulumi.StringInput) map[string]pulumi.StringInput {
-		env := map[string]pulumi.StringInput{"STORE_URL": storeURL, "TOPIC_URL_TEMPLATE": topicTemplate, "LOG_FORMAT": pulumi.String("json")}
-		for k, v := range extra {
-			env[k] = v
-		}
-		return env
-	}
-	llmWorkers := []struct {
-		name     string
-		consumes string
-		produces string
-	}{
+// llmWorkers creates caption-parser and auto-tagger on the configured runtime.
+func (s *stack) llmWorkers() error {
+	for _, lw := range []struct{ name, consumes, produces string }{
 		{svcCaptionParser, events.TypeVideoPosted, events.TypeCaptionParsed},
 		{svcAutoTagger, events.TypeCaptionParsed, events.TypeProductTagged},
-	}
-	var queues []platform.MonitoredQueue
-	var functions []platform.MonitoredFunction
-	services := []platform.MonitoredService{
-		{Label: svcIngestionAPI, ServiceName: ingestion.ServiceName},
-		{Label: svcProductService, ServiceName: product.ServiceName},
-	}
-	queueURLs := pulumi.StringMap{queueProjector: projector.URL}
-	for _, lw := range llmWorkers {
-		env := workerEnv(map[string]pulumi.StringInput{"LLM_CACHE_URL": bucketURL(llmCachePrefix)})
+	} {
+		env := s.workerEnv(map[string]pulumi.StringInput{"LLM_CACHE_URL": s.bucketURL(llmCachePrefix)})
 		prefixes := []string{llmCachePrefix}
 		var ecsSecrets map[string]pulumi.StringInput
-		if cfg.WorkerRuntime == platform.RuntimeLambda {
+		if s.cfg.WorkerRuntime == platform.RuntimeLambda {
 			// A Lambda keeps its permanent failures in the bucket; on ECS
 			// the queue's DLQ does.
-			env["DEADLETTER_URL"] = bucketURL(deadLetterPrefix + lw.name + "/")
+			env["DEADLETTER_URL"] = s.bucketURL(deadLetterPrefix + lw.name + "/")
 			prefixes = append(prefixes, deadLetterPrefix+lw.name+"/")
-			lambdaSecrets(env, secretOpenRouter)
+			s.lambdaSecrets(env, secretOpenRouter)
 		} else {
-			ecsSecrets = secrets.Env(secretOpenRouter)
+			ecsSecrets = s.secrets.Env(secretOpenRouter)
 		}
-		bucketWrite, err := grants(prefixes...)
+		bucketWrite, err := s.bucketGrants(prefixes...)
 		if err != nil {
 			return err
 		}
-		w, err := b.worker(cluster, net, workerSpec{
-			name: lw.name, runtime: cfg.WorkerRuntime, topic: topics[lw.consumes], env: env, secrets: ecsSecrets,
-			stmts:   append([]platform.Statement{table.ReadWrite(), topics[lw.produces].Publish()}, bucketWrite...),
-			timeout: cfg.Workers.TimeoutSeconds, container: platform.ContainerArgs{CPU: 256, MemoryMB: cfg.Workers.MemoryMB},
-			maxParallel: cfg.Workers.MaxConcurrency, perTask: 10,
-		})
-		if err != nil {
+		if err := s.worker(workerSpec{
+			name: lw.name, runtime: s.cfg.WorkerRuntime, topic: s.topics[lw.consumes], env: env, secrets: ecsSecrets,
+			stmts:   append([]platform.Statement{s.table.ReadWrite(), s.topics[lw.produces].Publish()}, bucketWrite...),
+			timeout: s.cfg.Workers.TimeoutSeconds, container: platform.ContainerArgs{CPU: 256, MemoryMB: s.cfg.Workers.MemoryMB},
+			maxParallel: s.cfg.Workers.MaxConcurrency, perTask: 10,
+		}); err != nil {
 			return err
 		}
-		queues = append(queues, platform.MonitoredQueue{Label: lw.name, Queue: w.Queue})
-		queueURLs[lw.name] = w.QueueURL
-		if cfg.WorkerRuntime == platform.RuntimeLambda {
-			functions = append(functions, platform.MonitoredFunction{Label: lw.name, FunctionName: w.FunctionName})
-		} else {
-			services = append(services, platform.MonitoredService{Label: lw.name, ServiceName: w.ServiceName})
-		}
 	}
-	thumbEnv := workerEnv(map[string]pulumi.StringInput{
-		"MEDIA_BUCKET_URL": mediaURL, "MEDIA_PUBLIC_URL": mediaPublicURL, "YOLO_MODEL_PATH": pulumi.String(yoloModelPath),
-	})
-	tg := cfg.ThumbnailGenerator
-	thumbs, err := b.worker(cluster, net, workerSpec{
-		name: svcThumbnailGenerator, runtime: platform.RuntimeECS, topic: topics[events.TypeVideoPosted], env: thumbEnv,
-		stmts:   append([]platform.Statement{table.ReadWrite(), topics[events.TypeThumbnailsGenerated].Publish()}, thumbsWrite...),
-		timeout: tg.TimeoutSeconds, container: platform.ContainerArgs{CPU: tg.CPU, MemoryMB: tg.MemoryMB, Architecture: platform.ArchX8664},
-		maxParallel: tg.MaxTasks, perTask: tg.MessagesPerTask,
-	})
-	if err != nil {
-		return err
-	}
-	queues = append(queues, platform.MonitoredQueue{Label: svcThumbnailGenerator, Queue: thumbs.Queue}, platform.MonitoredQueue{Label: queueProjector, Queue: projector})
-	services = append(services, platform.MonitoredService{Label: svcThumbnailGenerator, ServiceName: thumbs.ServiceName})
-	queueURLs[svcThumbnailGenerator] = thumbs.QueueURL
-
-	// Scheduled ingestion.
-	schedEnv := workerEnv(map[string]pulumi.StringInput{"DEADLETTER_URL": bucketURL(deadLetterPrefix + fnScheduledIngestion + "/")})
-	lambdaSecrets(schedEnv, secretApify)
-	schedule, disabled := cfg.IngestionSchedule, cfg.IngestionSchedule == "off"
-	if disabled {
-		schedule = "rate(6 hours)" // kept on the rule, which does not fire
-	}
-	sched, err := platform.NewScheduledFunction(ctx, fnScheduledIngestion, platform.ScheduledFunctionArgs{
-		FunctionArgs: platform.FunctionArgs{
-			Code: b.lambdaCode(fnScheduledIngestion), TimeoutSeconds: 300, MemoryMB: 256, Environment: schedEnv,
-			Statements:       append([]platform.Statement{table.ReadWrite(), topics[events.TypeVideoPosted].Publish()}, schedWrite...),
-			LogRetentionDays: cfg.LogRetentionDays,
-		},
-		Schedule: schedule,
-		Disabled: disabled,
-	}, in)
-	if err != nil {
-		return err
-	}
-	functions = append(functions, platform.MonitoredFunction{Label: fnScheduledIngestion, FunctionName: sched.FunctionName})
-
-	var emails []string
-	if cfg.AlertEmail != "" {
-		emails = []string{cfg.AlertEmail}
-	}
-	mon, err := platform.NewMonitoring(ctx, "monitoring", platform.MonitoringArgs{
-		AlertEmails: emails, ClusterName: cluster.Name, Services: services, Queues: queues, Functions: functions,
-		TableName: table.Name, LoadBalancerARNSuffix: web.ARNSuffix,
-	}, in)
-	if err != nil {
-		return err
-	}
-	if _, err := platform.NewBudget(ctx, "budget", platform.BudgetArgs{MonthlyLimitUSD: cfg.MonthlyBudgetUSD, Emails: emails}, in); err != nil {
-		return err
-	}
-
-	ctx.Export("url", web.URL)
-	ctx.Export("loadBalancerDnsName", web.DNSName)
-	ctx.Export("userPoolId", identity.UserPoolID)
-	ctx.Export("userPoolClientId", identity.ClientID)
-	ctx.Export("authIssuer", identity.Issuer)
-	ctx.Export("hostedUiUrl", identity.HostedUIURL)
-	ctx.Export("tableName", table.Name)
-	ctx.Export("mediaBucket", media.Name)
-	ctx.Export("topicUrlTemplate", topicTemplate)
-	ctx.Export("queueUrls", queueURLs)
-	ctx.Export("dashboardUrl", mon.DashboardURL)
-	ctx.Export("alarmTopicArn", mon.AlarmTopicARN)
 	return nil
 }
 
-// builder holds what every service of the stack shares.
-type builder struct {
-	ctx    *pulumi.Context
-	cfg    *Config
-	root   string
-	in     pulumi.ResourceOption
-	region string
+// thumbnailGenerator creates the thumbnail worker on Fargate Spot (x86_64:
+// OpenCV is built natively).
+func (s *stack) thumbnailGenerator() error {
+	thumbsWrite, err := s.bucketGrants("thumbs/")
+	if err != nil {
+		return err
+	}
+	tg := s.cfg.ThumbnailGenerator
+	return s.worker(workerSpec{
+		name: svcThumbnailGenerator, runtime: platform.RuntimeECS, topic: s.topics[events.TypeVideoPosted],
+		env: s.workerEnv(map[string]pulumi.StringInput{
+			"MEDIA_BUCKET_URL": s.mediaURL, "MEDIA_PUBLIC_URL": s.mediaPublicURL, "YOLO_MODEL_PATH": pulumi.String(yoloModelPath),
+		}),
+		stmts:   append([]platform.Statement{s.table.ReadWrite(), s.topics[events.TypeThumbnailsGenerated].Publish()}, thumbsWrite...),
+		timeout: tg.TimeoutSeconds, container: platform.ContainerArgs{CPU: tg.CPU, MemoryMB: tg.MemoryMB, Architecture: platform.ArchX8664},
+		maxParallel: tg.MaxTasks, perTask: tg.MessagesPerTask,
+	})
+}
+
+// scheduledIngestion creates the Lambda the schedule runs to scrape sellers'
+// new videos.
+func (s *stack) scheduledIngestion() error {
+	deadLetters := deadLetterPrefix + fnScheduledIngestion + "/"
+	write, err := s.bucketGrants(deadLetters)
+	if err != nil {
+		return err
+	}
+	env := s.workerEnv(map[string]pulumi.StringInput{"DEADLETTER_URL": s.bucketURL(deadLetters)})
+	s.lambdaSecrets(env, secretApify)
+	schedule, disabled := s.cfg.IngestionSchedule, s.cfg.IngestionSchedule == "off"
+	if disabled {
+		schedule = "rate(6 hours)" // kept on the rule, which does not fire
+	}
+	sched, err := platform.NewScheduledFunction(s.ctx, fnScheduledIngestion, platform.ScheduledFunctionArgs{
+		FunctionArgs: platform.FunctionArgs{
+			Code: s.lambdaCode(fnScheduledIngestion), TimeoutSeconds: 300, MemoryMB: 256, Environment: env,
+			Statements:       append([]platform.Statement{s.table.ReadWrite(), s.topics[events.TypeVideoPosted].Publish()}, write...),
+			LogRetentionDays: s.cfg.LogRetentionDays,
+		},
+		Schedule: schedule,
+		Disabled: disabled,
+	}, s.in)
+	if err != nil {
+		return err
+	}
+	s.functions = append(s.functions, platform.MonitoredFunction{Label: fnScheduledIngestion, FunctionName: sched.FunctionName})
+	return nil
+}
+
+// operations creates the dashboard, the alarms and the budget.
+func (s *stack) operations() error {
+	var emails []string
+	if s.cfg.AlertEmail != "" {
+		emails = []string{s.cfg.AlertEmail}
+	}
+	var err error
+	if s.mon, err = platform.NewMonitoring(s.ctx, "monitoring", platform.MonitoringArgs{
+		AlertEmails: emails, ClusterName: s.cluster.Name, Services: s.services, Queues: s.queues, Functions: s.functions,
+		TableName: s.table.Name, LoadBalancerARNSuffix: s.web.ARNSuffix,
+	}, s.in); err != nil {
+		return err
+	}
+	_, err = platform.NewBudget(s.ctx, "budget", platform.BudgetArgs{MonthlyLimitUSD: s.cfg.MonthlyBudgetUSD, Emails: emails}, s.in)
+	return err
+}
+
+// export sets the stack outputs.
+func (s *stack) export() {
+	s.ctx.Export("url", s.web.URL)
+	s.ctx.Export("loadBalancerDnsName", s.web.DNSName)
+	s.ctx.Export("userPoolId", s.identity.UserPoolID)
+	s.ctx.Export("userPoolClientId", s.identity.ClientID)
+	s.ctx.Export("authIssuer", s.identity.Issuer)
+	s.ctx.Export("hostedUiUrl", s.identity.HostedUIURL)
+	s.ctx.Export("tableName", s.table.Name)
+	s.ctx.Export("mediaBucket", s.media.Name)
+	s.ctx.Export("topicUrlTemplate", s.topicTemplate)
+	s.ctx.Export("queueUrls", s.queueURLs)
+	s.ctx.Export("dashboardUrl", s.mon.DashboardURL)
+	s.ctx.Export("alarmTopicArn", s.mon.AlarmTopicARN)
+}
+
+// workerEnv is the environment of a worker: the store, the topics, JSON logs
+// and extra.
+func (s *stack) workerEnv(extra map[string]pulumi.StringInput) map[string]pulumi.StringInput {
+	return merge(map[string]pulumi.StringInput{
+		"STORE_URL": s.storeURL, "TOPIC_URL_TEMPLATE": s.topicTemplate, "LOG_FORMAT": pulumi.String("json"),
+	}, extra)
+}
+
+// lambdaSecrets copies the configured secrets among names into a function's
+// environment: Lambda cannot inject from Secrets Manager, so the value goes
+// in the environment (encrypted at rest, secret in the state and plans).
+func (s *stack) lambdaSecrets(env map[string]pulumi.StringInput, names ...string) {
+	for _, n := range names {
+		if v, ok := s.cfg.Secrets[n]; ok {
+			env[platform.EnvName(n)] = v
+		}
+	}
+}
+
+// bucketGrants grants reading and writing the media bucket under prefixes.
+func (s *stack) bucketGrants(prefixes ...string) ([]platform.Statement, error) {
+	var out []platform.Statement
+	for _, p := range prefixes {
+		st, err := s.media.WritePrefix(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, st...)
+	}
+	return out, nil
+}
+
+// bucketURL is the media bucket as a gocloud.dev blob URL rooted at prefix.
+func (s *stack) bucketURL(prefix string) pulumi.StringOutput {
+	return pulumi.Sprintf("s3://%s?region=%s&prefix=%s", s.media.Name, s.cfg.Region, prefix)
 }
 
 // image builds services/<name>/Dockerfile (context: the repository root).
-func (b *builder) image(name, arch string) (*platform.ContainerImage, error) {
+func (s *stack) image(name, arch string) (*platform.ContainerImage, error) {
 	plat := "linux/arm64"
 	if arch == platform.ArchX8664 {
 		plat = "linux/amd64"
 	}
-	return platform.NewContainerImage(b.ctx, name, platform.ContainerImageArgs{
-		Context:     b.root,
-		Dockerfile:  filepath.Join(b.root, "services", name, "Dockerfile"),
+	return platform.NewContainerImage(s.ctx, name, platform.ContainerImageArgs{
+		Context:     s.root,
+		Dockerfile:  filepath.Join(s.root, "services", name, "Dockerfile"),
 		Platform:    plat,
-		ForceDelete: !b.cfg.Production,
-	}, b.in)
+		ForceDelete: !s.cfg.Production,
+	}, s.in)
 }
 
 // lambdaCode packages bin/lambda/<name>/bootstrap (make build-lambdas).
-func (b *builder) lambdaCode(name string) pulumi.Archive {
+func (s *stack) lambdaCode(name string) pulumi.Archive {
 	return pulumi.NewAssetArchive(map[string]interface{}{
-		"bootstrap": pulumi.NewFileAsset(filepath.Join(b.root, "bin", "lambda", name, "bootstrap")),
+		"bootstrap": pulumi.NewFileAsset(filepath.Join(s.root, "bin", "lambda", name, "bootstrap")),
 	})
 }
 
-func (b *builder) httpService(name string, cluster *platform.Cluster, net *platform.Network, web *platform.LoadBalancer,
-	size HTTPServiceConfig, priority int, paths []string, env, secrets map[string]pulumi.StringInput, stmts []platform.Statement,
-) (*platform.HTTPService, error) {
-	img, err := b.image(name, platform.ArchARM64)
+// httpService creates an HTTP service from its image, routed by paths.
+func (s *stack) httpService(name string, size HTTPServiceConfig, priority int, paths []string,
+	env, secrets map[string]pulumi.StringInput, stmts []platform.Statement,
+) error {
+	img, err := s.image(name, platform.ArchARM64)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	env["LOG_FORMAT"] = pulumi.String("json")
-	env["AWS_REGION"] = pulumi.String(b.region)
-	return platform.NewHTTPService(b.ctx, name, platform.HTTPServiceArgs{
+	env = merge(env, map[string]pulumi.StringInput{"LOG_FORMAT": pulumi.String("json"), "AWS_REGION": pulumi.String(s.cfg.Region)})
+	svc, err := platform.NewHTTPService(s.ctx, name, platform.HTTPServiceArgs{
 		ContainerArgs: platform.ContainerArgs{
 			Image: img.ImageURI, ImageRepositoryARN: img.RepositoryARN, CPU: size.CPU, MemoryMB: size.MemoryMB,
-			Environment: env, Secrets: secrets, Statements: stmts, LogRetentionDays: b.cfg.LogRetentionDays,
+			Environment: env, Secrets: secrets, Statements: stmts, LogRetentionDays: s.cfg.LogRetentionDays,
 		},
-		Cluster: cluster, VpcID: net.VpcID, SubnetIDs: net.PrivateSubnetIDs,
-		LoadBalancer: web, PathPatterns: paths, Priority: priority,
+		Cluster: s.cluster, VpcID: s.net.VpcID, SubnetIDs: s.net.PrivateSubnetIDs,
+		LoadBalancer: s.web, PathPatterns: paths, Priority: priority,
 		DesiredCount: size.DesiredCount, MaxCount: size.MaxCount,
-	}, b.in)
+	}, s.in)
+	if err != nil {
+		return err
+	}
+	s.services = append(s.services, platform.MonitoredService{Label: name, ServiceName: svc.ServiceName})
+	return nil
 }
 
 // workerSpec describes one queue worker of the stack.
@@ -387,38 +428,61 @@ type workerSpec struct {
 	stmts   []platform.Statement
 	// timeout bounds one batch (Lambda) or one message (ECS).
 	timeout int
-	// container sizes the ECS task (ecs runtime); memory is the function's
-	// on Lambda.
+	// container sizes the ECS task (ecs runtime); its memory is the
+	// function's on Lambda.
 	container platform.ContainerArgs
 	// maxParallel caps Lambda concurrency or ECS tasks; perTask is the
 	// backlog one ECS task takes.
 	maxParallel, perTask int
 }
 
-// worker deploys a queue worker.
-func (b *builder) worker(cluster *platform.Cluster, net *platform.Network, w workerSpec) (*platform.QueueWorker, error) {
+// worker creates a queue worker and records what monitoring watches.
+func (s *stack) worker(w workerSpec) error {
 	args := platform.QueueWorkerArgs{
 		Topics: []*platform.EventTopic{w.topic}, Runtime: w.runtime, Environment: w.env, Statements: w.stmts,
-		LogRetentionDays: b.cfg.LogRetentionDays,
+		LogRetentionDays: s.cfg.LogRetentionDays,
 	}
 	if w.runtime == platform.RuntimeLambda {
 		args.Lambda = platform.LambdaWorkerArgs{
-			Code: b.lambdaCode(w.name), TimeoutSeconds: w.timeout, MemoryMB: w.container.MemoryMB, MaxConcurrency: w.maxParallel,
+			Code: s.lambdaCode(w.name), TimeoutSeconds: w.timeout, MemoryMB: w.container.MemoryMB, MaxConcurrency: w.maxParallel,
 		}
-		return platform.NewQueueWorker(b.ctx, w.name, args, b.in)
+	} else {
+		c := w.container
+		img, err := s.image(w.name, orDefault(c.Architecture, platform.ArchARM64))
+		if err != nil {
+			return err
+		}
+		c.Image, c.ImageRepositoryARN, c.Secrets = img.ImageURI, img.RepositoryARN, w.secrets
+		args.Environment = merge(w.env, map[string]pulumi.StringInput{"AWS_REGION": pulumi.String(s.cfg.Region)})
+		args.ECS = platform.ECSWorkerArgs{
+			ContainerArgs: c, Cluster: s.cluster, VpcID: s.net.VpcID, SubnetIDs: s.net.PrivateSubnetIDs,
+			ProcessingTimeoutSeconds: w.timeout, MaxTasks: w.maxParallel, MessagesPerTask: w.perTask,
+		}
 	}
-	c := w.container
-	img, err := b.image(w.name, orDefault(c.Architecture, platform.ArchARM64))
+	qw, err := platform.NewQueueWorker(s.ctx, w.name, args, s.in)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	c.Image, c.ImageRepositoryARN, c.Secrets = img.ImageURI, img.RepositoryARN, w.secrets
-	w.env["AWS_REGION"] = pulumi.String(b.region)
-	args.ECS = platform.ECSWorkerArgs{
-		ContainerArgs: c, Cluster: cluster, VpcID: net.VpcID, SubnetIDs: net.PrivateSubnetIDs,
-		ProcessingTimeoutSeconds: w.timeout, MaxTasks: w.maxParallel, MessagesPerTask: w.perTask,
+	s.queues = append(s.queues, platform.MonitoredQueue{Label: w.name, Queue: qw.Queue})
+	s.queueURLs[w.name] = qw.QueueURL
+	if w.runtime == platform.RuntimeLambda {
+		s.functions = append(s.functions, platform.MonitoredFunction{Label: w.name, FunctionName: qw.FunctionName})
+	} else {
+		s.services = append(s.services, platform.MonitoredService{Label: w.name, ServiceName: qw.ServiceName})
 	}
-	return platform.NewQueueWorker(b.ctx, w.name, args, b.in)
+	return nil
+}
+
+// merge returns a new map with a's entries, then b's.
+func merge(a, b map[string]pulumi.StringInput) map[string]pulumi.StringInput {
+	out := make(map[string]pulumi.StringInput, len(a)+len(b))
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
 }
 
 // tableArgs turns the catalog's key schema into the Table's arguments.
