@@ -15,6 +15,9 @@ import (
 type MonitoredService struct {
 	Label       string
 	ServiceName pulumi.StringInput
+	// Worker marks a queue worker: it runs hot by design while it has a
+	// backlog, so it gets no CPU alarm (its queue's age alarm covers it).
+	Worker bool
 }
 
 // MonitoredQueue is a queue (and its DLQ) on the dashboard and alarms.
@@ -148,6 +151,9 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 		a.add(name+"-"+f.Label+"-errors", f.Label+": function errors (crashes, timeouts)", "AWS/Lambda", "Errors", "Sum", pulumi.StringMap{"FunctionName": f.FunctionName}, 0, 1, 300)
 	}
 	for _, s := range args.Services {
+		if s.Worker {
+			continue
+		}
 		a.add(name+"-"+s.Label+"-cpu", s.Label+": CPU above 90% for 15 minutes (autoscaling at its ceiling?)", "AWS/ECS", "CPUUtilization", "Average",
 			pulumi.StringMap{"ClusterName": args.ClusterName, "ServiceName": s.ServiceName}, 90, 3, 300)
 	}

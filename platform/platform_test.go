@@ -703,7 +703,10 @@ func TestMonitoring(t *testing.T) {
 		}
 		_, err = platform.NewMonitoring(ctx, "mon", platform.MonitoringArgs{
 			AlertEmails: []string{"ops@example.com"}, ClusterName: f.cluster.Name,
-			Services:  []platform.MonitoredService{{Label: "api", ServiceName: pulumi.String("api")}},
+			Services: []platform.MonitoredService{
+				{Label: "api", ServiceName: pulumi.String("api")},
+				{Label: "spot", ServiceName: pulumi.String("spot"), Worker: true},
+			},
 			Queues:    []platform.MonitoredQueue{{Label: "w", Queue: w.Queue}},
 			Functions: []platform.MonitoredFunction{{Label: "w", FunctionName: w.FunctionName}},
 			TableName: f.table.Name, LoadBalancerARNSuffix: f.lb.ARNSuffix,
@@ -726,6 +729,9 @@ func TestMonitoring(t *testing.T) {
 		if fmt.Sprint(a.Input("alarmActions")) != fmt.Sprintf("[%v]", topic.Output("arn")) {
 			t.Errorf("%s notifies %v", name, a.Input("alarmActions"))
 		}
+	}
+	if g.Find("aws:cloudwatch/metricAlarm:MetricAlarm", "mon-spot-cpu") != nil {
+		t.Error("a queue worker got a CPU alarm")
 	}
 	if dlq := find(t, g, "aws:cloudwatch/metricAlarm:MetricAlarm", "mon-w-dlq"); dlq.Input("dimensions", "QueueName") != "test-unit-w-dlq" {
 		t.Errorf("DLQ alarm watches %v", dlq.Input("dimensions"))

@@ -468,7 +468,7 @@ func (s *stack) worker(w workerSpec) error {
 	if w.runtime == platform.RuntimeLambda {
 		s.functions = append(s.functions, platform.MonitoredFunction{Label: w.name, FunctionName: qw.FunctionName})
 	} else {
-		s.services = append(s.services, platform.MonitoredService{Label: w.name, ServiceName: qw.ServiceName})
+		s.services = append(s.services, platform.MonitoredService{Label: w.name, ServiceName: qw.ServiceName, Worker: true})
 	}
 	return nil
 }
