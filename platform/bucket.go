@@ -18,7 +18,8 @@ type MediaBucketArgs struct {
 	ForceDestroy bool
 }
 
-// MediaBucket is a private S3 bucket: public access blocked, owner-enforced
+// MediaBucket is a private S3 bucket named "<project>-<stack>-<name>-<account
+// id>": public access blocked, owner-enforced
 // object ownership, SSE-S3 encryption, TLS-only access, a lifecycle to
 // Intelligent-Tiering and no versioning (media keys are content addressed,
 // so an object never changes).
@@ -36,7 +37,15 @@ func NewMediaBucket(ctx *pulumi.Context, name string, args MediaBucketArgs, opts
 		return nil, err
 	}
 	opt := pulumi.Parent(b)
-	bucket, err := s3.NewBucketV2(ctx, name, &s3.BucketV2Args{ForceDestroy: pulumi.Bool(args.ForceDestroy)}, opt)
+	account, _, err := accountRegion(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	// Bucket names are global: the account id keeps this one unique.
+	bucket, err := s3.NewBucketV2(ctx, name, &s3.BucketV2Args{
+		Bucket:       pulumi.String(physicalName(ctx, name) + "-" + account),
+		ForceDestroy: pulumi.Bool(args.ForceDestroy),
+	}, opt)
 	if err != nil {
 		return nil, err
 	}

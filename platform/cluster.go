@@ -38,6 +38,7 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 		insights = "disabled"
 	}
 	cl, err := ecs.NewCluster(ctx, name, &ecs.ClusterArgs{
+		Name: pulumi.String(physicalName(ctx, name)),
 		Settings: ecs.ClusterSettingArray{&ecs.ClusterSettingArgs{
 			Name: pulumi.String("containerInsights"), Value: pulumi.String(insights),
 		}},

@@ -230,6 +230,9 @@ func TestClusterOffersFargateAndSpot(t *testing.T) {
 		return err
 	})
 	cl := find(t, g, "aws:ecs/cluster:Cluster", "c")
+	if cl.Input("name") != "test-unit-c" {
+		t.Errorf("cluster name %v", cl.Input("name"))
+	}
 	if fmt.Sprint(cl.Input("settings")) != "[map[name:containerInsights value:enabled]]" {
 		t.Errorf("settings %v", cl.Input("settings"))
 	}
@@ -566,6 +569,9 @@ func TestMediaBucket(t *testing.T) {
 	})
 	if len(write) != 2 || len(read) != 2 || fmt.Sprint(write[0].Actions) != "[s3:GetObject s3:PutObject]" || fmt.Sprint(read[0].Actions) != "[s3:GetObject]" {
 		t.Errorf("grants %v / %v", write, read)
+	}
+	if b := find(t, g, "aws:s3/bucketV2:BucketV2", "media"); b.Input("bucket") != "test-unit-media-123456789012" {
+		t.Errorf("bucket name %v", b.Input("bucket"))
 	}
 	pab := find(t, g, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "media")
 	for _, k := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
