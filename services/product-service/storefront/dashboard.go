@@ -76,8 +76,8 @@ func checkCSRF(c *gin.Context) error {
 // dashRow is one product in the dashboard's list.
 type dashRow struct {
 	ID, Title, Status, Price, Thumb, EditURL, ActionURL, ShopURL string
-	Pinned, First, Last                                         bool
-	Clicks                                                      int64
+	Pinned, First, Last                                          bool
+	Clicks                                                       int64
 }
 
 type dashView struct {
@@ -163,7 +163,7 @@ func (s *Server) dashboard(c *gin.Context) {
 // editForm is the product edit form's values, as typed.
 type editForm struct {
 	Title, Price, CompareAt, Currency, BuyURL, DiscountCode, OfferEndsAt, Category, Tags, Status string
-	Pinned                                                                                        bool
+	Pinned                                                                                       bool
 }
 
 type editView struct {

@@ -362,4 +362,3 @@ func artifactDir(t testing.TB) string {
 	}
 	return dir
 }
-
