@@ -286,7 +286,7 @@ func (pt ProductPatch) changing(p catalog.Product) ProductPatch {
 	if was == pt.OfferEndsAt.Value {
 		pt.OfferEndsAt = Optional[string]{}
 	}
-	if tags, err := sellerTags(pt.Tags.Value); err == nil && fmt.Sprint(tags) == fmt.Sprint(p.Tags) {
+	if tags, err := sellerTags(pt.Tags.Value); err == nil && tagNames(tags) == tagNames(p.Tags) {
 		pt.Tags = Optional[[]string]{}
 	}
 	if pt.Status.Value == p.Status {
@@ -296,6 +296,14 @@ func (pt ProductPatch) changing(p catalog.Product) ProductPatch {
 		pt.Pinned = Optional[bool]{}
 	}
 	return pt
+}
+
+func tagNames(tags []catalog.Tag) string {
+	names := make([]string, 0, len(tags))
+	for _, t := range tags {
+		names = append(names, t.Name)
+	}
+	return strings.Join(names, ",")
 }
 
 func samePrice(cur *int64, o Optional[int64]) bool {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -168,7 +169,9 @@ func (r *rig) video(seller, videoID string, posted time.Time, products []events.
 	}
 	var thumbs []events.Thumbnail
 	for i := range products {
-		key, err := r.media.Put(ctx, "thumbs", jpegOf(t, palette[(len(videoID)+i)%len(palette)]), "image/jpeg")
+		c := palette[(len(videoID)+i)%len(palette)]
+		c.B = byte(int(c.B) + int(videoID[len(videoID)-1]) + 7*i) // distinct bytes, distinct keys
+		key, err := r.media.Put(ctx, "thumbs", jpegOf(t, c), "image/jpeg")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -331,6 +334,79 @@ func (r *rig) waitClicks(seller string, n int64) {
 			r.t.Fatalf("clicks of %s: %d, want %d", seller, total, n)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// fixtureProduct is one labeled product of the shared caption fixtures.
+type fixtureProduct struct {
+	Title        string  `json:"title"`
+	PriceMinor   *int64  `json:"price_minor"`
+	Currency     *string `json:"currency"`
+	BuyURL       *string `json:"buy_url"`
+	DiscountCode *string `json:"discount_code"`
+}
+
+// fixtureProducts reads the real products of
+// ../shared/fixtures/captions/labeled-dev.jsonl.
+func fixtureProducts(t testing.TB) []fixtureProduct {
+	t.Helper()
+	path := filepath.Join(repoRoot(t), "..", "shared", "fixtures", "captions", "labeled-dev.jsonl")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("the caption fixtures are needed (%s): %v", path, err)
+	}
+	var out []fixtureProduct
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var c struct {
+			Products []fixtureProduct `json:"products"`
+		}
+		if err := json.Unmarshal([]byte(line), &c); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		out = append(out, c.Products...)
+	}
+	if len(out) < 20 {
+		t.Fatalf("%s holds only %d products", path, len(out))
+	}
+	return out
+}
+
+// seedFixtureShop makes a shop of n products from the real fixture
+// products, three per video, each video a day older than the last, tagged
+// with the first words of their titles.
+func (r *rig) seedFixtureShop(handle string, n int) {
+	r.t.Helper()
+	if _, err := r.store.CreateSeller(context.Background(), catalog.Seller{
+		Handle: handle, Sub: "sub-" + handle, DisplayName: "The Demo Shop", Bio: "Everything from our TikToks, in one place.",
+	}); err != nil && !catalog.IsCode(err, catalog.CodeConflict) {
+		r.t.Fatal(err)
+	}
+	fx := fixtureProducts(r.t)
+	start := time.Date(2025, 7, 1, 12, 0, 0, 0, time.UTC)
+	for v := 0; v*3 < n; v++ {
+		var products []events.ParsedProduct
+		tags := map[int][]string{}
+		for i := 0; i < 3 && v*3+i < n; i++ {
+			f := fx[(v*3+i)%len(fx)]
+			p := events.ParsedProduct{Index: i, Title: f.Title, PriceMinor: f.PriceMinor, Confidence: 0.9}
+			if f.Currency != nil {
+				p.Currency = *f.Currency
+			}
+			if f.BuyURL != nil {
+				p.BuyURL = *f.BuyURL
+			}
+			if f.DiscountCode != nil {
+				p.DiscountCode = *f.DiscountCode
+			}
+			if (v+i)%4 == 0 {
+				end := start.AddDate(0, 0, 30-v)
+				p.OfferEndsAt = &end
+			}
+			products = append(products, p)
+			words := strings.Fields(strings.ToLower(f.Title))
+			tags[i] = words[:min(2, len(words))]
+		}
+		r.video(handle, fmt.Sprintf("75000000000%08d", v), start.Add(-time.Duration(v)*24*time.Hour), products, tags)
 	}
 }
 
