@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"html/template"
 	"image/color"
-	"mime"
 	"net/http"
 	"net/url"
 	"path"
@@ -48,6 +47,8 @@ var (
 	assetPath = map[string]string{}    // "app.css" -> "/assets/app.1a2b3c4d.css"
 )
 
+var assetTypes = map[string]string{".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+
 func init() {
 	entries, err := files.ReadDir("assets")
 	if err != nil {
@@ -61,9 +62,9 @@ func init() {
 		sum := sha256.Sum256(body)
 		ext := path.Ext(e.Name())
 		served := strings.TrimSuffix(e.Name(), ext) + "." + hex.EncodeToString(sum[:4]) + ext
-		r := &response{contentType: mime.TypeByExtension(ext) + "; charset=utf-8", cacheControl: "public, max-age=31536000, immutable", body: body}
-		if ext == ".css" {
-			r.contentType = "text/css; charset=utf-8"
+		r := &response{contentType: assetTypes[ext], cacheControl: "public, max-age=31536000, immutable", body: body}
+		if r.contentType == "" {
+			panic("storefront: no content type for asset " + e.Name())
 		}
 		r.seal()
 		assets[served] = r
