@@ -466,7 +466,7 @@ func (s *Server) move(c *gin.Context, sl catalog.Seller, id string, up bool) err
 
 // clicksChart draws daily clicks as an inline SVG bar chart.
 func clicksChart(rep ClickReport) template.HTML {
-	const w, h, top, bottom = 900, 180, 14, 20
+	const w, h, top, bottom = 900, 220, 34, 40
 	n := len(rep.Days)
 	if n == 0 {
 		return ""
@@ -489,9 +489,9 @@ func clicksChart(rep ClickReport) template.HTML {
 		fmt.Fprintf(&b, `<rect class="bar" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s: %d</title></rect>`,
 			float64(i)*barW+1, float64(h-bottom)-bh, barW-2, bh, d.Day, d.Count)
 	}
-	fmt.Fprintf(&b, `<text x="0" y="%d">%s</text>`, h-4, rep.Days[0].Day)
-	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%s</text>`, w, h-4, rep.Days[n-1].Day)
-	fmt.Fprintf(&b, `<text x="0" y="10">%s</text>`, strconv.FormatInt(peak, 10))
+	fmt.Fprintf(&b, `<text x="0" y="%d">%s</text>`, h-8, rep.Days[0].Day)
+	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%s</text>`, w, h-8, rep.Days[n-1].Day)
+	fmt.Fprintf(&b, `<text x="0" y="26">%s</text>`, strconv.FormatInt(peak, 10))
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
 }

@@ -72,7 +72,7 @@ func TestDashboardShowsProductsClicksAndQRCode(t *testing.T) {
 			t.Fatalf("the dashboard must not be cached: %q", resp.Header.Get("Cache-Control"))
 		}
 		mustContain(t, body, "Speckled ceramic mug", "Matcha whisk set", `<span id="clicks-total">1</span>`,
-			`<svg class="chart" viewBox="0 0 900 180" role="img"`, `<rect class="bar"`,
+			`<svg class="chart" viewBox="0 0 900 220" role="img"`, `<rect class="bar"`,
 			`role="img" aria-labelledby="qr-title"`, `<code id="shop-url">`+r.base+`/s/bella.shop</code>`,
 			`data-product="`+pid(vidMugs, 0)+`">1</td>`)
 		mustNotContain(t, body, "Other seller&#39;s lamp")
