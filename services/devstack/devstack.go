@@ -165,6 +165,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	for err := range errc {
 		firstErr = errors.Join(firstErr, err)
 	}
+	drainCtx, cancelDrain := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancelDrain()
+	for _, c := range w.closers {
+		firstErr = errors.Join(firstErr, c(drainCtx))
+	}
 	log.Info("devstack stopped")
 	return firstErr
 }

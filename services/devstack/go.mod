@@ -4,11 +4,13 @@ go 1.26.0
 
 require (
 	github.com/buylink/buylink/pkg v0.0.0
+	github.com/buylink/buylink/services/product-service v0.0.0
 	github.com/gin-gonic/gin v1.12.0
 	gocloud.dev v0.43.0
 )
 
 require (
+	github.com/boombuler/barcode v1.1.0 // indirect
 	github.com/bytedance/gopkg v0.1.3 // indirect
 	github.com/bytedance/sonic v1.15.0 // indirect
 	github.com/bytedance/sonic/loader v0.5.0 // indirect
@@ -64,4 +66,7 @@ require (
 	modernc.org/sqlite v1.40.1 // indirect
 )
 
-replace github.com/buylink/buylink/pkg => ../../pkg
+replace (
+	github.com/buylink/buylink/pkg => ../../pkg
+	github.com/buylink/buylink/services/product-service => ../product-service
+)
