@@ -30,7 +30,7 @@ func TestDevstackServesTheStorefront(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		if resp.StatusCode != want {
 			t.Errorf("GET %s: %d, want %d", path, resp.StatusCode, want)
 		}
@@ -51,12 +51,12 @@ func TestProductServiceWiring(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close()
+	defer func() { _ = store.Close() }()
 	ms, err := media.Open(ctx, "file://"+filepath.Join(dir, "media")+"?create_dir=1&no_tmp_dir=1", "http://localhost:8080/media")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ms.Close()
+	defer func() { _ = ms.Close() }()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	st := &Stack{Config: Config{PublicURL: "http://localhost:8080"}, Log: log, Store: store, Media: ms}
 	if err := seedDemoSeller(ctx, st); err != nil {

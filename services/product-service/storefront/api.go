@@ -46,10 +46,6 @@ func jsonResponse(v any) (*response, error) {
 
 func (s *Server) apiShop(c *gin.Context) {
 	handle := c.Param("handle")
-	if catalog.ValidateHandle("handle", handle) != nil {
-		web.WriteError(c, catalog.NotFound("shop", handle))
-		return
-	}
 	page, err := pageParam(c)
 	if err != nil {
 		web.WriteError(c, err)
@@ -57,6 +53,9 @@ func (s *Server) apiShop(c *gin.Context) {
 	}
 	key := "api-shop\x00" + handle + "\x00" + strconv.Itoa(page.Limit) + "\x00" + page.Cursor
 	r, err := s.cache.get(key, func() (*response, error) {
+		if catalog.ValidateHandle("handle", handle) != nil {
+			return nil, catalog.NotFound("shop", handle)
+		}
 		ctx, cancel := buildContext(c)
 		defer cancel()
 		return s.buildAPIShop(ctx, handle, page)

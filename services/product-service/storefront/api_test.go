@@ -291,7 +291,7 @@ func TestSellerAPIListsEditsAndGuardsOwnership(t *testing.T) {
 	if len(list.Items) != 4 || resp.Header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("the seller sees hidden products too: %d items", len(list.Items))
 	}
-	resp, body = r.jsonReq(http.MethodGet, "/api/seller/products?status=hidden", tokBella, "")
+	_, body = r.jsonReq(http.MethodGet, "/api/seller/products?status=hidden", tokBella, "")
 	if l := decode[storefront.SellerProductList](t, body); len(l.Items) != 1 || l.Items[0].Status != catalog.ProductHidden {
 		t.Fatalf("status filter: %s", truncate(body))
 	}
@@ -335,7 +335,7 @@ func TestSellerAPIListsEditsAndGuardsOwnership(t *testing.T) {
 	ids := []string{pid(vidMugs, 1), mug}
 	resp, body = r.jsonReq(http.MethodPut, "/api/seller/products/order", tokBella, `{"productIds":["`+ids[0]+`","`+ids[1]+`"]}`)
 	wantStatus(t, resp, body, 204)
-	resp, body = r.jsonReq(http.MethodGet, "/api/seller/products/"+mug, tokBella, "")
+	_, body = r.jsonReq(http.MethodGet, "/api/seller/products/"+mug, tokBella, "")
 	if p := decode[storefront.SellerProduct](t, body); p.Position != 2 {
 		t.Fatalf("position after reorder: %d", p.Position)
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,6 +25,7 @@ type response struct {
 	etag         string // of body; the gzip form's is etag + "-gz"
 	expires      time.Time
 	gen          uint64
+	hdr          struct{ contentType, cacheControl, etag, etagGz, length, gzLength []string }
 }
 
 // responseCache keeps public responses for a short time. Writes through this
@@ -90,7 +92,12 @@ func (c *responseCache) evict() {
 	}
 }
 
-// seal computes the ETag and the gzip form.
+var (
+	varyAcceptEncoding = []string{"Accept-Encoding"}
+	gzipEncoding       = []string{"gzip"}
+)
+
+// seal computes the ETag, the gzip form and the header values.
 func (r *response) seal() {
 	sum := sha256.Sum256(r.body)
 	r.etag = `"` + hex.EncodeToString(sum[:12]) + `"`
@@ -99,30 +106,41 @@ func (r *response) seal() {
 	_, _ = zw.Write(r.body)
 	_ = zw.Close()
 	r.gz = b.Bytes()
+	one := func(v string) []string { return []string{v} }
+	r.hdr.contentType, r.hdr.cacheControl = one(r.contentType), one(r.cacheControl)
+	r.hdr.etag, r.hdr.etagGz = one(r.etag), one(strings.TrimSuffix(r.etag, `"`)+`-gz"`)
+	r.hdr.length, r.hdr.gzLength = one(strconv.Itoa(len(r.body))), one(strconv.Itoa(len(r.gz)))
 }
 
 // write answers with r: 304 when If-None-Match matches, gzip when accepted.
+// Header values are prepared by seal and shared read-only between requests
+// (their capacity equals their length, so an append copies).
 func (r *response) write(c *gin.Context) {
 	h := c.Writer.Header()
-	gz := acceptsGzip(c.GetHeader("Accept-Encoding"))
-	etag := r.etag
+	gz := acceptsGzip(c.Request.Header.Get("Accept-Encoding"))
+	h["Content-Type"] = r.hdr.contentType
+	h["Cache-Control"] = r.hdr.cacheControl
+	h["Vary"] = varyAcceptEncoding
 	if gz {
-		etag = strings.TrimSuffix(r.etag, `"`) + `-gz"`
+		h["Etag"] = r.hdr.etagGz
+	} else {
+		h["Etag"] = r.hdr.etag
 	}
-	h.Set("Content-Type", r.contentType)
-	h.Set("Cache-Control", r.cacheControl)
-	h.Set("ETag", etag)
-	h.Set("Vary", "Accept-Encoding")
-	if etagMatch(c.GetHeader("If-None-Match"), r.etag) {
+	if etagMatch(c.Request.Header.Get("If-None-Match"), r.etag) {
 		c.Status(http.StatusNotModified)
 		return
 	}
 	body := r.body
+	h["Content-Length"] = r.hdr.length
 	if gz {
 		body = r.gz
-		h.Set("Content-Encoding", "gzip")
+		h["Content-Encoding"] = gzipEncoding
+		h["Content-Length"] = r.hdr.gzLength
 	}
-	c.Data(http.StatusOK, r.contentType, body)
+	c.Status(http.StatusOK)
+	if c.Request.Method != http.MethodHead {
+		_, _ = c.Writer.Write(body)
+	}
 }
 
 // etagMatch reports whether an If-None-Match value names the response in
@@ -149,7 +167,7 @@ func acceptsGzip(header string) bool {
 			continue
 		}
 		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
-		return !(q == "q=0" || q == "q=0.0" || q == "q=0.00" || q == "q=0.000")
+		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
 	}
 	return false
 }

@@ -184,10 +184,6 @@ func setPageHeaders(c *gin.Context) {
 
 func (s *Server) shopPage(c *gin.Context) {
 	handle := c.Param("handle")
-	if catalog.ValidateHandle("handle", handle) != nil {
-		s.htmlError(c, catalog.NotFound("shop", handle))
-		return
-	}
 	tag, err := tagParam(c)
 	if err != nil {
 		s.htmlError(c, err)
@@ -195,6 +191,9 @@ func (s *Server) shopPage(c *gin.Context) {
 	}
 	cursor := c.Query("cursor")
 	r, err := s.cache.get("shop\x00"+handle+"\x00"+tag+"\x00"+cursor, func() (*response, error) {
+		if catalog.ValidateHandle("handle", handle) != nil {
+			return nil, catalog.NotFound("shop", handle)
+		}
 		ctx, cancel := buildContext(c)
 		defer cancel()
 		return s.buildShop(ctx, handle, tag, cursor)

@@ -249,7 +249,7 @@ func (r *rig) req(method, path string, body io.Reader, headers ...string) (*http
 	if err != nil {
 		r.t.Fatalf("%s %s: %v", method, path, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		r.t.Fatal(err)

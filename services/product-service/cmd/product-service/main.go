@@ -82,12 +82,12 @@ func run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer func() { _ = store.Close() }()
 	mediaStore, err := media.Open(ctx, env("MEDIA_BUCKET_URL", "file://"+mediaDir+"?create_dir=1&no_tmp_dir=1"), publicURL+"/media")
 	if err != nil {
 		return err
 	}
-	defer mediaStore.Close()
+	defer func() { _ = mediaStore.Close() }()
 
 	log.Warn("seller sign-in is not configured: seller endpoints answer 401")
 	srv, err := storefront.New(storefront.Config{
