@@ -108,6 +108,7 @@ func TestResponsesMatchTheOpenAPIDocument(t *testing.T) {
 		{method: "HEAD", path: "/r/" + mug, status: 302},
 		{method: "GET", path: "/r/pmissing", status: 404},
 		{method: "GET", path: "/s/" + bella, status: 200},
+		{method: "HEAD", path: "/s/" + bella, status: 200},
 		{method: "GET", path: "/s/" + bella + "?cursor=forged", status: 400},
 		{method: "GET", path: "/s/nobody.here", status: 404},
 		{method: "GET", path: "/s/" + bella + "/v/" + vidMugs, status: 200},

@@ -191,9 +191,6 @@ func (pt *ProductPatch) apply(p *catalog.Product) error {
 	if !changed {
 		return errEmptyPatch
 	}
-	if p.Source == "" {
-		p.Source = catalog.ProductFromManual
-	}
 	return p.Validate()
 }
 

@@ -145,7 +145,9 @@ func (s *Server) Register(r gin.IRouter) {
 	r.HEAD("/r/:productId", s.redirect)
 
 	r.GET("/s/:handle", s.shopPage)
+	r.HEAD("/s/:handle", s.shopPage)
 	r.GET("/s/:handle/v/:videoId", s.videoPage)
+	r.HEAD("/s/:handle/v/:videoId", s.videoPage)
 	r.GET("/s/:handle/qr.svg", s.qrCode)
 
 	api := r.Group("/api/seller", auth.Middleware(s.verifier), noStore)
