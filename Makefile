@@ -9,7 +9,12 @@ GOLANGCI_VERSION := v2.6.2
 TEST_FLAGS ?= -race -count=1 -timeout 20m
 BENCH_FLAGS ?= -run '^$$' -bench . -benchmem -count=1
 
-.PHONY: dev test test-short lint bench tidy build deps fmt help
+# Fuzz targets run briefly by `make test` (package directory:target), each for
+# FUZZ_TIME; keep their total under a minute.
+FUZZ_TIME ?= 10s
+FUZZ_TARGETS := services/caption-parser/rules:FuzzParse services/caption-parser/llmparse:FuzzValidate
+
+.PHONY: dev test test-short lint bench tidy build deps fmt help fuzz
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -20,8 +25,11 @@ deps: ## install what is missing (apt packages, npm test servers); idempotent
 dev: deps ## run the whole platform in one process on :8080 with a demo seller
 	$(GO) run ./services/devstack/cmd/devstack
 
-test: deps ## run every test of every module (what CI runs)
+test: deps fuzz ## run every test of every module (what CI runs)
 	@for m in $(MODULES); do echo "== go test $${m#$(CURDIR)/}"; (cd $$m && $(GO) test $(TEST_FLAGS) ./...); done
+
+fuzz: ## run each fuzz target in FUZZ_TARGETS for FUZZ_TIME (new crashers land in the package's testdata/fuzz)
+	@for t in $(FUZZ_TARGETS); do d=$${t%%:*}; f=$${t##*:}; echo "== go test -fuzz $$f $$d ($(FUZZ_TIME))"; (cd $$d && $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZ_TIME) .); done
 
 test-short: ## unit tests only, no set-up, no race detector
 	@for m in $(MODULES); do (cd $$m && $(GO) test -short ./...); done

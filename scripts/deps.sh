@@ -24,6 +24,14 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ -f tools/testservers/package-lock.json ]; then
+  # Debian's nodejs ships npm separately; NodeSource's includes it.
+  if ! command -v npm >/dev/null; then
+    echo "deps: installing npm"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends npm >/dev/null
+  fi
   if [ ! -d tools/testservers/node_modules ] || [ tools/testservers/package-lock.json -nt tools/testservers/node_modules/.package-lock.json ]; then
     echo "deps: installing the npm test servers (tools/testservers)"
     (cd tools/testservers && npm ci --no-audit --no-fund --loglevel=error)

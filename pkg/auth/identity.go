@@ -5,6 +5,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 
@@ -72,7 +73,8 @@ func Middleware(v Verifier) gin.HandlerFunc {
 }
 
 func publicMessage(err error) string {
-	if de, ok := err.(*catalog.Error); ok && de.Code == catalog.CodeUnauthorized {
+	var de *catalog.Error
+	if errors.As(err, &de) && de.Code == catalog.CodeUnauthorized {
 		return de.PublicMessage()
 	}
 	return "the token is not valid"

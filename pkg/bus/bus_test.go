@@ -54,11 +54,17 @@ func newRig(t *testing.T, ackDeadline time.Duration) *rig {
 
 func (r *rig) subscribe(t *testing.T) *pubsub.Subscription {
 	t.Helper()
-	sub, err := pubsub.OpenSubscription(t.Context(), r.subURL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sub := openSub(t, r.subURL)
 	t.Cleanup(func() { _ = sub.Shutdown(context.Background()) })
+	return sub
+}
+
+func openSub(tb testing.TB, url string) *pubsub.Subscription {
+	tb.Helper()
+	sub, err := pubsub.OpenSubscription(tb.Context(), url)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	return sub
 }
 

@@ -11,8 +11,9 @@ import (
 	"time"
 
 	"gocloud.dev/blob"
-	// file:// boxes for the embedded runtime.
+	// Dead-letter boxes live in file:// directories or s3:// buckets.
 	_ "gocloud.dev/blob/fileblob"
+	_ "gocloud.dev/blob/s3blob"
 	"gocloud.dev/gcerrors"
 
 	"github.com/buylink/buylink/pkg/events"
@@ -134,7 +135,7 @@ func (d *DeadLetterBox) Redrive(ctx context.Context, worker string, pub Publishe
 	}
 	n := 0
 	for i, dl := range letters {
-		env, perr := events.Parse(dl.Body)
+		env, perr := ParseMessage(dl.Body)
 		if perr == nil {
 			if err := pub.Publish(ctx, env); err != nil {
 				return n, fmt.Errorf("bus: redrive %s: %w", dl.ID, err)

@@ -11,6 +11,8 @@ import (
 	"syscall"
 
 	"gocloud.dev/pubsub"
+
+	"github.com/buylink/buylink/pkg/awsconfig"
 )
 
 // WorkerConfig is what a standalone worker process reads from its environment.
@@ -69,6 +71,9 @@ func (queueRedriveSink) DeadLetter(_ context.Context, dl DeadLetter) error {
 func RunWorker(name string, cfg WorkerConfig, log *slog.Logger, newHandler func(Publisher) (Handler, error)) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if err := CheckURLs(ctx, cfg.SubscriptionURL, cfg.TopicTemplate, cfg.DeadLetterURL); err != nil {
+		return err
+	}
 	topics, err := NewTopics(cfg.TopicTemplate)
 	if err != nil {
 		return err
@@ -89,10 +94,26 @@ func RunWorker(name string, cfg WorkerConfig, log *slog.Logger, newHandler func(
 		if err != nil {
 			return err
 		}
-		defer box.Close()
+		defer func() { _ = box.Close() }()
 		w.DeadLetters = box
 	} else {
 		w.DeadLetters, w.MaxAttempts = queueRedriveSink{}, -1
 	}
 	return w.Run(ctx)
+}
+
+// CheckURLs checks, before anything is opened, that the AWS URLs among urls
+// (subscriptions, topic templates, buckets) have credentials, so a process
+// configured for AWS without them stops at start-up with a message saying
+// what to set. Other URLs pass; empty ones are skipped.
+func CheckURLs(ctx context.Context, urls ...string) error {
+	for _, u := range urls {
+		if u == "" {
+			continue
+		}
+		if err := awsconfig.CheckURL(ctx, ExpandURL(u, "event")); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -6,7 +6,42 @@
 // with backoff through nack, dead-lettering after MaxAttempts failed deliveries
 // (the rule SQS applies with maxReceiveCount 3) and a graceful drain on
 // shutdown. A Sweeper re-publishes videos stuck in a non-final state, so a
-// crash anywhere loses nothing.
+// crash anywhere loses nothing. Package lambdahost hosts the same Handler on
+// Lambda.
+//
+// # On AWS
+//
+// Each event type has an SNS topic, e.g. TOPIC_URL_TEMPLATE
+// "awssns:///arn:aws:sns:eu-west-1:123456789012:buylink-{name}?region=eu-west-1",
+// and each consumer an SQS queue subscribed to the topics it handles, read with
+// "awssqs://sqs.eu-west-1.amazonaws.com/123456789012/caption-parser?region=eu-west-1&waittime=20s".
+// Topics publishes the envelope as the message body with the event's type,
+// version, id and correlation id as SNS message attributes (String). The
+// subscriptions are expected to use raw message delivery, which hands the
+// queue the envelope itself with those attributes as SQS message attributes;
+// an SNS notification JSON body (no raw delivery) decodes to the same event
+// (ParseMessage).
+//
+// Settlement on SQS, and what the Worker does with it:
+//
+//   - Ack deletes the message (DeleteMessageBatch).
+//   - Nack makes it visible again at once (ChangeMessageVisibility 0); the
+//     Worker nacks only after its backoff, during which the message stays
+//     invisible, so the backoff must stay below the queue's visibility timeout.
+//     With "nacklazy=true" in the subscription URL a nack does nothing and the
+//     message returns when its visibility timeout ends.
+//   - A message neither acked nor nacked (crash, drain timeout) returns when
+//     its visibility timeout ends. The timeout is at least six times the
+//     consumer's handler timeout, so a slow handler is not raced by a second
+//     delivery.
+//   - Every receive counts (ApproximateReceiveCount). The queue's redrive
+//     policy, maxReceiveCount 3, moves a message received a fourth time to
+//     the queue's dead-letter queue instead: the same three attempts the
+//     embedded bus allows. A worker on such a queue runs with MaxAttempts < 0
+//     and no dead-letter box (RunWorker without DEADLETTER_URL): it does not
+//     count attempts itself, and a message it would dead-letter (permanent
+//     failure) is left unacknowledged, so the queue moves it to its DLQ after
+//     its remaining receives.
 package bus
 
 import (
@@ -18,6 +53,8 @@ import (
 	"sync"
 
 	"gocloud.dev/pubsub"
+	// awssns:// topics and awssqs:// topics and subscriptions on AWS.
+	_ "gocloud.dev/pubsub/awssnssqs"
 	// mem:// topics and subscriptions for the embedded runtime.
 	_ "gocloud.dev/pubsub/mempubsub"
 

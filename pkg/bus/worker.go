@@ -145,7 +145,7 @@ func (w *Worker) drain(running *sync.WaitGroup, hardStop context.CancelFunc) {
 // handle runs the handler on one message and settles it: ack on success or
 // dead-letter, delayed nack on a retryable failure.
 func (w *Worker) handle(ctx context.Context, msg *pubsub.Message) {
-	env, err := events.Parse(msg.Body)
+	env, err := ParseMessage(msg.Body)
 	if err != nil {
 		w.deadLetter(ctx, msg, events.Envelope{}, 1, err)
 		return

@@ -5,11 +5,11 @@ import "time"
 // Seller is a TikTok seller with a storefront. A handle is owned by exactly one
 // identity (Sub, the token subject) and each identity owns at most one seller.
 type Seller struct {
-	Handle      string    `json:"handle"`
-	Sub         string    `json:"sub"`
-	DisplayName string    `json:"displayName"`
-	AvatarURL   string    `json:"avatarUrl,omitempty"`
-	Bio         string    `json:"bio,omitempty"`
+	Handle      string `json:"handle"`
+	Sub         string `json:"sub"`
+	DisplayName string `json:"displayName"`
+	AvatarURL   string `json:"avatarUrl,omitempty"`
+	Bio         string `json:"bio,omitempty"`
 	// IngestCursor is the posted time of the newest video the scheduler has
 	// ingested; the next scheduled run asks only for newer ones.
 	IngestCursor time.Time `json:"ingestCursor,omitzero"`

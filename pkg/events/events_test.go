@@ -81,7 +81,7 @@ func TestPermanent(t *testing.T) {
 	if !IsPermanent(p) || !errors.Is(p, base) || IsPermanent(base) || Permanent(nil) != nil {
 		t.Fatal("Permanent marking is wrong")
 	}
-	if Permanent(p) != p {
+	if Permanent(p) != p { //nolint:errorlint // identity, not equality of causes
 		t.Fatal("double marking should be a no-op")
 	}
 	if !IsPermanent(errors.Join(errors.New("ctx"), p)) {

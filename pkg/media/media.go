@@ -2,6 +2,13 @@
 // gocloud.dev/blob: a file:// directory in the embedded runtime, an s3://
 // bucket on AWS. Keys are content-addressed, so a blob never changes once
 // written and may be cached forever; URL builds the address shoppers load.
+//
+// S3 buckets are named like "s3://<bucket>?region=eu-west-1" and take the
+// query parameters of gocloud.dev/blob/s3blob and package awsconfig: region,
+// endpoint, profile, use_path_style, disable_https, ssetype, kmskeyid,
+// and prefix (keys under a folder). A private bucket serves shoppers through
+// SignedURL (presigned GET). Open fails at once when an s3:// bucket has no
+// AWS credentials.
 package media
 
 import (
@@ -18,10 +25,12 @@ import (
 	"time"
 
 	"gocloud.dev/blob"
-	// file:// buckets for the embedded runtime.
+	// file:// buckets for the embedded runtime, s3:// buckets on AWS.
 	_ "gocloud.dev/blob/fileblob"
+	_ "gocloud.dev/blob/s3blob"
 	"gocloud.dev/gcerrors"
 
+	"github.com/buylink/buylink/pkg/awsconfig"
 	"github.com/buylink/buylink/pkg/catalog"
 )
 
@@ -47,6 +56,9 @@ type Store struct {
 func Open(ctx context.Context, bucketURL, publicBase string) (*Store, error) {
 	if _, err := url.Parse(publicBase); err != nil || publicBase == "" {
 		return nil, fmt.Errorf("media: public base URL %q is not a URL", publicBase)
+	}
+	if err := awsconfig.CheckURL(ctx, bucketURL); err != nil {
+		return nil, fmt.Errorf("media: %w", err)
 	}
 	b, err := blob.OpenBucket(ctx, bucketURL)
 	if err != nil {
@@ -132,7 +144,7 @@ func (s *Store) ReadAll(ctx context.Context, key string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer obj.Close()
+	defer func() { _ = obj.Close() }()
 	return io.ReadAll(obj)
 }
 

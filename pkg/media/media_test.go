@@ -44,7 +44,7 @@ func TestFileStoreHasNoSignedURLs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }()
 	key, err := st.Put(t.Context(), "thumbs", bytes.Repeat([]byte{1}, 10), "image/png")
 	if err != nil {
 		t.Fatal(err)

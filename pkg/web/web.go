@@ -115,7 +115,7 @@ func recovery(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		defer func() {
 			if r := recover(); r != nil {
-				if r == http.ErrAbortHandler {
+				if err, ok := r.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 					panic(r)
 				}
 				log.ErrorContext(c.Request.Context(), "handler panic", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))

@@ -44,11 +44,32 @@ type Config struct {
 	Out io.Writer
 	// Ready, when set, is called with the bound address once serving.
 	Ready func(addr string)
+	// NoDemo skips seeding the demo shop (DEMO=off).
+	NoDemo bool
+
+	// ApifyToken turns on scheduled ingestion through Apify (APIFY_TOKEN);
+	// ApifyActor and ApifyBaseURL override the actor and the API address
+	// (APIFY_ACTOR, APIFY_BASE_URL).
+	ApifyToken, ApifyActor, ApifyBaseURL string
+	// IngestEvery is the interval of scheduled ingestion (default 1h).
+	IngestEvery time.Duration
+	// AdminPasswordHash turns on the admin login (ADMIN_PASSWORD_HASH, a
+	// bcrypt hash).
+	AdminPasswordHash string
+
+	// started, when set, sees the wired stack before it serves (tests).
+	started func(*Stack)
 }
 
-// ConfigFromEnv reads DEV_ADDR, DATA_DIR and PUBLIC_URL.
+// ConfigFromEnv reads DEV_ADDR, DATA_DIR, PUBLIC_URL, DEMO, APIFY_TOKEN,
+// APIFY_ACTOR, APIFY_BASE_URL and ADMIN_PASSWORD_HASH.
 func ConfigFromEnv() Config {
-	return Config{Addr: os.Getenv("DEV_ADDR"), DataDir: os.Getenv("DATA_DIR"), PublicURL: os.Getenv("PUBLIC_URL")}
+	return Config{
+		Addr: os.Getenv("DEV_ADDR"), DataDir: os.Getenv("DATA_DIR"), PublicURL: os.Getenv("PUBLIC_URL"),
+		NoDemo:     os.Getenv("DEMO") == "off",
+		ApifyToken: os.Getenv("APIFY_TOKEN"), ApifyActor: os.Getenv("APIFY_ACTOR"), ApifyBaseURL: os.Getenv("APIFY_BASE_URL"),
+		AdminPasswordHash: os.Getenv("ADMIN_PASSWORD_HASH"),
+	}
 }
 
 // Stack is a running devstack's parts, for the services wired into it.
@@ -59,6 +80,12 @@ type Stack struct {
 	Media  *media.Store
 	Topics *bus.Topics
 	Box    *bus.DeadLetterBox
+	// DataDir is the absolute data directory.
+	DataDir string
+	// ListenAddr is the bound address, by which the stack reaches itself.
+	ListenAddr string
+	// closers run when the stack stops, after the workers drained.
+	closers []func() error
 	// topicPrefix keeps this stack's mem:// topics apart from any other
 	// stack in the same process (tests).
 	topicPrefix string
@@ -86,6 +113,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if cfg.StuckAfter <= 0 {
 		cfg.StuckAfter = 2 * time.Minute
 	}
+	if cfg.IngestEvery <= 0 {
+		cfg.IngestEvery = time.Hour
+	}
 	if cfg.Out == nil {
 		cfg.Out = os.Stdout
 	}
@@ -100,24 +130,24 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("devstack: listen on %s: %w (set DEV_ADDR to use another address)", cfg.Addr, err)
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = "http://" + publicHost(ln.Addr().String())
 	}
 
-	st := &Stack{Config: cfg, Log: log, topicPrefix: "mem://devstack-" + events.NewID()[:8] + "/"}
+	st := &Stack{Config: cfg, Log: log, DataDir: dataDir, ListenAddr: ln.Addr().String(), topicPrefix: "mem://devstack-" + events.NewID()[:8] + "/"}
 	if st.Store, err = sqlite.Open(ctx, filepath.Join(dataDir, "catalog.db")); err != nil {
 		return err
 	}
-	defer st.Store.Close()
+	defer func() { _ = st.Store.Close() }()
 	if st.Media, err = media.Open(ctx, "file://"+filepath.Join(dataDir, "media")+"?create_dir=1&no_tmp_dir=1", cfg.PublicURL+"/media"); err != nil {
 		return err
 	}
-	defer st.Media.Close()
+	defer func() { _ = st.Media.Close() }()
 	if st.Box, err = bus.OpenDeadLetterBox(ctx, "file://"+filepath.Join(dataDir, "deadletters")+"?create_dir=1&no_tmp_dir=1"); err != nil {
 		return err
 	}
-	defer st.Box.Close()
+	defer func() { _ = st.Box.Close() }()
 	if st.Topics, err = bus.NewTopics(st.topicPrefix + "{type}"); err != nil {
 		return err
 	}
@@ -132,11 +162,14 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	if cfg.started != nil {
+		cfg.started(st)
+	}
 
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	var wg sync.WaitGroup
-	errc := make(chan error, len(w.workers)+2)
+	errc := make(chan error, len(w.workers)+len(w.tasks)+2)
 	for _, wk := range w.workers {
 		sub, err := pubsub.OpenSubscription(ctx, st.topicPrefix+wk.eventType)
 		if err != nil {
@@ -146,9 +179,27 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		bw := &bus.Worker{Name: wk.name, Sub: sub, Handler: wk.handler, DeadLetters: st.Box, Logger: log}
 		wg.Go(func() { errc <- bw.Run(runCtx) })
 	}
+	for _, tk := range w.tasks {
+		wg.Go(func() {
+			if err := tk.run(runCtx); err != nil {
+				errc <- fmt.Errorf("devstack: %s: %w", tk.name, err)
+			}
+		})
+	}
 	sweeper := &bus.Sweeper{Videos: st.Store, Publisher: st.Topics, Interval: cfg.SweepEvery, StuckAfter: cfg.StuckAfter, Logger: log}
 	wg.Go(func() { errc <- sweeper.Run(runCtx) })
 	wg.Go(func() { errc <- web.Serve(runCtx, ln, router) })
+	if !cfg.NoDemo {
+		// After the subscriptions exist: mem:// topics drop messages nobody
+		// is subscribed to yet.
+		note, err := seedDemo(ctx, st)
+		if err != nil {
+			stop()
+			wg.Wait()
+			return fmt.Errorf("devstack: seed the demo shop: %w", err)
+		}
+		w.notes = append(w.notes, note)
+	}
 
 	printSummary(cfg.Out, cfg, dataDir, ln.Addr().String(), w)
 	if cfg.Ready != nil {
@@ -162,13 +213,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	stop()
 	wg.Wait()
 	close(errc)
+	for _, c := range st.closers {
+		firstErr = errors.Join(firstErr, c())
+	}
 	for err := range errc {
 		firstErr = errors.Join(firstErr, err)
-	}
-	drainCtx, cancelDrain := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancelDrain()
-	for _, c := range w.closers {
-		firstErr = errors.Join(firstErr, c(drainCtx))
 	}
 	log.Info("devstack stopped")
 	return firstErr

@@ -1,115 +1,103 @@
 package devstack
 
 import (
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/buylink/buylink/pkg/catalog"
-	"github.com/buylink/buylink/pkg/catalog/sqlite"
-	"github.com/buylink/buylink/pkg/events"
-	"github.com/buylink/buylink/pkg/media"
-	"github.com/buylink/buylink/pkg/web"
 )
 
-func TestDevstackServesTheStorefront(t *testing.T) {
+// shopProduct is the part of a public product the tests read.
+type shopProduct struct {
+	Title string `json:"title"`
+	Price *struct {
+		Text string `json:"text"`
+	} `json:"price"`
+	Images   []struct{ URL string } `json:"images"`
+	ClickURL string                 `json:"clickUrl"`
+	VideoID  string                 `json:"videoId"`
+}
+
+// demoVideos is the number of bundled demo posts (demo/videos.json).
+const demoVideos = 4
+
+// waitForDemoShop polls the shop API until every demo video has products
+// and every product has an image.
+func waitForDemoShop(t *testing.T, base string) []shopProduct {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		code, body := get(t, base+"/api/shops/"+DemoSeller+"?limit=100")
+		var shop struct{ Products []shopProduct }
+		if code == 200 && json.Unmarshal([]byte(body), &shop) == nil {
+			videos, withImages := map[string]bool{}, 0
+			for _, p := range shop.Products {
+				videos[p.VideoID] = true
+				if len(p.Images) > 0 {
+					withImages++
+				}
+			}
+			if len(videos) == demoVideos && withImages == len(shop.Products) {
+				return shop.Products
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the demo shop did not fill within 90s: %d %s", code, body)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// TestDevstackProjectsTheDemoShop runs the bundled demo posts through the
+// real pipeline (caption parser, thumbnail generator, product projector) and
+// reads the shop, the seller API and the dashboard back.
+func TestDevstackProjectsTheDemoShop(t *testing.T) {
 	base, out, _ := start(t, t.TempDir())
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	for path, want := range map[string]int{
-		"/s/" + DemoSeller: 200, "/api/shops/" + DemoSeller: 200, "/openapi.json": 200,
-		"/dashboard": http.StatusSeeOther, "/api/seller/products": http.StatusUnauthorized, "/s/nobody.here": 404,
-	} {
-		resp, err := client.Get(base + path)
-		if err != nil {
-			t.Fatal(err)
+	products := waitForDemoShop(t, base)
+	var chopper *shopProduct
+	for i, p := range products {
+		if strings.Contains(strings.ToLower(p.Title), "mini chopper") {
+			chopper = &products[i]
 		}
-		_ = resp.Body.Close()
-		if resp.StatusCode != want {
-			t.Errorf("GET %s: %d, want %d", path, resp.StatusCode, want)
-		}
+	}
+	if chopper == nil || chopper.Price == nil || chopper.Price.Text != "$19.99" || chopper.ClickURL == "" {
+		t.Fatalf("demo products: %+v", products)
+	}
+	if code, _ := get(t, chopper.Images[0].URL); code != 200 {
+		t.Fatalf("thumbnail %s: %d", chopper.Images[0].URL, code)
+	}
+	code, page := get(t, base+"/s/"+DemoSeller)
+	if code != 200 || strings.Count(page, `<article class="card"`) != len(products) {
+		t.Fatalf("shop page: %d, %d cards for %d products", code, strings.Count(page, `<article class="card"`), len(products))
 	}
 	for _, s := range []string{"/s/demo", "/dashboard", "product-projector-caption-parsed", "consumes thumbnails.generated", "consumes product.tagged"} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("the start-up summary does not mention %q:\n%s", s, out.String())
 		}
 	}
-}
 
-// TestProductServiceWiring runs the wired projector handlers on one video's
-// results and reads the products back through the wired routes.
-func TestProductServiceWiring(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	store, err := sqlite.Open(ctx, filepath.Join(dir, "catalog.db"))
+	// The seller endpoints take the local issuer's tokens.
+	if code, _ := call(t, "GET", base+"/api/seller/products", "", ""); code != http.StatusUnauthorized {
+		t.Fatalf("seller API without a token: %d", code)
+	}
+	token := devLogin(t, base, `{"handle":"demo"}`)
+	code, body := call(t, "GET", base+"/api/seller/products?limit=100", token, "")
+	var list struct{ Items []json.RawMessage }
+	if code != 200 || json.Unmarshal(body, &list) != nil || len(list.Items) != len(products) {
+		t.Fatalf("seller products: %d %s", code, body)
+	}
+	code, body = call(t, "GET", base+"/dashboard", "", "", "Cookie", "buylink_token="+token)
+	if code != 200 || !strings.Contains(string(body), "Clicks, last 90 days") {
+		t.Fatalf("dashboard: %d", code)
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(base + "/dashboard")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = store.Close() }()
-	ms, err := media.Open(ctx, "file://"+filepath.Join(dir, "media")+"?create_dir=1&no_tmp_dir=1", "http://localhost:8080/media")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = ms.Close() }()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st := &Stack{Config: Config{PublicURL: "http://localhost:8080"}, Log: log, Store: store, Media: ms}
-	if err := seedDemoSeller(ctx, st); err != nil {
-		t.Fatal(err)
-	}
-	router := web.New(web.Options{Logger: log})
-	w := &wiring{}
-	if err := wireProductService(st, router, w, pendingLogin{}); err != nil {
-		t.Fatal(err)
-	}
-	handlers := map[string]func(context.Context, events.Envelope) error{}
-	for _, wk := range w.workers {
-		handlers[wk.eventType] = wk.handler
-	}
-	if len(w.workers) != 3 || len(handlers) != 3 {
-		t.Fatalf("want one projector worker per result event, got %+v", w.workers)
-	}
-	const videoID = "7524157935543832863"
-	if _, _, err := store.UpsertVideo(ctx, catalog.Video{ID: videoID, Seller: DemoSeller, PageURL: "https://www.tiktok.com/@demo/video/" + videoID,
-		PostedAt: time.Now(), Status: catalog.VideoQueued}); err != nil {
-		t.Fatal(err)
-	}
-	price := int64(1999)
-	for _, p := range []events.Payload{
-		&events.ProductTagged{Tagger: "rules", Products: []events.TaggedProduct{{Index: 0, Category: "kitchen", Tags: []events.Tag{{Name: "mug", Confidence: 0.9}}}}},
-		&events.CaptionParsed{Parser: "rules", Products: []events.ParsedProduct{{Index: 0, Title: "Speckled mug", PriceMinor: &price, Currency: "USD", BuyURL: "https://shop.example.com/mug"}}},
-		&events.ThumbnailsGenerated{},
-	} {
-		env, err := events.New("", DemoSeller, videoID, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := handlers[env.Type](ctx, env); err != nil {
-			t.Fatalf("%s: %v", env.Type, err)
-		}
-	}
-	if v, _ := store.GetVideo(ctx, videoID); v.Status != catalog.VideoReady {
-		t.Fatalf("video status %s", v.Status)
-	}
-	rec := httptest.NewRecorder()
-	router.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/shops/"+DemoSeller, nil))
-	var shop struct {
-		Products []struct {
-			Title string   `json:"title"`
-			Tags  []string `json:"tags"`
-		} `json:"products"`
-	}
-	if err := json.Unmarshal(rec.Body.Bytes(), &shop); err != nil || len(shop.Products) != 1 || shop.Products[0].Title != "Speckled mug" || len(shop.Products[0].Tags) != 1 {
-		t.Fatalf("shop after the pipeline: %d %s", rec.Code, rec.Body)
-	}
-	for _, c := range w.closers {
-		if err := c(ctx); err != nil {
-			t.Fatal(err)
-		}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("signed-out dashboard: %d", resp.StatusCode)
 	}
 }

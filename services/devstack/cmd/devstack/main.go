@@ -12,9 +12,12 @@ import (
 
 	"github.com/buylink/buylink/pkg/obs"
 	"github.com/buylink/buylink/services/devstack"
+	"github.com/buylink/buylink/services/thumbnail-generator/thumbgen"
 )
 
 func main() {
+	// This binary is also the thumbnail generator's decoding child.
+	thumbgen.MaybeRunChild()
 	log := obs.Setup("devstack")
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -5,18 +5,24 @@
 //
 // Configuration (environment):
 //
-//	ADDR                 listen address (default :3002)
-//	PUBLIC_URL           address shoppers use (default http://localhost:3002)
-//	CATALOG_SQLITE_PATH  SQLite catalog file (default .buylink/catalog.db)
-//	MEDIA_BUCKET_URL     media bucket (default file://<abs .buylink/media>)
-//	LOGIN_URL            where the dashboard sends signed-out browsers (default /login)
-//	SUBSCRIPTION_URL     projector subscription; the projector does not run when empty
-//	DEADLETTER_URL       dead-letter box bucket for the projector (empty: the queue's own DLQ)
-//	WORKER_CONCURRENCY   projector concurrency (default 4)
-//	LOG_FORMAT, LOG_LEVEL
+//	ADDR                   listen address (default :3002)
+//	PUBLIC_URL             address shoppers use (default http://localhost:3002)
+//	DATA_DIR               data directory (default .buylink)
+//	STORE_URL              the catalog (package storeurl; default DATA_DIR/catalog.db)
+//	MEDIA_BUCKET_URL       media bucket (default file://<abs DATA_DIR>/media)
+//	LOGIN_URL              where the dashboard sends signed-out browsers (default /login)
+//	AUTH_ISSUER            a Cognito user pool's issuer whose tokens sellers use,
+//	                       with AUTH_CLIENT_IDS (comma-separated) and AUTH_JWKS_URL
+//	                       (default AUTH_ISSUER/.well-known/jwks.json)
+//	LOCAL_ISSUER_URL       a buylink local issuer (ingestion-api's) whose tokens
+//	                       sellers use, JWKS at LOCAL_ISSUER_JWKS_URL (default
+//	                       LOCAL_ISSUER_URL/.well-known/jwks.json)
+//	SUBSCRIPTION_URL       projector subscription; the projector does not run when empty
+//	DEADLETTER_URL         dead-letter box for the projector (empty: the queue's own DLQ)
+//	WORKER_CONCURRENCY     projector concurrency (default 4)
+//	LOG_FORMAT, LOG_LEVEL  see package obs
 //
-// Seller sign-in: until a token verifier is configured here, every seller
-// request is refused with 401 (the JWT verifier lives in pkg/auth).
+// Without any issuer the storefront runs and every seller request answers 401.
 package main
 
 import (
@@ -29,6 +35,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -39,7 +46,7 @@ import (
 	"github.com/buylink/buylink/pkg/auth"
 	"github.com/buylink/buylink/pkg/bus"
 	"github.com/buylink/buylink/pkg/catalog"
-	"github.com/buylink/buylink/pkg/catalog/sqlite"
+	"github.com/buylink/buylink/pkg/catalog/storeurl"
 	"github.com/buylink/buylink/pkg/media"
 	"github.com/buylink/buylink/pkg/obs"
 	"github.com/buylink/buylink/pkg/web"
@@ -51,47 +58,85 @@ func main() {
 	log := obs.Setup("product-service")
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, log); err != nil {
+	if err := run(ctx, log, nil); err != nil {
 		fmt.Fprintln(os.Stderr, "product-service:", err)
 		os.Exit(1)
 	}
 }
 
 func env(name, def string) string {
-	if v := os.Getenv(name); v != "" {
+	if v := strings.TrimSpace(os.Getenv(name)); v != "" {
 		return v
 	}
 	return def
 }
 
-// noVerifier refuses every token: seller sign-in is not configured.
-type noVerifier struct{}
+// noIssuer refuses every token: no issuer is configured.
+type noIssuer struct{}
 
-func (noVerifier) Verify(context.Context, string) (auth.Identity, error) {
+func (noIssuer) Verify(context.Context, string) (auth.Identity, error) {
 	return auth.Identity{}, catalog.Errorf(catalog.CodeUnauthorized, "seller sign-in is not configured on this server")
 }
 
-func run(ctx context.Context, log *slog.Logger) error {
-	mediaDir, err := filepath.Abs(".buylink/media")
+// verifier trusts the issuers the environment names.
+func verifier(ctx context.Context, log *slog.Logger) (auth.Verifier, func(), error) {
+	var trusted []auth.TrustedIssuer
+	if iss := env("AUTH_ISSUER", ""); iss != "" {
+		ids := splitList(env("AUTH_CLIENT_IDS", ""))
+		if len(ids) == 0 {
+			return nil, nil, errors.New("AUTH_ISSUER needs AUTH_CLIENT_IDS, the app client ids whose tokens are accepted")
+		}
+		trusted = append(trusted, auth.TrustedIssuer{Issuer: iss, JWKSURL: env("AUTH_JWKS_URL", ""), ClientIDs: ids})
+	}
+	if iss := env("LOCAL_ISSUER_URL", ""); iss != "" {
+		trusted = append(trusted, auth.TrustedIssuer{Issuer: iss, JWKSURL: env("LOCAL_ISSUER_JWKS_URL", ""), ClientIDs: []string{auth.DefaultLocalClientID}})
+	}
+	if len(trusted) == 0 {
+		log.Warn("no token issuer (AUTH_ISSUER, LOCAL_ISSUER_URL): seller endpoints answer 401")
+		return noIssuer{}, func() {}, nil
+	}
+	v, err := auth.NewJWTVerifier(ctx, auth.JWTConfig{Issuers: trusted, Logger: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	return v, v.Close, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for p := range strings.SplitSeq(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// run serves until ctx ends; ready, when set, gets the bound address.
+func run(ctx context.Context, log *slog.Logger, ready func(addr string)) error {
+	dataDir, err := filepath.Abs(env("DATA_DIR", ".buylink"))
 	if err != nil {
 		return err
 	}
 	addr := env("ADDR", ":3002")
 	publicURL := env("PUBLIC_URL", "http://localhost:3002")
-	store, err := sqlite.Open(ctx, env("CATALOG_SQLITE_PATH", ".buylink/catalog.db"))
+	store, err := storeurl.Open(ctx, env("STORE_URL", filepath.Join(dataDir, "catalog.db")))
 	if err != nil {
 		return err
 	}
 	defer func() { _ = store.Close() }()
-	mediaStore, err := media.Open(ctx, env("MEDIA_BUCKET_URL", "file://"+mediaDir+"?create_dir=1&no_tmp_dir=1"), publicURL+"/media")
+	mediaStore, err := media.Open(ctx, env("MEDIA_BUCKET_URL", "file://"+filepath.Join(dataDir, "media")+"?create_dir=1&no_tmp_dir=1"), publicURL+"/media")
 	if err != nil {
 		return err
 	}
 	defer func() { _ = mediaStore.Close() }()
-
-	log.Warn("seller sign-in is not configured: seller endpoints answer 401")
+	v, closeVerifier, err := verifier(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer closeVerifier()
 	srv, err := storefront.New(storefront.Config{
-		Store: store, Media: mediaStore, Verifier: noVerifier{}, PublicURL: publicURL,
+		Store: store, Media: mediaStore, Verifier: v, PublicURL: publicURL,
 		LoginURL: env("LOGIN_URL", "/login"), Logger: log,
 	})
 	if err != nil {
@@ -103,28 +148,33 @@ func run(ctx context.Context, log *slog.Logger) error {
 	router.HEAD("/media/*key", gin.WrapH(media.Handler(mediaStore, "/media/")))
 	srv.Register(router)
 
+	var worker *bus.Worker
+	if subURL := env("SUBSCRIPTION_URL", ""); subURL != "" {
+		w, closeWorker, err := projectorWorker(ctx, subURL, projector.New(store, projector.Options{
+			Logger: log, OnChange: func(string) { srv.Invalidate() },
+		}), log)
+		if err != nil {
+			return err
+		}
+		defer closeWorker()
+		worker = w
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (set ADDR)", addr, err)
 	}
-	log.Info("product-service listening", "addr", ln.Addr().String(), "public_url", publicURL)
+	log.Info("product-service listening", "addr", ln.Addr().String(), "public_url", publicURL, "projector", worker != nil)
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
 	errc := make(chan error, 2)
 	wg.Go(func() { errc <- web.Serve(runCtx, ln, router) })
-	if subURL := os.Getenv("SUBSCRIPTION_URL"); subURL != "" {
-		w, closeWorker, err := projectorWorker(ctx, subURL, projector.New(store, projector.Options{
-			Logger: log, OnChange: func(string) { srv.Invalidate() },
-		}), log)
-		if err != nil {
-			cancel()
-			wg.Wait()
-			return err
-		}
-		defer closeWorker()
-		wg.Go(func() { errc <- w.Run(runCtx) })
+	if worker != nil {
+		wg.Go(func() { errc <- worker.Run(runCtx) })
+	}
+	if ready != nil {
+		ready(ln.Addr().String())
 	}
 	var firstErr error
 	select {

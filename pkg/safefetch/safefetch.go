@@ -1,0 +1,270 @@
+// Package safefetch downloads a URL that a user or a scraper gave us without
+// letting it reach our own network: only http and https; the destination
+// address is checked when each connection is dialled (after DNS, so a name
+// that rebinds to an internal address fails); loopback, private, CGNAT,
+// link-local (and so the cloud metadata addresses), multicast, unspecified and
+// IPv6 ULA/link-local addresses, in plain or IPv4-mapped form, are refused
+// (catalog.IsPublicIP is the rule); every redirect is re-checked and at most
+// MaxRedirects are followed; the body streams to a temporary file under a hard
+// size cap whether or not Content-Length is sent; connect and total deadlines
+// bound the whole download; and the temporary file is always removed.
+//
+// Loopback destinations are allowed only through Options.AllowLoopback, which
+// tests and the single-process devstack set.
+package safefetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/buylink/buylink/pkg/catalog"
+)
+
+// Defaults for the zero Options.
+const (
+	DefaultMaxBytes       = 50 << 20
+	DefaultMaxRedirects   = 5
+	DefaultConnectTimeout = 10 * time.Second
+	DefaultTimeout        = 2 * time.Minute
+)
+
+// Errors a fetch can end with; test them with errors.Is. Every one of them,
+// like a 4xx StatusError, is permanent: fetching the same URL again gives the
+// same answer (see IsPermanent).
+var (
+	ErrScheme           = errors.New("only http and https URLs are fetched")
+	ErrBlocked          = errors.New("destination is not a public internet address")
+	ErrTooManyRedirects = errors.New("too many redirects")
+	ErrTooLarge         = errors.New("response body exceeds the size limit")
+	ErrBadURL           = errors.New("malformed URL")
+)
+
+// StatusError is a response with a status other than 200.
+type StatusError struct {
+	URL  string
+	Code int
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("safefetch: %s answered %d %s", e.URL, e.Code, http.StatusText(e.Code))
+}
+
+// IsPermanent reports whether retrying the fetch cannot help: a refused URL or
+// address, too many redirects, an oversized body or a 4xx answer other than
+// 408 and 429. Network errors, timeouts and 5xx answers are worth a retry.
+func IsPermanent(err error) bool {
+	var se *StatusError
+	if errors.As(err, &se) {
+		return se.Code >= 400 && se.Code < 500 && se.Code != http.StatusRequestTimeout && se.Code != http.StatusTooManyRequests
+	}
+	return errors.Is(err, ErrScheme) || errors.Is(err, ErrBlocked) || errors.Is(err, ErrTooManyRedirects) ||
+		errors.Is(err, ErrTooLarge) || errors.Is(err, ErrBadURL)
+}
+
+// Options configure a Client. The zero value is the production policy.
+type Options struct {
+	// MaxBytes caps the body (default DefaultMaxBytes, 50 MB).
+	MaxBytes int64
+	// MaxRedirects caps the redirects followed (default 5; negative: none).
+	MaxRedirects int
+	// ConnectTimeout bounds each TCP connect (default 10s).
+	ConnectTimeout time.Duration
+	// Timeout bounds the whole fetch, redirects and body included (default 2m).
+	Timeout time.Duration
+	// AllowLoopback lets the client reach 127.0.0.0/8 and ::1: for tests and
+	// devstack only, never in production.
+	AllowLoopback bool
+	// TempDir is where bodies are written (default os.TempDir()).
+	TempDir string
+	// Resolver resolves host names (default net.DefaultResolver). Whatever it
+	// answers, the dialled address is checked.
+	Resolver *net.Resolver
+	// UserAgent is sent with every request (default "buylink-safefetch/1").
+	UserAgent string
+}
+
+// Client fetches URLs under Options' policy. It is safe for concurrent use.
+type Client struct {
+	opts Options
+	hc   *http.Client
+	// dialed, when set (tests), sees every address that passed the check,
+	// just before the connect.
+	dialed func(netip.AddrPort) error
+}
+
+// New returns a Client with o's policy, defaults filled in.
+func New(o Options) *Client {
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = DefaultMaxBytes
+	}
+	if o.MaxRedirects == 0 {
+		o.MaxRedirects = DefaultMaxRedirects
+	}
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = DefaultConnectTimeout
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.UserAgent == "" {
+		o.UserAgent = "buylink-safefetch/1"
+	}
+	c := &Client{opts: o}
+	dialer := &net.Dialer{Timeout: o.ConnectTimeout, Resolver: o.Resolver, Control: c.control}
+	tr := &http.Transport{
+		// Never a proxy from the environment: it would dial on our behalf,
+		// past the address check.
+		Proxy:                  nil,
+		DialContext:            dialer.DialContext,
+		ForceAttemptHTTP2:      true,
+		TLSHandshakeTimeout:    o.ConnectTimeout,
+		MaxResponseHeaderBytes: 64 << 10,
+		DisableCompression:     true,
+		MaxIdleConns:           16,
+		IdleConnTimeout:        30 * time.Second,
+	}
+	c.hc = &http.Client{Transport: tr, CheckRedirect: c.checkRedirect}
+	return c
+}
+
+// control runs after DNS, on the very address about to be connected: this
+// is where the policy is enforced, whatever the URL said.
+func (c *Client) control(_, address string, _ syscall.RawConn) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return fmt.Errorf("%w: cannot parse dialled address %q", ErrBlocked, address)
+	}
+	if !c.allowed(ap.Addr()) {
+		return fmt.Errorf("%w: %s", ErrBlocked, ap.Addr())
+	}
+	if c.dialed != nil {
+		return c.dialed(ap)
+	}
+	return nil
+}
+
+func (c *Client) allowed(ip netip.Addr) bool {
+	if c.opts.AllowLoopback && ip.Unmap().IsLoopback() {
+		return true
+	}
+	return catalog.IsPublicIP(ip)
+}
+
+// checkURL refuses what can be refused before any connection: other schemes,
+// user information, forbidden IP literals and numeric hosts in the encodings
+// (decimal, octal, hex, short dotted) that some resolvers read as addresses.
+func (c *Client) checkURL(u *url.URL) error {
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("%w (got %q)", ErrScheme, u.Scheme)
+	}
+	if u.User != nil {
+		return fmt.Errorf("%w: user information in the URL", ErrBadURL)
+	}
+	host := strings.TrimSuffix(u.Hostname(), ".")
+	if host == "" {
+		return fmt.Errorf("%w: no host", ErrBadURL)
+	}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		if !c.allowed(ip) {
+			return fmt.Errorf("%w: %s", ErrBlocked, ip)
+		}
+		return nil
+	}
+	labels := strings.Split(host, ".")
+	if last := strings.ToLower(labels[len(labels)-1]); last != "" && strings.Trim(last, "0123456789abcdefx") == "" &&
+		(strings.Trim(last, "0123456789") == "" || strings.HasPrefix(last, "0x")) {
+		return fmt.Errorf("%w: numeric host %q is not a dotted-quad address", ErrBlocked, host)
+	}
+	return nil
+}
+
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+	if c.opts.MaxRedirects < 0 || len(via) > c.opts.MaxRedirects {
+		return fmt.Errorf("%w: more than %d", ErrTooManyRedirects, max(c.opts.MaxRedirects, 0))
+	}
+	if err := c.checkURL(req.URL); err != nil {
+		return fmt.Errorf("redirect to %s: %w", req.URL.Redacted(), err)
+	}
+	return nil
+}
+
+// File is a downloaded body on disk, valid during the Fetch callback only.
+type File struct {
+	// Path names the temporary file.
+	Path string
+	// Size is the body's length in bytes.
+	Size int64
+	// ContentType is the response's Content-Type header.
+	ContentType string
+	// URL is the final URL, after redirects.
+	URL string
+}
+
+// Fetch downloads rawURL to a temporary file, calls use with it and removes
+// the file when use returns (and on every failure before). It returns use's
+// error, or the reason the download was refused or failed.
+func (c *Client) Fetch(ctx context.Context, rawURL string, use func(*File) error) error {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return fmt.Errorf("safefetch: %w: %v", ErrBadURL, err)
+	}
+	if err := c.checkURL(u); err != nil {
+		return fmt.Errorf("safefetch: %s: %w", u.Redacted(), err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return fmt.Errorf("safefetch: %w: %v", ErrBadURL, err)
+	}
+	req.Header.Set("User-Agent", c.opts.UserAgent)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return c.wrap(ctx, u, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		return &StatusError{URL: resp.Request.URL.Redacted(), Code: resp.StatusCode}
+	}
+	if resp.ContentLength > c.opts.MaxBytes {
+		return fmt.Errorf("safefetch: %s: %w: Content-Length %d > %d", u.Redacted(), ErrTooLarge, resp.ContentLength, c.opts.MaxBytes)
+	}
+	f, err := os.CreateTemp(c.opts.TempDir, "safefetch-*")
+	if err != nil {
+		return fmt.Errorf("safefetch: temporary file: %w", err)
+	}
+	defer func() { _ = os.Remove(f.Name()) }()
+	n, err := io.Copy(f, io.LimitReader(resp.Body, c.opts.MaxBytes+1))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return c.wrap(ctx, u, err)
+	}
+	if n > c.opts.MaxBytes {
+		return fmt.Errorf("safefetch: %s: %w: more than %d bytes", u.Redacted(), ErrTooLarge, c.opts.MaxBytes)
+	}
+	return use(&File{Path: f.Name(), Size: n, ContentType: resp.Header.Get("Content-Type"), URL: resp.Request.URL.String()})
+}
+
+// wrap names the URL in a transport error and surfaces the deadline.
+func (c *Client) wrap(ctx context.Context, u *url.URL, err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // the URL is named below
+	}
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		err = fmt.Errorf("%w (%v)", cerr, err)
+	}
+	return fmt.Errorf("safefetch: %s: %w", u.Redacted(), err)
+}

@@ -1,0 +1,702 @@
+// Package rules reads products out of a TikTok caption with hand-written,
+// language-aware rules: no model, no network, no randomness. It is the
+// parser buylink uses when no LLM key is configured, and the fallback when
+// the LLM fails for good.
+//
+// Parse is a pure function of its Input. It finds money amounts in many
+// written forms ($19.99, 19,99 €, 1.299,00 €, Rp 150.000, Rp150rb, ¥1,980,
+// R$ 49,90, CA$25, 19.99 USD, "2 for $30"), decides what each amount means
+// (the price, a former price, a threshold, a discount, income), finds buy
+// links, discount codes and offer end dates, and cuts the caption into
+// products: one per list item ("1️⃣ lamp – $15.99"), one per priced phrase
+// of an inline list, or one for the whole caption. A caption yields products
+// only when it offers something: a current price and a sign of a sale (a
+// buy link, a cart, "link in bio", a code).
+package rules
+
+import (
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/buylink/buylink/pkg/catalog"
+	"github.com/buylink/buylink/pkg/events"
+)
+
+// MaxProducts bounds the products read from one caption.
+const MaxProducts = 20
+
+// MaxTextBytes bounds the text read: longer input is cut (at a character
+// boundary) before parsing. TikTok captions hold at most 4,000 characters.
+const MaxTextBytes = 16 << 10
+
+// Bounds on what one caption may hold, so that hostile input stays linear.
+const (
+	maxPrices = 200
+	maxLinks  = 50
+	maxCodes  = 20
+)
+
+// Input is one caption and what the parser needs to know about its video.
+type Input struct {
+	Text string
+	// PostedAt anchors relative offer ends ("ends Sunday", "48 hrs only").
+	// Zero means unknown: no offer end is computed.
+	PostedAt time.Time
+	// SellerLinks are the seller's own links (bio, socials): never buy links.
+	SellerLinks []string
+}
+
+// Parse returns the products the caption offers, in caption order, with
+// Index set from 0. It never fails: text that offers nothing yields none.
+func Parse(in Input) []events.ParsedProduct {
+	c := newParse(in)
+	return c.products()
+}
+
+// parse holds the analysis of one caption.
+type parse struct {
+	in     Input
+	text   string
+	toks   []token
+	prices []price
+	links  []link
+	codes  []code
+	// isoMentioned holds upper-case ISO codes written anywhere ("prices in CAD").
+	isoMentioned map[string]bool
+	// priceOf maps a token to the index of the price it belongs to, or -1.
+	priceOf []int
+	// paragraph numbers each token's paragraph (blank-line separated), lazily.
+	paragraph []int
+	// flat is the caption's words, lower-cased, one space apart, with "|" for
+	// punctuation, emoji and line breaks; hashtags, handles and URLs left out.
+	flat     string
+	hashtags []string
+}
+
+// link is one URL of the caption.
+type link struct {
+	tok int
+	url string // normalised: https:// added to bare domains
+	buy bool
+}
+
+// code is one discount code of the caption.
+type code struct {
+	tok   int
+	value string
+}
+
+func newParse(in Input) *parse {
+	in.Text = clip(in.Text, MaxTextBytes)
+	c := &parse{in: in, text: in.Text}
+	c.toks = lex(in.Text)
+	var flat strings.Builder
+	flat.Grow(len(in.Text) + 8)
+	flat.WriteByte(' ')
+	for i, t := range c.toks {
+		switch t.kind {
+		case tWord:
+			w := c.text[t.start:t.end]
+			if isoWords[w] {
+				if c.isoMentioned == nil {
+					c.isoMentioned = map[string]bool{}
+				}
+				c.isoMentioned[isoCurrency(w)] = true
+			}
+			flat.WriteString(t.low)
+			flat.WriteByte(' ')
+		case tNum:
+			flat.WriteString(c.text[t.start:t.end])
+			flat.WriteByte(' ')
+		case tURL:
+			c.addLink(i)
+			flat.WriteString("| ")
+		case tTag:
+			if len(c.hashtags) < 30 {
+				c.hashtags = append(c.hashtags, c.text[t.start+1:t.end])
+			}
+			flat.WriteString("| ")
+		case tPunct:
+			switch s := c.text[t.start:t.end]; s {
+			case "&", "+":
+				flat.WriteString(s)
+				flat.WriteByte(' ')
+			case "'", "’", "‘", "\"", "“", "”", "„", "«", "»":
+				// Quotes do not break a phrase: comment "LINK".
+			default:
+				flat.WriteString("| ")
+			}
+		default:
+			flat.WriteString("| ")
+		}
+	}
+	c.flat = flat.String()
+	c.findPrices()
+	c.findCodes()
+	return c
+}
+
+// clip cuts s to at most n bytes at a character boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+func (c *parse) addLink(i int) {
+	if len(c.links) >= maxLinks {
+		return
+	}
+	t := c.toks[i]
+	u := NormalizeURL(c.text[t.start:t.end])
+	if u == "" {
+		return
+	}
+	// Shoppers are sent to buy links: never to private hosts or odd schemes.
+	buy := !IsSocialLink(u) && catalog.ValidatePublicURL("buyUrl", u) == nil
+	for _, s := range c.in.SellerLinks {
+		if n := NormalizeURL(strings.TrimSpace(s)); n != "" && sameLink(n, u) {
+			buy = false
+		}
+	}
+	c.links = append(c.links, link{tok: i, url: u, buy: buy})
+}
+
+// has reports whether the flattened caption contains the phrase as whole words.
+func (c *parse) has(phrase string) bool {
+	return strings.Contains(c.flat, " "+phrase+" ")
+}
+
+// commerce reports whether the caption shows a sign of selling something.
+func (c *parse) commerce() bool {
+	for _, l := range c.links {
+		if l.buy {
+			return true
+		}
+	}
+	if len(c.codes) > 0 {
+		return true
+	}
+	for _, p := range salePhrases {
+		if c.has(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// products cuts the caption into products.
+func (c *parse) products() []events.ParsedProduct {
+	current := 0
+	for _, p := range c.prices {
+		if p.role == roleCurrent {
+			current++
+		}
+	}
+	if current == 0 || !c.commerce() {
+		return nil
+	}
+	var items []item
+	if items = c.listItems(); len(items) == 0 {
+		if items = c.inlineItems(); len(items) == 0 {
+			items = c.singleItem()
+		}
+	}
+	if len(items) > MaxProducts {
+		items = items[:MaxProducts]
+	}
+	out := make([]events.ParsedProduct, 0, len(items))
+	ends := c.offerEnd()
+	for _, it := range items {
+		if it.title == "" {
+			continue
+		}
+		pp := events.ParsedProduct{Index: len(out), Title: it.title, BuyURL: it.url, DiscountCode: it.code, Confidence: it.confidence()}
+		if it.price != nil {
+			m, q := it.price.minor, it.price.currency
+			pp.PriceMinor, pp.Currency = &m, q
+			if it.old != nil && it.old.currency == q && it.old.minor > m {
+				o := it.old.minor
+				pp.CompareAtMinor = &o
+			}
+		}
+		if ends != nil {
+			e := *ends
+			pp.OfferEndsAt = &e
+		}
+		out = append(out, pp)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// item is one product before it becomes an events.ParsedProduct.
+type item struct {
+	title     string
+	strong    bool // the title came from a list item, a demonstrative or the price's own phrase
+	price     *price
+	old       *price
+	url, code string
+}
+
+// confidence grows from 0.5 (a caption that sells something) with a price,
+// a buy link, a code and a title read from a strong position.
+func (it item) confidence() float64 {
+	conf := 0.5
+	if it.price != nil {
+		conf += 0.2
+	}
+	if it.url != "" {
+		conf += 0.1
+	}
+	if it.code != "" {
+		conf += 0.05
+	}
+	if it.strong {
+		conf += 0.1
+	}
+	return min(conf, 0.95)
+}
+
+// line is a range of tokens between line breaks.
+type line struct{ first, end int }
+
+func (c *parse) lines() []line {
+	var out []line
+	start := 0
+	for i, t := range c.toks {
+		if t.kind == tBreak {
+			out = append(out, line{start, i})
+			start = i + 1
+		}
+	}
+	return append(out, line{start, len(c.toks)})
+}
+
+// markerEnd returns the index after a list marker opening the line (an emoji,
+// a bullet, "1." or "1)"), or -1 when the line has none.
+func (c *parse) markerEnd(l line) int {
+	if l.first >= l.end {
+		return -1
+	}
+	t := c.toks[l.first]
+	switch t.kind {
+	case tEmoji:
+		return l.first + 1
+	case tPunct:
+		switch c.text[t.start:t.end] {
+		case "-", "•", "·", "*", "–", "—", "+", "~", "◦", "‣", "⁃", ">":
+			return l.first + 1
+		}
+	case tNum:
+		if t.numEnd == t.end && l.first+1 < l.end {
+			n := c.toks[l.first+1]
+			if s := c.text[n.start:n.end]; n.kind == tPunct && (s == "." || s == ")") {
+				return l.first + 2
+			}
+		}
+	}
+	return -1
+}
+
+// listItems finds list lines that each price one product: at least two
+// lines holding a current price. A marked line without a price joins the
+// list when it sits in the same run of marked lines and either the list has
+// two priced lines or the line says its price is coming ("price TBA").
+func (c *parse) listItems() []item {
+	lines := c.lines()
+	type row struct {
+		l      line
+		marker int // index after the line's list marker, or -1
+		price  int // index into c.prices of the line's current price, or -1
+		block  int // number of the run of marked lines the line is in, or -1
+		joins  bool
+	}
+	rows := make([]row, 0, len(lines))
+	priced, block := 0, 0
+	for k, l := range lines {
+		r := row{l: l, marker: c.markerEnd(l), price: -1, block: -1}
+		if r.marker >= 0 {
+			if k == 0 || rows[k-1].marker < 0 {
+				block++
+			}
+			r.block = block
+		}
+		for j, p := range c.prices {
+			if p.num >= l.first && p.num < l.end && p.role == roleCurrent {
+				if r.price < 0 || (p.lead && !c.prices[r.price].lead) {
+					r.price = j
+				}
+			}
+		}
+		if r.price >= 0 {
+			priced++
+		}
+		rows = append(rows, r)
+	}
+	pricedInBlock := map[int]int{}
+	for _, r := range rows {
+		if r.price >= 0 && r.block >= 0 {
+			pricedInBlock[r.block]++
+		}
+	}
+	if priced == 0 {
+		return nil
+	}
+	// An unpriced marked line joins the list under the rule above.
+	joined := 0
+	for k := range rows {
+		r := &rows[k]
+		if r.marker < 0 || r.price >= 0 || pricedInBlock[r.block] == 0 || c.lineHasAmount(r.l) || c.isCallToAction(r.l) {
+			continue
+		}
+		if r.joins = priced >= 2 || c.pricePending(r.l); r.joins {
+			joined++
+		}
+	}
+	if priced < 2 && joined == 0 {
+		return nil
+	}
+	// Caption-wide link and code: those outside every item line.
+	itemLine := make([]bool, len(c.toks))
+	for _, r := range rows {
+		if r.price >= 0 || r.joins {
+			for i := r.l.first; i < r.l.end; i++ {
+				itemLine[i] = true
+			}
+		}
+	}
+	onItem := func(tok int) bool { return itemLine[tok] }
+	general := c.generalLinkCode(onItem)
+	var items []item
+	for _, r := range rows {
+		start := r.l.first
+		if r.marker >= 0 {
+			start = r.marker
+		}
+		if r.price < 0 {
+			if !r.joins {
+				continue
+			}
+			if title := c.titleFrom(start, r.l.end); title != "" && !genericTitle(title) {
+				it := item{title: title, strong: true}
+				it.url, it.code = c.lineLinkCode(r.l, general)
+				items = append(items, it)
+			}
+			continue
+		}
+		p := &c.prices[r.price]
+		title := c.titleFrom(start, p.first)
+		if title == "" {
+			title = c.titleFrom(p.last+1, r.l.end)
+		}
+		it := item{title: withQty(title, p.qty), strong: true, price: p}
+		it.old = c.oldPriceIn(r.l.first, r.l.end, p)
+		it.url, it.code = c.lineLinkCode(r.l, general)
+		items = append(items, it)
+	}
+	return items
+}
+
+// genericTitle reports a title that names no product ("Tap the orange cart").
+func genericTitle(title string) bool {
+	words := titleWords(title)
+	if len(words) == 0 {
+		return true
+	}
+	generic := 0
+	for _, w := range words {
+		if genericWords[w] || stopCut[w] {
+			generic++
+		}
+	}
+	return generic == len(words) || genericWords[words[len(words)-1]] || isPackPhrase(words)
+}
+
+// isCallToAction reports a line that tells the viewer what to do (links,
+// carts, codes) rather than naming a product.
+func (c *parse) isCallToAction(l line) bool {
+	for i := l.first; i < l.end; i++ {
+		t := c.toks[i]
+		if t.kind == tURL || t.kind == tWord && ctaWords[t.low] {
+			return true
+		}
+	}
+	return false
+}
+
+// pricePending reports a line saying its price is not out yet.
+func (c *parse) pricePending(l line) bool {
+	for i := l.first; i < l.end; i++ {
+		t := c.toks[i]
+		if t.kind != tWord {
+			continue
+		}
+		switch t.low {
+		case "tba", "tbd", "tbc", "restocking", "preorder", "pre-order", "soon":
+			return true
+		}
+		if t.low == "sold" && i+1 < l.end && c.toks[i+1].low == "out" {
+			return true
+		}
+	}
+	return false
+}
+
+// lineHasAmount reports any money amount on the line (a threshold line is not a product).
+func (c *parse) lineHasAmount(l line) bool {
+	for _, p := range c.prices {
+		if p.num >= l.first && p.num < l.end {
+			return true
+		}
+	}
+	return false
+}
+
+type linkCode struct{ url, code string }
+
+// generalLinkCode returns the first buy link and code outside the items.
+func (c *parse) generalLinkCode(onItem func(int) bool) linkCode {
+	var g linkCode
+	for _, l := range c.links {
+		if l.buy && !onItem(l.tok) {
+			g.url = l.url
+			break
+		}
+	}
+	for _, cd := range c.codes {
+		if !onItem(cd.tok) {
+			g.code = cd.value
+			break
+		}
+	}
+	return g
+}
+
+// lineLinkCode returns the buy link and code of a line, or the general ones.
+func (c *parse) lineLinkCode(l line, g linkCode) (string, string) {
+	u, cd := g.url, g.code
+	for _, x := range c.links {
+		if x.buy && x.tok >= l.first && x.tok < l.end {
+			u = x.url
+			break
+		}
+	}
+	for _, x := range c.codes {
+		if x.tok >= l.first && x.tok < l.end {
+			cd = x.value
+			break
+		}
+	}
+	return u, cd
+}
+
+// oldPriceIn returns the former price written in [first, end) next to p.
+func (c *parse) oldPriceIn(first, end int, p *price) *price {
+	var best *price
+	for k := range c.prices {
+		q := &c.prices[k]
+		if q.role == roleOld && q.num >= first && q.num < end && q.currency == p.currency {
+			if best == nil || abs(q.num-p.num) < abs(best.num-p.num) {
+				best = q
+			}
+		}
+	}
+	return best
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// inlineItems reads several products priced in running text: "the cordless
+// car vacuum ($36.99) amzn.to/x and the detailing gel ($7.97) amzn.to/y".
+// Each current price must follow its own product phrase.
+func (c *parse) inlineItems() []item {
+	var cur []int
+	for k, p := range c.prices {
+		if p.role == roleCurrent {
+			cur = append(cur, k)
+		}
+	}
+	if len(cur) < 2 {
+		return nil
+	}
+	var items []item
+	seen := map[string]bool{}
+	for n, k := range cur {
+		p := &c.prices[k]
+		lo := 0
+		if n > 0 {
+			lo = c.prices[cur[n-1]].last + 1
+		}
+		title, ok := c.phraseBefore(lo, p.first)
+		if !ok || title == "" || seen[strings.ToLower(title)] {
+			return nil
+		}
+		seen[strings.ToLower(title)] = true
+		it := item{title: withQty(title, p.qty), strong: true, price: p}
+		hi := len(c.toks)
+		if n+1 < len(cur) {
+			hi = c.prices[cur[n+1]].first
+		}
+		it.old = c.oldPriceIn(lo, hi, p)
+		if c.buyLinks() >= len(cur) {
+			// A link per product: each takes the one after its price.
+			for _, l := range c.links {
+				if l.buy && l.tok > p.last && l.tok < hi {
+					it.url = l.url
+					break
+				}
+			}
+		}
+		items = append(items, it)
+	}
+	// A link or code not tied to one product applies to the others.
+	var g linkCode
+	for _, l := range c.links {
+		if l.buy && !usedLink(items, l.url) {
+			g.url = l.url
+			break
+		}
+	}
+	if len(c.codes) > 0 {
+		g.code = c.codes[0].value
+	}
+	for i := range items {
+		if items[i].url == "" {
+			items[i].url = g.url
+		}
+		items[i].code = g.code
+	}
+	return items
+}
+
+// buyLinks counts the caption's buy links.
+func (c *parse) buyLinks() int {
+	n := 0
+	for _, l := range c.links {
+		if l.buy {
+			n++
+		}
+	}
+	return n
+}
+
+func usedLink(items []item, u string) bool {
+	for _, it := range items {
+		if it.url == u {
+			return true
+		}
+	}
+	return false
+}
+
+// singleItem reads the caption as one product: the price the buyer pays, the
+// best title candidate, the first buy link and code.
+func (c *parse) singleItem() []item {
+	var main *price
+	for k := range c.prices {
+		p := &c.prices[k]
+		if p.role != roleCurrent {
+			continue
+		}
+		if main == nil || betterMain(p, main) {
+			main = p
+		}
+	}
+	if main == nil {
+		return nil
+	}
+	title, strong := c.bestTitle(main)
+	if title == "" {
+		return nil
+	}
+	it := item{title: withQty(title, main.qty), strong: strong, price: main}
+	it.old = c.oldPriceIn(0, len(c.toks), main)
+	for _, l := range c.links {
+		if l.buy {
+			it.url = l.url
+			break
+		}
+	}
+	if len(c.codes) > 0 {
+		it.code = c.codes[0].value
+	}
+	return []item{it}
+}
+
+// betterMain reports whether p is likelier than q to be the price a buyer
+// pays for one product: a unit price beats a bundle's ("$4 each or 6 for
+// $22"), then a price after "now" or "only" beats one without.
+func betterMain(p, q *price) bool {
+	if (p.qty < 2) != (q.qty < 2) {
+		return p.qty < 2
+	}
+	return p.lead && !q.lead
+}
+
+// withQty names a bundle's size in its title: "Whipped body butter (2-pack)".
+func withQty(title string, qty int) string {
+	if qty < 2 || title == "" || strings.Contains(title, "(") {
+		return title
+	}
+	return title + " (" + itoa(qty) + "-pack)"
+}
+
+func itoa(n int) string {
+	if n < 10 {
+		return string(rune('0' + n))
+	}
+	return itoa(n/10) + string(rune('0'+n%10))
+}
+
+// Hashtags returns the caption's hashtags without '#', in order, at most 30.
+func Hashtags(text string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, t := range lex(text) {
+		if t.kind != tTag {
+			continue
+		}
+		h := text[t.start+1 : t.end]
+		if k := strings.ToLower(h); !seen[k] && len(out) < 30 {
+			seen[k] = true
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// capitalize upper-cases the first letter; an all-capitals title is first
+// lower-cased ("HEATED EYELASH CURLER" -> "Heated eyelash curler").
+func capitalize(s string) string {
+	letters, upper := 0, 0
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			letters++
+			if unicode.IsUpper(r) {
+				upper++
+			}
+		}
+	}
+	if letters > 4 && upper == letters {
+		s = strings.ToLower(s)
+	}
+	r, size := utf8.DecodeRuneInString(s)
+	if r == utf8.RuneError {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[size:]
+}

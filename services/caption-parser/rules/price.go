@@ -1,0 +1,562 @@
+package rules
+
+import (
+	"strings"
+
+	"github.com/buylink/buylink/pkg/catalog"
+)
+
+// role is what a money amount in a caption means.
+type role uint8
+
+const (
+	roleCurrent  role = iota // what the buyer pays now
+	roleOld                  // a former price: was, reg, statt, au lieu de, de X por Y
+	roleExcluded             // a threshold, a discount, income, money spent, a prize
+)
+
+// price is one money amount found in a caption.
+type price struct {
+	// num is the index of the number token; first and last bound every token
+	// of the mention (symbols, currency words).
+	num, first, last int
+	minor            int64
+	currency         string
+	role             role
+	// lead reports a word such as "now" or "only" just before the amount.
+	lead bool
+	// bare reports an amount written without a currency, which took the
+	// currency of the caption's other prices ("today only 15!!").
+	bare bool
+	// qty is a bundle's size: "2 for $30", "£12 for 4", "$8.99 for a 2 pack".
+	qty int
+}
+
+// dollarPrefixes qualify "$": CA$25, A$22, NZ$18, MX$299, R$ 49,90.
+var dollarPrefixes = map[string]string{
+	"CA": "CAD", "C": "CAD", "CAD": "CAD", "A": "AUD", "AU": "AUD", "AUD": "AUD", "NZ": "NZD", "NZD": "NZD",
+	"MX": "MXN", "MXN": "MXN", "US": "USD", "USD": "USD", "HK": "HKD", "S": "SGD", "SG": "SGD",
+	"R": "BRL", "NT": "TWD",
+}
+
+// symbolCurrencies are the default currencies of currency symbols.
+var symbolCurrencies = map[string]string{
+	"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "￥": "JPY", "₹": "INR", "₩": "KRW", "₱": "PHP",
+	"฿": "THB", "₫": "VND", "₺": "TRY", "₽": "RUB", "₦": "NGN", "₴": "UAH", "₪": "ILS", "₡": "CRC",
+}
+
+// symbolFamilies lists the currencies that write an ambiguous symbol: a caption
+// naming one of them ("all prices in CAD") settles which one it means.
+var symbolFamilies = map[string][]string{
+	"USD": {"CAD", "AUD", "NZD", "MXN", "SGD", "HKD", "TWD"},
+	"JPY": {"CNY"},
+	"INR": {"PKR", "LKR", "NPR"},
+}
+
+// wordCurrencies are currency words written before or after an amount, by
+// their lower-case form: Rp 150.000, Rs.499, RM 25, 19.99 USD, 45 euros.
+var wordCurrencies = map[string]string{
+	"rp": "IDR", "rs": "INR", "rm": "MYR", "eur": "EUR", "euro": "EUR", "euros": "EUR",
+	"dollars": "USD", "dollar": "USD", "bucks": "USD", "dólares": "USD", "dolares": "USD",
+	"reais": "BRL", "rupees": "INR", "rupiah": "IDR", "yen": "JPY", "usd": "USD", "gbp": "GBP",
+}
+
+// isoWords are upper-case ISO 4217 codes recognised next to an amount.
+var isoWords = setOf("USD", "EUR", "GBP", "CAD", "AUD", "NZD", "MXN", "JPY", "KRW", "INR", "IDR", "BRL",
+	"CHF", "SGD", "HKD", "PHP", "THB", "MYR", "ZAR", "AED", "SAR", "TRY", "PLN", "SEK", "NOK", "DKK", "CZK",
+	"HUF", "CNY", "RMB", "TWD", "VND", "PKR", "NGN", "KES", "EGP", "ILS", "RUB", "UAH", "CLP", "COP", "PEN",
+	"ARS", "LKR", "NPR", "BDT", "RON", "BGN", "ISK", "QAR", "KWD")
+
+// isCurrencyWordPrefix reports a currency word that may be glued to the
+// amount that follows it (Rp45rb, Rs499, USD19.99).
+func isCurrencyWordPrefix(s string) bool {
+	switch s {
+	case "Rp", "RP", "rp", "Rs", "RS", "rs", "RM":
+		return true
+	}
+	return isoWords[s]
+}
+
+// amountMultipliers scale an amount by the unit glued to it: Rp45rb, $20k, Rp1,5jt.
+var amountMultipliers = map[string]int64{"": 1, "rb": 1000, "ribu": 1000, "k": 1000, "jt": 1_000_000, "juta": 1_000_000}
+
+// findPrices returns every money amount of the caption, with its role.
+func (c *parse) findPrices() {
+	toks := c.toks
+	for i := range toks {
+		t := &toks[i]
+		if t.kind != tNum {
+			continue
+		}
+		p, ok := c.priceAt(i)
+		if !ok {
+			continue
+		}
+		c.prices = append(c.prices, p)
+		if len(c.prices) == maxPrices {
+			break
+		}
+	}
+	c.inheritBareAmounts()
+	c.priceOf = make([]int, len(toks))
+	for i := range c.priceOf {
+		c.priceOf[i] = -1
+	}
+	for k, p := range c.prices {
+		for i := p.first; i <= p.last; i++ {
+			c.priceOf[i] = k
+		}
+	}
+	for k := range c.prices {
+		c.classify(k)
+	}
+}
+
+// priceAt reads the amount at the number token i with the currency written
+// before or after it.
+func (c *parse) priceAt(i int) (price, bool) {
+	toks, text := c.toks, c.text
+	t := toks[i]
+	unit := text[t.numEnd:t.end]
+	p := price{num: i, first: i, last: i}
+	cur := ""
+	// A currency glued after the number as its unit: 19.99USD, 45EUR.
+	if isoWords[unit] {
+		cur, unit = unit, ""
+	}
+	mult, ok := amountMultipliers[lower(unit)]
+	if !ok && unit != "" {
+		return p, false
+	}
+	// Before: "$", "CA$", "R$ ", "Rp ", "Rs.", "USD ".
+	if cur == "" && i > 0 {
+		j := i - 1
+		prev := toks[j]
+		if prev.kind == tPunct && text[prev.start:prev.end] == "." && j > 0 && !prev.space && toks[j-1].kind == tWord && (toks[j-1].low == "rs" || toks[j-1].low == "rp") {
+			j--
+			prev = toks[j]
+		}
+		gapOK := !toks[j+1].space || j+1 == i && sameLineGap(text, prev.end, t.start)
+		switch {
+		case prev.kind == tCur && gapOK:
+			sym := text[prev.start:prev.end]
+			cur = symbolCurrencies[sym]
+			p.first = j
+			if sym == "$" && j > 0 && toks[j-1].kind == tWord && !prev.space {
+				if q, ok := dollarPrefixes[text[toks[j-1].start:toks[j-1].end]]; ok {
+					cur = q
+					p.first = j - 1
+				}
+			}
+			if sym == "$" && cur == "USD" && p.first == j {
+				cur = c.dollarCurrency()
+			} else if sym == "¥" || sym == "₹" {
+				cur = c.resolveFamily(cur)
+			}
+		case prev.kind == tWord && gapOK:
+			w := text[prev.start:prev.end]
+			if q, ok := wordCurrencies[prev.low]; ok && (isCurrencyWordPrefix(w) || isoWords[w]) {
+				cur = c.resolveFamily(q)
+				p.first = j
+			} else if isoWords[w] {
+				cur = isoCurrency(w)
+				p.first = j
+			}
+		}
+	}
+	// After: "19,99 €", "45€", "19.99 USD", "45 euros", "99¢".
+	if cur == "" && i+1 < len(toks) {
+		next := toks[i+1]
+		switch {
+		case next.kind == tCur && sameLineGap(text, t.end, next.start):
+			sym := text[next.start:next.end]
+			if sym == "¢" {
+				p.last = i + 1
+				minor, ok := parseMinor(text[t.start:t.numEnd], 0, 1)
+				if !ok || minor == 0 {
+					return p, false
+				}
+				p.minor, p.currency = minor, "USD"
+				return p, true
+			}
+			cur = symbolCurrencies[sym]
+			if sym == "$" {
+				cur = c.dollarCurrency()
+			}
+			p.last = i + 1
+		case next.kind == tWord && sameLineGap(text, t.end, next.start):
+			w := text[next.start:next.end]
+			if isoWords[w] {
+				cur = isoCurrency(w)
+				p.last = i + 1
+			} else if q, ok := wordCurrencies[next.low]; ok && !isCurrencyWordPrefix(w) {
+				cur = c.resolveFamily(q)
+				p.last = i + 1
+			}
+		}
+	}
+	if cur == "" {
+		return p, false
+	}
+	minor, ok := parseMinor(text[t.start:t.numEnd], catalog.CurrencyScale(cur), mult)
+	if !ok || minor <= 0 || minor > catalog.MaxPriceMinor {
+		return p, false
+	}
+	p.minor, p.currency = minor, cur
+	return p, true
+}
+
+// sameLineGap reports whether only spaces (no line break) separate two offsets.
+func sameLineGap(text string, from, to int) bool {
+	if to-from > 3 {
+		return false
+	}
+	return !strings.ContainsAny(text[from:to], "\n\r")
+}
+
+func isoCurrency(w string) string {
+	if w == "RMB" {
+		return "CNY"
+	}
+	return w
+}
+
+// dollarCurrency is the currency a bare "$" means in this caption: USD unless
+// the caption names another dollar currency ("all prices in CAD").
+func (c *parse) dollarCurrency() string { return c.resolveFamily("USD") }
+
+func (c *parse) resolveFamily(def string) string {
+	for _, alt := range symbolFamilies[def] {
+		if c.isoMentioned[alt] {
+			return alt
+		}
+	}
+	return def
+}
+
+// parseMinor reads an amount written with '.' or ',' as decimal or grouping
+// separators ("1.299,00", "1,980", "19,99", "150.000") in minor units of a
+// currency with the given scale, times mult.
+func parseMinor(s string, scale int, mult int64) (int64, bool) {
+	lastSep := strings.LastIndexAny(s, ".,")
+	whole, frac := s, ""
+	if lastSep >= 0 {
+		sep := s[lastSep]
+		after := len(s) - lastSep - 1
+		other := byte('.')
+		if sep == '.' {
+			other = ','
+		}
+		count := strings.Count(s, string(sep))
+		hasOther := strings.IndexByte(s, other) >= 0
+		switch {
+		case hasOther:
+			// Both: the last one is the decimal separator, the other groups.
+			if strings.IndexByte(s[lastSep:], other) >= 0 || after > 2 {
+				return 0, false
+			}
+			whole, frac = strings.ReplaceAll(s[:lastSep], string(other), ""), s[lastSep+1:]
+			if !groupsOfThree(s[:lastSep], other) {
+				return 0, false
+			}
+		case count == 1 && after == 3 && s[:lastSep] != "0":
+			whole = s[:lastSep] + s[lastSep+1:]
+		case count == 1 && (after <= 2 || s[:lastSep] == "0"):
+			whole, frac = s[:lastSep], s[lastSep+1:]
+		case count > 1 && groupsOfThree(s, sep):
+			whole = strings.ReplaceAll(s, string(sep), "")
+		default:
+			return 0, false
+		}
+	}
+	whole = strings.TrimLeft(whole, "0")
+	if len(whole) > 12 {
+		return 0, false
+	}
+	var v int64
+	for i := 0; i < len(whole); i++ {
+		v = v*10 + int64(whole[i]-'0')
+	}
+	// v + frac, in units of 10^-len(frac), times mult, in 10^-scale.
+	for i := 0; i < len(frac); i++ {
+		v = v*10 + int64(frac[i]-'0')
+	}
+	v *= mult
+	shift := scale - len(frac)
+	for ; shift > 0; shift-- {
+		v *= 10
+	}
+	for ; shift < 0; shift++ {
+		if v%10 != 0 {
+			return 0, false // more decimals than the currency has
+		}
+		v /= 10
+	}
+	return v, v > 0
+}
+
+// groupsOfThree reports whether every group after the first has three digits.
+func groupsOfThree(s string, sep byte) bool {
+	parts := strings.Split(s, string(sep))
+	if len(parts[0]) == 0 || len(parts[0]) > 3 {
+		return false
+	}
+	for _, p := range parts[1:] {
+		if len(p) != 3 {
+			return false
+		}
+	}
+	return true
+}
+
+// inheritBareAmounts adds amounts written without a currency after a price
+// word ("today only 15!!", "only 9.99!!") when the caption prices other things
+// in one currency.
+func (c *parse) inheritBareAmounts() {
+	if len(c.prices) == 0 {
+		return
+	}
+	cur := c.prices[0].currency
+	for _, p := range c.prices[1:] {
+		if p.currency != cur {
+			return
+		}
+	}
+	taken := make(map[int]bool, len(c.prices))
+	for _, p := range c.prices {
+		for k := p.first; k <= p.last; k++ {
+			taken[k] = true
+		}
+	}
+	toks, text := c.toks, c.text
+	var added []price
+	for i, t := range toks {
+		if t.kind != tNum || taken[i] || t.numEnd != t.end {
+			continue
+		}
+		w := c.prevWord(i, 1)
+		if w < 0 || !bareLeads[toks[w].low] || w != i-1 {
+			continue
+		}
+		// It must end its phrase ("15!!"), not count something ("only 2 left").
+		if i+1 < len(toks) {
+			n := toks[i+1]
+			if n.kind == tWord || n.kind == tNum || n.kind == tCur || (n.kind == tPunct && text[n.start:n.end] == "%") {
+				continue
+			}
+			if n.kind == tPunct && !n.space && strings.ContainsAny(text[n.start:n.end], "/:-–x") {
+				continue
+			}
+		}
+		minor, ok := parseMinor(text[t.start:t.numEnd], catalog.CurrencyScale(cur), 1)
+		if !ok || minor <= 0 {
+			continue
+		}
+		added = append(added, price{num: i, first: i, last: i, minor: minor, currency: cur, bare: true})
+		if len(c.prices)+len(added) >= maxPrices {
+			break
+		}
+	}
+	if len(added) == 0 {
+		return
+	}
+	c.prices = append(c.prices, added...)
+	sortPrices(c.prices)
+}
+
+func sortPrices(ps []price) {
+	for i := 1; i < len(ps); i++ {
+		for j := i; j > 0 && ps[j].num < ps[j-1].num; j-- {
+			ps[j], ps[j-1] = ps[j-1], ps[j]
+		}
+	}
+}
+
+// bareLeads may introduce an amount written without its currency.
+var bareLeads = setOf("only", "now", "just", "nur", "solo", "sólo", "só", "por", "cuma", "hanya", "seulement", "jetzt", "agora", "ahora", "apenas", "sahaja", "solamente")
+
+// classify settles the role of price k from the words around it.
+func (c *parse) classify(k int) {
+	p := &c.prices[k]
+	toks := c.toks
+	before := c.wordsBefore(p.first, 3)
+	after := c.wordsAfter(p.last, 3)
+	w1 := ""
+	if len(before) > 0 {
+		w1 = before[0]
+	}
+	phrase := strings.Join(reverse(before), " ")
+	// Thresholds and ranges: "under $30", "orders over £25", "up to 50%".
+	for _, w := range before[:min(len(before), 2)] {
+		if thresholdWords[w] {
+			p.role = roleExcluded
+			return
+		}
+	}
+	if strings.HasSuffix(phrase, "up to") || strings.HasSuffix(phrase, "less than") || strings.HasSuffix(phrase, "more than") || strings.HasSuffix(phrase, "plus de") || strings.HasSuffix(phrase, "moins de") {
+		p.role = roleExcluded
+		return
+	}
+	// Money that is not an offer: income, spending, prizes, discounts.
+	for _, w := range before {
+		if moneyWords[w] {
+			p.role = roleExcluded
+			return
+		}
+	}
+	if approxWords[w1] || (p.first > 0 && toks[p.first-1].kind == tPunct && c.text[toks[p.first-1].start:toks[p.first-1].end] == "~") {
+		p.role = roleExcluded
+		return
+	}
+	if len(after) > 0 {
+		a := after[0]
+		two := a
+		if len(after) > 1 {
+			two = a + " " + after[1]
+		}
+		if moneyAfter[a] || moneyAfter[two] {
+			p.role = roleExcluded
+			return
+		}
+	}
+	if c.percentAfter(p.last) {
+		p.role = roleExcluded
+		return
+	}
+	// Former prices.
+	if oldWords[w1] || (len(before) > 1 && oldWords[before[1]] && !strongLeads[w1]) || strings.HasSuffix(phrase, "lieu de") || strings.HasSuffix(phrase, "instead of") {
+		p.role = roleOld
+		return
+	}
+	if (w1 == "de" || w1 == "dari" || w1 == "from") && c.laterPriceAfter(k, toWords) {
+		p.role = roleOld
+		return
+	}
+	p.lead = strongLeads[w1] || (len(before) > 1 && strongLeads[before[1]])
+	// Bundles: "2 for $30" and "$12 for 4", "$8.99 for a 2 pack".
+	if w1 == "for" || w1 == "für" || w1 == "por" {
+		if n := c.countBefore(p.first); n > 1 {
+			p.qty = n
+		}
+	}
+	if len(after) > 1 && (after[0] == "for" || after[0] == "pour") {
+		if n := c.countAfter(p.last); n > 1 {
+			p.qty = n
+		}
+	}
+}
+
+// laterPriceAfter reports whether a later price of the same sentence follows
+// one of the words ("de R$ 129,90 por R$ 89,90").
+func (c *parse) laterPriceAfter(k int, words map[string]bool) bool {
+	for _, q := range c.prices[k+1 : min(k+4, len(c.prices))] {
+		if c.sentenceBreakBetween(c.prices[k].last, q.first) {
+			return false
+		}
+		if b := c.wordsBefore(q.first, 1); len(b) > 0 && words[b[0]] {
+			return true
+		}
+	}
+	return false
+}
+
+var toWords = setOf("por", "para", "jadi", "to", "now", "a", "à", "auf", "für", "only", "cuma", "hanya")
+
+// countBefore reads "2 for" or "2 pairs for" before a price.
+func (c *parse) countBefore(first int) int {
+	w := c.prevWord(first, 1)
+	if w < 1 {
+		return 0
+	}
+	n := w - 1
+	if c.toks[n].kind == tWord && packWords[c.toks[n].low] && n > 0 {
+		n-- // "2 pairs for $40"
+	}
+	if c.toks[n].kind == tNum && c.toks[n].numEnd == c.toks[n].end {
+		return smallCount(c.text[c.toks[n].start:c.toks[n].end])
+	}
+	return 0
+}
+
+// countAfter reads "for 4", "for a 2 pack", "for 3 pcs" after a price.
+func (c *parse) countAfter(last int) int {
+	toks, text := c.toks, c.text
+	i := last + 2
+	if i < len(toks) && toks[i].kind == tWord && (toks[i].low == "a" || toks[i].low == "an") {
+		i++
+	}
+	if i >= len(toks) || toks[i].kind != tNum {
+		return 0
+	}
+	n := smallCount(text[toks[i].start:toks[i].numEnd])
+	unit := lower(text[toks[i].numEnd:toks[i].end])
+	if unit != "" && !packWords[unit] {
+		return 0
+	}
+	if i+1 < len(toks) && toks[i+1].kind == tWord && !packWords[toks[i+1].low] && unit == "" {
+		return 0 // "for 30 servings" counts something else
+	}
+	return n
+}
+
+func smallCount(s string) int {
+	if len(s) > 2 || !allDigits(s) {
+		return 0
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
+}
+
+var packWords = setOf("pack", "packs", "pk", "pcs", "pc", "pieces", "piece", "set", "sets", "stück", "pares", "pairs", "pair", "count", "ct")
+
+// percentAfter reports a '%' right after the amount.
+func (c *parse) percentAfter(last int) bool {
+	if last+1 >= len(c.toks) {
+		return false
+	}
+	n := c.toks[last+1]
+	return n.kind == tPunct && c.text[n.start:n.end] == "%"
+}
+
+// Word lists for classify, lower case.
+var (
+	thresholdWords = setOf("under", "over", "below", "above", "orders", "order", "spend", "min", "minimum", "ab", "hasta", "até", "desde", "über", "unter", "dès", "beyond", "within", "max", "maximum", "budget")
+	moneyWords     = setOf("made", "make", "makes", "making", "earn", "earned", "earns", "earning", "spent", "spend", "spending",
+		"paid", "pay", "paying", "saved", "save", "saving", "saves", "won", "win", "winning", "raised", "raise", "donate", "donated",
+		"tip", "tipped", "lost", "lose", "owe", "owed", "owes", "gasté", "gastei", "gasto", "ganhei", "gané", "verdient",
+		"ausgegeben", "bezahlt", "pagué", "paguei", "habis", "away", "giving", "giveaway", "prize", "refund", "refunded")
+	moneyAfter = setOf("gift", "giftcard", "voucher", "vouchers", "coupon", "coupons", "credit", "credits", "off", "discount",
+		"cashback", "profit", "profits", "revenue", "salary", "tip", "tips", "budget", "worth", "value", "income", "bonus",
+		"reward", "rewards", "prize", "haul", "an hour", "per hour", "hr", "hour", "in sales", "sales",
+		"desconto", "descuento", "rabatt", "réduction", "diskon", "potongan")
+	approxWords = setOf("like", "about", "around", "approx", "approximately", "roughly", "nearly", "almost", "ca", "circa", "cerca", "sekitar", "environ", "etwa")
+	oldWords    = setOf("was", "were", "reg", "regular", "regularly", "usually", "normally", "originally", "orig", "retail", "rrp", "msrp", "uvp", "statt", "anstatt", "vorher", "sonst", "antes", "era", "eram", "avant", "valued", "value", "worth", "before", "compare", "normalpreis")
+	// strongLeads mark the price the buyer pays now: "now $19.99", "only 9.99", "por R$ 89,90".
+	strongLeads = setOf("now", "only", "just", "today", "sale", "nur", "jetzt", "heute", "solo", "sólo", "só", "por",
+		"agora", "ahora", "cuma", "hanya", "seulement", "solamente", "apenas", "sahaja", "saja", "deal", "jadi",
+		"maintenant", "aja", "seharga")
+	// leadWords may stand between a product phrase and its price.
+	leadWords = union(strongLeads, setOf("à", "price", "harga", "preço", "precio", "prix", "preis", "is", "it's",
+		"its", "for", "für", "at", "are", "costs", "cost", "priced", "pour", "para", "a", "um", "em", "de"))
+)
+
+func union(sets ...map[string]bool) map[string]bool {
+	out := map[string]bool{}
+	for _, s := range sets {
+		for k := range s {
+			out[k] = true
+		}
+	}
+	return out
+}
+
+func reverse(s []string) []string {
+	out := make([]string, len(s))
+	for i, w := range s {
+		out[len(s)-1-i] = w
+	}
+	return out
+}

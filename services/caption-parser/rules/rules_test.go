@@ -1,0 +1,298 @@
+package rules_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/buylink/buylink/pkg/events"
+	"github.com/buylink/buylink/services/caption-parser/rules"
+)
+
+// one parses a caption that must yield exactly one product.
+func one(t *testing.T, caption string) events.ParsedProduct {
+	t.Helper()
+	ps := rules.Parse(rules.Input{Text: caption})
+	if len(ps) != 1 {
+		t.Fatalf("%q: %d products %+v, want 1", caption, len(ps), ps)
+	}
+	return ps[0]
+}
+
+func price(p events.ParsedProduct) string {
+	if p.PriceMinor == nil {
+		return "none"
+	}
+	return strings.TrimSpace(p.Currency + " " + itoa(*p.PriceMinor))
+}
+
+func itoa(n int64) string {
+	if n < 10 {
+		return string(rune('0' + n))
+	}
+	return itoa(n/10) + string(rune('0'+n%10))
+}
+
+func TestPriceFormats(t *testing.T) {
+	for _, tc := range []struct{ caption, want string }{
+		{"Ceramic mug $19.99 at mugs.shop/a", "USD 1999"},
+		{"Ceramic mug only $19 at mugs.shop/a", "USD 1900"},
+		{"Keramiktasse 19,99 € → tassen.de/a", "EUR 1999"},
+		{"Ecksofa für 1.299,00 € bestellen: sofas.de/a", "EUR 129900"},
+		{"Beanie £12 each, shop: knits.co.uk", "GBP 1200"},
+		{"Kurta set ₹499 order: kurtas.in/a", "INR 49900"},
+		{"Sepatu Rp 150.000 cek keranjang kuning", "IDR 15000000"},
+		{"Toner Rp150rb cek keranjang kuning", "IDR 15000000"},
+		{"Humidifier ¥1,980 shop → humid.jp/a", "JPY 1980"},
+		{"Pijama R$ 49,90 link na bio", "BRL 4990"},
+		{"Candles CA$25 each at candles.ca", "CAD 2500"},
+		{"Wraps A$22 at wraps.com.au/x", "AUD 2200"},
+		{"Balm NZ$18 via balm.co.nz/x", "NZD 1800"},
+		{"Organizador MX$299 aquí: glam.mx/o", "MXN 29900"},
+		{"Cushion ₩15,000 → cushion.kr/a", "KRW 15000"},
+		{"Phone mount 19.99 USD at mounts.store/a", "USD 1999"},
+		{"Charging cable USD 19.99, tap the orange cart", "USD 1999"},
+		{"Throw blanket $89 (all prices in CAD) at throws.ca/x", "CAD 8900"},
+		{"Sunset lamp was $39 now $19.99 at lamps.store/s", "USD 1999"},
+		{"Garrafa térmica de R$ 129,90 por R$ 89,90 no carrinho laranja", "BRL 8990"},
+		{"Tapis de yoga 45€ au lieu de 60€ : yoga.fr/t", "EUR 4500"},
+		{"Kaffeemühle nur 34,99 € statt 49,99 € Link im Profil", "EUR 3499"},
+		{"Cloud slides were $25, today only 15!! tap the cart", "USD 1500"},
+		{"Scarves RM 25 each or 3 for RM 60, DM to order", "MYR 2500"},
+		{"Coffee beans 500g for 14.50 CHF bestellen: beans.ch/b", "CHF 1450"},
+		{"Lip balm 99¢ in the tiktok shop", "USD 99"},
+	} {
+		if got := price(one(t, tc.caption)); got != tc.want {
+			t.Errorf("%q: price %s, want %s", tc.caption, got, tc.want)
+		}
+	}
+}
+
+func TestOldPriceBecomesCompareAt(t *testing.T) {
+	p := one(t, "Sunset lamp was $39 now $19.99 at lamps.store/s")
+	if p.CompareAtMinor == nil || *p.CompareAtMinor != 3900 {
+		t.Errorf("compare-at %v, want 3900", p.CompareAtMinor)
+	}
+	p = one(t, "Whipped body butter is 2 for $30 (reg $20 each) at butter.shop")
+	if p.CompareAtMinor != nil || *p.PriceMinor != 3000 || p.Title != "Whipped body butter (2-pack)" {
+		t.Errorf("bundle: %+v", p)
+	}
+}
+
+func TestThingsThatAreNotPrices(t *testing.T) {
+	for _, caption := range []string{
+		"40% off everything this weekend!! shop now at deals.shop",                        // a percentage
+		"this 40oz tumbler in 12 colors is back, link in bio",                             // sizes and counts
+		"best of 2024 🎉 link in bio",                                                      // a year
+		"Order via WA 0812-3456-7890 atau klik link: toko.id/p",                           // a phone number
+		"free shipping on orders over $50 at shop.com",                                    // a threshold
+		"under $30 finds for your dorm, all linked in bio",                                // a range
+		"how I made $3,000 last month selling on tiktok shop",                             // income
+		"I spent $500 on groceries and the cart was half empty",                           // spending
+		"GIVEAWAY 🎉 I'm giving away a $100 gift card! link in bio",                        // a prize
+		"use code SAVE10 for $10 off at shop.com",                                         // a discount
+		"Ends 12/15 at 10am, 48 hrs only, link in bio",                                    // dates and times
+		"my 1,000th mug is out of the kiln, shop at clay.com",                             // an ordinal
+		"Rs.40000 coupon bundle with my code ab12cd! https://app.temu.com/k/x",            // a coupon's value
+		"the TJ's jar is $3.99 but homemade hits different",                               // no sign of a sale
+		"unpopular opinion: the $45 Stanley cup is NOT worth it",                          // an opinion
+		"3-ingredient pancakes: 2 bananas, 2 eggs, 1/2 cup oats. costs like $2 total lol", // an estimate
+	} {
+		if ps := rules.Parse(rules.Input{Text: caption}); len(ps) != 0 {
+			t.Errorf("%q: products %+v, want none", caption, ps)
+		}
+	}
+}
+
+func TestLinks(t *testing.T) {
+	for _, tc := range []struct{ caption, want string }{
+		{"Mini chopper $19.99 on amazon amzn.to/3xYzQ7k", "https://amzn.to/3xYzQ7k"},
+		{"Kurta set ₹499 at www.desivastra.in/kurta-set 🛍️", "https://www.desivastra.in/kurta-set"},
+		{"Socks USD 24.00 — link: https://studiosoxx.com/grip-socks. Ends midnight!", "https://studiosoxx.com/grip-socks"},
+		{"Set $58, shop: https://softloop.co/p/set?variant=4412&utm_campaign=fall24, hurry", "https://softloop.co/p/set?variant=4412&utm_campaign=fall24"},
+		{"Coffee $39 (shop here: https://rootsbrew.com/blend?ref=tt_kayla) yum", "https://rootsbrew.com/blend?ref=tt_kayla"},
+		{"Scarf €19.99! Order at https://clochanknits.ie/scarf! 🧣", "https://clochanknits.ie/scarf"},
+		{"HEATED CURLER NOW $19.99 👉 LASHCURLCO.COM", "https://LASHCURLCO.COM"},
+		{"Lip balm trio NZ$18, shop via tuihoney.co.nz/lip-balm.", "https://tuihoney.co.nz/lip-balm"},
+		{"Mug $12 (see https://en.wikipedia.org/wiki/Mug_(vessel)) in the cart", "https://en.wikipedia.org/wiki/Mug_(vessel)"},
+		// Social links are never buy links.
+		{"Hoops $42 — shop: https://aurelia.com/hoops | follow us: https://instagram.com/aurelia", "https://aurelia.com/hoops"},
+		{"Hoops $42 link in bio, see instagram.com/aurelia.jewelry and linktr.ee/aurelia", ""},
+	} {
+		if got := one(t, tc.caption).BuyURL; got != tc.want {
+			t.Errorf("%q: buy URL %q, want %q", tc.caption, got, tc.want)
+		}
+	}
+	// The seller's own links, given with the event, are not buy links either.
+	ps := rules.Parse(rules.Input{Text: "Hoops $42 at https://aurelia.com/ and hoops.shop/h", SellerLinks: []string{"aurelia.com"}})
+	if len(ps) != 1 || ps[0].BuyURL != "https://hoops.shop/h" {
+		t.Errorf("seller link: %+v", ps)
+	}
+	if rules.IsSocialLink("https://shop.example.com") || !rules.IsSocialLink("https://m.youtube.com/watch?v=x") {
+		t.Error("IsSocialLink")
+	}
+	for raw, want := range map[string]string{"amzn.to/x": "https://amzn.to/x", "http://a.com": "http://a.com", "https://": ""} {
+		if got := rules.NormalizeURL(raw); got != want {
+			t.Errorf("NormalizeURL(%q) = %q, want %q", raw, got, want)
+		}
+	}
+}
+
+func TestNotLinks(t *testing.T) {
+	for _, caption := range []string{
+		"Serum $38 tap the orange cart. It works!",  // "cart. It" is a missing space, not a domain
+		"Serum $38 in the cart, e.g. for dry skin",  // abbreviations
+		"Serum $38 in the cart, version 1.2.3 now",  // version numbers
+		"Serum $38 in the cart, email me@serum.com", // an email handle
+	} {
+		if got := one(t, caption).BuyURL; got != "" {
+			t.Errorf("%q: buy URL %q, want none", caption, got)
+		}
+	}
+}
+
+func TestDiscountCodes(t *testing.T) {
+	for _, tc := range []struct{ caption, want string }{
+		{"Glow serum $38 — code SAVE20 at glow.co", "SAVE20"},
+		{"Glow serum $38, use my code BELLA15 at glow.co", "BELLA15"},
+		{"Linen shirt $54 — use code Summer25 👉 https://drift.co/s", "Summer25"},
+		{"CURLER $19.99!!! USE CODE LASHLOVE AT CHECKOUT 👉 LASHCURLCO.COM", "LASHLOVE"},
+		{"Pijama R$ 49,90 cupom BELLA5 dá 5% off, link na bio", "BELLA5"},
+		{"Serum Rp89rb pakai kode: HEMAT10 di keranjang kuning", "HEMAT10"},
+		{"Pens $9.99 at pens.com #SAVE20 #backtoschool", ""}, // a hashtag is not a code
+		{"Pens $9.99 at pens.com, code in bio", ""},          // "in" is not a code
+		{"Pens $9.99 at pens.com ❤️VS Code Red ❤️", ""},      // a name, not a code
+		{"Labubu $30 on temu, my code【dyq4598】 app.temu.com", "dyq4598"},
+	} {
+		if got := one(t, tc.caption).DiscountCode; got != tc.want {
+			t.Errorf("%q: code %q, want %q", tc.caption, got, tc.want)
+		}
+	}
+}
+
+func TestOfferEnds(t *testing.T) {
+	// Wednesday 2024-06-05 14:30 UTC.
+	posted := time.Date(2024, 6, 5, 14, 30, 0, 0, time.UTC)
+	endOf := func(d int) time.Time { return time.Date(2024, 6, d, 23, 59, 59, 0, time.UTC) }
+	for _, tc := range []struct {
+		caption string
+		want    *time.Time
+	}{
+		{"Scarf €19.99 at knits.ie, ends Sunday!", ptr(endOf(9))},
+		{"Sofa 1.299,00 € – nur bis Sonntag! sofas.de/s", ptr(endOf(9))},
+		{"Tapis 45€ jusqu'à dimanche ! yoga.fr/t", ptr(endOf(9))},
+		{"Lamp $19 until Wednesday at lamps.com", ptr(endOf(5))},
+		{"Lamp $19 today only at lamps.com", ptr(endOf(5))},
+		{"Lamp $19 at lamps.com, ends tonight", ptr(endOf(5))},
+		{"Lamp $19 at lamps.com, this weekend only", ptr(endOf(9))},
+		{"FLASH SALE $19.99 48 HRS ONLY lamps.com", ptr(posted.Add(48 * time.Hour))},
+		{"Lamp $19 at lamps.com, sale ends in 3 days", ptr(endOf(8))},
+		{"Bottle R$ 89,90 keeps it cold for 24h, no carrinho laranja", nil},
+		{"Lamp $19 at lamps.com, restock Friday", nil},
+	} {
+		ps := rules.Parse(rules.Input{Text: tc.caption, PostedAt: posted})
+		if len(ps) != 1 {
+			t.Fatalf("%q: %d products", tc.caption, len(ps))
+		}
+		got := ps[0].OfferEndsAt
+		if (got == nil) != (tc.want == nil) || got != nil && !got.Equal(*tc.want) {
+			t.Errorf("%q: offer ends %v, want %v", tc.caption, got, tc.want)
+		}
+	}
+	// Without a posting time no end is computed.
+	if p := one(t, "Lamp $19 today only at lamps.com"); p.OfferEndsAt != nil {
+		t.Errorf("no posting time: %v", p.OfferEndsAt)
+	}
+}
+
+func ptr(t time.Time) *time.Time { return &t }
+
+func TestListsAndInlineProducts(t *testing.T) {
+	ps := rules.Parse(rules.Input{Text: "Top 3 kitchen gadgets 🍳\n1. Silicone spatula set $12.99\n2. Digital meat thermometer – $15.49 code MEAT5\n3. Garlic press $9.95 → press.shop/g\nall on my storefront: amazon.com/shop/chef"})
+	want := []struct{ title, price, url, code string }{
+		{"Silicone spatula set", "USD 1299", "https://amazon.com/shop/chef", ""},
+		{"Digital meat thermometer", "USD 1549", "https://amazon.com/shop/chef", "MEAT5"},
+		{"Garlic press", "USD 995", "https://press.shop/g", ""},
+	}
+	if len(ps) != len(want) {
+		t.Fatalf("list: %+v", ps)
+	}
+	for i, w := range want {
+		if ps[i].Index != i || ps[i].Title != w.title || price(ps[i]) != w.price || ps[i].BuyURL != w.url || ps[i].DiscountCode != w.code {
+			t.Errorf("list item %d: %+v, want %+v", i, ps[i], w)
+		}
+	}
+	ps = rules.Parse(rules.Input{Text: "my go-tos: the cordless vacuum ($36.99) amzn.to/4bQ and the detailing gel ($7.97) amzn.to/3Tz. enjoy"})
+	if len(ps) != 2 || ps[0].Title != "Cordless vacuum" || ps[1].Title != "Detailing gel" || ps[0].BuyURL != "https://amzn.to/4bQ" || ps[1].BuyURL != "https://amzn.to/3Tz" {
+		t.Errorf("inline: %+v", ps)
+	}
+	// A marked line without a price joins the list when its price is pending.
+	ps = rules.Parse(rules.Input{Text: "my bags 👜\n• the Mila crossbody ($48) → mila.co/x\n• the Mila tote (price TBA!)\nvegan leather"})
+	if len(ps) != 2 || ps[1].Title != "Mila tote" || ps[1].PriceMinor != nil || ps[1].BuyURL != "" {
+		t.Errorf("pending price: %+v", ps)
+	}
+	// Feature bullets around a single price are not products.
+	ps = rules.Parse(rules.Input{Text: "Neck fan 🌬️\n✅ 3 speeds\n✅ 12h battery\n✅ only $17.99 in the orange cart"})
+	if len(ps) != 1 {
+		t.Errorf("feature bullets: %+v", ps)
+	}
+}
+
+func TestTitles(t *testing.T) {
+	for _, tc := range []struct{ caption, want string }{
+		{"This LED vanity mirror changed my whole routine 😍 only $24.99, tap the orange cart", "LED vanity mirror"},
+		{"OUR BESTSELLING HEATED EYELASH CURLER WAS $39.99 NOW $19.99!!! LASHCURLCO.COM", "Heated eyelash curler"},
+		{"Diese Kaffeemühle ist toll ☕️ Elektrische Kaffeemühle mit 12 Stufen, heute nur 34,99 € Link im Profil", "Elektrische Kaffeemühle"},
+		{"Sepatu sneakers putih ini cuma Rp 150.000 aja, klik keranjang kuning", "Sepatu sneakers putih"},
+		{"our reusable beeswax wraps (pack of 3) are A$22 at wraps.com.au", "Reusable beeswax wraps (pack of 3)"},
+		{"the one in this video is our Tidepool mug (12oz) 🌊 it's $36 at clay.com", "Tidepool mug"},
+		{"Dupe alert 🚨 this $12 lip oil is giving luxury vibes at lips.shop/oil", "Lip oil"},
+		{"$8.99 FOR A 2 PACK!! THIS STAIN PEN GOT WINE OUT OF MY COUCH 😳 ON AMAZON", "Stain pen (2-pack)"},
+		{"Get 2 pairs for $40 😍 our bamboo socks are the softest ever! socksco.com", "Bamboo socks (2-pack)"},
+		{"Comment 'LINK' for the $29 serum 💧 #skincare", "Serum"},
+		{"¡Oferta! Zapatillas deportivas 39,99€ antes 59,99€ 👟 enlace en bio", "Zapatillas deportivas"},
+	} {
+		if got := one(t, tc.caption).Title; got != tc.want {
+			t.Errorf("%q: title %q, want %q", tc.caption, got, tc.want)
+		}
+	}
+}
+
+func TestProductsCarryConfidence(t *testing.T) {
+	strong := one(t, "our matcha whisk set is $19 → https://matcha.co/whisk code TEA10")
+	weak := one(t, "matcha whisk set 🍵 $19 link in bio")
+	if strong.Confidence <= weak.Confidence || strong.Confidence > 1 || weak.Confidence <= 0 {
+		t.Errorf("confidence %v (link, code, demonstrative) vs %v (bio link)", strong.Confidence, weak.Confidence)
+	}
+}
+
+func TestHostileInput(t *testing.T) {
+	for name, text := range map[string]string{
+		"empty":       "",
+		"spaces":      " \n\t ",
+		"binary":      "\x00\xff\xfe$\x00 19.99\x00 at \xc3(shop.com)",
+		"huge":        strings.Repeat("our mug $1 at mugs.com/x code A1B2 (((( ", 20000),
+		"brackets":    strings.Repeat("(", 50000) + " $5 at a.com",
+		"determiners": strings.Repeat("the this our ", 10000) + "mug $5 at a.com",
+		"prices":      strings.Repeat("$1 ", 30000) + "link in bio",
+		"lines":       strings.Repeat("• mug $2\n", 5000) + "link in bio",
+	} {
+		ps := rules.Parse(rules.Input{Text: text, PostedAt: time.Now()})
+		if len(ps) > rules.MaxProducts {
+			t.Errorf("%s: %d products", name, len(ps))
+		}
+		for i, p := range ps {
+			if p.Index != i || p.Title == "" || len(p.Title) > 200 {
+				t.Errorf("%s: bad product %+v", name, p)
+			}
+		}
+	}
+}
+
+func TestHashtags(t *testing.T) {
+	got := rules.Hashtags("love it #SkinCare #skincare #glow_up#fyp and #2024 email a#b")
+	want := []string{"SkinCare", "glow_up", "fyp", "2024", "b"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("hashtags %v, want %v", got, want)
+	}
+}

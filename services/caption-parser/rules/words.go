@@ -1,0 +1,140 @@
+package rules
+
+// Closed word classes the rules use, lower case, in the languages buylink's
+// sellers write most: English, German, French, Spanish, Portuguese and
+// Indonesian. They are grammar (articles, pronouns, auxiliaries, common
+// verbs, prepositions), never product names.
+
+// stopCut words end a product title: auxiliaries, pronouns, relative words,
+// common verbs and adverbs of running text.
+var stopCut = setOf(
+	// English
+	"is", "are", "was", "were", "be", "been", "being", "am", "has", "have", "had", "do", "does", "did",
+	"don't", "doesn't", "that", "which", "who", "whose", "where", "when", "while", "will", "would",
+	"could", "should", "may", "might", "must", "i", "i'm", "i've", "i'll", "im", "you", "you're",
+	"he", "she", "it", "it's", "its", "we", "we're", "they", "they're", "me", "him", "us", "them",
+	"my", "your", "his", "their", "everyone", "everyone's", "everybody", "someone", "anyone",
+	"changed", "changes", "makes", "made", "gives", "gave", "got", "gets", "works", "worked",
+	"fits", "fixed", "fixes", "replaced", "replaces", "keeps", "kept", "helps", "helped", "comes",
+	"came", "goes", "went", "looks", "feels", "smells", "sold", "sells", "arrived", "lasts",
+	"lasted", "holds", "needs", "wants", "loves", "loved", "hates", "actually", "literally",
+	"really", "never", "always", "also", "so", "very", "too", "rn", "lol", "omg", "btw", "tho",
+	"though", "here", "there", "back", "like", "at", "if", "because", "but", "than", "as", "after",
+	"before", "until", "since", "via", "on", "from", "with", "without", "when", "just", "now",
+	"only", "today", "available", "restocked", "finally", "officially", "chops", "charges", "left",
+	"no", "not", "zero", "without", "never", "none",
+	// German
+	"ist", "sind", "war", "hat", "haben", "mit", "für", "ich", "du", "er", "sie", "es", "wir",
+	"ihr", "mein", "dein", "zurück", "jetzt", "nur", "heute", "wieder", "auch", "schon", "bis",
+	// French
+	"est", "sont", "c'est", "qui", "que", "avec", "pour", "je", "tu", "il", "elle", "nous", "vous",
+	"ne", "n'est", "chez", "jusqu'à",
+	// Spanish, Portuguese
+	"son", "está", "estão", "tá", "é", "são", "con", "com", "para", "yo", "eu", "você", "ele",
+	"ela", "muy", "muito", "aqui", "aquí", "por", "solo", "só", "agora", "ahora", "hoy", "hoje", "sin", "sem",
+	// Indonesian
+	"ini", "itu", "yang", "dengan", "untuk", "aja", "banget", "cuma", "hanya", "ya", "kak",
+	"adalah", "bisa", "sudah", "lagi", "tanpa", "tidak", "tak",
+)
+
+// contextStops end a title only before a number, an article or a pronoun:
+// "in 5 colours", "for that glass skin look", "and the", "with my".
+var contextStops = setOf("in", "for", "and", "und", "et", "y", "e", "dan", "of", "en", "em", "di")
+
+// determiners are dropped from the start of a title.
+var determiners = setOf(
+	"the", "this", "these", "that", "those", "our", "my", "a", "an", "your", "his", "her", "their",
+	"le", "la", "les", "l'", "un", "une", "ce", "cet", "cette", "ces", "notre", "nos", "mon", "ma", "mes",
+	"der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "diese", "dieser", "dieses",
+	"diesen", "unser", "unsere", "unseren", "unserem", "meine", "el", "los", "las", "una", "uno",
+	"este", "esta", "estos", "estas", "ese", "esa", "esse", "essa", "nuestro", "nuestra", "nuestros",
+	"nosso", "nossa", "o", "os", "as", "meu", "minha", "mi", "mis", "and", "und", "e", "y", "dan",
+	"et", "also", "plus", "then", "both", "ok", "okay", "so", "omg", "obsessed", "gente", "guys",
+	// imperatives that open a pitch: "get 2 pairs", "meet the …", "grab this …"
+	"get", "grab", "buy", "shop", "order", "try", "meet", "check", "snag", "score", "cop",
+)
+
+// hypeWords are dropped from the start of a title: "viral", "bestselling".
+var hypeWords = setOf(
+	"viral", "bestselling", "best-selling", "best", "selling", "bestseller", "new", "all-new",
+	"favorite", "favourite", "fave", "fav", "famous", "trending", "iconic", "cult", "must-have",
+	"perfect", "amazing", "cute", "brand", "hot", "popular", "legendary", "holy", "grail",
+)
+
+// trailStrip words are dropped from the end of a title.
+var trailStrip = setOf(
+	"of", "de", "da", "do", "du", "di", "for", "für", "from", "by", "with", "in", "at", "à", "a",
+	"and", "or", "und", "et", "y", "e", "dan", "each", "only", "just", "now", "is", "are", "the",
+	"to", "on", "por", "per", "je", "pro", "ea", "cada", "chacun", "ini", "itu", "aja", "cuma",
+)
+
+// backLeads may stand between a product phrase and its price.
+var backLeads = setOf("each", "rn", "tax", "incl", "right", "currently", "yours", "ea", "je", "pro", "cada", "aja",
+	"saindo", "sale", "off", "today", "starting", "starts", "from", "desde", "ab", "mulai", "dès", "partir", "only", "ka")
+
+// oldMarkers introduce a former price in the phrases that take two words
+// ("au lieu de", "instead of", "de ... por").
+var oldMarkers = setOf("de", "dari", "from", "lieu", "au", "instead", "of")
+
+// Demonstratives open the phrase naming the product a caption is about.
+var (
+	strongDemonstratives = setOf("this", "these", "our", "unser", "unsere", "unseren", "diese", "dieser",
+		"dieses", "diesen", "este", "esta", "estos", "estas", "esse", "essa", "nuestro", "nuestra", "nosso",
+		"nossa", "ce", "cet", "cette", "notre")
+	weakDemonstratives = setOf("the", "le", "la", "el", "das", "der", "die")
+)
+
+// genericWords name no product: a title made of them, or ending in one, is
+// not a product name.
+var genericWords = setOf(
+	"finds", "find", "things", "thing", "stuff", "video", "videos", "one", "ones", "gift", "gifts",
+	"time", "routine", "items", "item", "products", "haul", "picks", "favorites", "faves",
+	"must-haves", "essentials", "deals", "deal", "link", "bio", "cart", "shop", "store", "website",
+	"site", "sale", "price", "prices", "code", "day", "week", "weekend", "morning", "night", "today",
+	"everything", "anything", "something", "all", "part", "pt", "episode", "review", "unboxing",
+	"storytime", "pov", "life", "way", "girlies", "friends", "guys", "bestie", "colours", "colors",
+	"sizes", "size", "alert", "drop", "restock", "order", "orders", "shipping", "post", "account",
+	"page", "profile", "comments", "comment", "dm", "tiktok", "amazon", "brand", "collection",
+	"range", "team", "business", "biz", "owner", "owners", "customer", "customers", "followers",
+	// time
+	"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "tomorrow", "tonight",
+	"year", "month", "season", "hour", "hours", "minutes", "days", "weeks", "january", "february",
+	"march", "april", "june", "july", "august", "september", "october", "november", "december",
+	"sonntag", "samstag", "freitag", "dimanche", "samedi", "domingo", "sábado", "minggu",
+)
+
+// containerWords and unitWords make up pack phrases: "500g bag", "2 x 50 ml bottles".
+var (
+	containerWords = setOf("bag", "bags", "box", "boxes", "jar", "jars", "bottle", "bottles", "can", "cans", "tube", "tubes", "pouch", "case", "tin", "tins")
+	unitWords      = setOf("g", "kg", "ml", "l", "oz", "lb", "lbs", "cl", "gr", "grams", "ounce", "ounces")
+)
+
+// salePhrases show that a caption sells something (with a buy link, a code or a price).
+var salePhrases = []string{
+	"cart", "keranjang", "carrinho", "carrito", "panier", "warenkorb", "tiktok shop", "tiktokshop",
+	"shop tab", "showcase", "etalase", "link in bio", "links in bio", "linked in bio", "link in my bio",
+	"in my bio", "link in profile", "link im profil", "lien en bio", "lien dans ma bio", "link na bio",
+	"link en bio", "link en mi perfil", "link di bio", "bio link", "storefront", "comment link",
+	"dm me", "dm to order", "dm for", "link below", "link in comments", "shop now", "order now",
+	"buy now", "get yours", "grab yours", "grab it", "on amazon", "at target", "at walmart",
+	"at costco", "at sephora", "at ulta", "in stock", "restock", "restocked", "checkout", "cod",
+	"free shipping", "ships", "order via", "jetzt bestellen", "bestellen", "kaufen", "compra",
+	"comprar", "cómpralo", "beli", "pesan", "commander", "acheter", "beg kuning", "beg oren",
+	"yellow basket", "yellow bag", "orange bag", "orange basket", "linked", "ltk", "shop my",
+	"links below", "enlace en bio", "enlace en la bio", "enlace en mi perfil", "link en la bio",
+	"lien dans la bio", "link in der bio", "link nella bio", "link di profil",
+}
+
+// ctaWords mark a call to action: a line with one is not a product.
+var ctaWords = setOf("cart", "link", "links", "linked", "bio", "code", "codes", "shop", "order", "dm",
+	"comment", "keranjang", "carrinho", "carrito", "panier", "storefront", "checkout", "follow", "tap",
+	"click", "klik", "shipping", "ships", "cupom", "kode", "profil", "profile", "perfil", "lien")
+
+// variantWords name a variant after "in": "in shade Peony", "in size M".
+var variantWords = setOf("shade", "shades", "colour", "colours", "color", "colors", "colorway", "size", "sizes",
+	"scent", "scents", "flavor", "flavour", "flavors", "flavours", "style", "finish", "tone", "print",
+	"pattern", "farbe", "größe", "couleur", "taille", "cor", "tamanho", "warna", "ukuran")
+
+// discountWords follow a percentage that is a discount: "30% off".
+var discountWords = setOf("off", "discount", "rabatt", "desconto", "descuento", "korting", "diskon", "remise",
+	"sconto", "reduction", "réduction", "sale", "cashback", "back", "extra", "more", "less")
