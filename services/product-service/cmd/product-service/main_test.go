@@ -24,7 +24,9 @@ func serve(t *testing.T) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), func(a string) { ready <- a }) }()
+	go func() {
+		done <- run(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), func(a string) { ready <- a })
+	}()
 	var base string
 	select {
 	case a := <-ready:
