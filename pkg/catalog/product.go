@@ -160,16 +160,8 @@ func (p *Product) Validate() error {
 	if err := ValidateTags(p.Tags); err != nil {
 		return err
 	}
-	if len(p.Thumbnails) > MaxThumbnails {
-		return Invalid("thumbnails", "must hold at most %d thumbnails (got %d)", MaxThumbnails, len(p.Thumbnails))
-	}
-	for _, t := range p.Thumbnails {
-		if t.Key == "" {
-			return Invalid("thumbnails", "each thumbnail needs a media key")
-		}
-		if t.FrameMS < 0 || t.Width < 0 || t.Height < 0 || math.IsNaN(t.Score) {
-			return Invalid("thumbnails", "frame time, size and score must be valid")
-		}
+	if err := validateThumbnails(p.Thumbnails); err != nil {
+		return err
 	}
 	if !p.Status.Valid() {
 		return Invalid("status", "must be draft, published or hidden (got %q)", truncate(string(p.Status), 20))
@@ -181,6 +173,21 @@ func (p *Product) Validate() error {
 	}
 	if p.Position < 0 {
 		return Invalid("position", "must not be negative")
+	}
+	return nil
+}
+
+func validateThumbnails(ts []Thumbnail) error {
+	if len(ts) > MaxThumbnails {
+		return Invalid("thumbnails", "must hold at most %d thumbnails (got %d)", MaxThumbnails, len(ts))
+	}
+	for _, t := range ts {
+		if t.Key == "" {
+			return Invalid("thumbnails", "each thumbnail needs a media key")
+		}
+		if t.FrameMS < 0 || t.Width < 0 || t.Height < 0 || math.IsNaN(t.Score) {
+			return Invalid("thumbnails", "frame time, size and score must be valid")
+		}
 	}
 	return nil
 }

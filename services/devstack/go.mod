@@ -33,7 +33,13 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/ssooidc v1.30.3 // indirect
 	github.com/aws/aws-sdk-go-v2/service/sts v1.34.0 // indirect
 	github.com/aws/smithy-go v1.22.4 // indirect
+	github.com/boombuler/barcode v1.1.0 // indirect
+	github.com/go-openapi/jsonpointer v0.22.5 // indirect
+	github.com/go-openapi/swag/jsonname v0.25.5 // indirect
 	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
+	github.com/oasdiff/yaml v0.1.1 // indirect
+	github.com/oasdiff/yaml3 v0.0.14 // indirect
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3 // indirect
 	golang.org/x/time v0.15.0 // indirect
 )
 
@@ -115,3 +121,10 @@ replace github.com/buylink/buylink/services/ingestion-api => ../ingestion-api
 require github.com/buylink/buylink/services/auto-tagger v0.0.0
 
 replace github.com/buylink/buylink/services/auto-tagger => ../auto-tagger
+
+require (
+	github.com/buylink/buylink/services/product-service v0.0.0
+	github.com/getkin/kin-openapi v0.152.0
+)
+
+replace github.com/buylink/buylink/services/product-service => ../product-service
