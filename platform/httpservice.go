@@ -71,7 +71,8 @@ func NewHTTPService(ctx *pulumi.Context, name string, args HTTPServiceArgs, opts
 	}
 	health := orString(args.HealthCheckPath, "/healthz")
 	container := args.ContainerArgs
-	container.Environment = map[string]pulumi.StringInput{"PORT": pulumi.String(fmt.Sprint(port))}
+	// The services listen on ADDR (":<port>").
+	container.Environment = map[string]pulumi.StringInput{"ADDR": pulumi.String(fmt.Sprintf(":%d", port))}
 	for k, v := range args.Environment {
 		container.Environment[k] = v
 	}

@@ -327,7 +327,7 @@ func TestHTTPService(t *testing.T) {
 		m := e.(map[string]interface{})
 		env[m["name"].(string)] = m["value"].(string)
 	}
-	if env["PORT"] != "8080" || env["STORE_URL"] != "dynamodb://test-unit-data" {
+	if env["ADDR"] != ":8080" || env["STORE_URL"] != "dynamodb://test-unit-data" {
 		t.Errorf("environment %v", env)
 	}
 	apiKey := find(t, g, "aws:secretsmanager/secret:Secret", "api-key").Output("arn")

@@ -194,7 +194,7 @@ func (s *stack) httpServices() error {
 	s.queues = append(s.queues, platform.MonitoredQueue{Label: queueProjector, Queue: projector})
 	s.queueURLs[queueProjector] = projector.URL
 	auth := map[string]pulumi.StringInput{
-		"AUTH_ISSUER": s.identity.Issuer, "AUTH_CLIENT_IDS": s.identity.ClientID, "PUBLIC_BASE_URL": s.web.URL,
+		"AUTH_ISSUER": s.identity.Issuer, "AUTH_CLIENT_IDS": s.identity.ClientID, "PUBLIC_URL": s.web.URL, "AUTH_HOSTED_UI_URL": s.identity.HostedUIURL,
 	}
 
 	ingestEnv := map[string]pulumi.StringInput{"STORE_URL": s.storeURL, "TOPIC_URL_TEMPLATE": s.topicTemplate}

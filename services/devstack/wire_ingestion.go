@@ -54,6 +54,7 @@ func wireIngestion(ctx context.Context, st *Stack, router *gin.Engine, w *wiring
 	w.links = append(w.links,
 		link{"ingestion API (bearer token)", ingestion.PathVideos},
 		link{`dev login: POST {"handle":"demo"}`, ingestion.PathDevLogin},
+		link{"seller sign-in (browser, no password)", ingestion.PathLoginPage},
 		link{"local issuer JWKS", issuer.JWKSPath()})
 	if deps.AdminLogin != nil {
 		w.links = append(w.links, link{`admin login: POST {"password":…}`, ingestion.PathAdminLogin})

@@ -51,6 +51,7 @@ const (
 	PathSellers    = "/api/sellers"
 	PathAdminLogin = "/auth/admin/login"
 	PathDevLogin   = "/auth/dev/login"
+	PathLoginPage  = "/login"
 )
 
 // Register puts the ingestion API on r:
@@ -60,6 +61,7 @@ const (
 //	GET  <local issuer>/.well-known/jwks.json    when a local issuer is given
 //	POST /auth/admin/login                      when an admin login is given
 //	POST /auth/dev/login                        devstack only (Deps.DevLogin)
+//	GET, POST /login                            devstack only: browser sign-in form setting the session cookie
 func Register(r gin.IRouter, d Deps) error {
 	switch {
 	case d.Store == nil || d.Publisher == nil || d.Verifier == nil || d.Idempotency == nil:
@@ -97,6 +99,10 @@ func Register(r gin.IRouter, d Deps) error {
 			return s.Sub, err
 		}}
 		r.POST(PathDevLogin, dev.Handle)
+		// The browser sign-in of the seller dashboard: the same tokens, in
+		// the session cookie.
+		r.GET(PathLoginPage, dev.Page)
+		r.POST(PathLoginPage, dev.Submit)
 	}
 	return nil
 }

@@ -38,7 +38,7 @@ import (
 
 // TokenCookie is the cookie the dashboard reads the seller's token from when
 // the request has no Authorization header. The login flow sets it.
-const TokenCookie = "buylink_token"
+const TokenCookie = auth.SessionCookie
 
 // Store is what the storefront needs of a catalog store.
 type Store interface {

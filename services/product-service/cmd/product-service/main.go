@@ -11,6 +11,10 @@
 //	STORE_URL              the catalog (package storeurl; default DATA_DIR/catalog.db)
 //	MEDIA_BUCKET_URL       media bucket (default file://<abs DATA_DIR>/media)
 //	LOGIN_URL              where the dashboard sends signed-out browsers (default /login)
+//	AUTH_HOSTED_UI_URL     Cognito's hosted UI (https://<prefix>.auth.<region>.amazoncognito.com):
+//	                       serves /login and /auth/callback (authorization-code flow,
+//	                       callback PUBLIC_URL/auth/callback) for AUTH_CLIENT_IDS' first client
+//	TRUSTED_PROXIES        CIDRs of the load balancer whose X-Forwarded-For is believed
 //	AUTH_ISSUER            a Cognito user pool's issuer whose tokens sellers use,
 //	                       with AUTH_CLIENT_IDS (comma-separated) and AUTH_JWKS_URL
 //	                       (default AUTH_ISSUER/.well-known/jwks.json)
@@ -142,8 +146,17 @@ func run(ctx context.Context, log *slog.Logger, ready func(addr string)) error {
 	if err != nil {
 		return err
 	}
-	router := web.New(web.Options{Logger: log})
+	router := web.New(web.Options{Logger: log, TrustedProxies: splitList(env("TRUSTED_PROXIES", ""))})
 	web.Health(router, map[string]web.Check{"store": store.Ping})
+	if hosted := env("AUTH_HOSTED_UI_URL", ""); hosted != "" {
+		ids := splitList(env("AUTH_CLIENT_IDS", ""))
+		if len(ids) == 0 {
+			return errors.New("AUTH_HOSTED_UI_URL needs AUTH_CLIENT_IDS, the app client the hosted UI signs in for")
+		}
+		ui := &auth.HostedUI{BaseURL: hosted, ClientID: ids[0], RedirectURL: publicURL + "/auth/callback", Verifier: v}
+		router.GET("/login", ui.Login)
+		router.GET("/auth/callback", ui.Callback)
+	}
 	router.GET("/media/*key", gin.WrapH(media.Handler(mediaStore, "/media/")))
 	router.HEAD("/media/*key", gin.WrapH(media.Handler(mediaStore, "/media/")))
 	srv.Register(router)
