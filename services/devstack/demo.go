@@ -84,8 +84,9 @@ func seedDemo(ctx context.Context, st *Stack) (string, error) {
 	return note, nil
 }
 
-// demoClip renders a 6 s 720x1280 H.264 clip of a product-like scene: three
-// 2 s shots of a coloured "product" on a light gridded backdrop.
+// demoClip renders a 10 s 720x1280 H.264 clip of a product-like scene: five
+// 2 s shots of a coloured "product" on a light gridded backdrop, so the
+// thumbnail generator finds five distinct frames.
 func demoClip(ctx context.Context, ffmpeg, colour string) ([]byte, error) {
 	dir, err := os.MkdirTemp("", "buylink-demo-")
 	if err != nil {
@@ -93,10 +94,12 @@ func demoClip(ctx context.Context, ffmpeg, colour string) ([]byte, error) {
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
 	out := filepath.Join(dir, "clip.mp4")
-	filter := fmt.Sprintf("color=c=0xf4efe6:s=720x1280:d=6:r=30,drawgrid=w=80:h=80:t=2:c=0x000000@0.08,"+
+	filter := fmt.Sprintf("color=c=0xf4efe6:s=720x1280:d=10:r=30,drawgrid=w=80:h=80:t=2:c=0x000000@0.08,"+
 		"drawbox=x=160:y=300:w=400:h=400:color=%[1]s:t=fill:enable='between(t,0,2)',"+
 		"drawbox=x=110:y=560:w=500:h=300:color=%[1]s:t=fill:enable='between(t,2,4)',"+
 		"drawbox=x=210:y=420:w=300:h=520:color=%[1]s:t=fill:enable='between(t,4,6)',"+
+		"drawbox=x=60:y=160:w=360:h=360:color=%[1]s:t=fill:enable='between(t,6,8)',"+
+		"drawbox=x=300:y=760:w=360:h=360:color=%[1]s:t=fill:enable='between(t,8,10)',"+
 		"drawbox=x=260:y=500:w=200:h=120:color=white@0.5:t=fill", colour)
 	cmd := exec.CommandContext(ctx, ffmpeg, "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", filter,
 		"-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "30", "-movflags", "+faststart", out)

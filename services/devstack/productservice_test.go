@@ -3,6 +3,7 @@ package devstack
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -99,5 +100,72 @@ func TestDevstackProjectsTheDemoShop(t *testing.T) {
 	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("signed-out dashboard: %d", resp.StatusCode)
+	}
+
+	// A browser signs in through the devstack's /login form.
+	login := resp.Header.Get("Location")
+	if code, form := get(t, base+login); code != 200 || !strings.Contains(form, `name="handle"`) {
+		t.Fatalf("login form at %s: %d", login, code)
+	}
+	resp, err = client.PostForm(base+"/login", url.Values{"handle": {DemoSeller}, "next": {"/dashboard"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	var session *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "buylink_token" {
+			session = c
+		}
+	}
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/dashboard" || session == nil {
+		t.Fatalf("sign-in: %d %v", resp.StatusCode, resp.Header)
+	}
+	code, body = call(t, "GET", base+"/dashboard", "", "", "Cookie", "buylink_token="+session.Value)
+	if code != 200 || !strings.Contains(string(body), "Clicks, last 90 days") {
+		t.Fatalf("dashboard after signing in: %d", code)
+	}
+
+	// Every demo video goes all the way through the pipeline.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		code, body := call(t, "GET", base+"/api/videos?seller="+DemoSeller+"&limit=100", token, "")
+		var vids struct {
+			Items []struct {
+				ID, Status, FailureReason string
+				Thumbnails                []struct{ Key string }
+			} `json:"videos"`
+		}
+		if code != 200 || json.Unmarshal(body, &vids) != nil || len(vids.Items) == 0 {
+			t.Fatalf("demo videos: %d %s", code, body)
+		}
+		ready := 0
+		for _, v := range vids.Items {
+			if v.Status == "failed" {
+				t.Fatalf("demo video %s failed: %s", v.ID, v.FailureReason)
+			}
+			if v.Status == "ready" {
+				ready++
+			}
+		}
+		if ready == len(vids.Items) {
+			// Each demo clip has five distinct shots: five thumbnails,
+			// served through the media URL.
+			for _, v := range vids.Items {
+				if len(v.Thumbnails) != 5 {
+					t.Fatalf("demo video %s has %d thumbnails, want 5", v.ID, len(v.Thumbnails))
+				}
+				for _, th := range v.Thumbnails {
+					if code, img := get(t, base+"/media/"+th.Key); code != 200 || !strings.HasPrefix(img, "\xff\xd8") {
+						t.Fatalf("thumbnail %s: %d", th.Key, code)
+					}
+				}
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("demo videos not ready after 60s: %s", body)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
