@@ -273,7 +273,7 @@ func objectKey(c *config.Config, key string, v interface{}) error {
 	dec := json.NewDecoder(bytes.NewReader([]byte(raw)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("cannot read %s: %v", raw, err)
+		return fmt.Errorf("cannot read %s: %w", raw, err)
 	}
 	return nil
 }

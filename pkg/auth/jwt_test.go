@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -245,8 +246,9 @@ func TestVerifyRefusesBadTokens(t *testing.T) {
 			if !catalog.IsCode(err, catalog.CodeUnauthorized) {
 				t.Fatalf("want unauthorized, got %v", err)
 			}
-			if msg := err.(*catalog.Error).PublicMessage(); !strings.Contains(msg, c.want) {
-				t.Fatalf("message %q does not say %q", msg, c.want)
+			var de *catalog.Error
+			if !errors.As(err, &de) || !strings.Contains(de.PublicMessage(), c.want) {
+				t.Fatalf("error %v does not say %q", err, c.want)
 			}
 		})
 	}

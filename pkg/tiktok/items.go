@@ -157,7 +157,7 @@ func (it item) post() (Post, error) {
 		ref, err := ParseVideoURL("webVideoUrl", it.WebVideoURL)
 		switch {
 		case err != nil:
-			return Post{}, fmt.Errorf("video %s: %v", id, err)
+			return Post{}, fmt.Errorf("video %s: %w", id, err)
 		case ref.ID != id:
 			return Post{}, fmt.Errorf("video %s: webVideoUrl names video %q", id, ref.ID)
 		case p.Author == "":
@@ -165,7 +165,7 @@ func (it item) post() (Post, error) {
 		}
 	}
 	if err := catalog.ValidateHandle("author", p.Author); err != nil {
-		return Post{}, fmt.Errorf("video %s has no valid author handle: %v", id, err)
+		return Post{}, fmt.Errorf("video %s has no valid author handle: %w", id, err)
 	}
 	p.PageURL = VideoRef{ID: id}.PageURL(p.Author)
 	if it.IsSlideshow {
@@ -269,7 +269,7 @@ func DecodeCSV(r io.Reader) (Batch, error) {
 	}
 	for i := 0; ; i++ {
 		row, err := cr.Read()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return b, nil
 		}
 		if err != nil {

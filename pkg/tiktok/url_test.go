@@ -1,6 +1,7 @@
 package tiktok
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -94,7 +95,8 @@ func TestParseVideoURLRejectsBadInput(t *testing.T) {
 			if !catalog.IsCode(err, catalog.CodeInvalid) {
 				t.Fatalf("want an invalid error, got %v", err)
 			}
-			de := err.(*catalog.Error)
+			var de *catalog.Error
+			_ = errors.As(err, &de)
 			if de.Field != "video_url" || !strings.Contains(de.Message, c.want) {
 				t.Fatalf("message %q (field %q) does not say %q", de.Message, de.Field, c.want)
 			}
