@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -89,6 +90,27 @@ type Product struct {
 func ProductID(videoID string, index int) string {
 	sum := sha256.Sum256([]byte(videoID + "#" + strconv.Itoa(index)))
 	return "p" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:10]))
+}
+
+// Clone returns a copy of p that shares no slices or pointers with it, so a
+// mutation function cannot change a stored original.
+func (p Product) Clone() Product {
+	p.VideoIDs = slices.Clone(p.VideoIDs)
+	p.Tags = slices.Clone(p.Tags)
+	p.Thumbnails = slices.Clone(p.Thumbnails)
+	p.Edited = slices.Clone(p.Edited)
+	p.PriceMinor = clonePtr(p.PriceMinor)
+	p.CompareAtMinor = clonePtr(p.CompareAtMinor)
+	p.OfferEndsAt = clonePtr(p.OfferEndsAt)
+	return p
+}
+
+func clonePtr[T any](v *T) *T {
+	if v == nil {
+		return nil
+	}
+	c := *v
+	return &c
 }
 
 // IsEdited reports whether the seller changed the named field by hand.
