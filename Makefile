@@ -10,11 +10,13 @@ TEST_FLAGS ?= -race -count=1 -timeout 20m
 BENCH_FLAGS ?= -run '^$$' -bench . -benchmem -count=1
 
 # Fuzz targets run briefly by `make test` (package directory:target), each for
-# FUZZ_TIME; keep their total under a minute.
-FUZZ_TIME ?= 10s
-FUZZ_TARGETS := services/caption-parser/rules:FuzzParse services/caption-parser/llmparse:FuzzValidate
+# FUZZ_TIME; keep their total under a minute. Their seed corpora also run in
+# every plain `go test`.
+FUZZ_TIME ?= 8s
+FUZZ_TARGETS := services/caption-parser/rules:FuzzParse services/caption-parser/llmparse:FuzzValidate \
+	services/auto-tagger/rules:FuzzRuleTagger services/auto-tagger/tagging:FuzzFinalize
 
-.PHONY: dev test test-short lint bench tidy build deps fmt help fuzz
+.PHONY: dev test test-short lint bench tidy build deps fmt help fuzz plan plan-update preview deploy destroy diagram build-lambdas
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -51,3 +53,78 @@ tidy: ## go mod tidy in every module
 
 build: ## build every module on its own (GOWORK=off), as Pulumi and Docker do
 	@for m in $(MODULES); do echo "== build $${m#$(CURDIR)/}"; (cd $$m && GOWORK=off $(GO) build ./...); done
+
+# ---- Infrastructure (Pulumi program in stacks/, components in platform/) ----
+STACKS := dev staging prod
+STACK ?=
+PULUMI ?= pulumi
+# Lambda functions: <function name>:<package building its bootstrap>.
+LAMBDAS := caption-parser:services/caption-parser/cmd/caption-parser-lambda \
+	auto-tagger:services/auto-tagger/cmd/auto-tagger-lambda \
+	scheduled-ingestion:services/ingestion-api/cmd/scheduled-ingestion-lambda
+
+# need-stack: STACK names a committed stack.
+define need-stack
+	@test -n "$(STACK)" || { echo "STACK is required: make $@ STACK=<$(subst $(eval) ,|,$(STACKS))>"; exit 2; }
+	@test -f Pulumi.$(STACK).yaml || { echo "no Pulumi.$(STACK).yaml: STACK must be one of $(STACKS)"; exit 2; }
+endef
+
+# need-cloud: the Pulumi CLI, a login, the stack and AWS credentials.
+define need-cloud
+	$(need-stack)
+	@command -v $(PULUMI) >/dev/null 2>&1 || { echo "the Pulumi CLI is missing: install it (curl -fsSL https://get.pulumi.com | sh) and log in (pulumi login)"; exit 2; }
+	@$(PULUMI) whoami >/dev/null 2>&1 || { echo "the Pulumi CLI is not logged in: run pulumi login (Pulumi Cloud), or pulumi login s3://<bucket> / --local for a self-managed backend"; exit 2; }
+	@[ -n "$${AWS_ACCESS_KEY_ID:-}$${AWS_PROFILE:-}$${AWS_WEB_IDENTITY_TOKEN_FILE:-}$${AWS_CONTAINER_CREDENTIALS_FULL_URI:-}$${AWS_CONTAINER_CREDENTIALS_RELATIVE_URI:-}" ] \
+		|| [ -f "$${AWS_SHARED_CREDENTIALS_FILE:-$${HOME}/.aws/credentials}" ] || [ -f "$${AWS_CONFIG_FILE:-$${HOME}/.aws/config}" ] \
+		|| { echo "no AWS credentials: set AWS_PROFILE (after aws configure or aws sso login) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"; exit 2; }
+	@$(PULUMI) stack select $(STACK) >/dev/null 2>&1 || { echo "no Pulumi stack $(STACK) in this backend: create it with pulumi stack init $(STACK) (README, Infrastructure)"; exit 2; }
+endef
+
+# need-docker: awsx builds and pushes the service images with Docker.
+define need-docker
+	@command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 || { echo "Docker is missing or not running: the service images are built and pushed with it (install Docker Engine with buildx)"; exit 2; }
+endef
+
+plan: ## offline plan of STACK under mocks, diffed against stacks/testdata/plan-STACK.json
+	$(need-stack)
+	@mkdir -p bin/plan
+	@cd stacks && $(GO) run . plan -stack $(STACK) -out $(CURDIR)/bin/plan/plan-$(STACK).json
+	@if diff -u stacks/testdata/plan-$(STACK).json bin/plan/plan-$(STACK).json; then \
+		echo "plan $(STACK): no changes against stacks/testdata/plan-$(STACK).json ($$(grep -c '^    "type":' bin/plan/plan-$(STACK).json) resources)"; \
+	else echo "plan $(STACK): the program plans the changes above; review them, then make plan-update"; fi
+
+plan-update: ## rewrite the committed plan snapshots of every stack
+	@cd stacks && $(GO) test -count=1 -run '^TestPlanSnapshots$$' . -args -update
+	@git --no-pager diff --stat -- stacks/testdata 2>/dev/null || true
+
+diagram: ## the resource graph of STACK as SVG (bin/plan/graph-STACK.svg; needs Graphviz)
+	$(need-stack)
+	@mkdir -p bin/plan
+	@cd stacks && $(GO) run . diagram -stack $(STACK) -out $(CURDIR)/bin/plan/graph-$(STACK).dot
+	@command -v dot >/dev/null 2>&1 || { echo "Graphviz is missing: apt-get install graphviz (the graph is in bin/plan/graph-$(STACK).dot)"; exit 2; }
+	dot -Tsvg -o bin/plan/graph-$(STACK).svg bin/plan/graph-$(STACK).dot
+	@echo "diagram: bin/plan/graph-$(STACK).svg"
+
+build-lambdas: ## build the Lambda bootstraps (linux/arm64, static) into bin/lambda/<name>/bootstrap
+	@for l in $(LAMBDAS); do name=$${l%%:*}; pkg=$${l#*:}; mod=$${pkg%%/cmd/*}; \
+		if [ ! -d "$$pkg" ]; then echo "build-lambdas: skipping $$name: $$pkg does not exist yet"; continue; fi; \
+		echo "build-lambdas: $$name <- $$pkg"; mkdir -p bin/lambda/$$name; \
+		(cd $$mod && GOWORK=off GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -tags lambda.norpc -ldflags='-s -w' \
+			-o $(CURDIR)/bin/lambda/$$name/bootstrap ./$${pkg#$$mod/}); \
+	done
+
+preview: ## pulumi preview of STACK (Pulumi CLI, AWS credentials, Docker)
+	$(need-cloud)
+	$(need-docker)
+	@$(MAKE) --no-print-directory build-lambdas
+	$(PULUMI) preview --stack $(STACK) --diff
+
+deploy: ## pulumi up of STACK (Pulumi CLI, AWS credentials, Docker)
+	$(need-cloud)
+	$(need-docker)
+	@$(MAKE) --no-print-directory build-lambdas
+	$(PULUMI) up --stack $(STACK)
+
+destroy: ## pulumi destroy of STACK (Pulumi CLI, AWS credentials)
+	$(need-cloud)
+	$(PULUMI) destroy --stack $(STACK)

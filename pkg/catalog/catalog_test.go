@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestHandleRules(t *testing.T) {
@@ -108,5 +109,19 @@ func TestProductIDIsStable(t *testing.T) {
 	// A fixed value: changing the derivation would orphan stored products.
 	if got := ProductID("7524157935543832863", 0); got != ProductID("7524157935543832863", 0) || len(got) != 17 || got[0] != 'p' {
 		t.Fatalf("ProductID = %q", got)
+	}
+}
+
+func TestProductCloneSharesNothing(t *testing.T) {
+	price, ends := int64(100), time.Now()
+	p := Product{VideoIDs: []string{"1"}, Tags: []Tag{{Name: "a"}}, Thumbnails: []Thumbnail{{Key: "k"}}, Edited: []string{"title"},
+		PriceMinor: &price, CompareAtMinor: &price, OfferEndsAt: &ends}
+	c := p.Clone()
+	c.VideoIDs[0], c.Tags[0].Name, c.Thumbnails[0].Key, c.Edited[0] = "2", "b", "x", "price"
+	*c.PriceMinor, *c.CompareAtMinor = 1, 2
+	*c.OfferEndsAt = time.Time{}
+	if p.VideoIDs[0] != "1" || p.Tags[0].Name != "a" || p.Thumbnails[0].Key != "k" || p.Edited[0] != "title" ||
+		price != 100 || ends.IsZero() {
+		t.Fatalf("the clone shares state with the original: %+v", p)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -91,6 +92,27 @@ func ProductID(videoID string, index int) string {
 	return "p" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:10]))
 }
 
+// Clone returns a copy of p that shares no slices or pointers with it, so a
+// mutation function cannot change a stored original.
+func (p Product) Clone() Product {
+	p.VideoIDs = slices.Clone(p.VideoIDs)
+	p.Tags = slices.Clone(p.Tags)
+	p.Thumbnails = slices.Clone(p.Thumbnails)
+	p.Edited = slices.Clone(p.Edited)
+	p.PriceMinor = clonePtr(p.PriceMinor)
+	p.CompareAtMinor = clonePtr(p.CompareAtMinor)
+	p.OfferEndsAt = clonePtr(p.OfferEndsAt)
+	return p
+}
+
+func clonePtr[T any](v *T) *T {
+	if v == nil {
+		return nil
+	}
+	c := *v
+	return &c
+}
+
 // IsEdited reports whether the seller changed the named field by hand.
 func (p *Product) IsEdited(field string) bool {
 	for _, f := range p.Edited {
@@ -160,16 +182,8 @@ func (p *Product) Validate() error {
 	if err := ValidateTags(p.Tags); err != nil {
 		return err
 	}
-	if len(p.Thumbnails) > MaxThumbnails {
-		return Invalid("thumbnails", "must hold at most %d thumbnails (got %d)", MaxThumbnails, len(p.Thumbnails))
-	}
-	for _, t := range p.Thumbnails {
-		if t.Key == "" {
-			return Invalid("thumbnails", "each thumbnail needs a media key")
-		}
-		if t.FrameMS < 0 || t.Width < 0 || t.Height < 0 || math.IsNaN(t.Score) {
-			return Invalid("thumbnails", "frame time, size and score must be valid")
-		}
+	if err := validateThumbnails(p.Thumbnails); err != nil {
+		return err
 	}
 	if !p.Status.Valid() {
 		return Invalid("status", "must be draft, published or hidden (got %q)", truncate(string(p.Status), 20))
@@ -181,6 +195,21 @@ func (p *Product) Validate() error {
 	}
 	if p.Position < 0 {
 		return Invalid("position", "must not be negative")
+	}
+	return nil
+}
+
+func validateThumbnails(ts []Thumbnail) error {
+	if len(ts) > MaxThumbnails {
+		return Invalid("thumbnails", "must hold at most %d thumbnails (got %d)", MaxThumbnails, len(ts))
+	}
+	for _, t := range ts {
+		if t.Key == "" {
+			return Invalid("thumbnails", "each thumbnail needs a media key")
+		}
+		if t.FrameMS < 0 || t.Width < 0 || t.Height < 0 || math.IsNaN(t.Score) {
+			return Invalid("thumbnails", "frame time, size and score must be valid")
+		}
 	}
 	return nil
 }

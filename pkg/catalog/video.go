@@ -56,8 +56,24 @@ type Video struct {
 	// their outcome ("done" or "failed").
 	Steps        map[string]string `json:"steps,omitempty"`
 	ProductCount int               `json:"productCount"`
-	CreatedAt    time.Time         `json:"createdAt"`
-	UpdatedAt    time.Time         `json:"updatedAt"`
+	// Thumbnails are the video's product images, best first, as the thumbnail
+	// step made them. The product projector keeps them here because they may
+	// arrive before the video's products exist, and hands them out to the
+	// products when those arrive.
+	Thumbnails []Thumbnail `json:"thumbnails,omitempty"`
+	// ProductTags are the tagging step's results by caption product index,
+	// kept for the same reason.
+	ProductTags []ProductTags `json:"productTags,omitempty"`
+	CreatedAt   time.Time     `json:"createdAt"`
+	UpdatedAt   time.Time     `json:"updatedAt"`
+}
+
+// ProductTags is the tagging step's result for the product at Index in a
+// video's caption.
+type ProductTags struct {
+	Index    int    `json:"index"`
+	Category string `json:"category,omitempty"`
+	Tags     []Tag  `json:"tags,omitempty"`
 }
 
 // Validate checks every field of the video.
@@ -106,6 +122,22 @@ func (v *Video) Validate() error {
 	}
 	if v.ProductCount < 0 {
 		return Invalid("productCount", "must not be negative")
+	}
+	if err := validateThumbnails(v.Thumbnails); err != nil {
+		return err
+	}
+	seen := make(map[int]bool, len(v.ProductTags))
+	for _, pt := range v.ProductTags {
+		if pt.Index < 0 || seen[pt.Index] {
+			return Invalid("productTags", "index %d is negative or repeated", pt.Index)
+		}
+		seen[pt.Index] = true
+		if err := ValidateText("productTags", pt.Category, MaxCategoryRunes, false); err != nil {
+			return err
+		}
+		if err := ValidateTags(pt.Tags); err != nil {
+			return err
+		}
 	}
 	switch v.Source {
 	case "", SourceManual, SourceScheduled, SourceImport:

@@ -72,7 +72,7 @@ func permanentStatus(status int) bool {
 func permanent(msg string) *Error { return &Error{Message: msg, Permanent: true} }
 
 func invalidOutput(cause error) *Error {
-	return &Error{Message: "unusable answer", Permanent: true, Err: fmt.Errorf("%w: %v", ErrInvalidOutput, cause)}
+	return &Error{Message: "unusable answer", Permanent: true, Err: fmt.Errorf("%w: %w", ErrInvalidOutput, cause)}
 }
 
 // classify turns a go-openai failure into an *Error.

@@ -216,7 +216,7 @@ type File struct {
 func (c *Client) Fetch(ctx context.Context, rawURL string, use func(*File) error) error {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return fmt.Errorf("safefetch: %w: %v", ErrBadURL, err)
+		return fmt.Errorf("safefetch: %w: %w", ErrBadURL, err)
 	}
 	if err := c.checkURL(u); err != nil {
 		return fmt.Errorf("safefetch: %s: %w", u.Redacted(), err)
@@ -225,7 +225,7 @@ func (c *Client) Fetch(ctx context.Context, rawURL string, use func(*File) error
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return fmt.Errorf("safefetch: %w: %v", ErrBadURL, err)
+		return fmt.Errorf("safefetch: %w: %w", ErrBadURL, err)
 	}
 	req.Header.Set("User-Agent", c.opts.UserAgent)
 	resp, err := c.hc.Do(req)
@@ -264,7 +264,7 @@ func (c *Client) wrap(ctx context.Context, u *url.URL, err error) error {
 		err = ue.Err // the URL is named below
 	}
 	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
-		err = fmt.Errorf("%w (%v)", cerr, err)
+		err = fmt.Errorf("%w (%w)", cerr, err)
 	}
 	return fmt.Errorf("safefetch: %s: %w", u.Redacted(), err)
 }

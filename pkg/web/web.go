@@ -42,6 +42,10 @@ type Options struct {
 	MaxBodyBytes int64
 	// MaxURLBytes bounds the request URI (default 4 KiB); longer ones get 414.
 	MaxURLBytes int
+	// TrustedProxies are the addresses or CIDRs (a load balancer's subnets)
+	// whose X-Forwarded-For gin believes for the client IP; none by default,
+	// so a client cannot choose its own IP (rate limits key on it).
+	TrustedProxies []string
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -58,6 +62,10 @@ func New(o Options) *gin.Engine {
 		o.MaxURLBytes = DefaultMaxURLBytes
 	}
 	r := gin.New()
+	if err := r.SetTrustedProxies(o.TrustedProxies); err != nil {
+		o.Logger.Error("ignoring invalid trusted proxies; trusting none", "proxies", o.TrustedProxies, "err", err)
+		_ = r.SetTrustedProxies(nil)
+	}
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
 	r.Use(ids(), accessLog(o.Logger), recovery(o.Logger), securityHeaders(), limits(o.MaxBodyBytes, o.MaxURLBytes))

@@ -229,3 +229,21 @@ func TestServeShutsDownGracefully(t *testing.T) {
 		t.Fatal("server still accepting after shutdown")
 	}
 }
+
+func TestClientIPIgnoresForwardedForUnlessTrusted(t *testing.T) {
+	for _, c := range []struct {
+		trusted []string
+		want    string
+	}{{nil, "192.0.2.1"}, {[]string{"192.0.2.0/24"}, "203.0.113.9"}} {
+		r := New(Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), TrustedProxies: c.trusted})
+		r.GET("/ip", func(g *gin.Context) { g.String(200, g.ClientIP()) })
+		req := httptest.NewRequest("GET", "/ip", nil)
+		req.RemoteAddr = "192.0.2.1:1234"
+		req.Header.Set("X-Forwarded-For", "203.0.113.9")
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		if w.Body.String() != c.want {
+			t.Errorf("trusted %v: client IP %q want %q", c.trusted, w.Body.String(), c.want)
+		}
+	}
+}

@@ -48,11 +48,32 @@ type Config struct {
 	// Metrics is the registry the workers record into and GET /admin/metrics
 	// serves (default metrics.Default()).
 	Metrics *metrics.Registry
+	// NoDemo skips seeding the demo shop (DEMO=off).
+	NoDemo bool
+
+	// ApifyToken turns on scheduled ingestion through Apify (APIFY_TOKEN);
+	// ApifyActor and ApifyBaseURL override the actor and the API address
+	// (APIFY_ACTOR, APIFY_BASE_URL).
+	ApifyToken, ApifyActor, ApifyBaseURL string
+	// IngestEvery is the interval of scheduled ingestion (default 1h).
+	IngestEvery time.Duration
+	// AdminPasswordHash turns on the admin login (ADMIN_PASSWORD_HASH, a
+	// bcrypt hash).
+	AdminPasswordHash string
+
+	// started, when set, sees the wired stack before it serves (tests).
+	started func(*Stack)
 }
 
-// ConfigFromEnv reads DEV_ADDR, DATA_DIR and PUBLIC_URL.
+// ConfigFromEnv reads DEV_ADDR, DATA_DIR, PUBLIC_URL, DEMO, APIFY_TOKEN,
+// APIFY_ACTOR, APIFY_BASE_URL and ADMIN_PASSWORD_HASH.
 func ConfigFromEnv() Config {
-	return Config{Addr: os.Getenv("DEV_ADDR"), DataDir: os.Getenv("DATA_DIR"), PublicURL: os.Getenv("PUBLIC_URL")}
+	return Config{
+		Addr: os.Getenv("DEV_ADDR"), DataDir: os.Getenv("DATA_DIR"), PublicURL: os.Getenv("PUBLIC_URL"),
+		NoDemo:     os.Getenv("DEMO") == "off",
+		ApifyToken: os.Getenv("APIFY_TOKEN"), ApifyActor: os.Getenv("APIFY_ACTOR"), ApifyBaseURL: os.Getenv("APIFY_BASE_URL"),
+		AdminPasswordHash: os.Getenv("ADMIN_PASSWORD_HASH"),
+	}
 }
 
 // Stack is a running devstack's parts, for the services wired into it.
@@ -67,6 +88,8 @@ type Stack struct {
 	Metrics *metrics.Registry
 	// DataDir is the absolute data directory.
 	DataDir string
+	// ListenAddr is the bound address, by which the stack reaches itself.
+	ListenAddr string
 	// closers run when the stack stops, after the workers drained.
 	closers []func() error
 	// topicPrefix keeps this stack's mem:// topics apart from any other
@@ -105,6 +128,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if cfg.StuckAfter <= 0 {
 		cfg.StuckAfter = 2 * time.Minute
 	}
+	if cfg.IngestEvery <= 0 {
+		cfg.IngestEvery = time.Hour
+	}
 	if cfg.Out == nil {
 		cfg.Out = os.Stdout
 	}
@@ -127,7 +153,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		cfg.PublicURL = "http://" + publicHost(ln.Addr().String())
 	}
 
-	st := &Stack{Config: cfg, Log: log, Metrics: cfg.Metrics, DataDir: dataDir, topicPrefix: "mem://devstack-" + events.NewID()[:8] + "/"}
+	st := &Stack{Config: cfg, Log: log, Metrics: cfg.Metrics, DataDir: dataDir, ListenAddr: ln.Addr().String(), topicPrefix: "mem://devstack-" + events.NewID()[:8] + "/"}
 	if st.Store, err = sqlite.Open(ctx, filepath.Join(dataDir, "catalog.db")); err != nil {
 		return err
 	}
@@ -154,11 +180,14 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	if cfg.started != nil {
+		cfg.started(st)
+	}
 
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	var wg sync.WaitGroup
-	errc := make(chan error, len(w.workers)+2)
+	errc := make(chan error, len(w.workers)+len(w.tasks)+2)
 	for _, wk := range w.workers {
 		sub, err := pubsub.OpenSubscription(ctx, st.topicPrefix+wk.eventType)
 		if err != nil {
@@ -169,9 +198,27 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		st.running = append(st.running, runningWorker{wk, bw})
 		wg.Go(func() { errc <- bw.Run(runCtx) })
 	}
+	for _, tk := range w.tasks {
+		wg.Go(func() {
+			if err := tk.run(runCtx); err != nil {
+				errc <- fmt.Errorf("devstack: %s: %w", tk.name, err)
+			}
+		})
+	}
 	sweeper := &bus.Sweeper{Videos: st.Store, Publisher: st.Topics, Interval: cfg.SweepEvery, StuckAfter: cfg.StuckAfter, Logger: log}
 	wg.Go(func() { errc <- sweeper.Run(runCtx) })
 	wg.Go(func() { errc <- web.Serve(runCtx, ln, router) })
+	if !cfg.NoDemo {
+		// After the subscriptions exist: mem:// topics drop messages nobody
+		// is subscribed to yet.
+		note, err := seedDemo(ctx, st)
+		if err != nil {
+			stop()
+			wg.Wait()
+			return fmt.Errorf("devstack: seed the demo shop: %w", err)
+		}
+		w.notes = append(w.notes, note)
+	}
 
 	printSummary(cfg.Out, cfg, dataDir, ln.Addr().String(), w)
 	if cfg.Ready != nil {

@@ -29,14 +29,18 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-// start runs a devstack on a free loopback port and returns its base URL.
-func start(t *testing.T, dataDir string) (base string, out *syncBuffer, stop func() error) {
+// start runs a devstack on a free loopback port and returns its base URL;
+// opts may change its configuration.
+func start(t *testing.T, dataDir string, opts ...func(*Config)) (base string, out *syncBuffer, stop func() error) {
 	t.Helper()
 	out = &syncBuffer{}
 	ready := make(chan string, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	cfg := Config{Addr: "127.0.0.1:0", DataDir: dataDir, Out: out, Ready: func(a string) { ready <- a }, Metrics: metrics.New("devstack")}
+	for _, o := range opts {
+		o(&cfg)
+	}
 	go func() { done <- Run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
 	select {
 	case addr := <-ready:
@@ -104,20 +108,23 @@ func TestDevstackServesHealthAndSeedsTheDemoSeller(t *testing.T) {
 	}
 }
 
+// noDemo starts a stack without the demo shop.
+func noDemo(c *Config) { c.NoDemo = true }
+
 func TestDevstackRestartsOnTheSameDataDir(t *testing.T) {
 	dir := t.TempDir()
-	_, _, stop := start(t, dir)
+	_, _, stop := start(t, dir, noDemo)
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
-	base, _, _ := start(t, dir)
+	base, _, _ := start(t, dir, noDemo)
 	if code, _ := get(t, base+"/readyz"); code != 200 {
 		t.Fatalf("second start not ready: %d", code)
 	}
 }
 
 func TestDevstackReportsABusyPort(t *testing.T) {
-	base, _, _ := start(t, t.TempDir())
+	base, _, _ := start(t, t.TempDir(), noDemo)
 	err := Run(t.Context(), Config{Addr: strings.TrimPrefix(base, "http://"), DataDir: t.TempDir(), Out: io.Discard}, slog.Default())
 	if err == nil || !strings.Contains(err.Error(), "DEV_ADDR") {
 		t.Fatalf("want a clear listen error, got %v", err)

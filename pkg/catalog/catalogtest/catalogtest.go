@@ -225,6 +225,22 @@ func testVideos(t *testing.T, st catalog.Store) {
 	if !got.UpdatedAt.Equal(upd.UpdatedAt) || got.UpdatedAt.Before(got.CreatedAt) {
 		t.Fatalf("timestamps: created %v updated %v (returned %v)", got.CreatedAt, got.UpdatedAt, upd.UpdatedAt)
 	}
+	// The pipeline's per-video results round-trip.
+	thumbs := []catalog.Thumbnail{{Key: "thumbs/ab/x.jpg", FrameMS: 1500, Score: 0.9, Label: "bottle", Width: 400, Height: 400}}
+	tags := []catalog.ProductTags{{Index: 0, Category: "home", Tags: []catalog.Tag{{Name: "bottle", Confidence: 0.9}}}}
+	must(st.UpdateVideo(ctx(t), v.ID, func(v *catalog.Video) error {
+		v.Thumbnails, v.ProductTags = thumbs, tags
+		return nil
+	}))(t)
+	got = must(st.GetVideo(ctx(t), v.ID))(t)
+	if fmt.Sprint(got.Thumbnails) != fmt.Sprint(thumbs) || fmt.Sprint(got.ProductTags) != fmt.Sprint(tags) {
+		t.Fatalf("pipeline results: %+v %+v", got.Thumbnails, got.ProductTags)
+	}
+	_, err = st.UpdateVideo(ctx(t), v.ID, func(v *catalog.Video) error {
+		v.ProductTags = []catalog.ProductTags{{Index: 0}, {Index: 0}}
+		return nil
+	})
+	wantCode(t, err, catalog.CodeInvalid, "repeated product tag index")
 	_, err = st.UpdateVideo(ctx(t), v.ID, func(v *catalog.Video) error {
 		v.Seller = "thief"
 		return nil

@@ -21,6 +21,7 @@
 //	video link     PRODUCT#<id>       VIDEO#<video>  VIDEO#<video>#PRODUCTS / <order>        -
 //	tag link       PRODUCT#<id>       TAG#<tag>      TAG#<tag>#PRODUCTS / <order>            SELLER#<handle>#TAG#<tag> / <order>
 //	click          CLICK#<random id>  CLICK          SELLER#<handle>#CLICKS / <at>#<id>      -
+//	idempotency    IDEMPOTENCY#<key>  IDEMPOTENCY    -                                       -
 //
 // Times in keys are 20-digit numbers that sort like the times (timeKey).
 // <order> sorts products in listing order: pinned first, then position, then
@@ -79,8 +80,13 @@
 //   - DeleteProduct leaves a tombstone with the product's version that
 //     expires after TombstoneTTL (expiresAt, DynamoDB TTL), so index writes of
 //     the product's last writers still in flight cannot bring links back to
-//     life for a re-created product. Tombstones are the only items with
-//     expiresAt; every other record is kept until deleted, as in SQLite.
+//     life for a re-created product.
+//   - Idempotency records (GetIdempotency, PutIdempotency) carry expiresAt
+//     too, so DynamoDB deletes them once their 24 h are over; expNs decides
+//     expiry exactly meanwhile (TTL deletion is lazy), and a put succeeds on
+//     the condition that no unexpired record holds the key.
+//   - Tombstones and idempotency records are the only items with expiresAt;
+//     every other record is kept until deleted, as in SQLite.
 //
 // # Errors
 //

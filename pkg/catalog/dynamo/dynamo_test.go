@@ -36,3 +36,9 @@ func TestConformance(t *testing.T) {
 	endpoint := testservers.Dynalite(t)
 	catalogtest.Run(t, func(t *testing.T) catalog.Store { return newStore(t, endpoint) })
 }
+
+func TestIdempotencyConformance(t *testing.T) {
+	testservers.UseEmulators(t)
+	endpoint := testservers.Dynalite(t)
+	catalogtest.RunIdempotency(t, func(t *testing.T) catalog.IdempotencyStore { return newStore(t, endpoint) })
+}

@@ -81,7 +81,7 @@ func (s *Store) UpsertProduct(ctx context.Context, id string, fn func(*catalog.P
 				return err
 			}
 		}
-		next := cloneProduct(cur)
+		next := cur.Clone()
 		if err := fn(&next, exists); err != nil {
 			return err
 		}
@@ -122,28 +122,6 @@ func (s *Store) UpsertProduct(ctx context.Context, id string, fn func(*catalog.P
 		return catalog.Product{}, err
 	}
 	return out, nil
-}
-
-// cloneProduct copies p deeply enough that a mutation function cannot change
-// the stored original through shared slices or pointers.
-func cloneProduct(p catalog.Product) catalog.Product {
-	p.VideoIDs = slices.Clone(p.VideoIDs)
-	p.Tags = slices.Clone(p.Tags)
-	p.Thumbnails = slices.Clone(p.Thumbnails)
-	p.Edited = slices.Clone(p.Edited)
-	if p.PriceMinor != nil {
-		v := *p.PriceMinor
-		p.PriceMinor = &v
-	}
-	if p.CompareAtMinor != nil {
-		v := *p.CompareAtMinor
-		p.CompareAtMinor = &v
-	}
-	if p.OfferEndsAt != nil {
-		v := *p.OfferEndsAt
-		p.OfferEndsAt = &v
-	}
-	return p
 }
 
 // syncLinks makes a product's links those of version ver: it writes the

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"slices"
 	"strings"
 
 	"github.com/buylink/buylink/pkg/catalog"
@@ -24,7 +23,7 @@ func (s *Store) UpsertProduct(ctx context.Context, id string, fn func(*catalog.P
 		if !exists {
 			cur = catalog.Product{ID: id}
 		}
-		next := cloneProduct(cur)
+		next := cur.Clone()
 		if err := fn(&next, exists); err != nil {
 			return err
 		}
@@ -85,28 +84,6 @@ func writeProduct(ctx context.Context, tx *sql.Tx, p catalog.Product, exists boo
 		}
 	}
 	return nil
-}
-
-// cloneProduct copies p deeply enough that a mutation function cannot change
-// the stored original through shared slices or pointers.
-func cloneProduct(p catalog.Product) catalog.Product {
-	p.VideoIDs = slices.Clone(p.VideoIDs)
-	p.Tags = slices.Clone(p.Tags)
-	p.Thumbnails = slices.Clone(p.Thumbnails)
-	p.Edited = slices.Clone(p.Edited)
-	if p.PriceMinor != nil {
-		v := *p.PriceMinor
-		p.PriceMinor = &v
-	}
-	if p.CompareAtMinor != nil {
-		v := *p.CompareAtMinor
-		p.CompareAtMinor = &v
-	}
-	if p.OfferEndsAt != nil {
-		v := *p.OfferEndsAt
-		p.OfferEndsAt = &v
-	}
-	return p
 }
 
 // GetProduct implements catalog.ProductStore.

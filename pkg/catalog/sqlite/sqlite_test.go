@@ -40,3 +40,14 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 		t.Fatalf("seller lost across reopen: %v", err)
 	}
 }
+
+func TestIdempotencyConformance(t *testing.T) {
+	catalogtest.RunIdempotency(t, func(t *testing.T) catalog.IdempotencyStore {
+		st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "catalog.db"))
+		if err != nil {
+			t.Fatalf("open sqlite: %v", err)
+		}
+		t.Cleanup(func() { _ = st.Close() })
+		return st
+	})
+}

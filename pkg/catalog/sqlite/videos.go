@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"maps"
+	"slices"
 	"strings"
 
 	"github.com/buylink/buylink/pkg/catalog"
@@ -69,6 +70,11 @@ func (s *Store) UpdateVideo(ctx context.Context, id string, fn func(*catalog.Vid
 		next := cur
 		next.Steps = maps.Clone(cur.Steps)
 		next.ImageURLs = append([]string(nil), cur.ImageURLs...)
+		next.Thumbnails = slices.Clone(cur.Thumbnails)
+		next.ProductTags = slices.Clone(cur.ProductTags)
+		for i := range next.ProductTags {
+			next.ProductTags[i].Tags = slices.Clone(next.ProductTags[i].Tags)
+		}
 		if err := fn(&next); err != nil {
 			return err
 		}

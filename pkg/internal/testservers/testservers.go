@@ -218,7 +218,7 @@ func (s *server) waitReady(endpoint string) error {
 	for time.Now().Before(deadline) {
 		select {
 		case <-s.done:
-			return fmt.Errorf("exited before answering: %v", s.err)
+			return fmt.Errorf("exited before answering: %w", s.err)
 		default:
 		}
 		resp, err := client.Get(endpoint + "/")

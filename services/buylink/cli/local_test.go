@@ -30,7 +30,7 @@ func startDevstack(t *testing.T, dataDir string) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	cfg := devstack.Config{Addr: "127.0.0.1:0", DataDir: dataDir, Out: io.Discard, Ready: func(a string) { ready <- a },
-		Metrics: metrics.New("devstack"), SweepEvery: 100 * time.Millisecond, StuckAfter: time.Millisecond}
+		Metrics: metrics.New("devstack"), SweepEvery: 100 * time.Millisecond, StuckAfter: time.Millisecond, NoDemo: true}
 	go func() { done <- devstack.Run(ctx, cfg, slog.New(slog.DiscardHandler)) }()
 	var base string
 	select {
@@ -201,7 +201,7 @@ func TestLocalDeadLettersAreRedrivenAndProcessed(t *testing.T) {
 
 	// Unknown worker: a clear message from the devstack.
 	_, errOut, code = run(t, "", "dlq", "redrive", "--local", base, "--worker", "nope")
-	if code != 1 || !strings.Contains(errOut, `404 not_found: no worker "nope" in this devstack (workers: caption-parser, thumbnail-generator)`) {
+	if code != 1 || !strings.Contains(errOut, `404 not_found: no worker "nope" in this devstack (workers: auto-tagger, caption-parser, `) {
 		t.Fatalf("unknown worker: %d %s", code, errOut)
 	}
 }

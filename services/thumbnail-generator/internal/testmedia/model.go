@@ -73,7 +73,7 @@ func YOLOModel(t testing.TB) string {
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("build the ONNX model with %s: %v: %s", py, err, out.String())
+			return fmt.Errorf("build the ONNX model with %s: %w: %s", py, err, out.String())
 		}
 		return nil
 	})

@@ -1,0 +1,179 @@
+package platform
+
+import (
+	"errors"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/acm"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// DefaultSSLPolicy accepts TLS 1.3 and 1.2 with forward-secret ciphers only.
+const DefaultSSLPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+// LoadBalancerArgs configures a LoadBalancer.
+type LoadBalancerArgs struct {
+	// VpcID and SubnetIDs (public) place the load balancer.
+	VpcID     pulumi.StringInput
+	SubnetIDs pulumi.StringArrayInput
+	// VpcCidr bounds the load balancer's egress (to its targets).
+	VpcCidr string
+	// Domain is the public host name served (shop.example.com).
+	Domain string
+	// CertificateARN is an existing ACM certificate for Domain. When empty,
+	// a certificate is requested and validated through HostedZoneID.
+	CertificateARN string
+	// HostedZoneID is the Route 53 zone of Domain. When set, the domain's
+	// alias record pointing at the load balancer is managed too.
+	HostedZoneID string
+	// SSLPolicy of the HTTPS listener; default DefaultSSLPolicy.
+	SSLPolicy string
+	// IdleTimeoutSeconds; default 60.
+	IdleTimeoutSeconds int
+	// DeletionProtection keeps the load balancer from being deleted.
+	DeletionProtection bool
+}
+
+// LoadBalancer is a public application load balancer: HTTPS on 443 (routes
+// added by the services behind it, 404 JSON otherwise) and a permanent
+// redirect from HTTP to HTTPS on 80.
+type LoadBalancer struct {
+	pulumi.ResourceState
+
+	ARN pulumi.StringOutput `pulumi:"arn"`
+	// ARNSuffix is the load balancer's CloudWatch dimension.
+	ARNSuffix        pulumi.StringOutput `pulumi:"arnSuffix"`
+	DNSName          pulumi.StringOutput `pulumi:"dnsName"`
+	HTTPSListenerARN pulumi.StringOutput `pulumi:"httpsListenerArn"`
+	SecurityGroupID  pulumi.IDOutput     `pulumi:"securityGroupId"`
+	// URL is https://<Domain>.
+	URL pulumi.StringOutput `pulumi:"url"`
+}
+
+// NewLoadBalancer creates a LoadBalancer.
+func NewLoadBalancer(ctx *pulumi.Context, name string, args LoadBalancerArgs, opts ...pulumi.ResourceOption) (*LoadBalancer, error) {
+	if args.Domain == "" {
+		return nil, errors.New("load balancer " + name + ": a domain is required (HTTPS needs a certificate for it)")
+	}
+	if args.CertificateARN == "" && args.HostedZoneID == "" {
+		return nil, errors.New("load balancer " + name + ": give a certificate ARN or the hosted zone to validate a new certificate in")
+	}
+	l := &LoadBalancer{}
+	if err := ctx.RegisterComponentResource(typeToken("LoadBalancer"), name, l, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(l)
+	anywhere := pulumi.StringArray{pulumi.String("0.0.0.0/0")}
+	sg, err := ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
+		VpcId:       args.VpcID,
+		Description: pulumi.String("Public HTTP and HTTPS to the load balancer"),
+		Ingress: ec2.SecurityGroupIngressArray{
+			&ec2.SecurityGroupIngressArgs{Protocol: pulumi.String("tcp"), FromPort: pulumi.Int(443), ToPort: pulumi.Int(443), CidrBlocks: anywhere, Description: pulumi.String("HTTPS")},
+			&ec2.SecurityGroupIngressArgs{Protocol: pulumi.String("tcp"), FromPort: pulumi.Int(80), ToPort: pulumi.Int(80), CidrBlocks: anywhere, Description: pulumi.String("HTTP, redirected to HTTPS")},
+		},
+		Egress: ec2.SecurityGroupEgressArray{
+			&ec2.SecurityGroupEgressArgs{Protocol: pulumi.String("tcp"), FromPort: pulumi.Int(1024), ToPort: pulumi.Int(65535),
+				CidrBlocks: pulumi.StringArray{pulumi.String(orString(args.VpcCidr, "10.0.0.0/16"))}, Description: pulumi.String("to targets in the VPC")},
+		},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	alb, err := lb.NewLoadBalancer(ctx, name, &lb.LoadBalancerArgs{
+		LoadBalancerType:         pulumi.String("application"),
+		Internal:                 pulumi.Bool(false),
+		Subnets:                  args.SubnetIDs,
+		SecurityGroups:           pulumi.StringArray{sg.ID()},
+		DropInvalidHeaderFields:  pulumi.Bool(true),
+		IdleTimeout:              pulumi.Int(orInt(args.IdleTimeoutSeconds, 60)),
+		EnableDeletionProtection: pulumi.Bool(args.DeletionProtection),
+		EnableHttp2:              pulumi.Bool(true),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	certARN := pulumi.String(args.CertificateARN).ToStringOutput()
+	if args.CertificateARN == "" {
+		cert, err := acm.NewCertificate(ctx, name, &acm.CertificateArgs{
+			DomainName:       pulumi.String(args.Domain),
+			ValidationMethod: pulumi.String("DNS"),
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		opt := cert.DomainValidationOptions.Index(pulumi.Int(0))
+		rec, err := route53.NewRecord(ctx, name+"-cert-validation", &route53.RecordArgs{
+			ZoneId:         pulumi.String(args.HostedZoneID),
+			Name:           opt.ResourceRecordName().Elem(),
+			Type:           opt.ResourceRecordType().Elem(),
+			Records:        pulumi.StringArray{opt.ResourceRecordValue().Elem()},
+			Ttl:            pulumi.Int(300),
+			AllowOverwrite: pulumi.Bool(true),
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		valid, err := acm.NewCertificateValidation(ctx, name, &acm.CertificateValidationArgs{
+			CertificateArn:        cert.Arn,
+			ValidationRecordFqdns: pulumi.StringArray{rec.Fqdn},
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		certARN = valid.CertificateArn
+	}
+	if args.HostedZoneID != "" {
+		if _, err := route53.NewRecord(ctx, name+"-alias", &route53.RecordArgs{
+			ZoneId: pulumi.String(args.HostedZoneID),
+			Name:   pulumi.String(args.Domain),
+			Type:   pulumi.String("A"),
+			Aliases: route53.RecordAliasArray{&route53.RecordAliasArgs{
+				Name: alb.DnsName, ZoneId: alb.ZoneId, EvaluateTargetHealth: pulumi.Bool(true),
+			}},
+		}, parent); err != nil {
+			return nil, err
+		}
+	}
+
+	if _, err := lb.NewListener(ctx, name+"-http", &lb.ListenerArgs{
+		LoadBalancerArn: alb.Arn,
+		Port:            pulumi.Int(80),
+		Protocol:        pulumi.String("HTTP"),
+		DefaultActions: lb.ListenerDefaultActionArray{&lb.ListenerDefaultActionArgs{
+			Type: pulumi.String("redirect"),
+			Redirect: &lb.ListenerDefaultActionRedirectArgs{
+				Protocol: pulumi.String("HTTPS"), Port: pulumi.String("443"), StatusCode: pulumi.String("HTTP_301"),
+			},
+		}},
+	}, parent); err != nil {
+		return nil, err
+	}
+	https, err := lb.NewListener(ctx, name+"-https", &lb.ListenerArgs{
+		LoadBalancerArn: alb.Arn,
+		Port:            pulumi.Int(443),
+		Protocol:        pulumi.String("HTTPS"),
+		SslPolicy:       pulumi.String(orString(args.SSLPolicy, DefaultSSLPolicy)),
+		CertificateArn:  certARN,
+		DefaultActions: lb.ListenerDefaultActionArray{&lb.ListenerDefaultActionArgs{
+			Type: pulumi.String("fixed-response"),
+			FixedResponse: &lb.ListenerDefaultActionFixedResponseArgs{
+				ContentType: pulumi.String("application/json"),
+				StatusCode:  pulumi.String("404"),
+				MessageBody: pulumi.String(`{"error":{"code":"not_found","message":"no service serves this path"}}`),
+			},
+		}},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	l.ARN, l.ARNSuffix, l.DNSName = alb.Arn, alb.ArnSuffix, alb.DnsName
+	l.HTTPSListenerARN, l.SecurityGroupID = https.Arn, sg.ID()
+	l.URL = pulumi.String("https://" + args.Domain).ToStringOutput()
+	return l, ctx.RegisterResourceOutputs(l, pulumi.Map{
+		"arn": l.ARN, "arnSuffix": l.ARNSuffix, "dnsName": l.DNSName, "httpsListenerArn": l.HTTPSListenerARN,
+		"securityGroupId": l.SecurityGroupID, "url": l.URL,
+	})
+}

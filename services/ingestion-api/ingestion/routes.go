@@ -1,0 +1,120 @@
+package ingestion
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/buylink/buylink/pkg/auth"
+	"github.com/buylink/buylink/pkg/bus"
+	"github.com/buylink/buylink/pkg/catalog"
+	"github.com/buylink/buylink/pkg/tiktok"
+)
+
+// Resolver turns a TikTok short link into the video it leads to
+// (*tiktok.Resolver).
+type Resolver interface {
+	Resolve(ctx context.Context, field string, ref tiktok.VideoRef) (tiktok.VideoRef, error)
+}
+
+// Deps are what the ingestion API needs.
+type Deps struct {
+	Store catalog.Store
+	// Idempotency keeps the answers to requests made with an
+	// Idempotency-Key header.
+	Idempotency catalog.IdempotencyStore
+	Publisher   bus.Publisher
+	Verifier    auth.Verifier
+	// Resolver resolves short links (default: a tiktok.Resolver, which
+	// connects to public addresses only).
+	Resolver Resolver
+	// LocalIssuer, when set, serves its JWKS (GET on its JWKS path).
+	LocalIssuer *auth.LocalIssuer
+	// AdminLogin, when set, serves POST /auth/admin/login.
+	AdminLogin *auth.AdminLogin
+	// DevLogin serves POST /auth/dev/login, which signs a token for any
+	// local account without a password. Devstack only: it requires
+	// LocalIssuer and must never be set in a deployed service.
+	DevLogin bool
+	// IdempotencyTTL is how long an Idempotency-Key is remembered
+	// (default 24h).
+	IdempotencyTTL time.Duration
+	Logger         *slog.Logger
+}
+
+// The routes Register serves.
+const (
+	PathVideos     = "/api/videos"
+	PathSellers    = "/api/sellers"
+	PathAdminLogin = "/auth/admin/login"
+	PathDevLogin   = "/auth/dev/login"
+	PathLoginPage  = "/login"
+)
+
+// Register puts the ingestion API on r:
+//
+//	POST /api/sellers, GET /api/sellers/me       seller onboarding (bearer token)
+//	POST /api/videos, GET /api/videos[/:id]      video intake and status (bearer token)
+//	GET  <local issuer>/.well-known/jwks.json    when a local issuer is given
+//	POST /auth/admin/login                      when an admin login is given
+//	POST /auth/dev/login                        devstack only (Deps.DevLogin)
+//	GET, POST /login                            devstack only: browser sign-in form setting the session cookie
+func Register(r gin.IRouter, d Deps) error {
+	switch {
+	case d.Store == nil || d.Publisher == nil || d.Verifier == nil || d.Idempotency == nil:
+		return errors.New("ingestion: store, idempotency store, publisher and verifier are required")
+	case d.DevLogin && d.LocalIssuer == nil:
+		return errors.New("ingestion: the dev login needs the local issuer")
+	}
+	if d.Resolver == nil {
+		d.Resolver = &tiktok.Resolver{}
+	}
+	if d.IdempotencyTTL <= 0 {
+		d.IdempotencyTTL = 24 * time.Hour
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	a := &api{Deps: d, ingester: &Ingester{Videos: d.Store, Publisher: d.Publisher, Logger: d.Logger}}
+
+	authed := r.Group("/api", auth.Middleware(d.Verifier))
+	authed.POST("/sellers", a.createSeller)
+	authed.GET("/sellers/me", a.mySeller)
+	authed.POST("/videos", a.postVideo)
+	authed.GET("/videos", a.listVideos)
+	authed.GET("/videos/:id", a.getVideo)
+
+	if d.LocalIssuer != nil {
+		r.GET(d.LocalIssuer.JWKSPath(), d.LocalIssuer.ServeJWKS)
+	}
+	if d.AdminLogin != nil {
+		r.POST(PathAdminLogin, d.AdminLogin.Handle)
+	}
+	if d.DevLogin {
+		dev := &auth.DevLogin{Issuer: d.LocalIssuer, SubOf: func(ctx context.Context, handle string) (string, error) {
+			s, err := d.Store.GetSeller(ctx, handle)
+			return s.Sub, err
+		}}
+		r.POST(PathDevLogin, dev.Handle)
+		// The browser sign-in of the seller dashboard: the same tokens, in
+		// the session cookie.
+		r.GET(PathLoginPage, dev.Page)
+		r.POST(PathLoginPage, dev.Submit)
+	}
+	return nil
+}
+
+// api holds the handlers.
+type api struct {
+	Deps
+	ingester *Ingester
+}
+
+// identity returns the caller Middleware put on the request.
+func identity(c *gin.Context) auth.Identity {
+	id, _ := auth.FromContext(c.Request.Context())
+	return id
+}

@@ -1,0 +1,170 @@
+package storefront
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/buylink/buylink/pkg/catalog"
+	"github.com/buylink/buylink/pkg/web"
+)
+
+// maxQueryRunes bounds the text query of GET /api/products.
+const maxQueryRunes = 100
+
+// apiCacheControl lets clients and CDNs reuse public API answers briefly;
+// the ETag makes revalidation cheap.
+const apiCacheControl = "public, max-age=10"
+
+var published = []catalog.ProductStatus{catalog.ProductPublished}
+
+// pageParam reads ?limit= and ?cursor=; an explicit limit must be 1..100.
+func pageParam(c *gin.Context) (catalog.Page, error) {
+	p := catalog.Page{Cursor: c.Query("cursor")}
+	if raw, ok := c.GetQuery("limit"); ok {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > catalog.MaxPageLimit {
+			return p, catalog.Invalid("limit", "must be an integer between 1 and %d (got %q)", catalog.MaxPageLimit, truncateRunes(raw, 20))
+		}
+		p.Limit = n
+	}
+	return p, nil
+}
+
+func jsonResponse(v any) (*response, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, catalog.Internal(err, "encode response")
+	}
+	return &response{contentType: "application/json; charset=utf-8", cacheControl: apiCacheControl, body: b}, nil
+}
+
+func (s *Server) apiShop(c *gin.Context) {
+	handle := c.Param("handle")
+	page, err := pageParam(c)
+	if err != nil {
+		web.WriteError(c, err)
+		return
+	}
+	key := "api-shop\x00" + handle + "\x00" + strconv.Itoa(page.Limit) + "\x00" + page.Cursor
+	r, err := s.cache.get(key, func() (*response, error) {
+		if catalog.ValidateHandle("handle", handle) != nil {
+			return nil, catalog.NotFound("shop", handle)
+		}
+		ctx, cancel := buildContext(c)
+		defer cancel()
+		return s.buildAPIShop(ctx, handle, page)
+	})
+	if err != nil {
+		web.WriteError(c, err)
+		return
+	}
+	r.write(c)
+}
+
+func (s *Server) buildAPIShop(ctx context.Context, handle string, page catalog.Page) (*response, error) {
+	sl, err := s.seller(ctx, handle)
+	if err != nil {
+		return nil, err
+	}
+	items, next, err := s.store.ListProducts(ctx, catalog.ProductQuery{Seller: handle, Statuses: published}, page)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := Shop{Seller: s.publicSeller(sl), Products: make([]PublicProduct, 0, len(items)), NextCursor: next}
+	for _, p := range items {
+		out.Products = append(out.Products, s.publicProduct(p, now))
+	}
+	return jsonResponse(out)
+}
+
+// productQuery reads the filters of GET /api/products.
+func productQuery(c *gin.Context) (catalog.ProductQuery, error) {
+	q := catalog.ProductQuery{Statuses: published}
+	if h, ok := c.GetQuery("seller"); ok {
+		if err := catalog.ValidateHandle("seller", h); err != nil {
+			return q, err
+		}
+		q.Seller = h
+	}
+	tag, err := tagParam(c)
+	if err != nil {
+		return q, err
+	}
+	q.Tag = tag
+	if cat := c.Query("category"); cat != "" {
+		if err := catalog.ValidateText("category", cat, catalog.MaxCategoryRunes, false); err != nil {
+			return q, err
+		}
+		q.Category = cat
+	}
+	if text := strings.TrimSpace(c.Query("q")); text != "" {
+		if n := utf8.RuneCountInString(text); n > maxQueryRunes {
+			return q, catalog.Invalid("q", "must be at most %d characters (got %d)", maxQueryRunes, n)
+		}
+		if err := catalog.ValidateText("q", text, maxQueryRunes, false); err != nil {
+			return q, err
+		}
+		q.Text = text
+	}
+	for name, dst := range map[string]**int64{"minPrice": &q.MinPrice, "maxPrice": &q.MaxPrice} {
+		raw, ok := c.GetQuery(name)
+		if !ok {
+			continue
+		}
+		v, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || v < 0 {
+			return q, catalog.Invalid(name, "must be a non-negative whole number of minor units (got %q)", truncateRunes(raw, 20))
+		}
+		*dst = &v
+	}
+	if q.MinPrice != nil && q.MaxPrice != nil && *q.MinPrice > *q.MaxPrice {
+		return q, catalog.Invalid("minPrice", "must not exceed maxPrice")
+	}
+	return q, nil
+}
+
+func (s *Server) apiProducts(c *gin.Context) {
+	q, err := productQuery(c)
+	if err != nil {
+		web.WriteError(c, err)
+		return
+	}
+	page, err := pageParam(c)
+	if err != nil {
+		web.WriteError(c, err)
+		return
+	}
+	canon := url.Values{"seller": {q.Seller}, "tag": {q.Tag}, "category": {q.Category}, "q": {q.Text},
+		"limit": {strconv.Itoa(page.Limit)}, "cursor": {page.Cursor}}
+	for name, v := range map[string]*int64{"min": q.MinPrice, "max": q.MaxPrice} {
+		if v != nil {
+			canon.Set(name, strconv.FormatInt(*v, 10))
+		}
+	}
+	r, err := s.cache.get("api-products\x00"+canon.Encode(), func() (*response, error) {
+		ctx, cancel := buildContext(c)
+		defer cancel()
+		items, next, err := s.store.ListProducts(ctx, q, page)
+		if err != nil {
+			return nil, err
+		}
+		now := s.now()
+		out := ProductList{Items: make([]PublicProduct, 0, len(items)), NextCursor: next}
+		for _, p := range items {
+			out.Items = append(out.Items, s.publicProduct(p, now))
+		}
+		return jsonResponse(out)
+	})
+	if err != nil {
+		web.WriteError(c, err)
+		return
+	}
+	r.write(c)
+}

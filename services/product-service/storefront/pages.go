@@ -1,0 +1,496 @@
+package storefront
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"html/template"
+	"image/color"
+	"net/http"
+	"net/url"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/boombuler/barcode/qr"
+	"github.com/gin-gonic/gin"
+
+	"github.com/buylink/buylink/pkg/catalog"
+)
+
+//go:embed assets templates openapi.json
+var files embed.FS
+
+// Page sizes and limits of the shop pages.
+const (
+	shopPageSize  = 48
+	eagerImages   = 4   // the first row or two load at once, the rest lazily
+	maxShopTags   = 12  // tag filters offered
+	tagScanLimit  = 500 // products scanned to find the shop's tags
+	buildDeadline = 10 * time.Second
+)
+
+// contentSecurityPolicy allows the page's own scripts, styles and images
+// (media may redirect to the bucket over https) and nothing inline.
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; " +
+	"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+// assets are the embedded CSS and JS, served under content-hashed names.
+var (
+	assets    = map[string]*response{} // by served name: "app.1a2b3c4d.css"
+	assetPath = map[string]string{}    // "app.css" -> "/assets/app.1a2b3c4d.css"
+)
+
+var assetTypes = map[string]string{".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+
+func init() {
+	entries, err := files.ReadDir("assets")
+	if err != nil {
+		panic(err)
+	}
+	for _, e := range entries {
+		body, err := files.ReadFile("assets/" + e.Name())
+		if err != nil {
+			panic(err)
+		}
+		sum := sha256.Sum256(body)
+		ext := path.Ext(e.Name())
+		served := strings.TrimSuffix(e.Name(), ext) + "." + hex.EncodeToString(sum[:4]) + ext
+		r := &response{contentType: assetTypes[ext], cacheControl: "public, max-age=31536000, immutable", body: body}
+		if r.contentType == "" {
+			panic("storefront: no content type for asset " + e.Name())
+		}
+		r.seal()
+		assets[served] = r
+		assetPath[e.Name()] = "/assets/" + served
+	}
+}
+
+func serveAsset(c *gin.Context) {
+	r, ok := assets[c.Param("file")]
+	if !ok {
+		c.AbortWithStatus(http.StatusNotFound)
+		return
+	}
+	r.write(c)
+}
+
+func parseTemplates() (*template.Template, error) {
+	return template.New("").Funcs(template.FuncMap{
+		"asset": func(name string) string { return assetPath[name] },
+		"act": func(v dashView, r dashRow, action, label string) actionButton {
+			return actionButton{View: v, Row: r, Action: action, Label: label}
+		},
+	}).ParseFS(files, "templates/*.html")
+}
+
+// actionButton is one of a dashboard row's action forms.
+type actionButton struct {
+	View          dashView
+	Row           dashRow
+	Action, Label string
+}
+
+// render executes a page template.
+func (s *Server) render(name string, data any) ([]byte, error) {
+	var b bytes.Buffer
+	if err := s.pages.ExecuteTemplate(&b, name, data); err != nil {
+		return nil, catalog.Internal(err, "render %s", name)
+	}
+	return b.Bytes(), nil
+}
+
+// renderHTML answers with a page that is not cached (errors, dashboard).
+func (s *Server) renderHTML(c *gin.Context, status int, name string, data any) {
+	body, err := s.render(name, data)
+	if err != nil {
+		s.log.ErrorContext(c.Request.Context(), "render failed", "page", name, "err", err)
+		c.String(http.StatusInternalServerError, "internal error")
+		return
+	}
+	c.Header("Content-Security-Policy", contentSecurityPolicy)
+	c.Data(status, "text/html; charset=utf-8", body)
+}
+
+// pageMeta is the head of a page: title, description and social previews.
+type pageMeta struct {
+	Title, Description, URL, Image, ImageAlt string
+}
+
+// card is one product card.
+type card struct {
+	PublicProduct
+	Image         *Image
+	Lazy          bool
+	OfferEndsISO  string
+	OfferEndsText string
+}
+
+type tagLink struct {
+	Name, URL string
+	Active    bool
+}
+
+type videoView struct {
+	ID, TikTokURL string
+}
+
+// shopView is the data of the shop and "shop this video" pages.
+type shopView struct {
+	Meta      pageMeta
+	Seller    PublicSeller
+	ShopPath  string
+	Tags      []tagLink
+	ActiveTag string
+	Video     *videoView
+	Products  []card
+	Empty     string
+	NextURL   string
+	JSONLD    template.JS
+}
+
+func (s *Server) cards(items []catalog.Product, now time.Time) []card {
+	out := make([]card, 0, len(items))
+	for i, p := range items {
+		pp := s.publicProduct(p, now)
+		c := card{PublicProduct: pp, Lazy: i >= eagerImages}
+		if len(pp.Images) > 0 {
+			c.Image = &pp.Images[0]
+		}
+		if p.OfferEndsAt != nil {
+			c.OfferEndsISO = p.OfferEndsAt.UTC().Format(time.RFC3339)
+			c.OfferEndsText = p.OfferEndsAt.UTC().Format("Jan 2, 2006 15:04 UTC")
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// buildContext detaches a cache fill from the request that started it:
+// other requests wait for the same fill.
+func buildContext(c *gin.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(c.Request.Context()), buildDeadline)
+}
+
+func setPageHeaders(c *gin.Context) {
+	c.Header("Content-Security-Policy", contentSecurityPolicy)
+}
+
+func (s *Server) shopPage(c *gin.Context) {
+	handle := c.Param("handle")
+	tag, err := tagParam(c)
+	if err != nil {
+		s.htmlError(c, err)
+		return
+	}
+	cursor := c.Query("cursor")
+	r, err := s.cache.get("shop\x00"+handle+"\x00"+tag+"\x00"+cursor, func() (*response, error) {
+		if catalog.ValidateHandle("handle", handle) != nil {
+			return nil, catalog.NotFound("shop", handle)
+		}
+		ctx, cancel := buildContext(c)
+		defer cancel()
+		return s.buildShop(ctx, handle, tag, cursor)
+	})
+	if err != nil {
+		s.htmlError(c, err)
+		return
+	}
+	setPageHeaders(c)
+	r.write(c)
+}
+
+func (s *Server) seller(ctx context.Context, handle string) (catalog.Seller, error) {
+	sl, err := s.store.GetSeller(ctx, handle)
+	if catalog.IsCode(err, catalog.CodeNotFound) {
+		return sl, catalog.NotFound("shop", handle)
+	}
+	return sl, err
+}
+
+func (s *Server) buildShop(ctx context.Context, handle, tag, cursor string) (*response, error) {
+	sl, err := s.seller(ctx, handle)
+	if err != nil {
+		return nil, err
+	}
+	q := catalog.ProductQuery{Seller: handle, Statuses: []catalog.ProductStatus{catalog.ProductPublished}, Tag: tag}
+	items, next, err := s.store.ListProducts(ctx, q, catalog.Page{Limit: shopPageSize, Cursor: cursor})
+	if err != nil {
+		return nil, err
+	}
+	tags, err := s.shopTags(ctx, handle, tag)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	seller := s.publicSeller(sl)
+	v := shopView{
+		Seller: seller, ShopPath: "/s/" + handle, Tags: tags, ActiveTag: tag, Products: s.cards(items, now),
+		Empty: "No products here yet. New videos show up within minutes.",
+	}
+	pageURL := seller.ShopURL
+	v.Meta = pageMeta{Title: seller.DisplayName + " (@" + handle + ") · Shop", Description: seller.Bio, URL: pageURL}
+	if tag != "" {
+		v.Meta.Title = tag + " · " + v.Meta.Title
+		v.Empty = "No products tagged " + tag + "."
+		pageURL += "?" + url.Values{"tag": {tag}}.Encode()
+		v.Meta.URL = pageURL
+	}
+	if v.Meta.Description == "" {
+		v.Meta.Description = "Everything from @" + handle + "'s TikTok videos, in one place."
+	}
+	if next != "" {
+		qs := url.Values{"cursor": {next}}
+		if tag != "" {
+			qs.Set("tag", tag)
+		}
+		v.NextURL = v.ShopPath + "?" + qs.Encode()
+	}
+	return s.pageResponse(v, pageURL)
+}
+
+func (s *Server) videoPage(c *gin.Context) {
+	handle, videoID := c.Param("handle"), c.Param("videoId")
+	if catalog.ValidateHandle("handle", handle) != nil || catalog.ValidateVideoID("videoId", videoID) != nil {
+		s.htmlError(c, catalog.NotFound("video", videoID))
+		return
+	}
+	r, err := s.cache.get("video\x00"+handle+"\x00"+videoID, func() (*response, error) {
+		ctx, cancel := buildContext(c)
+		defer cancel()
+		return s.buildVideo(ctx, handle, videoID)
+	})
+	if err != nil {
+		s.htmlError(c, err)
+		return
+	}
+	setPageHeaders(c)
+	r.write(c)
+}
+
+func (s *Server) buildVideo(ctx context.Context, handle, videoID string) (*response, error) {
+	sl, err := s.seller(ctx, handle)
+	if err != nil {
+		return nil, err
+	}
+	vid, err := s.store.GetVideo(ctx, videoID)
+	if catalog.IsCode(err, catalog.CodeNotFound) || (err == nil && vid.Seller != handle) {
+		return nil, catalog.NotFound("video", videoID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	q := catalog.ProductQuery{Seller: handle, VideoID: videoID, Statuses: []catalog.ProductStatus{catalog.ProductPublished}}
+	items, _, err := s.store.ListProducts(ctx, q, catalog.Page{Limit: catalog.MaxPageLimit})
+	if err != nil {
+		return nil, err
+	}
+	// Within one video, caption order (pinned first) reads best.
+	slices.SortStableFunc(items, func(a, b catalog.Product) int {
+		if a.Pinned != b.Pinned {
+			if a.Pinned {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a.Index, b.Index)
+	})
+	seller := s.publicSeller(sl)
+	pageURL := s.videoShopURL(handle, videoID)
+	v := shopView{
+		Seller: seller, ShopPath: "/s/" + handle, Products: s.cards(items, s.now()),
+		Video: &videoView{ID: videoID, TikTokURL: tiktokVideoURL(handle, videoID)},
+		Empty: "No products from this video yet.",
+		Meta: pageMeta{
+			Title: "Shop this video · " + seller.DisplayName + " (@" + handle + ")", URL: pageURL,
+			Description: "The products from @" + handle + "'s TikTok video, with links, prices and codes.",
+		},
+	}
+	if !vid.Status.Final() {
+		v.Empty = "The products from this video are on their way. Check back in a minute."
+	}
+	return s.pageResponse(v, pageURL)
+}
+
+// pageResponse renders a shop page with its preview image and JSON-LD.
+func (s *Server) pageResponse(v shopView, pageURL string) (*response, error) {
+	for _, c := range v.Products {
+		if c.Image != nil {
+			v.Meta.Image, v.Meta.ImageAlt = c.Image.URL, c.Title
+			break
+		}
+	}
+	ld, err := s.jsonLD(v, pageURL)
+	if err != nil {
+		return nil, err
+	}
+	v.JSONLD = ld
+	body, err := s.render("shop", v)
+	if err != nil {
+		return nil, err
+	}
+	return &response{contentType: "text/html; charset=utf-8", cacheControl: "public, no-cache", body: body}, nil
+}
+
+// jsonLD describes the page's products as a schema.org ItemList of Product.
+// encoding/json escapes <, > and &, so the result is safe inside <script>.
+func (s *Server) jsonLD(v shopView, pageURL string) (template.JS, error) {
+	type offer struct {
+		Type         string `json:"@type"`
+		Price        string `json:"price"`
+		Currency     string `json:"priceCurrency"`
+		URL          string `json:"url,omitempty"`
+		ValidUntil   string `json:"priceValidUntil,omitempty"`
+		Availability string `json:"availability"`
+	}
+	type product struct {
+		Type     string   `json:"@type"`
+		Name     string   `json:"name"`
+		URL      string   `json:"url"`
+		Image    []string `json:"image,omitempty"`
+		Category string   `json:"category,omitempty"`
+		Offers   *offer   `json:"offers,omitempty"`
+	}
+	type item struct {
+		Type     string  `json:"@type"`
+		Position int     `json:"position"`
+		Item     product `json:"item"`
+	}
+	items := make([]item, 0, len(v.Products))
+	for i, c := range v.Products {
+		p := product{Type: "Product", Name: c.Title, URL: c.ShopVideoURL + "#t-" + c.ID, Category: c.Category}
+		for _, im := range c.Images {
+			p.Image = append(p.Image, im.URL)
+		}
+		if c.Price != nil {
+			p.Offers = &offer{Type: "Offer", Price: decimalPrice(c.Price.Minor, c.Price.Currency), Currency: c.Price.Currency,
+				URL: c.ClickURL, Availability: "https://schema.org/InStock"}
+			if c.OfferEndsAt != nil {
+				p.Offers.ValidUntil = c.OfferEndsAt.UTC().Format(time.DateOnly)
+			}
+		}
+		items = append(items, item{Type: "ListItem", Position: i + 1, Item: p})
+	}
+	b, err := json.Marshal(map[string]any{
+		"@context": "https://schema.org", "@type": "ItemList", "name": v.Meta.Title, "url": pageURL,
+		"numberOfItems": len(items), "itemListElement": items,
+	})
+	if err != nil {
+		return "", catalog.Internal(err, "encode JSON-LD")
+	}
+	return template.JS(b), nil
+}
+
+// shopTags are the tags most used by the shop's published products (up to
+// maxShopTags), plus the active one.
+func (s *Server) shopTags(ctx context.Context, handle, active string) ([]tagLink, error) {
+	counts := map[string]int{}
+	q := catalog.ProductQuery{Seller: handle, Statuses: []catalog.ProductStatus{catalog.ProductPublished}}
+	page := catalog.Page{Limit: catalog.MaxPageLimit}
+	for scanned := 0; scanned < tagScanLimit; {
+		items, next, err := s.store.ListProducts(ctx, q, page)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range items {
+			for _, t := range p.Tags {
+				counts[t.Name]++
+			}
+		}
+		scanned += len(items)
+		if next == "" {
+			break
+		}
+		page.Cursor = next
+	}
+	names := make([]string, 0, len(counts))
+	for n := range counts {
+		names = append(names, n)
+	}
+	slices.SortFunc(names, func(a, b string) int {
+		return cmp.Or(cmp.Compare(counts[b], counts[a]), cmp.Compare(a, b))
+	})
+	if len(names) > maxShopTags {
+		names = names[:maxShopTags]
+	}
+	if active != "" && !slices.Contains(names, active) {
+		names = append(names, active)
+	}
+	out := make([]tagLink, 0, len(names))
+	for _, n := range names {
+		out = append(out, tagLink{Name: n, URL: "/s/" + handle + "?" + url.Values{"tag": {n}}.Encode(), Active: n == active})
+	}
+	return out, nil
+}
+
+// tagParam reads ?tag=, normalised; a value with nothing of a tag in it is invalid.
+func tagParam(c *gin.Context) (string, error) {
+	raw, ok := c.GetQuery("tag")
+	if !ok || raw == "" {
+		return "", nil
+	}
+	tag := catalog.NormalizeTag(raw)
+	if tag == "" {
+		return "", catalog.Invalid("tag", "%q is not a tag (letters, digits and spaces)", truncateRunes(raw, 40))
+	}
+	return tag, nil
+}
+
+func (s *Server) qrCode(c *gin.Context) {
+	handle := c.Param("handle")
+	if catalog.ValidateHandle("handle", handle) != nil {
+		s.htmlError(c, catalog.NotFound("shop", handle))
+		return
+	}
+	if _, err := s.seller(c.Request.Context(), handle); err != nil {
+		s.htmlError(c, err)
+		return
+	}
+	svg, err := qrSVG(s.shopURL(handle), "QR code of the shop at "+s.shopURL(handle))
+	if err != nil {
+		s.htmlError(c, err)
+		return
+	}
+	c.Header("Cache-Control", "public, max-age=86400")
+	c.Header("Content-Disposition", `inline; filename="`+handle+`-shop-qr.svg"`)
+	c.Data(http.StatusOK, "image/svg+xml", []byte(svg))
+}
+
+// qrSVG draws a QR code of content (error correction M, quiet zone of 4
+// modules) as a standalone SVG with a title for screen readers.
+func qrSVG(content, title string) (template.HTML, error) {
+	code, err := qr.Encode(content, qr.M, qr.Auto)
+	if err != nil {
+		return "", catalog.Internal(err, "encode QR code")
+	}
+	n := code.Bounds().Dx()
+	const quiet = 4
+	var p strings.Builder
+	for y := range n {
+		for x := 0; x < n; {
+			if !dark(code.At(x, y)) {
+				x++
+				continue
+			}
+			run := 1
+			for x+run < n && dark(code.At(x+run, y)) {
+				run++
+			}
+			p.WriteString("M" + strconv.Itoa(x+quiet) + " " + strconv.Itoa(y+quiet) + "h" + strconv.Itoa(run) + "v1h-" + strconv.Itoa(run) + "z")
+			x += run
+		}
+	}
+	size := strconv.Itoa(n + 2*quiet)
+	svg := `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ` + size + " " + size + `" role="img" aria-labelledby="qr-title" shape-rendering="crispEdges">` +
+		`<title id="qr-title">` + template.HTMLEscapeString(title) + `</title>` +
+		`<rect width="100%" height="100%" fill="#fff"/><path fill="#000" d="` + p.String() + `"/></svg>`
+	return template.HTML(svg), nil
+}
+
+func dark(c color.Color) bool { return color.GrayModel.Convert(c).(color.Gray).Y < 128 }

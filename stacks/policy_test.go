@@ -1,0 +1,619 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/buylink/buylink/platform/pulumitest"
+)
+
+// Policies are checked over the recorded resource graph of every stack: the
+// rules below hold for whatever the configuration says.
+func TestPolicies(t *testing.T) {
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) { checkPolicies(t, graphOf(t, stack), stack) })
+	}
+}
+
+// policy is one rule over a graph; it reports every violation.
+type policy struct {
+	name  string
+	check func(g *pulumitest.Graph, stack string) []string
+}
+
+var policies = []policy{
+	{"encryption at rest everywhere", encryptionAtRest},
+	{"no public bucket", noPublicBucket},
+	{"every queue has a DLQ", everyQueueHasDLQ},
+	{"visibility >= 6x the Lambda timeout", visibilityCoversTimeout},
+	{"point-in-time recovery on", pitrOn},
+	{"log retention set", logRetentionSet},
+	{"no * in IAM policies except where AWS requires it", noWildcardIAM},
+	{"tasks in private subnets", tasksInPrivateSubnets},
+	{"HTTP redirects to HTTPS", httpRedirects},
+	{"NAT gateway per AZ in prod", natPerAZInProd},
+	{"required tags", requiredTags},
+	{"SNS to SQS raw delivery, scoped queue policies", subscriptionsScoped},
+}
+
+func checkPolicies(t *testing.T, g *pulumitest.Graph, stack string) {
+	t.Helper()
+	for _, p := range policies {
+		for _, v := range p.check(g, stack) {
+			t.Errorf("%s: %s", p.name, v)
+		}
+	}
+}
+
+// Each policy must be able to fail: a graph with one violation planted is
+// caught. (The plants edit recorded inputs, as a bad change would.)
+func TestPoliciesCatchViolations(t *testing.T) {
+	for _, tc := range []struct {
+		policy string
+		plant  func(g *pulumitest.Graph)
+	}{
+		{"encryption at rest everywhere", func(g *pulumitest.Graph) {
+			setInput(g, "aws:sqs/queue:Queue", "projector", "sqsManagedSseEnabled", false)
+		}},
+		{"no public bucket", func(g *pulumitest.Graph) {
+			setInput(g, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "media", "restrictPublicBuckets", false)
+		}},
+		{"every queue has a DLQ", func(g *pulumitest.Graph) { setInput(g, "aws:sqs/queue:Queue", "auto-tagger", "redrivePolicy", nil) }},
+		{"visibility >= 6x the Lambda timeout", func(g *pulumitest.Graph) {
+			setInput(g, "aws:sqs/queue:Queue", "caption-parser", "visibilityTimeoutSeconds", 300.0)
+		}},
+		{"point-in-time recovery on", func(g *pulumitest.Graph) {
+			setInput(g, "aws:dynamodb/table:Table", "catalog", "pointInTimeRecovery", map[string]interface{}{"enabled": false})
+		}},
+		{"log retention set", func(g *pulumitest.Graph) {
+			setInput(g, "aws:cloudwatch/logGroup:LogGroup", "product-service", "retentionInDays", nil)
+		}},
+		{"no * in IAM policies except where AWS requires it", func(g *pulumitest.Graph) {
+			setInput(g, "aws:iam/rolePolicy:RolePolicy", "ingestion-api-task", "policy",
+				`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:*","Resource":"*"}]}`)
+		}},
+		{"tasks in private subnets", func(g *pulumitest.Graph) {
+			vpc := g.Find("awsx:ec2:Vpc", "network")
+			svc := g.Find("aws:ecs/service:Service", svcProductService)
+			nc := svc.Input("networkConfiguration").(map[string]interface{})
+			nc["subnets"] = vpc.Output("publicSubnetIds")
+			setInput(g, "aws:ecs/service:Service", svcProductService, "networkConfiguration", nc)
+		}},
+		{"HTTP redirects to HTTPS", func(g *pulumitest.Graph) {
+			setInput(g, "aws:lb/listener:Listener", "web-http", "defaultActions", []interface{}{map[string]interface{}{"type": "forward"}})
+		}},
+		{"NAT gateway per AZ in prod", func(g *pulumitest.Graph) {
+			setInput(g, "awsx:ec2:Vpc", "network", "natGateways", map[string]interface{}{"strategy": "Single"})
+		}},
+		{"required tags", func(g *pulumitest.Graph) { g.Find("aws:sns/topic:Topic", "video-posted").Provider = "" }},
+		{"SNS to SQS raw delivery, scoped queue policies", func(g *pulumitest.Graph) {
+			setInput(g, "aws:sns/topicSubscription:TopicSubscription", "projector-0", "rawMessageDelivery", false)
+		}},
+	} {
+		t.Run(tc.policy, func(t *testing.T) {
+			g := mustRun(t, "prod", nil) // a fresh graph: plants must not leak
+			tc.plant(g)
+			for _, p := range policies {
+				if p.name == tc.policy {
+					if v := p.check(g, "prod"); len(v) == 0 {
+						t.Errorf("violation not caught")
+					}
+					return
+				}
+			}
+			t.Fatalf("no policy %q", tc.policy)
+		})
+	}
+}
+
+func setInput(g *pulumitest.Graph, typ, name, key string, v interface{}) {
+	r := g.Find(typ, name)
+	if r == nil {
+		panic(fmt.Sprintf("no %s %s", typ, name))
+	}
+	if v == nil {
+		delete(r.Inputs, resource.PropertyKey(key))
+		return
+	}
+	r.Inputs[resource.PropertyKey(key)] = resource.NewPropertyValue(v)
+}
+
+// unruledStorage are AWS services storing data for which the encryption
+// policy has no rule yet: using one fails until it gets a rule.
+var unruledStorage = []string{"rds", "efs", "ebs", "elasticache", "kinesis", "opensearch", "docdb", "fsx", "redshift"}
+
+func encryptionAtRest(g *pulumitest.Graph, _ string) []string {
+	var v []string
+	encrypted := map[string]bool{}
+	for _, c := range g.OfType("aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2") {
+		rules, _ := c.Input("rules").([]interface{})
+		for _, r := range rules {
+			if alg, _ := dig(r, "applyServerSideEncryptionByDefault", "sseAlgorithm").(string); alg == "AES256" || strings.HasPrefix(alg, "aws:kms") {
+				encrypted[fmt.Sprint(c.Input("bucket"))] = true
+			}
+		}
+	}
+	for _, r := range g.All() {
+		if !r.Custom {
+			continue
+		}
+		switch r.Type {
+		case "aws:s3/bucketV2:BucketV2":
+			if !encrypted[r.ID] {
+				v = append(v, r.String()+" has no default encryption")
+			}
+		case "aws:dynamodb/table:Table":
+			if r.Input("serverSideEncryption", "enabled") != true {
+				v = append(v, r.String()+" without server-side encryption")
+			}
+		case "aws:sqs/queue:Queue":
+			if r.Input("sqsManagedSseEnabled") != true && r.Input("kmsMasterKeyId") == nil {
+				v = append(v, r.String()+" is not encrypted")
+			}
+		case "aws:sns/topic:Topic":
+			if s, _ := r.Input("kmsMasterKeyId").(string); s == "" {
+				v = append(v, r.String()+" is not encrypted")
+			}
+		case "aws:ecr/repository:Repository":
+			if t, _ := dig(r.Input("encryptionConfigurations"), "0", "encryptionType").(string); t != "AES256" && t != "KMS" {
+				v = append(v, r.String()+" without encryption configuration")
+			}
+		case "aws:kms/key:Key":
+			if r.Input("enableKeyRotation") != true {
+				v = append(v, r.String()+" without key rotation")
+			}
+		default:
+			// Secrets Manager and CloudWatch Logs always encrypt; S3 and
+			// SQS sub-resources are covered above. Anything else storing
+			// data needs a rule here first.
+			if svc := serviceOfType(r.Type); slices.Contains(unruledStorage, svc) {
+				v = append(v, r.String()+": no encryption rule for "+svc+" yet")
+			}
+		}
+	}
+	return v
+}
+
+func noPublicBucket(g *pulumitest.Graph, _ string) []string {
+	var v []string
+	blocked := map[string]bool{}
+	for _, b := range g.OfType("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock") {
+		all := true
+		for _, k := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
+			all = all && b.Input(k) == true
+		}
+		if all {
+			blocked[fmt.Sprint(b.Input("bucket"))] = true
+		}
+	}
+	for _, b := range g.OfType("aws:s3/bucketV2:BucketV2") {
+		if !blocked[b.ID] {
+			v = append(v, b.String()+" does not block every kind of public access")
+		}
+		if acl, _ := b.Input("acl").(string); strings.HasPrefix(acl, "public") {
+			v = append(v, b.String()+" has ACL "+acl)
+		}
+	}
+	for _, p := range g.OfType("aws:s3/bucketPolicy:BucketPolicy") {
+		for _, st := range statements(p.Input("policy")) {
+			if st.Effect == "Allow" && st.Principal == "*" {
+				v = append(v, p.String()+" allows everyone")
+			}
+		}
+	}
+	return v
+}
+
+func everyQueueHasDLQ(g *pulumitest.Graph, _ string) []string {
+	var v []string
+	queues := g.OfType("aws:sqs/queue:Queue")
+	byARN := map[string]*pulumitest.Resource{}
+	for _, q := range queues {
+		byARN[fmt.Sprint(q.Output("arn"))] = q
+	}
+	isDLQ := map[*pulumitest.Resource]bool{}
+	for _, q := range queues {
+		raw, _ := q.Input("redrivePolicy").(string)
+		if raw == "" {
+			continue
+		}
+		var rp struct {
+			Target string `json:"deadLetterTargetArn"`
+			Max    int    `json:"maxReceiveCount"`
+		}
+		if err := json.Unmarshal([]byte(raw), &rp); err != nil {
+			v = append(v, q.String()+": unreadable redrive policy")
+			continue
+		}
+		dlq := byARN[rp.Target]
+		if dlq == nil {
+			v = append(v, q.String()+": DLQ "+rp.Target+" is not in the stack")
+			continue
+		}
+		isDLQ[dlq] = true
+		if rp.Max != 3 {
+			v = append(v, fmt.Sprintf("%s: maxReceiveCount %d, want 3", q, rp.Max))
+		}
+	}
+	for _, q := range queues {
+		if q.Input("messageRetentionSeconds") != float64(14*24*3600) {
+			v = append(v, fmt.Sprintf("%s keeps messages %v s, want 14 days", q, q.Input("messageRetentionSeconds")))
+		}
+		if isDLQ[q] {
+			continue
+		}
+		if q.Input("redrivePolicy") == nil {
+			v = append(v, q.String()+" has no dead-letter queue")
+		}
+	}
+	return v
+}
+
+func visibilityCoversTimeout(g *pulumitest.Graph, _ string) []string {
+	var v []string
+	for _, m := range g.OfType("aws:lambda/eventSourceMapping:EventSourceMapping") {
+		q := g.ByOutput("aws:sqs/queue:Queue", "arn", fmt.Sprint(m.Input("eventSourceArn")))
+		fn := g.ByOutput("aws:lambda/function:Function", "arn", fmt.Sprint(m.Input("functionName")))
+		if q == nil || fn == nil {
+			v = append(v, m.String()+": queue or function not in the stack")
+			continue
+		}
+		vis, _ := q.Input("visibilityTimeoutSeconds").(float64)
+		timeout, _ := fn.Input("timeout").(float64)
+		if timeout == 0 || vis < 6*timeout {
+			v = append(v, fmt.Sprintf("%s: visibility %vs < 6 x %s timeout %vs", q, vis, fn, timeout))
+		}
+		if types, _ := m.Input("functionResponseTypes").([]interface{}); !slices.Contains(types, interface{}("ReportBatchItemFailures")) {
+			v = append(v, m.String()+" does not report batch item failures")
+		}
+		if m.Input("batchSize") != 10.0 {
+			v = append(v, fmt.Sprintf("%s: batch size %v, want 10", m, m.Input("batchSize")))
+		}
+	}
+	return v
+}
+
+func pitrOn(g *pulumitest.Graph, _ string) []string {
+	var v []string
+	for _, tbl := range g.OfType("aws:dynamodb/table:Table") {
+		if tbl.Input("pointInTimeRecovery", "enabled") != true {
+			v = append(v, tbl.String()+" without point-in-time recovery")
+		}
+	}
+	return v
+}
+
+func logRetentionSet(g *pulumitest.Graph, _ string) []string {
+	var v []string
+	groups := map[string]bool{}
+	for _, lg := range g.OfType("aws:cloudwatch/logGroup:LogGroup") {
+		if d, _ := lg.Input("retentionInDays").(float64); d <= 0 {
+			v = append(v, lg.String()+" keeps logs forever")
+		}
+		groups[fmt.Sprint(lg.Input("name"))] = true
+	}
+	for _, fn := range g.OfType("aws:lambda/function:Function") {
+		if name, _ := fn.Input("loggingConfig", "logGroup").(string); !groups[name] {
+			v = append(v, fn.String()+" logs to a group the stack does not manage (no retention)")
+		}
+	}
+	for _, td := range g.OfType("aws:ecs/taskDefinition:TaskDefinition") {
+		var defs []struct {
+			Name string `json:"name"`
+			Log  struct {
+				Driver  string            `json:"logDriver"`
+				Options map[string]string `json:"options"`
+			} `json:"logConfiguration"`
+		}
+		if err := json.Unmarshal([]byte(fmt.Sprint(td.Input("containerDefinitions"))), &defs); err != nil {
+			v = append(v, td.String()+": unreadable container definitions")
+		}
+		for _, d := range defs {
+			if d.Log.Driver != "awslogs" || !groups[d.Log.Options["awslogs-group"]] {
+				v = append(v, fmt.Sprintf("%s: container %s logs outside the stack's log groups", td, d.Name))
+			}
+		}
+	}
+	return v
+}
+
+// stmt is an IAM statement, normalised.
+type stmt struct {
+	Effect    string
+	Principal string // "*", "AWS:<arn>", "Service:<name>" or ""
+	Actions   []string
+	Resources []string
+}
+
+// documents lists every IAM policy document of the graph, with whether it
+// is a KMS key policy (where AWS requires Resource "*").
+func documents(g *pulumitest.Graph) (docs []struct {
+	owner  *pulumitest.Resource
+	doc    interface{}
+	keyPol bool
+}) {
+	add := func(r *pulumitest.Resource, key string, keyPol bool) {
+		if d := r.Input(key); d != nil {
+			docs = append(docs, struct {
+				owner  *pulumitest.Resource
+				doc    interface{}
+				keyPol bool
+			}{r, d, keyPol})
+		}
+	}
+	for _, r := range g.All() {
+		switch r.Type {
+		case "aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:sqs/queuePolicy:QueuePolicy",
+			"aws:sns/topicPolicy:TopicPolicy", "aws:s3/bucketPolicy:BucketPolicy":
+			add(r, "policy", false)
+		case "aws:iam/role:Role":
+			add(r, "assumeRolePolicy", false)
+		case "aws:kms/key:Key":
+			add(r, "policy", true)
+		}
+	}
+	return docs
+}
+
+// awsRequiresStar are actions without resource-level permissions.
+var awsRequiresStar = []string{"ecr:GetAuthorizationToken"}
+
+func noWildcardIAM(g *pulumitest.Graph, _ string) []string {
+	var v []string
+	if len(g.OfType("aws:iam/policy:Policy")) > 0 {
+		v = append(v, "managed policies found: grants belong in the role's inline policy")
+	}
+	for _, r := range g.OfType("aws:iam/role:Role") {
+		if arns, _ := r.Input("managedPolicyArns").([]interface{}); len(arns) > 0 {
+			v = append(v, r.String()+" attaches managed policies")
+		}
+	}
+	for _, d := range documents(g) {
+		for _, st := range statements(d.doc) {
+			if st.Effect != "Allow" {
+				continue
+			}
+			rootOfAccount := strings.HasPrefix(st.Principal, "AWS:arn:aws:iam::") && strings.HasSuffix(st.Principal, ":root")
+			for _, a := range st.Actions {
+				// AWS's default key policy: the account administers its own key.
+				accountAdminsKey := d.keyPol && rootOfAccount && a == "kms:*"
+				if !accountAdminsKey && (a == "*" || strings.HasSuffix(a, ":*")) {
+					v = append(v, fmt.Sprintf("%s allows action %s", d.owner, a))
+				}
+			}
+			for _, res := range st.Resources {
+				if res != "*" || d.keyPol {
+					continue
+				}
+				for _, a := range st.Actions {
+					if !slices.Contains(awsRequiresStar, a) {
+						v = append(v, fmt.Sprintf("%s allows %s on every resource", d.owner, a))
+					}
+				}
+			}
+			if st.Principal == "*" {
+				v = append(v, d.owner.String()+" allows any principal")
+			}
+		}
+	}
+	return v
+}
+
+func tasksInPrivateSubnets(g *pulumitest.Graph, _ string) []string {
+	var v []string
+	vpc := g.Find("awsx:ec2:Vpc", "network")
+	if vpc == nil {
+		return []string{"no VPC"}
+	}
+	private := map[string]bool{}
+	for _, s := range vpc.Output("privateSubnetIds").([]interface{}) {
+		private[s.(string)] = true
+	}
+	for _, svc := range g.OfType("aws:ecs/service:Service") {
+		subnets, _ := svc.Input("networkConfiguration", "subnets").([]interface{})
+		if len(subnets) == 0 {
+			v = append(v, svc.String()+" names no subnets")
+		}
+		for _, s := range subnets {
+			if !private[s.(string)] {
+				v = append(v, fmt.Sprintf("%s runs in non-private subnet %v", svc, s))
+			}
+		}
+		if svc.Input("networkConfiguration", "assignPublicIp") != false {
+			v = append(v, svc.String()+" may get public IPs")
+		}
+	}
+	return v
+}
+
+func httpRedirects(g *pulumitest.Graph, _ string) []string {
+	var v []string
+	listeners := g.OfType("aws:lb/listener:Listener")
+	if len(listeners) == 0 {
+		return []string{"no listeners"}
+	}
+	for _, l := range listeners {
+		switch l.Input("protocol") {
+		case "HTTP":
+			acts, _ := l.Input("defaultActions").([]interface{})
+			ok := len(acts) == 1 && dig(acts[0], "type") == "redirect" &&
+				dig(acts[0], "redirect", "protocol") == "HTTPS" && dig(acts[0], "redirect", "statusCode") == "HTTP_301"
+			if !ok {
+				v = append(v, l.String()+" serves plain HTTP instead of redirecting to HTTPS")
+			}
+			for _, rule := range g.OfType("aws:lb/listenerRule:ListenerRule") {
+				if rule.Input("listenerArn") == l.Output("arn") {
+					v = append(v, rule.String()+" routes plain HTTP")
+				}
+			}
+		case "HTTPS":
+			if p, _ := l.Input("sslPolicy").(string); !strings.Contains(p, "TLS13") {
+				v = append(v, fmt.Sprintf("%s uses SSL policy %v", l, p))
+			}
+		default:
+			v = append(v, fmt.Sprintf("%s speaks %v", l, l.Input("protocol")))
+		}
+	}
+	return v
+}
+
+func natPerAZInProd(g *pulumitest.Graph, stack string) []string {
+	want := "Single"
+	if stack == "prod" {
+		want = "OnePerAz"
+	}
+	vpc := g.Find("awsx:ec2:Vpc", "network")
+	if vpc == nil {
+		return []string{"no VPC"}
+	}
+	if got := vpc.Input("natGateways", "strategy"); got != want {
+		return []string{fmt.Sprintf("%s NAT strategy %v, want %s", stack, got, want)}
+	}
+	if vpc.Input("numberOfAvailabilityZones") != 2.0 {
+		return []string{fmt.Sprintf("VPC spans %v AZs, want 2", vpc.Input("numberOfAvailabilityZones"))}
+	}
+	return nil
+}
+
+func requiredTags(g *pulumitest.Graph, stack string) []string {
+	var v []string
+	provs := g.OfType("pulumi:providers:aws")
+	if len(provs) != 1 {
+		return []string{fmt.Sprintf("%d aws providers, want exactly 1 (the tagged one)", len(provs))}
+	}
+	prov := provs[0]
+	tags, _ := prov.Input("defaultTags", "tags").(map[string]interface{})
+	for _, k := range RequiredTags {
+		if s, _ := tags[k].(string); s == "" {
+			v = append(v, "the aws provider's default tags lack "+k)
+		}
+	}
+	if tags["stack"] != stack {
+		v = append(v, fmt.Sprintf("stack tag %v, want %s", tags["stack"], stack))
+	}
+	ref := prov.URN + "::" + prov.ID
+	for _, r := range g.All() {
+		switch {
+		case strings.HasPrefix(r.Type, "aws:") && r.Provider != ref:
+			v = append(v, r.String()+" does not use the tagged provider")
+		case strings.HasPrefix(r.Type, "awsx:") && r.Providers["aws"] != ref:
+			v = append(v, r.String()+" does not hand the tagged provider to its children")
+		}
+	}
+	return v
+}
+
+func subscriptionsScoped(g *pulumitest.Graph, _ string) []string {
+	var v []string
+	for _, s := range g.OfType("aws:sns/topicSubscription:TopicSubscription") {
+		if s.Input("protocol") != "sqs" {
+			continue
+		}
+		if s.Input("rawMessageDelivery") != true {
+			v = append(v, s.String()+" without raw message delivery")
+		}
+		q := g.ByOutput("aws:sqs/queue:Queue", "arn", fmt.Sprint(s.Input("endpoint")))
+		if q == nil {
+			v = append(v, s.String()+" delivers to a queue outside the stack")
+			continue
+		}
+		var pol *pulumitest.Resource
+		for _, p := range g.OfType("aws:sqs/queuePolicy:QueuePolicy") {
+			if p.Input("queueUrl") == q.Output("url") {
+				pol = p
+			}
+		}
+		if pol == nil {
+			v = append(v, q.String()+" has no queue policy")
+			continue
+		}
+		raw, _ := pol.Input("policy").(string)
+		if !strings.Contains(raw, `"aws:SourceArn"`) || !strings.Contains(raw, fmt.Sprint(s.Input("topic"))) {
+			v = append(v, pol.String()+" does not limit senders to the subscribed topic "+fmt.Sprint(s.Input("topic")))
+		}
+	}
+	return v
+}
+
+// statements parses a policy document (a JSON string).
+func statements(doc interface{}) []stmt {
+	raw, _ := doc.(string)
+	var d struct {
+		Statement json.RawMessage
+	}
+	if json.Unmarshal([]byte(raw), &d) != nil {
+		return []stmt{{Effect: "Allow", Actions: []string{"unreadable policy"}, Resources: []string{"*"}}}
+	}
+	var list []map[string]interface{}
+	if json.Unmarshal(d.Statement, &list) != nil {
+		var one map[string]interface{}
+		_ = json.Unmarshal(d.Statement, &one)
+		list = []map[string]interface{}{one}
+	}
+	var out []stmt
+	for _, s := range list {
+		st := stmt{Effect: fmt.Sprint(s["Effect"]), Actions: strs(s["Action"]), Resources: strs(s["Resource"])}
+		switch p := s["Principal"].(type) {
+		case string:
+			st.Principal = p
+		case map[string]interface{}:
+			for k, val := range p {
+				st.Principal = k + ":" + strings.Join(strs(val), ",")
+			}
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+func strs(v interface{}) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []interface{}:
+		var out []string
+		for _, e := range x {
+			out = append(out, fmt.Sprint(e))
+		}
+		return out
+	}
+	return nil
+}
+
+// dig walks maps by key and slices by index ("0").
+func dig(v interface{}, path ...string) interface{} {
+	for _, k := range path {
+		switch x := v.(type) {
+		case map[string]interface{}:
+			v = x[k]
+		case []interface{}:
+			var i int
+			if _, err := fmt.Sscan(k, &i); err != nil || i >= len(x) {
+				return nil
+			}
+			v = x[i]
+		default:
+			return nil
+		}
+	}
+	return v
+}
+
+func capacityProvider(svc *pulumitest.Resource) string {
+	s, _ := dig(svc.Input("capacityProviderStrategies"), "0", "capacityProvider").(string)
+	return s
+}
+
+func serviceOfType(typ string) string {
+	parts := strings.Split(typ, ":")
+	if len(parts) != 3 {
+		return ""
+	}
+	svc, _, _ := strings.Cut(parts[1], "/")
+	return svc
+}
