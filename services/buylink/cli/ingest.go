@@ -208,48 +208,46 @@ func (c *ingestClient) once(ctx context.Context, r videoRequest, body []byte) (v
 
 // ingestFile posts every video of an export.
 func ingestFile(ctx context.Context, o *options, c *ingestClient, f ingestFlags) error {
-	items, err := readExportFile(f.file)
+	batch, err := readExport(f.file)
 	if err != nil {
 		return err
 	}
+	for _, p := range batch.Problems {
+		fmt.Fprintf(o.stderr, "skipped %s\n", p)
+	}
+	if more := batch.Skipped() - len(batch.Problems); more > 0 {
+		fmt.Fprintf(o.stderr, "skipped %d more items\n", more)
+	}
+	total := len(batch.Posts) + batch.Skipped()
 	p := newProgress(o.stderr, "ingest")
-	var queued, existing, skipped, failed int
-	for i, it := range items {
+	var queued, existing, failed int
+	for i, post := range batch.Posts {
 		if ctx.Err() != nil {
-			return fmt.Errorf("stopped after %d of %d items", i, len(items))
+			return fmt.Errorf("stopped after %d of %d posts", i, len(batch.Posts))
 		}
-		seller := it.Seller
+		seller := post.Author
 		if f.seller != "" {
 			seller = f.seller
 		}
+		res, err := c.post(ctx, videoRequest{VideoURL: post.PageURL, SellerHandle: seller, Caption: post.Caption, MediaURL: post.MediaURL})
+		var re *requestError
 		switch {
-		case it.Skip != "":
-			skipped++
-			fmt.Fprintf(o.stderr, "item %d skipped: %s\n", it.Row, it.Skip)
-		case seller == "":
-			skipped++
-			fmt.Fprintf(o.stderr, "item %d skipped: no author name; pass --seller\n", it.Row)
+		case errors.As(err, &re) && re.fatal():
+			return fmt.Errorf("post %s: %w; stopped after %d queued, %d already ingested", post.ID, err, queued, existing)
+		case err != nil:
+			failed++
+			fmt.Fprintf(o.stderr, "post %s (%s): %v\n", post.ID, post.PageURL, err)
+		case res.created:
+			queued++
 		default:
-			res, err := c.post(ctx, videoRequest{VideoURL: it.VideoURL, SellerHandle: seller, Caption: it.Caption, MediaURL: it.MediaURL})
-			var re *requestError
-			switch {
-			case errors.As(err, &re) && re.fatal():
-				return fmt.Errorf("item %d: %w; stopped after %d queued, %d already ingested", it.Row, err, queued, existing)
-			case err != nil:
-				failed++
-				fmt.Fprintf(o.stderr, "item %d (%s): %v\n", it.Row, it.VideoURL, err)
-			case res.created:
-				queued++
-			default:
-				existing++
-			}
+			existing++
 		}
-		p.set(i+1, len(items))
+		p.set(i+1, len(batch.Posts))
 	}
 	p.finish()
-	fmt.Fprintf(o.stdout, "%d items: %d queued, %d already ingested, %d skipped, %d failed\n", len(items), queued, existing, skipped, failed)
+	fmt.Fprintf(o.stdout, "%d items: %d queued, %d already ingested, %d skipped, %d failed\n", total, queued, existing, batch.Skipped(), failed)
 	if failed > 0 {
-		return fmt.Errorf("%d of %d items failed (see above); running the import again retries them without duplicates", failed, len(items))
+		return fmt.Errorf("%d of %d posts failed (see above); running the import again retries them without duplicates", failed, len(batch.Posts))
 	}
 	return nil
 }

@@ -168,9 +168,9 @@ func TestIngestApifyCSVExport(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "69 items: 67 queued, 0 already ingested, 1 skipped, 1 failed") {
 		t.Fatalf("exit %d: %s\n%s", code, out, errOut)
 	}
-	lineWith(t, errOut, `item 2 skipped: the scraper reported an error: This profile/hashtag does not exist.`)
-	lineWith(t, errOut, `item 4 \(https://www.tiktok.com/@hj.lisahalaby/video/7393647281003810054\): 400 invalid: media_url`)
-	lineWith(t, errOut, `^buylink: 1 of 69 items failed \(see above\); running the import again retries them without duplicates$`)
+	lineWith(t, errOut, `^skipped item 1: scraper error for "halabywartono": This profile/hashtag does not exist.$`)
+	lineWith(t, errOut, `^post 7393647281003810054 \(https://www.tiktok.com/@hj.lisahalaby/video/7393647281003810054\): 400 invalid: media_url`)
+	lineWith(t, errOut, `^buylink: 1 of 68 posts failed \(see above\); running the import again retries them without duplicates$`)
 	withMedia := 0
 	for _, r := range api.requests {
 		if r.SellerHandle != "hj.lisahalaby" {
@@ -190,7 +190,7 @@ func TestIngestOverridesTheSellerAndRefusesOtherFiles(t *testing.T) {
 	api := newFakeAPI(t)
 	dir := t.TempDir()
 	csvFile := filepath.Join(dir, "videos.csv")
-	if err := os.WriteFile(csvFile, []byte("\xef\xbb\xbf\"webVideoUrl\",\"text\"\n\"https://www.tiktok.com/@x/video/123\",\"Lamp $5\"\n"), 0o600); err != nil {
+	if err := os.WriteFile(csvFile, []byte("\xef\xbb\xbf\"id\",\"webVideoUrl\",\"text\",\"authorMeta/name\",\"createTimeISO\"\n\"7524354452762037512\",\"https://www.tiktok.com/@shopx/video/7524354452762037512\",\"Lamp $5\",\"shopx\",\"2025-07-07T14:58:13.000Z\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	out, errOut, code := run(t, "", "ingest", "--file", csvFile, "--seller", "demo", "--api-url", api.srv.URL, "--token", "tok-seller")
