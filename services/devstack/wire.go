@@ -151,7 +151,7 @@ func seedDemoSeller(ctx context.Context, st *Stack) error {
 // click recorder drains when the stack stops, before the store closes.
 func wireProductService(st *Stack, router *gin.Engine, w *wiring, verifier auth.Verifier) error {
 	srv, err := storefront.New(storefront.Config{
-		Store: st.Store, Media: st.Media, Verifier: verifier, PublicURL: st.Config.PublicURL, Logger: st.Log,
+		Store: st.Store, Media: st.Media, Verifier: verifier, PublicURL: st.Config.PublicURL, Logger: st.Log, Metrics: st.Metrics,
 	})
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/buylink/buylink/pkg/catalog"
+	"github.com/buylink/buylink/pkg/metrics"
 	"github.com/buylink/buylink/services/product-service/storefront"
 )
 
@@ -228,6 +229,9 @@ func TestClickRedirect(t *testing.T) {
 		t.Fatalf("redirect target taken from the request: %s", resp.Header.Get("Location"))
 	}
 	r.waitClicks(bella, 3)
+	if n := r.metrics.Snapshot().Total(metrics.Clicks, nil); n != 3 {
+		t.Fatalf("Clicks metric %v, want 3 (bots, prefetches and HEAD are not clicks)", n)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := r.srv.Close(ctx); err != nil {

@@ -39,6 +39,7 @@ func (s *Server) redirect(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	c.Header("X-Robots-Tag", "noindex, nofollow")
 	if c.Request.Method == http.MethodGet && !clicks.IsBot(c.GetHeader("User-Agent")) && !clicks.IsPrefetch(c.Request.Header) {
+		s.counted.Inc()
 		s.clicks.Record(catalog.Click{
 			ProductID: p.ID, Seller: p.Seller, At: s.now().UTC(), ReferrerHost: clicks.ReferrerHost(c.GetHeader("Referer")),
 		})

@@ -26,6 +26,7 @@ import (
 	"github.com/buylink/buylink/pkg/catalog/sqlite"
 	"github.com/buylink/buylink/pkg/events"
 	"github.com/buylink/buylink/pkg/media"
+	"github.com/buylink/buylink/pkg/metrics"
 	"github.com/buylink/buylink/pkg/web"
 	"github.com/buylink/buylink/services/product-service/projector"
 	"github.com/buylink/buylink/services/product-service/storefront"
@@ -71,6 +72,8 @@ type rig struct {
 	http   *http.Client
 	server *httptest.Server
 	now    time.Time
+	// metrics is the storefront's registry (the Clicks metric).
+	metrics *metrics.Registry
 }
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewJSONHandler(io.Discard, nil)) }
@@ -82,7 +85,7 @@ func newRig(t testing.TB, now time.Time) *rig {
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
-	r := &rig{t: t, base: "http://" + ln.Addr().String(), now: now}
+	r := &rig{t: t, base: "http://" + ln.Addr().String(), now: now, metrics: metrics.New("product-service")}
 	dir := t.TempDir()
 	if r.store, err = sqlite.Open(context.Background(), filepath.Join(dir, "catalog.db")); err != nil {
 		t.Fatal(err)
@@ -97,6 +100,7 @@ func newRig(t testing.TB, now time.Time) *rig {
 	log := quietLogger()
 	r.srv, err = storefront.New(storefront.Config{
 		Store: r.store, Media: r.media, Verifier: verifier, PublicURL: r.base, LoginURL: loginURL, Logger: log, Now: clock,
+		Metrics: r.metrics,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -32,6 +32,7 @@ import (
 
 	"github.com/buylink/buylink/pkg/auth"
 	"github.com/buylink/buylink/pkg/catalog"
+	"github.com/buylink/buylink/pkg/metrics"
 	"github.com/buylink/buylink/pkg/web"
 	"github.com/buylink/buylink/services/product-service/clicks"
 )
@@ -73,6 +74,9 @@ type Config struct {
 	CacheTTL time.Duration
 	// Clicks tunes the click recorder.
 	Clicks clicks.Options
+	// Metrics receives the Clicks metric, one per click counted (default
+	// metrics.Default()).
+	Metrics *metrics.Registry
 	// Logger defaults to slog.Default(); Now to time.Now.
 	Logger *slog.Logger
 	Now    func() time.Time
@@ -90,6 +94,7 @@ type Server struct {
 	now      func() time.Time
 	cache    *responseCache
 	clicks   *clicks.Recorder
+	counted  *metrics.Counter
 	pages    *template.Template
 }
 
@@ -120,6 +125,9 @@ func New(cfg Config) (*Server, error) {
 		cfg.Now = time.Now
 	}
 	cfg.Clicks.Logger = cfg.Logger
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.Default()
+	}
 	pages, err := parseTemplates()
 	if err != nil {
 		return nil, err
@@ -127,9 +135,10 @@ func New(cfg Config) (*Server, error) {
 	return &Server{
 		store: cfg.Store, media: cfg.Media, verifier: cfg.Verifier,
 		base: strings.TrimSuffix(base.String(), "/"), login: cfg.LoginURL, log: cfg.Logger, now: cfg.Now,
-		cache:  newResponseCache(cfg.CacheTTL, 4096, cfg.Now),
-		clicks: clicks.NewRecorder(cfg.Store, cfg.Clicks),
-		pages:  pages,
+		cache:   newResponseCache(cfg.CacheTTL, 4096, cfg.Now),
+		clicks:  clicks.NewRecorder(cfg.Store, cfg.Clicks),
+		counted: cfg.Metrics.Counter(metrics.Clicks, metrics.Count),
+		pages:   pages,
 	}, nil
 }
 

@@ -52,6 +52,7 @@ import (
 	"github.com/buylink/buylink/pkg/catalog"
 	"github.com/buylink/buylink/pkg/catalog/storeurl"
 	"github.com/buylink/buylink/pkg/media"
+	"github.com/buylink/buylink/pkg/metrics"
 	"github.com/buylink/buylink/pkg/obs"
 	"github.com/buylink/buylink/pkg/web"
 	"github.com/buylink/buylink/services/product-service/projector"
@@ -60,9 +61,17 @@ import (
 
 func main() {
 	log := obs.Setup("product-service")
+	// Clicks and the projector's handler metrics, as EMF on ECS.
+	stopMetrics, err := metrics.Setup("product-service")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "product-service:", err)
+		os.Exit(1)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, log, nil); err != nil {
+	err = run(ctx, log, nil)
+	stop()
+	stopMetrics()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "product-service:", err)
 		os.Exit(1)
 	}
