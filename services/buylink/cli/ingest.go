@@ -114,7 +114,7 @@ func (r videoResult) describe() string {
 	if r.created {
 		return fmt.Sprintf("queued video %s of @%s", r.ID, r.Seller)
 	}
-	return fmt.Sprintf("video %s of @%s was already ingested (status %s)", r.ID, r.Seller, r.Status)
+	return fmt.Sprintf("video %s of @%s was already ingested", r.ID, r.Seller)
 }
 
 // ingestClient posts videos.
@@ -193,7 +193,9 @@ func (c *ingestClient) once(ctx context.Context, r videoRequest, body []byte) (v
 		if err := json.Unmarshal(raw, &res); err != nil || res.ID == "" {
 			return videoResult{}, 0, &requestError{resp.StatusCode, fmt.Sprintf("the API answered %d without a video (is %s a buylink API?)", resp.StatusCode, c.base)}
 		}
-		res.created = resp.StatusCode == http.StatusAccepted
+		// A repeated request is answered with the first answer, marked
+		// replayed: the video was queued by an earlier run.
+		res.created = resp.StatusCode == http.StatusAccepted && resp.Header.Get("Idempotent-Replayed") != "true"
 		return res, 0, nil
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 		secs, _ := strconv.Atoi(resp.Header.Get("Retry-After"))

@@ -37,8 +37,9 @@ func fixture(t *testing.T, rel string) string {
 	return p
 }
 
-// fakeAPI is the ingestion API's POST /api/videos: 202 for a new video, 200
-// for a known one, strict JSON, bearer token and idempotency keys.
+// fakeAPI is the ingestion API's POST /api/videos: 202 for a new video, and
+// for a repeated Idempotency-Key the first answer replayed, marked
+// Idempotent-Replayed; strict JSON, bearer token.
 type fakeAPI struct {
 	t   *testing.T
 	srv *httptest.Server
@@ -97,11 +98,11 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 		}
 		status, state := http.StatusAccepted, "queued"
 		if _, seen := a.keys[key]; seen {
-			status, state = http.StatusOK, "ready"
+			w.Header().Set("Idempotent-Replayed", "true")
 		} else {
 			a.keys[key] = m[1]
-			w.Header().Set("Location", "/api/videos/"+m[1])
 		}
+		w.Header().Set("Location", "/api/videos/"+m[1])
 		w.WriteHeader(status)
 		_ = json.NewEncoder(w).Encode(map[string]any{"id": m[1], "seller": strings.ToLower(req.SellerHandle), "pageUrl": req.VideoURL,
 			"status": state, "attempts": 1, "productCount": 0, "postedAt": "0001-01-01T00:00:00Z", "createdAt": "2025-07-07T14:58:13Z", "updatedAt": "2025-07-07T14:58:13Z"})
@@ -122,7 +123,7 @@ func TestIngestOneURL(t *testing.T) {
 		t.Fatalf("request %+v", r)
 	}
 	out, _, code = run(t, "", args...)
-	if code != 0 || !strings.Contains(out, "was already ingested (status ready)") {
+	if code != 0 || !strings.Contains(out, "video 7524354452762037512 of @meenitech was already ingested") {
 		t.Fatalf("second post: %d %q", code, out)
 	}
 	t.Setenv("BUYLINK_TOKEN", "tok-wrong")

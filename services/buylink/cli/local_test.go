@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"image"
 	"image/color"
 	"image/png"
@@ -22,15 +23,18 @@ import (
 	"github.com/buylink/buylink/services/devstack"
 )
 
-// startDevstack runs a devstack on a free loopback port whose sweeper
-// restarts unfinished videos at once, and returns its base URL.
-func startDevstack(t *testing.T, dataDir string) string {
+// startDevstack runs a devstack on a free loopback port and returns its
+// base URL; opts adjust its configuration.
+func startDevstack(t *testing.T, dataDir string, opts ...func(*devstack.Config)) string {
 	t.Helper()
 	ready := make(chan string, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	cfg := devstack.Config{Addr: "127.0.0.1:0", DataDir: dataDir, Out: io.Discard, Ready: func(a string) { ready <- a },
-		Metrics: metrics.New("devstack"), SweepEvery: 100 * time.Millisecond, StuckAfter: time.Millisecond, NoDemo: true}
+		Metrics: metrics.New("devstack")}
+	for _, o := range opts {
+		o(&cfg)
+	}
 	go func() { done <- devstack.Run(ctx, cfg, slog.New(slog.DiscardHandler)) }()
 	var base string
 	select {
@@ -118,7 +122,10 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 // images are back, and they are processed.
 func TestLocalDeadLettersAreRedrivenAndProcessed(t *testing.T) {
 	dir := t.TempDir()
-	base := startDevstack(t, dir)
+	// No demo, and a sweeper that restarts unfinished videos at once.
+	base := startDevstack(t, dir, func(c *devstack.Config) {
+		c.NoDemo, c.SweepEvery, c.StuckAfter = true, 100*time.Millisecond, time.Millisecond
+	})
 	var down atomic.Bool
 	down.Store(true)
 	imgURL := imageServer(t, &down)
@@ -207,3 +214,55 @@ func TestLocalDeadLettersAreRedrivenAndProcessed(t *testing.T) {
 }
 
 func itoa(n int64) string { return strings.TrimSpace(count(float64(n))) }
+
+// TestLocalMonitorShowsTheDemoAndIngestsThroughTheAPI watches `make dev`'s
+// demo shop go through the pipeline, then posts a video with `buylink ingest`.
+func TestLocalMonitorShowsTheDemoAndIngestsThroughTheAPI(t *testing.T) {
+	base := startDevstack(t, t.TempDir())
+	// Every demo video goes through every worker once.
+	waitUntil(t, "the demo videos to go through every worker", func() bool {
+		c := localCounts(t, base)
+		videos := c["caption-parser"].Handled
+		for _, q := range c {
+			if q.Handled != videos || q.InFlight > 0 {
+				return false
+			}
+		}
+		return len(c) >= 6 && videos > 0
+	})
+	demo := localCounts(t, base)
+	out, errOut, code := run(t, "", "monitor", "--local", base, "--frames", "1")
+	if code != 0 {
+		t.Fatalf("monitor: %d %s", code, errOut)
+	}
+	for _, w := range []string{"caption-parser", "thumbnail-generator", "auto-tagger", "product-projector-caption-parsed",
+		"product-projector-thumbnails-generated", "product-projector-product-tagged"} {
+		lineWith(t, out, `^\s+`+w+`\s+0\s+`+itoa(demo[w].Handled)+`\s+\d+\s+0$`)
+		lineWith(t, out, `^\s+`+w+`\s+\S+\s+`+itoa(demo[w].Handled)+`\s+\d+\s+\d+\s+0\s+0\s+\d+\s+\d+$`)
+	}
+	lineWith(t, out, `thumbnail time p50 \d+ ms, p99 \d+ ms`)
+
+	// A seller's token from the devstack's dev login, then a video through the API.
+	resp, err := http.Post(base+"/auth/dev/login", "application/json", strings.NewReader(`{"handle":"demo"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok struct{ Token string }
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || resp.StatusCode != http.StatusOK || tok.Token == "" {
+		t.Fatalf("dev login: %d %v", resp.StatusCode, err)
+	}
+	_ = resp.Body.Close()
+	args := []string{"ingest", "https://www.tiktok.com/@demo/video/7524354452762037599", "--seller", "demo",
+		"--caption", "Ceramic pour-over mug $18 at shop.example/mug", "--local", base, "--token", tok.Token}
+	out, errOut, code = run(t, "", args...)
+	if code != 0 || strings.TrimSpace(out) != "queued video 7524354452762037599 of @demo" {
+		t.Fatalf("ingest: %d %q %s", code, out, errOut)
+	}
+	waitUntil(t, "the ingested video to be parsed", func() bool {
+		return localCounts(t, base)["caption-parser"].Handled == demo["caption-parser"].Handled+1
+	})
+	out, _, code = run(t, "", args...)
+	if code != 0 || !strings.Contains(out, "video 7524354452762037599 of @demo was already ingested") {
+		t.Fatalf("second ingest: %d %q", code, out)
+	}
+}
