@@ -16,7 +16,7 @@ FUZZ_TIME ?= 8s
 FUZZ_TARGETS := services/caption-parser/rules:FuzzParse services/caption-parser/llmparse:FuzzValidate \
 	services/auto-tagger/rules:FuzzRuleTagger services/auto-tagger/tagging:FuzzFinalize
 
-.PHONY: dev test test-short lint bench tidy build deps fmt help fuzz plan plan-update preview deploy destroy diagram build-lambdas
+.PHONY: dev test test-short lint bench tidy tidy-check build deps fmt help fuzz plan plan-update preview deploy destroy diagram build-lambdas
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -27,7 +27,7 @@ deps: ## install what is missing (apt packages, npm test servers); idempotent
 dev: deps ## run the whole platform in one process on :8080 with a demo seller
 	$(GO) run ./services/devstack/cmd/devstack
 
-test: deps fuzz ## run every test of every module (what CI runs)
+test: deps tidy-check fuzz ## run every test of every module (what CI runs)
 	@for m in $(MODULES); do echo "== go test $${m#$(CURDIR)/}"; (cd $$m && $(GO) test $(TEST_FLAGS) ./...); done
 
 fuzz: ## run each fuzz target in FUZZ_TARGETS for FUZZ_TIME (new crashers land in the package's testdata/fuzz)
@@ -47,6 +47,9 @@ lint: ## gofmt, go vet and golangci-lint on every module
 	@for m in $(MODULES); do (cd $$m && $(GO) vet ./...); done
 	@test -x bin/golangci-lint || GOBIN=$(CURDIR)/bin $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION)
 	@for m in $(MODULES); do (cd $$m && $(CURDIR)/bin/golangci-lint run ./...); done
+
+tidy-check: ## fail when a module's go.mod or go.sum is not tidy (GOWORK=off builds need them tidy)
+	@for m in $(MODULES); do (cd $$m && $(GO) mod tidy -diff >/dev/null) || { echo "$${m#$(CURDIR)/}: go.mod/go.sum not tidy: run make tidy"; exit 1; }; done
 
 tidy: ## go mod tidy in every module
 	@for m in $(MODULES); do (cd $$m && $(GO) mod tidy); done
