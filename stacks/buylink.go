@@ -330,6 +330,19 @@ func (s *stack) export() {
 	s.ctx.Export("mediaBucket", s.media.Name)
 	s.ctx.Export("topicUrlTemplate", s.topicTemplate)
 	s.ctx.Export("queueUrls", s.queueURLs)
+	// What `buylink monitor --services/--errors` reads (services/buylink README).
+	s.ctx.Export("clusterName", s.cluster.Name)
+	serviceNames, functionNames, logGroups := pulumi.StringMap{}, pulumi.StringMap{}, pulumi.StringMap{}
+	for _, m := range s.services {
+		serviceNames[m.Label] = m.ServiceName
+	}
+	for _, f := range s.functions {
+		functionNames[f.Label] = f.FunctionName
+		logGroups[f.Label] = pulumi.Sprintf("/aws/lambda/%s", f.FunctionName)
+	}
+	s.ctx.Export("serviceNames", serviceNames)
+	s.ctx.Export("functionNames", functionNames)
+	s.ctx.Export("logGroups", logGroups)
 	s.ctx.Export("dashboardUrl", s.mon.DashboardURL)
 	s.ctx.Export("alarmTopicArn", s.mon.AlarmTopicARN)
 }
