@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
@@ -51,6 +52,20 @@ type MonitoringArgs struct {
 	MaxLatencyP95Seconds float64
 	// Max5xxPer5Minutes alarms on more 5xx answers in 5 minutes; default 10.
 	Max5xxPer5Minutes int
+	// AppWidgets chart the application's own metrics (embedded metric
+	// format) below the AWS ones.
+	AppWidgets []AppWidget
+}
+
+// AppWidget is a dashboard graph of application metrics found by CloudWatch
+// search expressions (SEARCH('<search>', stat, 300)), one line per
+// dimension combination found.
+type AppWidget struct {
+	Title string
+	// Stat is the statistic: Sum, Average, p95, ...
+	Stat string
+	// Searches are search terms such as `Namespace="buylink" MetricName="Clicks"`.
+	Searches []string
 }
 
 // Monitoring is a CloudWatch dashboard (ECS CPU and memory, SQS depth and
@@ -333,6 +348,16 @@ func dashboardBody(region string, args MonitoringArgs) pulumi.StringOutput {
 		}
 		add("Lambda: errors", "Sum", errs)
 		add("Lambda: duration p95 (ms)", "p95", dur)
+		for _, w := range args.AppWidgets {
+			var exprs [][]interface{}
+			for i, q := range w.Searches {
+				exprs = append(exprs, []interface{}{map[string]string{
+					"expression": fmt.Sprintf("SEARCH('%s', '%s', 300)", strings.ReplaceAll(q, "'", "\\'"), w.Stat),
+					"id":         fmt.Sprintf("e%d", i+1),
+				}})
+			}
+			add(w.Title, w.Stat, exprs)
+		}
 		b, err := json.Marshal(map[string]interface{}{"widgets": widgets})
 		return string(b), err
 	}).(pulumi.StringOutput)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/buylink/buylink/pkg/catalog/dynamo"
 	"github.com/buylink/buylink/pkg/events"
+	"github.com/buylink/buylink/pkg/metrics"
 	"github.com/buylink/buylink/platform"
 )
 
@@ -310,7 +311,7 @@ func (s *stack) operations() error {
 	var err error
 	if s.mon, err = platform.NewMonitoring(s.ctx, "monitoring", platform.MonitoringArgs{
 		AlertEmails: emails, ClusterName: s.cluster.Name, Services: s.services, Queues: s.queues, Functions: s.functions,
-		TableName: s.table.Name, LoadBalancerARNSuffix: s.web.ARNSuffix,
+		TableName: s.table.Name, LoadBalancerARNSuffix: s.web.ARNSuffix, AppWidgets: appWidgets(),
 	}, s.in); err != nil {
 		return err
 	}
@@ -560,4 +561,25 @@ func projectRoot(ctx *pulumi.Context) (string, error) {
 		}
 	}
 	return filepath.Rel(wd, root)
+}
+
+// appWidgets chart the metrics the services and workers write in embedded
+// metric format (pkg/metrics), whatever their dimensions.
+func appWidgets() []platform.AppWidget {
+	search := func(names ...string) []string {
+		out := make([]string, len(names))
+		for i, n := range names {
+			out[i] = fmt.Sprintf(`Namespace="%s" MetricName="%s"`, metrics.Namespace, n)
+		}
+		return out
+	}
+	return []platform.AppWidget{
+		{Title: "Events processed", Stat: "Sum", Searches: search(metrics.EventsProcessed)},
+		{Title: "Event failures and dead letters", Stat: "Sum", Searches: search(metrics.EventFailures, metrics.DeadLetters)},
+		{Title: "Handler latency p95 (ms)", Stat: "p95", Searches: search(metrics.HandlerLatency)},
+		{Title: "LLM calls and tokens", Stat: "Sum", Searches: search(metrics.LLMCalls, metrics.LLMPromptTokens, metrics.LLMCompletionTokens)},
+		{Title: "LLM cost (USD)", Stat: "Sum", Searches: search(metrics.LLMCostUSD)},
+		{Title: "Thumbnail time p95 (ms)", Stat: "p95", Searches: search(metrics.ThumbnailTime)},
+		{Title: "Buy-link clicks", Stat: "Sum", Searches: search(metrics.Clicks)},
+	}
 }
