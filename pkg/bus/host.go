@@ -38,7 +38,6 @@ func WorkerConfigFromEnv() (WorkerConfig, error) {
 		SubscriptionURL: os.Getenv("SUBSCRIPTION_URL"),
 		TopicTemplate:   os.Getenv("TOPIC_URL_TEMPLATE"),
 		DeadLetterURL:   os.Getenv("DEADLETTER_URL"),
-		Concurrency:     4,
 	}
 	if c.SubscriptionURL == "" {
 		return c, errors.New("SUBSCRIPTION_URL is required (the queue this worker consumes)")
@@ -46,14 +45,23 @@ func WorkerConfigFromEnv() (WorkerConfig, error) {
 	if c.TopicTemplate == "" {
 		return c, errors.New("TOPIC_URL_TEMPLATE is required (where results are published, e.g. mem://{type})")
 	}
-	if s := os.Getenv("WORKER_CONCURRENCY"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 256 {
-			return c, fmt.Errorf("WORKER_CONCURRENCY must be an integer in 1..256 (got %q)", s)
-		}
-		c.Concurrency = n
+	n, err := ConcurrencyFromEnv()
+	c.Concurrency = n
+	return c, err
+}
+
+// ConcurrencyFromEnv reads WORKER_CONCURRENCY, the handlers a host runs at
+// once: 4 when unset, an error naming the variable unless it is in 1..256.
+func ConcurrencyFromEnv() (int, error) {
+	s := os.Getenv("WORKER_CONCURRENCY")
+	if s == "" {
+		return 4, nil
 	}
-	return c, nil
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 256 {
+		return 4, fmt.Errorf("WORKER_CONCURRENCY must be an integer in 1..256 (got %q)", s)
+	}
+	return n, nil
 }
 
 // queueRedriveSink is the sink of workers whose queue dead-letters by itself

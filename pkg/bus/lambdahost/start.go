@@ -3,10 +3,8 @@ package lambdahost
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"os"
-	"strconv"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
@@ -34,19 +32,13 @@ func ConfigFromEnv() (Config, error) {
 	c := Config{
 		TopicTemplate: os.Getenv("TOPIC_URL_TEMPLATE"),
 		DeadLetterURL: os.Getenv("DEADLETTER_URL"),
-		Concurrency:   4,
 	}
 	if c.TopicTemplate == "" {
 		return c, errors.New("TOPIC_URL_TEMPLATE is required (where results are published, e.g. awssns:///arn:aws:sns:<region>:<account>:buylink-{name}?region=<region>)")
 	}
-	if s := os.Getenv("WORKER_CONCURRENCY"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 256 {
-			return c, fmt.Errorf("WORKER_CONCURRENCY must be an integer in 1..256 (got %q)", s)
-		}
-		c.Concurrency = n
-	}
-	return c, nil
+	n, err := bus.ConcurrencyFromEnv()
+	c.Concurrency = n
+	return c, err
 }
 
 // New builds the Host of a function: it checks AWS credentials for the

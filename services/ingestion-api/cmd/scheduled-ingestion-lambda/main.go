@@ -20,13 +20,14 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/aws/aws-lambda-go/events"
+	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	// awssns:// topics.
 	_ "gocloud.dev/pubsub/awssnssqs"
 
 	"github.com/buylink/buylink/pkg/bus"
 	"github.com/buylink/buylink/pkg/catalog/storeurl"
+	"github.com/buylink/buylink/pkg/events"
 	"github.com/buylink/buylink/pkg/obs"
 	"github.com/buylink/buylink/pkg/tiktok"
 	"github.com/buylink/buylink/services/ingestion-api/ingestion"
@@ -39,7 +40,7 @@ func main() {
 		log.Error("configuration", "err", err)
 		os.Exit(1)
 	}
-	lambda.Start(func(ctx context.Context, ev events.EventBridgeEvent) (ingestion.Summary, error) {
+	lambda.Start(func(ctx context.Context, ev lambdaevents.EventBridgeEvent) (ingestion.Summary, error) {
 		log.InfoContext(ctx, "scheduled ingestion invoked", "event_id", ev.ID, "time", ev.Time)
 		return sched.Run(ctx)
 	})
@@ -71,7 +72,7 @@ func newScheduler(ctx context.Context, getenv func(string) string, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	if err := topics.Open(ctx, "video.posted"); err != nil {
+	if err := topics.Open(ctx, events.TypeVideoPosted); err != nil {
 		return nil, err
 	}
 	apify, err := tiktok.NewApifyClient(tiktok.ApifyOptions{Token: token, Actor: getenv("APIFY_ACTOR"), Logger: log})
