@@ -219,8 +219,22 @@ func itoa(n int64) string { return strings.TrimSpace(count(float64(n))) }
 // demo shop go through the pipeline, then posts a video with `buylink ingest`.
 func TestLocalMonitorShowsTheDemoAndIngestsThroughTheAPI(t *testing.T) {
 	base := startDevstack(t, t.TempDir())
-	// Every demo video goes through every worker once.
+	// A seller's token from the devstack's dev login, for the API.
+	resp, err := http.Post(base+"/auth/dev/login", "application/json", strings.NewReader(`{"handle":"demo"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok struct{ Token string }
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || resp.StatusCode != http.StatusOK || tok.Token == "" {
+		t.Fatalf("dev login: %d %v", resp.StatusCode, err)
+	}
+	_ = resp.Body.Close()
+	// Every demo video goes through every worker once: all of them ready,
+	// and every worker idle with the same count.
 	waitUntil(t, "the demo videos to go through every worker", func() bool {
+		if !allVideosReady(t, base, tok.Token) {
+			return false
+		}
 		c := localCounts(t, base)
 		videos := c["caption-parser"].Handled
 		for _, q := range c {
@@ -242,27 +256,55 @@ func TestLocalMonitorShowsTheDemoAndIngestsThroughTheAPI(t *testing.T) {
 	}
 	lineWith(t, out, `thumbnail time p50 \d+ ms, p99 \d+ ms`)
 
-	// A seller's token from the devstack's dev login, then a video through the API.
-	resp, err := http.Post(base+"/auth/dev/login", "application/json", strings.NewReader(`{"handle":"demo"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tok struct{ Token string }
-	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || resp.StatusCode != http.StatusOK || tok.Token == "" {
-		t.Fatalf("dev login: %d %v", resp.StatusCode, err)
-	}
-	_ = resp.Body.Close()
+	// A video through the API.
 	args := []string{"ingest", "https://www.tiktok.com/@demo/video/7524354452762037599", "--seller", "demo",
 		"--caption", "Ceramic pour-over mug $18 at shop.example/mug", "--local", base, "--token", tok.Token}
 	out, errOut, code = run(t, "", args...)
 	if code != 0 || strings.TrimSpace(out) != "queued video 7524354452762037599 of @demo" {
 		t.Fatalf("ingest: %d %q %s", code, out, errOut)
 	}
+	// Watch the video itself: the worker counts alone cannot tell the demo's
+	// last videos from this one when they finish close together.
 	waitUntil(t, "the ingested video to be parsed", func() bool {
-		return localCounts(t, base)["caption-parser"].Handled == demo["caption-parser"].Handled+1
+		req, _ := http.NewRequest(http.MethodGet, base+"/api/videos/7524354452762037599", nil)
+		req.Header.Set("Authorization", "Bearer "+tok.Token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var v struct{ Steps map[string]string }
+		return resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&v) == nil && v.Steps["caption"] == "done"
 	})
+	if got := localCounts(t, base)["caption-parser"].Handled; got <= demo["caption-parser"].Handled {
+		t.Fatalf("caption-parser handled %d events, no more than the demo's %d", got, demo["caption-parser"].Handled)
+	}
 	out, _, code = run(t, "", args...)
 	if code != 0 || !strings.Contains(out, "video 7524354452762037599 of @demo was already ingested") {
 		t.Fatalf("second ingest: %d %q", code, out)
 	}
+}
+
+// allVideosReady reports whether the demo seller has videos and all are ready.
+func allVideosReady(t *testing.T, base, token string) bool {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, base+"/api/videos?seller=demo&limit=100", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var list struct {
+		Videos []struct{ Status string }
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&list) != nil || len(list.Videos) == 0 {
+		return false
+	}
+	for _, v := range list.Videos {
+		if v.Status != "ready" {
+			return false
+		}
+	}
+	return true
 }
