@@ -16,7 +16,7 @@ FUZZ_TIME ?= 8s
 FUZZ_TARGETS := services/caption-parser/rules:FuzzParse services/caption-parser/llmparse:FuzzValidate \
 	services/auto-tagger/rules:FuzzRuleTagger services/auto-tagger/tagging:FuzzFinalize
 
-.PHONY: dev test test-short lint bench tidy tidy-check build deps fmt help fuzz plan plan-update preview deploy destroy diagram build-lambdas
+.PHONY: dev test test-short lint bench tidy tidy-check build deps fmt help fuzz plan plan-update preview deploy destroy diagram build-lambdas readme
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -48,6 +48,9 @@ lint: ## gofmt, go vet and golangci-lint on every module
 	@test -x bin/golangci-lint || GOBIN=$(CURDIR)/bin $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION)
 	@for m in $(MODULES); do (cd $$m && $(CURDIR)/bin/golangci-lint run ./...); done
 
+readme: ## regenerate the README's tables from the declarations in pkg/deploy
+	@cd pkg && $(GO) test -count=1 -run '^TestReadmeTables$$' ./deploy -args -update
+
 tidy-check: ## fail when a module's go.mod or go.sum is not tidy (GOWORK=off builds need them tidy)
 	@for m in $(MODULES); do (cd $$m && $(GO) mod tidy -diff >/dev/null) || { echo "$${m#$(CURDIR)/}: go.mod/go.sum not tidy: run make tidy"; exit 1; }; done
 
@@ -61,11 +64,6 @@ build: ## build every module on its own (GOWORK=off), as Pulumi and Docker do
 STACKS := dev staging prod
 STACK ?=
 PULUMI ?= pulumi
-# Lambda functions: <function name>:<package building its bootstrap>.
-LAMBDAS := caption-parser:services/caption-parser/cmd/caption-parser-lambda \
-	auto-tagger:services/auto-tagger/cmd/auto-tagger-lambda \
-	scheduled-ingestion:services/ingestion-api/cmd/scheduled-ingestion-lambda
-
 # need-stack: STACK names a committed stack.
 define need-stack
 	@test -n "$(STACK)" || { echo "STACK is required: make $@ STACK=<$(subst $(eval) ,|,$(STACKS))>"; exit 2; }
@@ -108,13 +106,13 @@ diagram: ## the resource graph of STACK as SVG (bin/plan/graph-STACK.svg; needs 
 	dot -Tsvg -o bin/plan/graph-$(STACK).svg bin/plan/graph-$(STACK).dot
 	@echo "diagram: bin/plan/graph-$(STACK).svg"
 
-build-lambdas: ## build the Lambda bootstraps (linux/arm64, static) into bin/lambda/<name>/bootstrap
-	@for l in $(LAMBDAS); do name=$${l%%:*}; pkg=$${l#*:}; mod=$${pkg%%/cmd/*}; \
-		if [ ! -d "$$pkg" ]; then echo "build-lambdas: skipping $$name: $$pkg does not exist yet"; continue; fi; \
+build-lambdas: ## build the Lambda bootstraps pkg/deploy declares (linux/arm64, static) into bin/lambda/<name>/bootstrap
+	@mkdir -p bin && $(GO) run ./pkg/deploy/cmd/deployables lambdas > bin/lambdas.txt
+	@while read -r name pkg; do mod=$${pkg%%/cmd/*}; \
 		echo "build-lambdas: $$name <- $$pkg"; mkdir -p bin/lambda/$$name; \
 		(cd $$mod && GOWORK=off GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -tags lambda.norpc -ldflags='-s -w' \
-			-o $(CURDIR)/bin/lambda/$$name/bootstrap ./$${pkg#$$mod/}); \
-	done
+			-o $(CURDIR)/bin/lambda/$$name/bootstrap ./$${pkg#$$mod/}) || exit 1; \
+	done < bin/lambdas.txt
 
 preview: ## pulumi preview of STACK (Pulumi CLI, AWS credentials, Docker)
 	$(need-cloud)
