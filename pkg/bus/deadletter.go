@@ -119,19 +119,23 @@ func (q *QueueSink) DeadLetter(ctx context.Context, dl DeadLetter) error {
 	return nil
 }
 
+// MaxDeliveries is how many deliveries a message gets before it is given
+// up: the hosts' count and the SQS queues' maxReceiveCount.
+const MaxDeliveries = 3
+
 // DeadLetterFromQueue describes a message taken from consumer's DLQ: the
-// reason and attempts its host recorded (QueueSink), or, for a message the
-// queue's redrive policy moved there (a crash, a timeout), that it was not
-// settled after receives deliveries.
-func DeadLetterFromQueue(consumer string, body []byte, meta map[string]string, receives int) DeadLetter {
+// reason and attempts its host sent along (QueueSink), or, for a message
+// the queue's redrive policy moved there after MaxDeliveries receives (a
+// crash, a timeout), that it was not settled.
+func DeadLetterFromQueue(consumer string, body []byte, meta map[string]string) DeadLetter {
 	env, _ := ParseMessage(body)
 	reason := meta[MetaDeadLetterReason]
 	attempts, err := strconv.Atoi(meta[MetaDeadLetterAttempts])
 	if err != nil || attempts < 1 {
-		attempts = max(receives, 1)
+		attempts = MaxDeliveries
 	}
 	if reason == "" {
-		reason = fmt.Sprintf("not settled after %d deliveries (the worker crashed or timed out; see its logs)", attempts)
+		reason = fmt.Sprintf("not settled after %d deliveries (the worker crashed or timed out: see its logs)", attempts)
 	}
 	dl := NewDeadLetter(consumer, body, env, attempts, errors.New(reason))
 	if w := meta[MetaDeadLetterWorker]; w != "" {

@@ -88,7 +88,7 @@ func (w *Worker) defaults() error {
 		w.Concurrency = 4
 	}
 	if w.MaxAttempts == 0 {
-		w.MaxAttempts = 3
+		w.MaxAttempts = MaxDeliveries
 	}
 	if w.Backoff == nil {
 		w.Backoff = DefaultBackoff

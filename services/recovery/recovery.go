@@ -83,7 +83,7 @@ func DeadLetters(ctx context.Context, d host.Deps) (*host.Component, error) {
 // Letter describes a record of a worker's DLQ: the worker is the consumer
 // whose queue the DLQ belongs to (the source queue's name ends in its name),
 // the reason and attempts those its host sent along (bus.QueueSink) or, for
-// a message the queue's redrive policy moved, its receives.
+// a message the queue's redrive policy moved, that it was not settled.
 func Letter(rec lambdaevents.SQSMessage) bus.DeadLetter {
 	meta := map[string]string{}
 	for k, v := range rec.MessageAttributes {
@@ -97,8 +97,7 @@ func Letter(rec lambdaevents.SQSMessage) bus.DeadLetter {
 		}
 		meta[k] = val
 	}
-	receives, _ := strconv.Atoi(rec.Attributes["ApproximateReceiveCount"])
-	return bus.DeadLetterFromQueue(consumerOf(rec.EventSourceARN), []byte(rec.Body), meta, receives)
+	return bus.DeadLetterFromQueue(consumerOf(rec.EventSourceARN), []byte(rec.Body), meta)
 }
 
 // consumerOf names the consumer of a DLQ from its ARN

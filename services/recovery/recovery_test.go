@@ -191,7 +191,7 @@ func TestDeadLettersMarkVideosFailedAndKeepTheLetters(t *testing.T) {
 	defer func() { _ = st.Close() }()
 	for id, want := range map[string]string{
 		"7400000000000000011": "caption-parser: llm: answer does not fit the schema",
-		"7400000000000000012": "thumbnail-generator: not settled after 1 deliveries",
+		"7400000000000000012": "thumbnail-generator: not settled after 3 deliveries",
 	} {
 		v, _ := st.GetVideo(t.Context(), id)
 		if v.Status != catalog.VideoFailed || !strings.HasPrefix(v.FailureReason, want) {
@@ -223,7 +223,7 @@ func TestDeadLettersMarkVideosFailedAndKeepTheLetters(t *testing.T) {
 func TestDeadLettersReportWhatTheyCannotKeep(t *testing.T) {
 	box := failingSink{}
 	dl := Letter(dlqRecord(t, "m", "buylink-dev-projector-dlq", "{}", "1", nil))
-	if dl.Worker != "projector" || dl.Attempts != 1 || !strings.Contains(dl.Reason, "not settled after 1 deliveries") {
+	if dl.Worker != "projector" || dl.Attempts != 3 || !strings.Contains(dl.Reason, "not settled after 3 deliveries") {
 		t.Fatalf("letter %+v", dl)
 	}
 	if err := (&bus.VideoFailer{Next: box}).DeadLetter(t.Context(), dl); err == nil {

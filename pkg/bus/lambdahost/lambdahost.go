@@ -9,8 +9,9 @@
 // the queue's dead-letter queue. So:
 //
 //   - a record whose handler succeeds is acknowledged (not reported);
-//   - a retryable failure, a panic, or a record not started before the
-//     invocation's deadline is reported, and only that record is retried;
+//   - a retryable failure, a panic, or a record not started or not finished
+//     before the invocation's deadline is reported, and only that record is
+//     retried;
 //   - a permanent failure (events.Permanent, or a body that is no event),
 //     and a retryable one on the record's third receive, is given to the
 //     dead-letter sink (the queue's DLQ, with the reason) and acknowledged:
@@ -37,7 +38,7 @@ import (
 
 // maxReceives is the queues' maxReceiveCount: a record failing on this
 // receive goes to the dead-letter queue instead of coming back.
-const maxReceives = 3
+const maxReceives = bus.MaxDeliveries
 
 // Host runs a Handler on the records of SQS events.
 type Host struct {
@@ -117,6 +118,11 @@ func (h *Host) handle(ctx context.Context, log *slog.Logger, rec events.SQSMessa
 	case err == nil:
 		log.DebugContext(hctx, "handled")
 		return true
+	case ctx.Err() != nil:
+		// The invocation's deadline: Lambda fails the batch anyway; never
+		// give a record up for it (the queue's redrive policy counts it).
+		log.WarnContext(hctx, "invocation deadline reached while handling; the message will be redelivered", "err", err)
+		return false
 	case busevents.IsPermanent(err) || receives >= maxReceives:
 		return h.deadLetter(hctx, log, mw, rec, env, max(receives, 1), err)
 	}
