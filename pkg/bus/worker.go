@@ -103,7 +103,9 @@ func (w *Worker) defaults() error {
 		w.Logger = slog.Default()
 	}
 	w.Logger = w.Logger.With("worker", w.Name)
+	w.mu.Lock()
 	w.attempts = map[string]attempt{}
+	w.mu.Unlock()
 	w.mw = Middleware{Name: w.Name, Handler: w.Handler, Metrics: w.Metrics}
 	return nil
 }
