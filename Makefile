@@ -86,13 +86,17 @@ define need-docker
 	@command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 || { echo "Docker is missing or not running: the service images are built and pushed with it (install Docker Engine with buildx)"; exit 2; }
 endef
 
-plan: ## offline plan of STACK under mocks, diffed against stacks/testdata/plan-STACK.json
-	$(need-stack)
-	@mkdir -p bin/plan
-	@cd stacks && $(GO) run . plan -stack $(STACK) -out $(CURDIR)/bin/plan/plan-$(STACK).json
-	@if diff -u stacks/testdata/plan-$(STACK).json bin/plan/plan-$(STACK).json; then \
-		echo "plan $(STACK): no changes against stacks/testdata/plan-$(STACK).json ($$(grep -c '^    "type":' bin/plan/plan-$(STACK).json) resources)"; \
-	else echo "plan $(STACK): the program plans the changes above; review them, then make plan-update"; fi
+plan: ## offline plan of STACK under mocks, summarised per resource against stacks/testdata/plan-STACK.json; CHECK=1 (CI): every stack unless STACK, non-zero on any change
+	@stacks="$(STACK)"; \
+	if [ -z "$$stacks" ]; then [ -n "$(CHECK)" ] || { echo "STACK is required: make plan STACK=<$(subst $(eval) ,|,$(STACKS))> (or CHECK=1 for every stack)"; exit 2; }; stacks="$(STACKS)"; fi; \
+	mkdir -p bin/plan; status=0; \
+	for s in $$stacks; do \
+		test -f Pulumi.$$s.yaml || { echo "no Pulumi.$$s.yaml: STACK must be one of $(STACKS)"; exit 2; }; \
+		(cd stacks && $(GO) run . plan -stack $$s -out $(CURDIR)/bin/plan/plan-$$s.json -against testdata/plan-$$s.json \
+			$(if $(CHECK),-check) $${GITHUB_STEP_SUMMARY:+-markdown "$$GITHUB_STEP_SUMMARY"}) || status=1; \
+	done; \
+	[ $$status -eq 0 ] || echo "make plan: review the changes above (full diff: diff -u stacks/testdata/plan-<stack>.json bin/plan/plan-<stack>.json), then make plan-update"; \
+	exit $$status
 
 plan-update: ## rewrite the committed plan snapshots of every stack
 	@cd stacks && $(GO) test -count=1 -run '^TestPlanSnapshots$$' . -args -update
