@@ -408,13 +408,13 @@ func topicPublisher(topic *pubsub.Topic) func(context.Context, events.Envelope) 
 // sqsQueue is an SNS topic delivering raw to an SQS queue with a DLQ after
 // 3 receives, on fauxqs.
 type sqsQueue struct {
-	sqs            *sqs.Client
-	url, dlqURL    string
-	topics         *bus.Topics
-	topicARN       string
-	sns            *sns.Client
-	mu             sync.Mutex
-	dead           []bus.DeadLetter
+	sqs         *sqs.Client
+	url, dlqURL string
+	topics      *bus.Topics
+	topicARN    string
+	sns         *sns.Client
+	mu          sync.Mutex
+	dead        []bus.DeadLetter
 }
 
 func newSQSQueue(t *testing.T, ep string) *sqsQueue {
@@ -466,7 +466,9 @@ func (q *sqsQueue) arn(t *testing.T, queueURL string) string {
 	return out.Attributes[string(sqstypes.QueueAttributeNameQueueArn)]
 }
 
-func (q *sqsQueue) publish(ctx context.Context, env events.Envelope) error { return q.topics.Publish(ctx, env) }
+func (q *sqsQueue) publish(ctx context.Context, env events.Envelope) error {
+	return q.topics.Publish(ctx, env)
+}
 
 func (q *sqsQueue) publishRaw(ctx context.Context, body []byte) error {
 	_, err := q.sns.Publish(ctx, &sns.PublishInput{TopicArn: &q.topicARN, Message: aws.String(string(body))})
