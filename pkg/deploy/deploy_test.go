@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/buylink/buylink/pkg/internal/testservers"
 )
 
 var update = flag.Bool("update", false, "rewrite the README's generated tables (make readme)")
@@ -177,19 +179,11 @@ var envName = regexp.MustCompile(`^[A-Z][A-Z0-9_]+$`)
 
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	root, err := testservers.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			return dir
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("no go.work above the test directory")
-		}
-		dir = filepath.Dir(dir)
-	}
+	return root
 }
 
 // readsInCode returns every environment variable read by non-test code under
