@@ -16,7 +16,7 @@ FUZZ_TIME ?= 8s
 FUZZ_TARGETS := services/caption-parser/rules:FuzzParse services/caption-parser/llmparse:FuzzValidate \
 	services/auto-tagger/rules:FuzzRuleTagger services/auto-tagger/tagging:FuzzFinalize
 
-.PHONY: dev test test-short lint bench tidy tidy-check build deps fmt help fuzz plan plan-update preview deploy destroy diagram build-lambdas
+.PHONY: dev test test-short lint bench tidy tidy-check build deps fmt help fuzz plan plan-update preview deploy destroy diagram build-lambdas readme
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -48,6 +48,9 @@ lint: ## gofmt, go vet and golangci-lint on every module
 	@test -x bin/golangci-lint || GOBIN=$(CURDIR)/bin $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION)
 	@for m in $(MODULES); do (cd $$m && $(CURDIR)/bin/golangci-lint run ./...); done
 
+readme: ## regenerate the README's tables from the declarations in pkg/deploy
+	@cd pkg && $(GO) test -count=1 -run '^TestReadmeTables$$' ./deploy -args -update
+
 tidy-check: ## fail when a module's go.mod or go.sum is not tidy (GOWORK=off builds need them tidy)
 	@for m in $(MODULES); do (cd $$m && $(GO) mod tidy -diff >/dev/null) || { echo "$${m#$(CURDIR)/}: go.mod/go.sum not tidy: run make tidy"; exit 1; }; done
 
@@ -61,11 +64,6 @@ build: ## build every module on its own (GOWORK=off), as Pulumi and Docker do
 STACKS := dev staging prod
 STACK ?=
 PULUMI ?= pulumi
-# Lambda functions: <function name>:<package building its bootstrap>.
-LAMBDAS := caption-parser:services/caption-parser/cmd/caption-parser-lambda \
-	auto-tagger:services/auto-tagger/cmd/auto-tagger-lambda \
-	scheduled-ingestion:services/ingestion-api/cmd/scheduled-ingestion-lambda
-
 # need-stack: STACK names a committed stack.
 define need-stack
 	@test -n "$(STACK)" || { echo "STACK is required: make $@ STACK=<$(subst $(eval) ,|,$(STACKS))>"; exit 2; }
@@ -88,13 +86,17 @@ define need-docker
 	@command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 || { echo "Docker is missing or not running: the service images are built and pushed with it (install Docker Engine with buildx)"; exit 2; }
 endef
 
-plan: ## offline plan of STACK under mocks, diffed against stacks/testdata/plan-STACK.json
-	$(need-stack)
-	@mkdir -p bin/plan
-	@cd stacks && $(GO) run . plan -stack $(STACK) -out $(CURDIR)/bin/plan/plan-$(STACK).json
-	@if diff -u stacks/testdata/plan-$(STACK).json bin/plan/plan-$(STACK).json; then \
-		echo "plan $(STACK): no changes against stacks/testdata/plan-$(STACK).json ($$(grep -c '^    "type":' bin/plan/plan-$(STACK).json) resources)"; \
-	else echo "plan $(STACK): the program plans the changes above; review them, then make plan-update"; fi
+plan: ## offline plan of STACK under mocks, summarised per resource against stacks/testdata/plan-STACK.json; CHECK=1 (CI): every stack unless STACK, non-zero on any change
+	@stacks="$(STACK)"; \
+	if [ -z "$$stacks" ]; then [ -n "$(CHECK)" ] || { echo "STACK is required: make plan STACK=<$(subst $(eval) ,|,$(STACKS))> (or CHECK=1 for every stack)"; exit 2; }; stacks="$(STACKS)"; fi; \
+	mkdir -p bin/plan; status=0; \
+	for s in $$stacks; do \
+		test -f Pulumi.$$s.yaml || { echo "no Pulumi.$$s.yaml: STACK must be one of $(STACKS)"; exit 2; }; \
+		(cd stacks && $(GO) run . plan -stack $$s -out $(CURDIR)/bin/plan/plan-$$s.json -against testdata/plan-$$s.json \
+			$(if $(CHECK),-check) $${GITHUB_STEP_SUMMARY:+-markdown "$$GITHUB_STEP_SUMMARY"}) || status=1; \
+	done; \
+	[ $$status -eq 0 ] || echo "make plan: review the changes above (full diff: diff -u stacks/testdata/plan-<stack>.json bin/plan/plan-<stack>.json), then make plan-update"; \
+	exit $$status
 
 plan-update: ## rewrite the committed plan snapshots of every stack
 	@cd stacks && $(GO) test -count=1 -run '^TestPlanSnapshots$$' . -args -update
@@ -108,13 +110,13 @@ diagram: ## the resource graph of STACK as SVG (bin/plan/graph-STACK.svg; needs 
 	dot -Tsvg -o bin/plan/graph-$(STACK).svg bin/plan/graph-$(STACK).dot
 	@echo "diagram: bin/plan/graph-$(STACK).svg"
 
-build-lambdas: ## build the Lambda bootstraps (linux/arm64, static) into bin/lambda/<name>/bootstrap
-	@for l in $(LAMBDAS); do name=$${l%%:*}; pkg=$${l#*:}; mod=$${pkg%%/cmd/*}; \
-		if [ ! -d "$$pkg" ]; then echo "build-lambdas: skipping $$name: $$pkg does not exist yet"; continue; fi; \
+build-lambdas: ## build the Lambda bootstraps pkg/deploy declares (linux/arm64, static) into bin/lambda/<name>/bootstrap
+	@mkdir -p bin && $(GO) run ./pkg/deploy/cmd/deployables lambdas > bin/lambdas.txt
+	@while read -r name pkg; do mod=$${pkg%%/cmd/*}; \
 		echo "build-lambdas: $$name <- $$pkg"; mkdir -p bin/lambda/$$name; \
 		(cd $$mod && GOWORK=off GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -tags lambda.norpc -ldflags='-s -w' \
-			-o $(CURDIR)/bin/lambda/$$name/bootstrap ./$${pkg#$$mod/}); \
-	done
+			-o $(CURDIR)/bin/lambda/$$name/bootstrap ./$${pkg#$$mod/}) || exit 1; \
+	done < bin/lambdas.txt
 
 preview: ## pulumi preview of STACK (Pulumi CLI, AWS credentials, Docker)
 	$(need-cloud)

@@ -113,14 +113,16 @@ func NewMediaBucket(ctx *pulumi.Context, name string, args MediaBucketArgs, opts
 	return b, ctx.RegisterResourceOutputs(b, pulumi.Map{"arn": b.ARN, "name": b.Name})
 }
 
-// ReadPrefix grants reading objects under a key prefix ("" for all). Listing
-// the prefix is included: without it S3 answers 403 instead of 404 for a
-// missing key.
+// ReadPrefix grants reading objects under a key prefix ("" for all), and
+// listing the bucket: S3 answers a read of a missing key 404 only to a
+// caller that may list the bucket (its request has no s3:prefix, so a
+// condition on it would turn every 404 into a 403).
 func (b *MediaBucket) ReadPrefix(prefix string) ([]Statement, error) {
 	return b.prefixStatements(prefix, "s3:GetObject")
 }
 
-// WritePrefix grants reading, listing and writing objects under a key prefix.
+// WritePrefix grants reading and writing objects under a key prefix, and
+// listing the bucket (see ReadPrefix).
 func (b *MediaBucket) WritePrefix(prefix string) ([]Statement, error) {
 	return b.prefixStatements(prefix, "s3:GetObject", "s3:PutObject")
 }
@@ -131,8 +133,6 @@ func (b *MediaBucket) prefixStatements(prefix string, actions ...string) ([]Stat
 	}
 	return []Statement{
 		{Actions: actions, Resources: arns(suffix(b.ARN, "/"+prefix+"*"))},
-		{Actions: []string{"s3:ListBucket"}, Resources: arns(b.ARN), Condition: map[string]map[string][]string{
-			"StringLike": {"s3:prefix": {prefix + "*"}},
-		}},
+		{Actions: []string{"s3:ListBucket"}, Resources: arns(b.ARN)},
 	}, nil
 }

@@ -58,7 +58,7 @@ func NewBudget(ctx *pulumi.Context, name string, args BudgetArgs, opts ...pulumi
 		LimitUnit:     pulumi.String("USD"),
 		TimeUnit:      pulumi.String("MONTHLY"),
 		Notifications: notes,
-	}, pulumi.Parent(b))
+	}, pulumi.Parent(b), named)
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,9 @@ type Cluster struct {
 
 	ARN  pulumi.StringOutput `pulumi:"arn"`
 	Name pulumi.StringOutput `pulumi:"name"`
+	// capacity associates the capacity providers: a service naming one
+	// must depend on it, or its creation can race the association.
+	capacity pulumi.Resource
 }
 
 // NewCluster creates a Cluster.
@@ -42,11 +45,11 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 		Settings: ecs.ClusterSettingArray{&ecs.ClusterSettingArgs{
 			Name: pulumi.String("containerInsights"), Value: pulumi.String(insights),
 		}},
-	}, pulumi.Parent(c))
+	}, pulumi.Parent(c), named)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := ecs.NewClusterCapacityProviders(ctx, name, &ecs.ClusterCapacityProvidersArgs{
+	cp, err := ecs.NewClusterCapacityProviders(ctx, name, &ecs.ClusterCapacityProvidersArgs{
 		ClusterName:       cl.Name,
 		CapacityProviders: pulumi.StringArray{pulumi.String(CapacityFargate), pulumi.String(CapacityFargateSpot)},
 		DefaultCapacityProviderStrategies: ecs.ClusterCapacityProvidersDefaultCapacityProviderStrategyArray{
@@ -54,9 +57,10 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 				CapacityProvider: pulumi.String(CapacityFargate), Base: pulumi.Int(0), Weight: pulumi.Int(1),
 			},
 		},
-	}, pulumi.Parent(c)); err != nil {
+	}, pulumi.Parent(c))
+	if err != nil {
 		return nil, err
 	}
-	c.ARN, c.Name = cl.Arn, cl.Name
+	c.ARN, c.Name, c.capacity = cl.Arn, cl.Name, cp
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"arn": c.ARN, "name": c.Name})
 }

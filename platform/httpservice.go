@@ -10,6 +10,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
+// DefaultPort is the port an HTTPService's container listens on.
+const DefaultPort = 8080
+
 // HTTPServiceArgs configures an HTTPService.
 type HTTPServiceArgs struct {
 	ContainerArgs
@@ -23,7 +26,8 @@ type HTTPServiceArgs struct {
 	LoadBalancer *LoadBalancer
 	PathPatterns []string
 	Priority     int
-	// Port the container listens on; default 8080 (also set as PORT).
+	// Port the container listens on; default 8080 (the caller tells the
+	// container, e.g. through its environment).
 	Port int
 	// HealthCheckPath answered 200 by a healthy task; default /healthz.
 	HealthCheckPath string
@@ -63,20 +67,14 @@ func NewHTTPService(ctx *pulumi.Context, name string, args HTTPServiceArgs, opts
 		return nil, err
 	}
 	opt := pulumi.Parent(s)
-	port := orInt(args.Port, 8080)
+	port := orInt(args.Port, DefaultPort)
 	desired := orInt(args.DesiredCount, 1)
 	maxCount := orInt(args.MaxCount, 4*desired)
 	if maxCount < desired {
 		return nil, fmt.Errorf("http service %s: max count %d is below the desired count %d", name, maxCount, desired)
 	}
 	health := orString(args.HealthCheckPath, "/healthz")
-	container := args.ContainerArgs
-	// The services listen on ADDR (":<port>").
-	container.Environment = map[string]pulumi.StringInput{"ADDR": pulumi.String(fmt.Sprintf(":%d", port))}
-	for k, v := range args.Environment {
-		container.Environment[k] = v
-	}
-	task, err := newFargateTask(ctx, name, s, container, port)
+	task, err := newFargateTask(ctx, name, s, args.ContainerArgs, port)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +140,7 @@ func NewHTTPService(ctx *pulumi.Context, name string, args HTTPServiceArgs, opts
 		PropagateTags:                   pulumi.String("SERVICE"),
 		EnableEcsManagedTags:            pulumi.Bool(true),
 		WaitForSteadyState:              pulumi.Bool(false),
-	}, opt, pulumi.DependsOn([]pulumi.Resource{rule}),
+	}, opt, named, pulumi.DependsOn([]pulumi.Resource{rule, args.Cluster.capacity}),
 		// The autoscaler owns the task count once the service exists.
 		pulumi.IgnoreChanges([]string{"desiredCount"}))
 	if err != nil {

@@ -124,7 +124,7 @@ func NewIdentity(ctx *pulumi.Context, name string, args IdentityArgs, opts ...pu
 	}
 	if _, err := cognito.NewUserPoolDomain(ctx, name, &cognito.UserPoolDomainArgs{
 		Domain: pulumi.String(args.DomainPrefix), UserPoolId: pool.ID(),
-	}, opt); err != nil {
+	}, opt, named); err != nil {
 		return nil, err
 	}
 	groups := args.Groups
@@ -134,7 +134,7 @@ func NewIdentity(ctx *pulumi.Context, name string, args IdentityArgs, opts ...pu
 	for i, g := range groups {
 		if _, err := cognito.NewUserGroup(ctx, name+"-"+g, &cognito.UserGroupArgs{
 			Name: pulumi.String(g), UserPoolId: pool.ID(), Precedence: pulumi.Int(i + 1),
-		}, opt); err != nil {
+		}, opt, named); err != nil {
 			return nil, err
 		}
 	}

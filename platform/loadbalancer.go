@@ -126,10 +126,13 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args LoadBalancerArgs, op
 		certARN = valid.CertificateArn
 	}
 	if args.HostedZoneID != "" {
+		// AllowOverwrite takes over a record the domain already has (an
+		// earlier deployment's, a placeholder) instead of failing on it.
 		if _, err := route53.NewRecord(ctx, name+"-alias", &route53.RecordArgs{
-			ZoneId: pulumi.String(args.HostedZoneID),
-			Name:   pulumi.String(args.Domain),
-			Type:   pulumi.String("A"),
+			ZoneId:         pulumi.String(args.HostedZoneID),
+			Name:           pulumi.String(args.Domain),
+			Type:           pulumi.String("A"),
+			AllowOverwrite: pulumi.Bool(true),
 			Aliases: route53.RecordAliasArray{&route53.RecordAliasArgs{
 				Name: alb.DnsName, ZoneId: alb.ZoneId, EvaluateTargetHealth: pulumi.Bool(true),
 			}},

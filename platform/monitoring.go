@@ -52,6 +52,20 @@ type MonitoringArgs struct {
 	MaxLatencyP95Seconds float64
 	// Max5xxPer5Minutes alarms on more 5xx answers in 5 minutes; default 10.
 	Max5xxPer5Minutes int
+	// MaxQueueDepth alarms when a queue holds more visible messages for 15
+	// minutes (the consumers are not keeping up); default 1000.
+	MaxQueueDepth int
+	// MaxMemoryPercent alarms when an ECS service's memory stays above it
+	// for 15 minutes (an OOM kill is near); default 90.
+	MaxMemoryPercent float64
+	// DeadLettersConsumed says a consumer drains the DLQs (and keeps each
+	// letter elsewhere): their alarm fires on messages arriving, and on a
+	// message left there 15 minutes (the consumer is failing), instead of
+	// on messages sitting there.
+	DeadLettersConsumed bool
+	// DashboardName names the dashboard "<project>-<stack>-<name>";
+	// default "overview".
+	DashboardName string
 	// AppWidgets chart the application's own metrics (embedded metric
 	// format) below the AWS ones.
 	AppWidgets []AppWidget
@@ -102,11 +116,15 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 				"Principal": map[string]string{"AWS": "arn:aws:iam::" + account + ":root"},
 				"Action":    "kms:*", "Resource": "*",
 			},
+			// AWS's documented statement letting CloudWatch alarms publish
+			// to a topic encrypted under the key, as it is: CloudWatch does
+			// not send aws:SourceAccount to KMS, so a condition on it would
+			// refuse every alarm notification. (The topic's own policy
+			// scopes publishing to this account's alarms.)
 			{
 				"Sid": "CloudWatchPublishesAlarms", "Effect": "Allow",
 				"Principal": map[string]string{"Service": "cloudwatch.amazonaws.com"},
 				"Action":    []string{"kms:Decrypt", "kms:GenerateDataKey*"}, "Resource": "*",
-				"Condition": map[string]interface{}{"StringEquals": map[string]string{"aws:SourceAccount": account}},
 			},
 		},
 	})
@@ -121,12 +139,12 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 	}
 	if _, err := kms.NewAlias(ctx, name+"-alarms", &kms.AliasArgs{
 		Name: pulumi.String("alias/" + physicalName(ctx, name) + "-alarms"), TargetKeyId: key.KeyId,
-	}, opt); err != nil {
+	}, opt, named); err != nil {
 		return nil, err
 	}
 	topic, err := sns.NewTopic(ctx, name+"-alarms", &sns.TopicArgs{
 		Name: pulumi.String(physicalName(ctx, name) + "-alarms"), KmsMasterKeyId: key.Arn,
-	}, opt)
+	}, opt, named)
 	if err != nil {
 		return nil, err
 	}
@@ -158,14 +176,26 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 	a := alarms{ctx: ctx, opt: opt, topic: topic.Arn}
 	for _, q := range args.Queues {
 		dim := pulumi.StringMap{"QueueName": q.Queue.DLQName}
-		a.add(name+"-"+q.Label+"-dlq", q.Label+": messages in the dead-letter queue", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", dim, 0, 1, 300)
+		if args.DeadLettersConsumed {
+			a.add(name+"-"+q.Label+"-dlq", q.Label+": messages were dead-lettered (their videos are marked failed)", "AWS/SQS", "NumberOfMessagesReceived", "Sum", dim, 0, 1, 300)
+			a.add(name+"-"+q.Label+"-dlq-age", q.Label+": a dead letter was not consumed for 15 minutes", "AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum", dim, 900, 1, 300)
+		} else {
+			a.add(name+"-"+q.Label+"-dlq", q.Label+": messages in the dead-letter queue", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", dim, 0, 1, 300)
+		}
 		dim = pulumi.StringMap{"QueueName": q.Queue.Name}
 		a.add(name+"-"+q.Label+"-age", q.Label+": oldest message waits too long", "AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum", dim, float64(orInt(args.MaxQueueAgeSeconds, 900)), 1, 300)
+		a.add(name+"-"+q.Label+"-depth", q.Label+": backlog above its limit for 15 minutes", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", dim, float64(orInt(args.MaxQueueDepth, 1000)), 3, 300)
 	}
 	for _, f := range args.Functions {
 		a.add(name+"-"+f.Label+"-errors", f.Label+": function errors (crashes, timeouts)", "AWS/Lambda", "Errors", "Sum", pulumi.StringMap{"FunctionName": f.FunctionName}, 0, 1, 300)
 	}
+	maxMem := args.MaxMemoryPercent
+	if maxMem == 0 {
+		maxMem = 90
+	}
 	for _, s := range args.Services {
+		a.add(name+"-"+s.Label+"-memory", s.Label+fmt.Sprintf(": memory above %.0f%% for 15 minutes (an out-of-memory kill is near)", maxMem), "AWS/ECS", "MemoryUtilization", "Maximum",
+			pulumi.StringMap{"ClusterName": args.ClusterName, "ServiceName": s.ServiceName}, maxMem, 3, 300)
 		if s.Worker {
 			continue
 		}
@@ -192,10 +222,10 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 		return nil, a.err
 	}
 
-	dashName := physicalName(ctx, name)
+	dashName := physicalName(ctx, orString(args.DashboardName, "overview"))
 	dash, err := cloudwatch.NewDashboard(ctx, name, &cloudwatch.DashboardArgs{
 		DashboardName: pulumi.String(dashName), DashboardBody: dashboardBody(region, args),
-	}, opt)
+	}, opt, named)
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,14 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
+// named is the option of every resource with a fixed physical name (a
+// queue, a function, a log group...): AWS refuses a second resource with
+// the name, so a replacement deletes the old one before creating the new
+// one instead of failing on the collision. Stateful resources (the table,
+// the bucket, the user pool) keep the default and fail a replacement
+// instead of losing their data.
+var named = pulumi.DeleteBeforeReplace(true)
+
 // typeToken is the resource type of a platform component.
 func typeToken(name string) string { return "buylink:platform:" + name }
 

@@ -3,6 +3,7 @@ package platform_test
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -119,6 +120,24 @@ func newFixture(ctx *pulumi.Context) (*fixture, error) {
 	return f, nil
 }
 
+// inVPC places a function in the fixture's private subnets.
+func (f *fixture) inVPC(a platform.FunctionArgs) platform.FunctionArgs {
+	a.VpcID, a.SubnetIDs = f.net.VpcID, f.net.PrivateSubnetIDs
+	if a.Code == nil {
+		a.Code = lambdaCode()
+	}
+	return a
+}
+
+// lambdaIn is a Lambda worker's arguments in the fixture's private subnets.
+func (f *fixture) lambdaIn(a platform.LambdaWorkerArgs) platform.LambdaWorkerArgs {
+	a.VpcID, a.SubnetIDs = f.net.VpcID, f.net.PrivateSubnetIDs
+	if a.Code == nil {
+		a.Code = lambdaCode()
+	}
+	return a
+}
+
 func lambdaCode() pulumi.Archive {
 	return pulumi.NewAssetArchive(map[string]interface{}{"bootstrap": pulumi.NewFileAsset("bin/does-not-exist/bootstrap")})
 }
@@ -138,13 +157,19 @@ func TestComponentsParentTheirChildren(t *testing.T) {
 		}); err != nil {
 			return err
 		}
-		if _, err := platform.NewQueueWorker(ctx, "worker", platform.QueueWorkerArgs{
-			Topics: []*platform.EventTopic{f.topic}, Lambda: platform.LambdaWorkerArgs{Code: lambdaCode()},
+		w, err := platform.NewQueueWorker(ctx, "worker", platform.QueueWorkerArgs{
+			Topics: []*platform.EventTopic{f.topic}, Lambda: f.lambdaIn(platform.LambdaWorkerArgs{}),
+		})
+		if err != nil {
+			return err
+		}
+		if _, err := platform.NewQueueFunction(ctx, "drain", platform.QueueFunctionArgs{
+			FunctionArgs: f.inVPC(platform.FunctionArgs{}), Queues: []pulumi.StringInput{w.Queue.DLQARN},
 		}); err != nil {
 			return err
 		}
 		if _, err := platform.NewScheduledFunction(ctx, "cron", platform.ScheduledFunctionArgs{
-			FunctionArgs: platform.FunctionArgs{Code: lambdaCode()}, Schedule: "rate(1 hour)",
+			FunctionArgs: f.inVPC(platform.FunctionArgs{}), Schedule: "rate(1 hour)",
 		}); err != nil {
 			return err
 		}
@@ -175,7 +200,7 @@ func TestComponentsParentTheirChildren(t *testing.T) {
 		}
 	}
 	for _, k := range []string{"Network", "Cluster", "LoadBalancer", "EventTopic", "Table", "MediaBucket", "Secrets", "ContainerImage",
-		"HTTPService", "QueueWorker", "Queue", "ScheduledFunction", "Identity", "Monitoring", "Budget"} {
+		"HTTPService", "QueueWorker", "Queue", "QueueFunction", "ScheduledFunction", "Identity", "Monitoring", "Budget"} {
 		if !kinds[k] {
 			t.Errorf("no buylink:platform:%s registered", k)
 		}
@@ -258,7 +283,7 @@ func TestLoadBalancer(t *testing.T) {
 		t.Errorf("validation waits for %v, record is %v", fqdns, rec.Output("fqdn"))
 	}
 	alias := find(t, g, "aws:route53/record:Record", "web-alias")
-	if alias.Input("name") != "shop.example.com" || alias.Input("type") != "A" {
+	if alias.Input("name") != "shop.example.com" || alias.Input("type") != "A" || alias.Input("allowOverwrite") != true {
 		t.Errorf("alias record %v", alias.Inputs)
 	}
 
@@ -290,7 +315,7 @@ func TestHTTPService(t *testing.T) {
 		_, err = platform.NewHTTPService(ctx, "api", platform.HTTPServiceArgs{
 			ContainerArgs: platform.ContainerArgs{
 				Image: f.image.ImageURI, ImageRepositoryARN: f.image.RepositoryARN,
-				Environment: map[string]pulumi.StringInput{"STORE_URL": pulumi.Sprintf("dynamodb://%s", f.table.Name)},
+				Environment: map[string]pulumi.StringInput{"ADDR": pulumi.String(":8080"), "STORE_URL": pulumi.Sprintf("dynamodb://%s", f.table.Name)},
 				Secrets:     f.secrets.Env("api-key", "not-declared"),
 				Statements:  []platform.Statement{f.table.ReadWrite()},
 			},
@@ -345,6 +370,14 @@ func TestHTTPService(t *testing.T) {
 	svc := find(t, g, "aws:ecs/service:Service", "api")
 	if svc.Input("networkConfiguration", "assignPublicIp") != false || fmt.Sprint(svc.Input("capacityProviderStrategies")) != "[map[base:0 capacityProvider:FARGATE weight:1]]" {
 		t.Errorf("service %v", svc.Inputs)
+	}
+	// The service waits for the cluster's capacity providers, and a
+	// replacement frees its name first.
+	if cp := find(t, g, "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders", "cluster"); !slices.Contains(svc.Dependencies, cp.URN) {
+		t.Errorf("service does not depend on %s: %v", cp.URN, svc.Dependencies)
+	}
+	if !svc.DeleteBeforeReplace {
+		t.Error("the named service is not deleted before it is replaced")
 	}
 	sg := find(t, g, "aws:ec2/securityGroup:SecurityGroup", "api")
 	albSG := find(t, g, "aws:ec2/securityGroup:SecurityGroup", "web")
@@ -434,7 +467,12 @@ func TestQueueWorkerOnLambda(t *testing.T) {
 		}
 		_, err = platform.NewQueueWorker(ctx, "w", platform.QueueWorkerArgs{
 			Topics: []*platform.EventTopic{f.topic}, Statements: []platform.Statement{f.out.Publish()},
-			Lambda: platform.LambdaWorkerArgs{Code: lambdaCode(), TimeoutSeconds: 45},
+			Bind: func(q *platform.Queue) (platform.QueueBinding, error) {
+				return platform.QueueBinding{
+					Environment: map[string]pulumi.StringInput{"DEADLETTER_URL": q.DLQTopicURL}, Statements: []platform.Statement{q.SendToDLQ()},
+				}, nil
+			},
+			Lambda: f.lambdaIn(platform.LambdaWorkerArgs{TimeoutSeconds: 45}),
 		})
 		return err
 	})
@@ -458,10 +496,21 @@ func TestQueueWorkerOnLambda(t *testing.T) {
 	var pol struct{ Statement []map[string]interface{} }
 	jsonInput(t, find(t, g, "aws:iam/rolePolicy:RolePolicy", "w"), "policy", &pol)
 	got := fmt.Sprint(pol.Statement)
-	for _, want := range []string{"sqs:ReceiveMessage", fmt.Sprint(q.Output("arn")), "sns:Publish", "test-unit-thing-done", "logs:PutLogEvents"} {
+	for _, want := range []string{"sqs:ReceiveMessage", fmt.Sprint(q.Output("arn")), "sns:Publish", "test-unit-thing-done", "logs:PutLogEvents",
+		"sqs:SendMessage", "test-unit-w-dlq", "ec2:CreateNetworkInterface"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("role policy lacks %s: %s", want, got)
 		}
+	}
+	if dl := fn.Input("environment", "variables", "DEADLETTER_URL"); dl != "awssqs://sqs.us-east-1.amazonaws.com/123456789012/test-unit-w-dlq?region=us-east-1" {
+		t.Errorf("DEADLETTER_URL %v", dl)
+	}
+	// In the private subnets, with its own group allowing no inbound traffic.
+	if got := fmt.Sprint(fn.Input("vpcConfig", "subnetIds")); got != fmt.Sprint(find(t, g, "awsx:ec2:Vpc", "net").Output("privateSubnetIds")) {
+		t.Errorf("function subnets %s", got)
+	}
+	if sg := find(t, g, "aws:ec2/securityGroup:SecurityGroup", "w"); sg.Input("ingress") != nil || fmt.Sprint(fn.Input("vpcConfig", "securityGroupIds")) != fmt.Sprintf("[%s]", sg.ID) {
+		t.Errorf("function security group %v", sg.Inputs)
 	}
 	if len(g.OfType("aws:ecs/service:Service")) != 0 {
 		t.Error("a Lambda worker created an ECS service")
@@ -476,8 +525,14 @@ func TestQueueWorkerOnECSSpot(t *testing.T) {
 		}
 		_, err = platform.NewQueueWorker(ctx, "w", platform.QueueWorkerArgs{
 			Topics: []*platform.EventTopic{f.topic}, Runtime: platform.RuntimeECS,
+			Bind: func(q *platform.Queue) (platform.QueueBinding, error) {
+				return platform.QueueBinding{
+					Environment: map[string]pulumi.StringInput{"SUBSCRIPTION_URL": q.SubscriptionURL},
+					Secrets:     f.secrets.Env("api-key"),
+				}, nil
+			},
 			ECS: platform.ECSWorkerArgs{
-				ContainerArgs: platform.ContainerArgs{Image: f.image.ImageURI, ImageRepositoryARN: f.image.RepositoryARN, Architecture: platform.ArchX8664},
+				ContainerArgs: platform.ContainerArgs{Image: f.image.ImageURI, ImageRepositoryARN: f.image.RepositoryARN},
 				Cluster:       f.cluster, VpcID: f.net.VpcID, SubnetIDs: f.net.PrivateSubnetIDs,
 				ProcessingTimeoutSeconds: 300, MaxTasks: 3, MessagesPerTask: 5,
 			},
@@ -512,10 +567,27 @@ func TestQueueWorkerOnECSSpot(t *testing.T) {
 		t.Errorf("container %v", defs[0])
 	}
 	if find(t, g, "aws:ecs/taskDefinition:TaskDefinition", "w").Input("runtimePlatform", "cpuArchitecture") != "X86_64" {
-		t.Error("architecture not passed on")
+		t.Error("a Spot worker is not X86_64 by default")
+	}
+	if !strings.Contains(fmt.Sprint(defs[0]["secrets"]), "API_KEY") {
+		t.Errorf("the bound secrets are not injected: %v", defs[0]["secrets"])
+	}
+	// Fargate Spot has no ARM64 capacity: an ARM64 worker is refused.
+	err := runErr(t, func(ctx *pulumi.Context) error {
+		f, err := newFixture(ctx)
+		if err != nil {
+			return err
+		}
+		_, err = platform.NewQueueWorker(ctx, "w", platform.QueueWorkerArgs{Topics: []*platform.EventTopic{f.topic}, Runtime: platform.RuntimeECS,
+			ECS: platform.ECSWorkerArgs{ContainerArgs: platform.ContainerArgs{Image: f.image.ImageURI, ImageRepositoryARN: f.image.RepositoryARN, Architecture: platform.ArchARM64},
+				Cluster: f.cluster, VpcID: f.net.VpcID, SubnetIDs: f.net.PrivateSubnetIDs}})
+		return err
+	})
+	if !strings.Contains(err.Error(), "Fargate Spot runs X86_64 tasks only") {
+		t.Errorf("ARM64 on Spot: %v", err)
 	}
 
-	err := runErr(t, func(ctx *pulumi.Context) error {
+	err = runErr(t, func(ctx *pulumi.Context) error {
 		f, err := newFixture(ctx)
 		if err != nil {
 			return err
@@ -569,6 +641,11 @@ func TestMediaBucket(t *testing.T) {
 	})
 	if len(write) != 2 || len(read) != 2 || fmt.Sprint(write[0].Actions) != "[s3:GetObject s3:PutObject]" || fmt.Sprint(read[0].Actions) != "[s3:GetObject]" {
 		t.Errorf("grants %v / %v", write, read)
+	}
+	// Listing carries no s3:prefix condition: a read of a missing key must
+	// answer 404, which S3 gives only to a caller that may list the bucket.
+	if fmt.Sprint(write[1].Actions) != "[s3:ListBucket]" || write[1].Condition != nil {
+		t.Errorf("list grant %+v", write[1])
 	}
 	if b := find(t, g, "aws:s3/bucketV2:BucketV2", "media"); b.Input("bucket") != "test-unit-media-123456789012" {
 		t.Errorf("bucket name %v", b.Input("bucket"))
@@ -668,8 +745,12 @@ func TestSecrets(t *testing.T) {
 
 func TestScheduledFunction(t *testing.T) {
 	g := run(t, func(ctx *pulumi.Context) error {
-		_, err := platform.NewScheduledFunction(ctx, "cron", platform.ScheduledFunctionArgs{
-			FunctionArgs: platform.FunctionArgs{Code: lambdaCode(), TimeoutSeconds: 120}, Schedule: "cron(0 6 * * ? *)", Disabled: true,
+		f, err := newFixture(ctx)
+		if err != nil {
+			return err
+		}
+		_, err = platform.NewScheduledFunction(ctx, "cron", platform.ScheduledFunctionArgs{
+			FunctionArgs: f.inVPC(platform.FunctionArgs{TimeoutSeconds: 120}), Schedule: "cron(0 6 * * ? *)", Disabled: true,
 		})
 		return err
 	})
@@ -685,14 +766,79 @@ func TestScheduledFunction(t *testing.T) {
 	if target := find(t, g, "aws:cloudwatch/eventTarget:EventTarget", "cron"); target.Input("arn") != fn.Output("arn") {
 		t.Errorf("target %v", target.Inputs)
 	}
-	for _, s := range []string{"", "every hour", "rate(1 fortnight)"} {
+	for _, s := range []string{"", "every hour", "rate(1 fortnight)", "rate(1 hours)", "rate(6 hour)", "rate(0 minutes)", "cron(0 6 * * *)", "cron(0 6 * * MON *)"} {
 		mustFail(t, func(ctx *pulumi.Context) error {
-			_, err := platform.NewScheduledFunction(ctx, "cron", platform.ScheduledFunctionArgs{FunctionArgs: platform.FunctionArgs{Code: lambdaCode()}, Schedule: s})
+			f, err := newFixture(ctx)
+			if err != nil {
+				return err
+			}
+			_, err = platform.NewScheduledFunction(ctx, "cron", platform.ScheduledFunctionArgs{FunctionArgs: f.inVPC(platform.FunctionArgs{}), Schedule: s})
 			return err
 		})
 	}
+	// No code, or outside the VPC.
 	mustFail(t, func(ctx *pulumi.Context) error {
 		_, err := platform.NewScheduledFunction(ctx, "cron", platform.ScheduledFunctionArgs{Schedule: "rate(1 hour)"})
+		return err
+	})
+	mustFail(t, func(ctx *pulumi.Context) error {
+		_, err := platform.NewScheduledFunction(ctx, "cron", platform.ScheduledFunctionArgs{FunctionArgs: platform.FunctionArgs{Code: lambdaCode()}, Schedule: "rate(1 hour)"})
+		return err
+	})
+}
+
+func TestValidSchedule(t *testing.T) {
+	for _, ok := range []string{"rate(1 minute)", "rate(5 minutes)", "rate(1 hour)", "rate(6 hours)", "rate(1 day)", "cron(0 6 * * ? *)", "cron(0/15 * ? * MON-FRI *)"} {
+		if err := platform.ValidSchedule(ok); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"rate(1 hours)", "rate(2 day)", "rate(01 hour)", "cron(* * * * * *)", "cron(0 6 * *)", "hourly"} {
+		if err := platform.ValidSchedule(bad); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+}
+
+func TestQueueFunction(t *testing.T) {
+	g := run(t, func(ctx *pulumi.Context) error {
+		f, err := newFixture(ctx)
+		if err != nil {
+			return err
+		}
+		a, err := platform.NewQueue(ctx, "a", platform.QueueArgs{Topics: []*platform.EventTopic{f.topic}})
+		if err != nil {
+			return err
+		}
+		b, err := platform.NewQueue(ctx, "b", platform.QueueArgs{Topics: []*platform.EventTopic{f.topic}})
+		if err != nil {
+			return err
+		}
+		_, err = platform.NewQueueFunction(ctx, "drain", platform.QueueFunctionArgs{
+			FunctionArgs: f.inVPC(platform.FunctionArgs{}), Queues: []pulumi.StringInput{a.DLQARN, b.DLQARN},
+		})
+		return err
+	})
+	fn := find(t, g, "aws:lambda/function:Function", "drain")
+	var pol struct{ Statement []map[string]interface{} }
+	jsonInput(t, find(t, g, "aws:iam/rolePolicy:RolePolicy", "drain"), "policy", &pol)
+	for i, q := range []string{"a-dlq", "b-dlq"} {
+		dlq := find(t, g, "aws:sqs/queue:Queue", q)
+		esm := find(t, g, "aws:lambda/eventSourceMapping:EventSourceMapping", fmt.Sprintf("drain-%d", i))
+		if esm.Input("eventSourceArn") != dlq.Output("arn") || esm.Input("functionName") != fn.Output("arn") ||
+			fmt.Sprint(esm.Input("functionResponseTypes")) != "[ReportBatchItemFailures]" {
+			t.Errorf("%s: %v", esm, esm.Inputs)
+		}
+		if !strings.Contains(fmt.Sprint(pol.Statement), fmt.Sprint(dlq.Output("arn"))) {
+			t.Errorf("the function may not consume %s", q)
+		}
+	}
+	mustFail(t, func(ctx *pulumi.Context) error {
+		f, err := newFixture(ctx)
+		if err != nil {
+			return err
+		}
+		_, err = platform.NewQueueFunction(ctx, "drain", platform.QueueFunctionArgs{FunctionArgs: f.inVPC(platform.FunctionArgs{})})
 		return err
 	})
 }
@@ -703,7 +849,7 @@ func TestMonitoring(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		w, err := platform.NewQueueWorker(ctx, "w", platform.QueueWorkerArgs{Topics: []*platform.EventTopic{f.topic}, Lambda: platform.LambdaWorkerArgs{Code: lambdaCode()}})
+		w, err := platform.NewQueueWorker(ctx, "w", platform.QueueWorkerArgs{Topics: []*platform.EventTopic{f.topic}, Lambda: f.lambdaIn(platform.LambdaWorkerArgs{})})
 		if err != nil {
 			return err
 		}
@@ -715,7 +861,7 @@ func TestMonitoring(t *testing.T) {
 			},
 			Queues:    []platform.MonitoredQueue{{Label: "w", Queue: w.Queue}},
 			Functions: []platform.MonitoredFunction{{Label: "w", FunctionName: w.FunctionName}},
-			TableName: f.table.Name, LoadBalancerARNSuffix: f.lb.ARNSuffix,
+			TableName: f.table.Name, LoadBalancerARNSuffix: f.lb.ARNSuffix, DeadLettersConsumed: true,
 		})
 		return err
 	})
@@ -724,13 +870,17 @@ func TestMonitoring(t *testing.T) {
 	if topic.Input("kmsMasterKeyId") != key.Output("arn") || key.Input("enableKeyRotation") != true {
 		t.Errorf("alarm topic %v, key %v", topic.Inputs, key.Inputs)
 	}
-	if !strings.Contains(fmt.Sprint(key.Input("policy")), "cloudwatch.amazonaws.com") {
-		t.Error("CloudWatch may not use the alarm key")
+	var keyPolicy struct{ Statement []map[string]interface{} }
+	jsonInput(t, key, "policy", &keyPolicy)
+	cw := keyPolicy.Statement[len(keyPolicy.Statement)-1]
+	if fmt.Sprint(cw["Principal"]) != "map[Service:cloudwatch.amazonaws.com]" || cw["Condition"] != nil {
+		t.Errorf("CloudWatch's key statement %v, want AWS's documented one (no condition)", cw)
 	}
 	if sub := find(t, g, "aws:sns/topicSubscription:TopicSubscription", "mon-alarms-email-0"); sub.Input("endpoint") != "ops@example.com" {
 		t.Errorf("subscription %v", sub.Inputs)
 	}
-	for _, name := range []string{"mon-w-dlq", "mon-w-age", "mon-w-errors", "mon-api-cpu", "mon-5xx", "mon-latency", "mon-table-throttles"} {
+	for _, name := range []string{"mon-w-dlq", "mon-w-dlq-age", "mon-w-age", "mon-w-depth", "mon-w-errors", "mon-api-cpu", "mon-api-memory", "mon-spot-memory",
+		"mon-5xx", "mon-latency", "mon-table-throttles"} {
 		a := find(t, g, "aws:cloudwatch/metricAlarm:MetricAlarm", name)
 		if fmt.Sprint(a.Input("alarmActions")) != fmt.Sprintf("[%v]", topic.Output("arn")) {
 			t.Errorf("%s notifies %v", name, a.Input("alarmActions"))
@@ -739,8 +889,12 @@ func TestMonitoring(t *testing.T) {
 	if g.Find("aws:cloudwatch/metricAlarm:MetricAlarm", "mon-spot-cpu") != nil {
 		t.Error("a queue worker got a CPU alarm")
 	}
-	if dlq := find(t, g, "aws:cloudwatch/metricAlarm:MetricAlarm", "mon-w-dlq"); dlq.Input("dimensions", "QueueName") != "test-unit-w-dlq" {
-		t.Errorf("DLQ alarm watches %v", dlq.Input("dimensions"))
+	if dlq := find(t, g, "aws:cloudwatch/metricAlarm:MetricAlarm", "mon-w-dlq"); dlq.Input("dimensions", "QueueName") != "test-unit-w-dlq" ||
+		dlq.Input("metricName") != "NumberOfMessagesReceived" {
+		t.Errorf("DLQ alarm watches %v %v", dlq.Input("metricName"), dlq.Input("dimensions"))
+	}
+	if d := find(t, g, "aws:cloudwatch/dashboard:Dashboard", "mon"); d.Input("dashboardName") != "test-unit-overview" {
+		t.Errorf("dashboard %v, want <prefix>-overview", d.Input("dashboardName"))
 	}
 	var body struct{ Widgets []map[string]interface{} }
 	jsonInput(t, find(t, g, "aws:cloudwatch/dashboard:Dashboard", "mon"), "dashboardBody", &body)

@@ -46,6 +46,10 @@ type Queue struct {
 	// SubscriptionURL is the queue as a gocloud.dev/pubsub subscription URL
 	// ("awssqs://sqs.<region>.amazonaws.com/<account>/<name>?region=<region>&raw=true&waittime=20s").
 	SubscriptionURL pulumi.StringOutput `pulumi:"subscriptionUrl"`
+	// DLQTopicURL is the DLQ as a gocloud.dev/pubsub topic URL
+	// ("awssqs://sqs.<region>.amazonaws.com/<account>/<name>-dlq?region=<region>"),
+	// for consumers that move a message there themselves.
+	DLQTopicURL pulumi.StringOutput `pulumi:"dlqTopicUrl"`
 	// VisibilityTimeoutSeconds as created.
 	VisibilityTimeoutSeconds int
 }
@@ -64,11 +68,14 @@ func NewQueue(ctx *pulumi.Context, name string, args QueueArgs, opts ...pulumi.R
 	}
 	opt := pulumi.Parent(q)
 	retention := orInt(args.RetentionSeconds, DefaultRetentionSeconds)
+	// The DLQ hides a received message as long as the queue does: a
+	// consumer of dead letters gets the same time as the queue's own.
 	dlq, err := sqs.NewQueue(ctx, name+"-dlq", &sqs.QueueArgs{
-		Name:                    pulumi.String(physicalName(ctx, name) + "-dlq"),
-		MessageRetentionSeconds: pulumi.Int(retention),
-		SqsManagedSseEnabled:    pulumi.Bool(true),
-	}, opt)
+		Name:                     pulumi.String(physicalName(ctx, name) + "-dlq"),
+		MessageRetentionSeconds:  pulumi.Int(retention),
+		VisibilityTimeoutSeconds: pulumi.Int(q.VisibilityTimeoutSeconds),
+		SqsManagedSseEnabled:     pulumi.Bool(true),
+	}, opt, named)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +90,7 @@ func NewQueue(ctx *pulumi.Context, name string, args QueueArgs, opts ...pulumi.R
 			b, err := json.Marshal(map[string]interface{}{"deadLetterTargetArn": arn, "maxReceiveCount": maxReceive})
 			return string(b), err
 		}).(pulumi.StringOutput),
-	}, opt)
+	}, opt, named)
 	if err != nil {
 		return nil, err
 	}
@@ -143,16 +150,27 @@ func NewQueue(ctx *pulumi.Context, name string, args QueueArgs, opts ...pulumi.R
 	q.SubscriptionURL = main.Url.ApplyT(func(u string) string {
 		return "awssqs://" + strings.TrimPrefix(u, "https://") + "?region=" + region + "&raw=true&waittime=20s"
 	}).(pulumi.StringOutput)
+	q.DLQTopicURL = dlq.Url.ApplyT(func(u string) string {
+		return "awssqs://" + strings.TrimPrefix(u, "https://") + "?region=" + region
+	}).(pulumi.StringOutput)
 	return q, ctx.RegisterResourceOutputs(q, pulumi.Map{
 		"arn": q.ARN, "url": q.URL, "name": q.Name, "dlqArn": q.DLQARN, "dlqUrl": q.DLQURL, "dlqName": q.DLQName,
-		"subscriptionUrl": q.SubscriptionURL,
+		"subscriptionUrl": q.SubscriptionURL, "dlqTopicUrl": q.DLQTopicURL,
 	})
 }
 
 // Consume grants receiving, deleting and re-timing messages of the queue.
-func (q *Queue) Consume() Statement {
+func (q *Queue) Consume() Statement { return consumeQueue(q.ARN) }
+
+// SendToDLQ grants sending messages to the queue's DLQ.
+func (q *Queue) SendToDLQ() Statement {
+	return Statement{Actions: []string{"sqs:SendMessage", "sqs:GetQueueUrl"}, Resources: arns(q.DLQARN)}
+}
+
+// consumeQueue grants consuming the queue with the ARN.
+func consumeQueue(arn pulumi.StringInput) Statement {
 	return Statement{
 		Actions:   []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"},
-		Resources: arns(q.ARN),
+		Resources: arns(arn),
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -45,11 +44,22 @@ type QueueWorkerArgs struct {
 	// consuming its own queue is granted on top.
 	Environment map[string]pulumi.StringInput
 	Statements  []Statement
+	// Bind, when set, adds what depends on the worker's own queue (its
+	// subscription URL, its DLQ): called once the queue exists.
+	Bind func(q *Queue) (QueueBinding, error)
 	// LogRetentionDays of the worker's logs; default 30.
 	LogRetentionDays int
 	// Lambda configures RuntimeLambda, ECS RuntimeECS.
 	Lambda LambdaWorkerArgs
 	ECS    ECSWorkerArgs
+}
+
+// QueueBinding is what a worker gets from its own queue.
+type QueueBinding struct {
+	Environment map[string]pulumi.StringInput
+	// Secrets are ECS secrets (variable -> secret ARN); RuntimeECS only.
+	Secrets    map[string]pulumi.StringInput
+	Statements []Statement
 }
 
 // LambdaWorkerArgs configure a worker running on Lambda.
@@ -63,9 +73,13 @@ type LambdaWorkerArgs struct {
 	BatchSize int
 	// MaxConcurrency caps concurrent invocations (2..1000); default 5.
 	MaxConcurrency int
+	// VpcID and SubnetIDs (private) place the function (required).
+	VpcID     pulumi.StringInput
+	SubnetIDs pulumi.StringArrayInput
 }
 
-// ECSWorkerArgs configure a worker running on Fargate Spot.
+// ECSWorkerArgs configure a worker running on Fargate Spot, which runs
+// X86_64 tasks only (the default architecture here).
 type ECSWorkerArgs struct {
 	ContainerArgs
 	Cluster   *Cluster
@@ -117,6 +131,27 @@ func NewQueueWorker(ctx *pulumi.Context, name string, args QueueWorkerArgs, opts
 		return nil, err
 	}
 	w.Queue, w.QueueURL = q, q.URL
+	if args.Bind != nil {
+		b, err := args.Bind(q)
+		if err != nil {
+			return nil, fmt.Errorf("queue worker %s: %w", name, err)
+		}
+		if len(b.Secrets) > 0 && runtime != RuntimeECS {
+			return nil, fmt.Errorf("queue worker %s: secrets are injected on ECS only", name)
+		}
+		all := make(map[string]pulumi.StringInput, len(args.Environment)+len(b.Environment))
+		for k, v := range args.Environment {
+			all[k] = v
+		}
+		for k, v := range b.Environment {
+			all[k] = v
+		}
+		args.Environment = all
+		args.Statements = append(append([]Statement{}, args.Statements...), b.Statements...)
+		if len(b.Secrets) > 0 {
+			args.ECS.Secrets = b.Secrets
+		}
+	}
 	if runtime == RuntimeLambda {
 		err = w.lambda(ctx, name, args, timeout)
 	} else {
@@ -135,22 +170,13 @@ func (w *QueueWorker) lambda(ctx *pulumi.Context, name string, args QueueWorkerA
 	fn, err := newFunction(ctx, name, w, FunctionArgs{
 		Code: la.Code, TimeoutSeconds: timeout, MemoryMB: orInt(la.MemoryMB, 512),
 		Environment: args.Environment, Statements: args.Statements, LogRetentionDays: args.LogRetentionDays,
+		VpcID: la.VpcID, SubnetIDs: la.SubnetIDs,
 	}, w.Queue.Consume())
 	if err != nil {
 		return err
 	}
-	conc := orInt(la.MaxConcurrency, 5)
-	if conc < 2 || conc > 1000 {
-		return fmt.Errorf("queue worker %s: Lambda max concurrency must be in 2..1000 (got %d)", name, conc)
-	}
-	if _, err := lambda.NewEventSourceMapping(ctx, name, &lambda.EventSourceMappingArgs{
-		EventSourceArn:        w.Queue.ARN,
-		FunctionName:          fn.Arn,
-		BatchSize:             pulumi.Int(orInt(la.BatchSize, 10)),
-		FunctionResponseTypes: pulumi.StringArray{pulumi.String("ReportBatchItemFailures")},
-		ScalingConfig:         &lambda.EventSourceMappingScalingConfigArgs{MaximumConcurrency: pulumi.Int(conc)},
-	}, pulumi.Parent(w)); err != nil {
-		return err
+	if err := eventSource(ctx, name, w, fn, w.Queue.ARN, la.BatchSize, orInt(la.MaxConcurrency, 5)); err != nil {
+		return fmt.Errorf("queue worker %s: %w", name, err)
 	}
 	w.FunctionName = fn.Name
 	w.ServiceName = pulumi.String("").ToStringOutput()
@@ -164,10 +190,14 @@ func (w *QueueWorker) ecs(ctx *pulumi.Context, name string, args QueueWorkerArgs
 	}
 	opt := pulumi.Parent(w)
 	container := ea.ContainerArgs
-	container.Environment = map[string]pulumi.StringInput{"SUBSCRIPTION_URL": w.Queue.SubscriptionURL}
-	for k, v := range args.Environment {
-		container.Environment[k] = v
+	switch container.Architecture {
+	case "":
+		container.Architecture = ArchX8664
+	case ArchX8664:
+	default:
+		return fmt.Errorf("queue worker %s: Fargate Spot runs %s tasks only (got %s)", name, ArchX8664, container.Architecture)
 	}
+	container.Environment = args.Environment
 	container.Statements = append([]Statement{w.Queue.Consume()}, args.Statements...)
 	container.LogRetentionDays = args.LogRetentionDays
 	// Spot gives two minutes' notice: drain for as long as Fargate allows.
@@ -203,7 +233,7 @@ func (w *QueueWorker) ecs(ctx *pulumi.Context, name string, args QueueWorkerArgs
 		DeploymentCircuitBreaker:        &ecs.ServiceDeploymentCircuitBreakerArgs{Enable: pulumi.Bool(true), Rollback: pulumi.Bool(true)},
 		PropagateTags:                   pulumi.String("SERVICE"),
 		EnableEcsManagedTags:            pulumi.Bool(true),
-	}, opt, pulumi.IgnoreChanges([]string{"desiredCount"}))
+	}, opt, named, pulumi.DependsOn([]pulumi.Resource{ea.Cluster.capacity}), pulumi.IgnoreChanges([]string{"desiredCount"}))
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package platform
 import (
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
@@ -28,12 +29,39 @@ type ScheduledFunction struct {
 	RuleARN      pulumi.StringOutput `pulumi:"ruleArn"`
 }
 
-var scheduleRE = regexp.MustCompile(`^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$`)
+var (
+	rateRE = regexp.MustCompile(`^rate\(([1-9][0-9]*) (minute|minutes|hour|hours|day|days)\)$`)
+	cronRE = regexp.MustCompile(`^cron\(([^()]+)\)$`)
+)
+
+// ValidSchedule checks an EventBridge schedule expression as EventBridge
+// does: rate(1 minute|hour|day) with the singular unit, rate(N minutes|
+// hours|days) with the plural for N > 1, or cron(...) with six fields, one
+// of day-of-month and day-of-week being "?".
+func ValidSchedule(s string) error {
+	if m := rateRE.FindStringSubmatch(s); m != nil {
+		if plural := strings.HasSuffix(m[2], "s"); plural != (m[1] != "1") {
+			return fmt.Errorf("%q: EventBridge wants rate(1 %s) for one and rate(N %ss) for more", s, strings.TrimSuffix(m[2], "s"), strings.TrimSuffix(m[2], "s"))
+		}
+		return nil
+	}
+	if m := cronRE.FindStringSubmatch(s); m != nil {
+		f := strings.Fields(m[1])
+		if len(f) != 6 {
+			return fmt.Errorf("%q: a cron expression has six fields (minutes hours day-of-month month day-of-week year), got %d", s, len(f))
+		}
+		if (f[2] == "?") == (f[4] == "?") {
+			return fmt.Errorf("%q: exactly one of day-of-month and day-of-week must be ?", s)
+		}
+		return nil
+	}
+	return fmt.Errorf("%q is not an EventBridge rate(...) or cron(...) expression", s)
+}
 
 // NewScheduledFunction creates a ScheduledFunction.
 func NewScheduledFunction(ctx *pulumi.Context, name string, args ScheduledFunctionArgs, opts ...pulumi.ResourceOption) (*ScheduledFunction, error) {
-	if !scheduleRE.MatchString(args.Schedule) {
-		return nil, fmt.Errorf("scheduled function %s: schedule %q is not an EventBridge rate(...) or cron(...) expression", name, args.Schedule)
+	if err := ValidSchedule(args.Schedule); err != nil {
+		return nil, fmt.Errorf("scheduled function %s: schedule %w", name, err)
 	}
 	s := &ScheduledFunction{}
 	if err := ctx.RegisterComponentResource(typeToken("ScheduledFunction"), name, s, opts...); err != nil {

@@ -67,7 +67,7 @@ func newFargateTask(ctx *pulumi.Context, name string, parent pulumi.Resource, ar
 	logs, err := cloudwatch.NewLogGroup(ctx, name, &cloudwatch.LogGroupArgs{
 		Name:            pulumi.String("/" + ctx.Project() + "/" + ctx.Stack() + "/" + name),
 		RetentionInDays: pulumi.Int(orInt(args.LogRetentionDays, 30)),
-	}, opt)
+	}, opt, named)
 	if err != nil {
 		return nil, err
 	}

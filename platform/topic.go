@@ -30,7 +30,7 @@ func NewEventTopic(ctx *pulumi.Context, name string, args EventTopicArgs, opts .
 	topic, err := sns.NewTopic(ctx, name, &sns.TopicArgs{
 		Name:           pulumi.String(physicalName(ctx, name)),
 		KmsMasterKeyId: pulumi.String(orString(args.KMSKeyID, "alias/aws/sns")),
-	}, pulumi.Parent(t))
+	}, pulumi.Parent(t), named)
 	if err != nil {
 		return nil, err
 	}

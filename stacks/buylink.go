@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -11,7 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/buylink/buylink/pkg/catalog/dynamo"
-	"github.com/buylink/buylink/pkg/events"
+	"github.com/buylink/buylink/pkg/deploy"
 	"github.com/buylink/buylink/pkg/metrics"
 	"github.com/buylink/buylink/platform"
 )
@@ -19,38 +20,8 @@ import (
 // RequiredTags are on every AWS resource (the provider's default tags).
 var RequiredTags = []string{"project", "stack", "managed-by"}
 
-// Service names: the ECS services, Lambda functions, queues, log groups and
-// images of the stack are named after them.
-const (
-	svcIngestionAPI       = "ingestion-api"
-	svcProductService     = "product-service"
-	svcCaptionParser      = "caption-parser"
-	svcAutoTagger         = "auto-tagger"
-	svcThumbnailGenerator = "thumbnail-generator"
-	fnScheduledIngestion  = "scheduled-ingestion"
-	queueProjector        = "projector"
-)
-
-// Media bucket prefixes: LLM answers cached by input hash, and permanent
-// failures of the Lambda workers (their dead-letter box).
-const (
-	llmCachePrefix   = "llm-cache/"
-	deadLetterPrefix = "deadletters/"
-)
-
-// yoloModelPath is where the thumbnail-generator image holds the YOLOv8n
-// model (services/thumbnail-generator/Dockerfile).
-const yoloModelPath = "/opt/models/yolov8n.onnx"
-
-// eventTypes are the events with a topic each.
-var eventTypes = []string{events.TypeVideoPosted, events.TypeCaptionParsed, events.TypeThumbnailsGenerated, events.TypeProductTagged}
-
-// topicName is an event type's topic name, the "{name}" of bus.ExpandURL
-// (dots become dashes).
-func topicName(eventType string) string { return strings.ReplaceAll(eventType, ".", "-") }
-
 // program is buylink on AWS: it composes the platform components from the
-// stack configuration.
+// stack configuration and the deployables pkg/deploy declares.
 func program(ctx *pulumi.Context) error {
 	cfg, err := loadConfig(ctx)
 	if err != nil {
@@ -60,17 +31,23 @@ func program(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, part := range []func() error{s.foundation, s.httpServices, s.llmWorkers, s.thumbnailGenerator, s.scheduledIngestion, s.operations} {
-		if err := part(); err != nil {
-			return err
+	if err := s.foundation(); err != nil {
+		return err
+	}
+	for _, d := range deploy.All {
+		if err := s.deployable(d); err != nil {
+			return fmt.Errorf("%s: %w", d.Name, err)
 		}
+	}
+	if err := s.operations(); err != nil {
+		return err
 	}
 	s.export()
 	return nil
 }
 
 // stack is one buylink stack while the program builds it: the shared
-// resources first, then the services using them, then what watches them.
+// resources first, then the deployables using them, then what watches them.
 type stack struct {
 	ctx  *pulumi.Context
 	cfg  *Config
@@ -88,8 +65,13 @@ type stack struct {
 	web      *platform.LoadBalancer
 	identity *platform.Identity
 
-	// The environment the services share (README, "What the services receive").
-	storeURL, mediaURL, mediaPublicURL, topicTemplate pulumi.StringOutput
+	// values are what the variables of each deploy.Source receive (the
+	// queue-dependent ones are given per deployable).
+	values        map[deploy.Source]pulumi.StringInput
+	topicTemplate pulumi.StringOutput
+	// consumerQueues are the queues of the deployables consuming events,
+	// by consumer, in declaration order.
+	consumerQueues []*platform.Queue
 
 	// What monitoring watches, and the queue URLs exported.
 	services  []platform.MonitoredService
@@ -125,7 +107,7 @@ func newStack(ctx *pulumi.Context, cfg *Config) (*stack, error) {
 	}, nil
 }
 
-// foundation creates what the services share: network, cluster, table,
+// foundation creates what the deployables share: network, cluster, table,
 // bucket, topics, secrets, load balancer and identity.
 func (s *stack) foundation() error {
 	ctx, cfg, in := s.ctx, s.cfg, s.in
@@ -142,19 +124,16 @@ func (s *stack) foundation() error {
 	if s.media, err = platform.NewMediaBucket(ctx, "media", platform.MediaBucketArgs{ForceDestroy: !cfg.Production}, in); err != nil {
 		return err
 	}
-	for _, et := range eventTypes {
-		if s.topics[et], err = platform.NewEventTopic(ctx, topicName(et), platform.EventTopicArgs{}, in); err != nil {
+	for _, et := range deploy.EventTypes {
+		if s.topics[et], err = platform.NewEventTopic(ctx, deploy.TopicName(et), platform.EventTopicArgs{}, in); err != nil {
 			return err
 		}
 	}
-	// The secrets set in the configuration, plus a generated signing key.
 	values := map[string]pulumi.StringInput{}
 	for name, v := range cfg.Secrets {
 		values[name] = v
 	}
-	if s.secrets, err = platform.NewSecrets(ctx, "secrets", platform.SecretsArgs{
-		Values: values, Generated: []string{secretJWT}, ForceDelete: !cfg.Production,
-	}, in); err != nil {
+	if s.secrets, err = platform.NewSecrets(ctx, "secrets", platform.SecretsArgs{Values: values, ForceDelete: !cfg.Production}, in); err != nil {
 		return err
 	}
 	if s.web, err = platform.NewLoadBalancer(ctx, "web", platform.LoadBalancerArgs{
@@ -176,130 +155,319 @@ func (s *stack) foundation() error {
 	}, in); err != nil {
 		return err
 	}
-	s.storeURL = pulumi.Sprintf("dynamodb://%s?region=%s", s.table.Name, cfg.Region)
-	s.mediaURL = pulumi.Sprintf("s3://%s?region=%s", s.media.Name, cfg.Region)
-	s.mediaPublicURL = pulumi.Sprintf("%s/media", s.web.URL)
 	s.topicTemplate = topicURLTemplate(cfg.Region, s.topics)
+	s.values = map[deploy.Source]pulumi.StringInput{
+		deploy.FromRegion:        pulumi.String(cfg.Region),
+		deploy.FromListenAddr:    pulumi.String(fmt.Sprintf(":%d", platform.DefaultPort)),
+		deploy.FromPublicURL:     s.web.URL,
+		deploy.FromStore:         pulumi.Sprintf("dynamodb://%s?region=%s", s.table.Name, cfg.Region),
+		deploy.FromTopics:        s.topicTemplate,
+		deploy.FromMedia:         pulumi.Sprintf("s3://%s?region=%s", s.media.Name, cfg.Region),
+		deploy.FromLLMCache:      s.bucketURL(deploy.LLMCachePrefix),
+		deploy.FromAuthIssuer:    s.identity.Issuer,
+		deploy.FromAuthClientIDs: s.identity.ClientID,
+		deploy.FromHostedUI:      s.identity.HostedUIURL,
+		deploy.FromVPCCIDR:       pulumi.String(s.net.CidrBlock),
+	}
 	return nil
 }
 
-// httpServices creates ingestion-api and product-service behind the load
-// balancer, and the projector queue product-service consumes.
-func (s *stack) httpServices() error {
-	projector, err := platform.NewQueue(s.ctx, queueProjector, platform.QueueArgs{
-		Topics: []*platform.EventTopic{s.topics[events.TypeCaptionParsed], s.topics[events.TypeThumbnailsGenerated], s.topics[events.TypeProductTagged]},
+// runtime is where the stack runs a deployable: workers that may run on
+// either follow buylink:workerRuntime.
+func (s *stack) runtime(d deploy.Deployable) deploy.Runtime {
+	if len(d.Runtimes) > 1 {
+		return deploy.Runtime(s.cfg.WorkerRuntime)
+	}
+	return d.Runtimes[0]
+}
+
+// deployable creates one deployable on its runtime.
+func (s *stack) deployable(d deploy.Deployable) error {
+	rt := s.runtime(d)
+	switch {
+	case d.Kind == deploy.HTTP:
+		return s.httpService(d)
+	case d.Grants.DeadLetterQueues:
+		return s.deadLetterConsumer(d)
+	case d.Kind == deploy.Worker:
+		return s.worker(d, rt)
+	case d.Kind == deploy.Schedule:
+		return s.scheduled(d)
+	}
+	return fmt.Errorf("no way to deploy a %s on %s", d.Kind, rt)
+}
+
+// environment is what a deployable's binary on rt receives: every variable
+// d.AWSEnv names, from its source. Secrets are ECS secrets (variable ->
+// ARN, injected by ECS) on ECS, and <NAME>_SECRET_ARN variables on Lambda.
+// q is the deployable's own queue, nil when it consumes none.
+func (s *stack) environment(d deploy.Deployable, rt deploy.Runtime, q *platform.Queue) (env, secrets map[string]pulumi.StringInput, err error) {
+	env, secrets = map[string]pulumi.StringInput{}, map[string]pulumi.StringInput{}
+	for name, v := range d.AWSEnv(rt, s.secrets.Has) {
+		var val pulumi.StringInput
+		switch v.AWS {
+		case deploy.Fixed:
+			val = pulumi.String(v.Value)
+		case deploy.FromSecret:
+			arn, err := s.secrets.ARN(v.Secret)
+			if err != nil {
+				return nil, nil, err
+			}
+			if rt == deploy.ECS {
+				secrets[name] = arn
+				continue
+			}
+			val = arn
+		case deploy.FromQueue, deploy.FromDeadLetters:
+			switch {
+			case d.Grants.DeadLetterQueues:
+				val = s.bucketURL(deploy.DeadLettersPrefix)
+			case q == nil:
+				return nil, nil, fmt.Errorf("%s needs the deployable's own queue", name)
+			case v.AWS == deploy.FromQueue:
+				val = q.SubscriptionURL
+			default:
+				val = q.DLQTopicURL
+			}
+		default:
+			val = s.values[v.AWS]
+		}
+		if val == nil {
+			return nil, nil, fmt.Errorf("the stack has no value for %s (source %q)", name, v.AWS)
+		}
+		env[name] = val
+	}
+	return env, secrets, nil
+}
+
+// statements are the grants of a deployable on rt, from its declaration.
+// q is its own queue (nil when it consumes none): a consumer moves the
+// messages it gives up on to the queue's DLQ. Logs, attaching to the VPC,
+// pulling its image and consuming its own queue are its component's.
+func (s *stack) statements(d deploy.Deployable, rt deploy.Runtime, q *platform.Queue) ([]platform.Statement, error) {
+	var out []platform.Statement
+	switch d.Grants.Table {
+	case deploy.ReadWrite:
+		out = append(out, s.table.ReadWrite())
+	case deploy.Read:
+		out = append(out, s.table.Read())
+	}
+	for _, g := range d.Grants.Media {
+		grant := s.media.ReadPrefix
+		if g.Write {
+			grant = s.media.WritePrefix
+		}
+		st, err := grant(g.Prefix)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, st...)
+	}
+	for _, et := range d.Produces {
+		out = append(out, s.topics[et].Publish())
+	}
+	if q != nil {
+		out = append(out, q.SendToDLQ())
+	}
+	if rt == deploy.Lambda {
+		var configured []string
+		for _, sec := range d.Secrets() {
+			if s.secrets.Has(sec) {
+				configured = append(configured, sec)
+			}
+		}
+		if len(configured) > 0 {
+			read, err := s.secrets.Read(configured...)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, read)
+		}
+	}
+	return out, nil
+}
+
+// httpService creates an HTTP service behind the load balancer (and the
+// queue of its projector when it consumes events).
+func (s *stack) httpService(d deploy.Deployable) error {
+	var q *platform.Queue
+	if len(d.Consumes) > 0 {
+		var err error
+		if q, err = platform.NewQueue(s.ctx, d.ConsumerName(), platform.QueueArgs{Topics: s.topicsOf(d.Consumes)}, s.in); err != nil {
+			return err
+		}
+		s.watchQueue(d.ConsumerName(), q)
+	}
+	env, secrets, err := s.environment(d, deploy.ECS, q)
+	if err != nil {
+		return err
+	}
+	stmts, err := s.statements(d, deploy.ECS, q)
+	if err != nil {
+		return err
+	}
+	if q != nil {
+		stmts = append([]platform.Statement{q.Consume()}, stmts...)
+	}
+	size := s.cfg.HTTP[d.Name]
+	img, err := s.image(d.Name, platform.ArchARM64)
+	if err != nil {
+		return err
+	}
+	svc, err := platform.NewHTTPService(s.ctx, d.Name, platform.HTTPServiceArgs{
+		ContainerArgs: platform.ContainerArgs{
+			Image: img.ImageURI, ImageRepositoryARN: img.RepositoryARN, CPU: size.CPU, MemoryMB: size.MemoryMB,
+			Environment: env, Secrets: secrets, Statements: stmts, LogRetentionDays: s.cfg.LogRetentionDays,
+		},
+		Cluster: s.cluster, VpcID: s.net.VpcID, SubnetIDs: s.net.PrivateSubnetIDs, Port: platform.DefaultPort,
+		LoadBalancer: s.web, PathPatterns: d.Routes, Priority: routePriority(d),
+		DesiredCount: size.DesiredCount, MaxCount: size.MaxCount,
 	}, s.in)
 	if err != nil {
 		return err
 	}
-	s.queues = append(s.queues, platform.MonitoredQueue{Label: queueProjector, Queue: projector})
-	s.queueURLs[queueProjector] = projector.URL
-	auth := map[string]pulumi.StringInput{
-		"AUTH_ISSUER": s.identity.Issuer, "AUTH_CLIENT_IDS": s.identity.ClientID, "PUBLIC_URL": s.web.URL, "AUTH_HOSTED_UI_URL": s.identity.HostedUIURL,
-	}
-
-	ingestEnv := map[string]pulumi.StringInput{"STORE_URL": s.storeURL, "TOPIC_URL_TEMPLATE": s.topicTemplate}
-	if err := s.httpService(svcIngestionAPI, s.cfg.IngestionAPI, 10, []string{"/api/videos*", "/api/sellers*"},
-		merge(ingestEnv, auth), s.secrets.Env(secretJWT, secretAdminHash, secretApify),
-		[]platform.Statement{s.table.ReadWrite(), s.topics[events.TypeVideoPosted].Publish()}); err != nil {
-		return err
-	}
-	mediaRead, err := s.media.ReadPrefix("")
-	if err != nil {
-		return err
-	}
-	productEnv := map[string]pulumi.StringInput{
-		"STORE_URL": s.storeURL, "MEDIA_BUCKET_URL": s.mediaURL, "MEDIA_PUBLIC_URL": s.mediaPublicURL,
-		"SUBSCRIPTION_URL": projector.SubscriptionURL,
-	}
-	// Everything not routed elsewhere: /s/*, /r/*, /api/shops*, /api/products*,
-	// /media/*, /openapi.json, /healthz...
-	return s.httpService(svcProductService, s.cfg.ProductService, 1000, []string{"/*"},
-		merge(productEnv, auth), s.secrets.Env(secretJWT, secretAdminHash),
-		append([]platform.Statement{s.table.ReadWrite(), projector.Consume()}, mediaRead...))
+	s.services = append(s.services, platform.MonitoredService{Label: d.Name, ServiceName: svc.ServiceName})
+	return nil
 }
 
-// llmWorkers creates caption-parser and auto-tagger on the configured runtime.
-func (s *stack) llmWorkers() error {
-	for _, lw := range []struct{ name, consumes, produces string }{
-		{svcCaptionParser, events.TypeVideoPosted, events.TypeCaptionParsed},
-		{svcAutoTagger, events.TypeCaptionParsed, events.TypeProductTagged},
-	} {
-		env := s.workerEnv(map[string]pulumi.StringInput{"LLM_CACHE_URL": s.bucketURL(llmCachePrefix)})
-		prefixes := []string{llmCachePrefix}
-		var ecsSecrets map[string]pulumi.StringInput
-		if s.cfg.WorkerRuntime == platform.RuntimeLambda {
-			// A Lambda keeps its permanent failures in the bucket; on ECS
-			// the queue's DLQ does.
-			env["DEADLETTER_URL"] = s.bucketURL(deadLetterPrefix + lw.name + "/")
-			prefixes = append(prefixes, deadLetterPrefix+lw.name+"/")
-			s.lambdaSecrets(env, secretOpenRouter)
-		} else {
-			ecsSecrets = s.secrets.Env(secretOpenRouter)
+// routePriority orders the load balancer's rules: the catch-all "/*" last,
+// every other service by its place in the declarations.
+func routePriority(d deploy.Deployable) int {
+	if slices.Contains(d.Routes, "/*") {
+		return 1000
+	}
+	return 10 * (1 + slices.IndexFunc(deploy.All, func(x deploy.Deployable) bool { return x.Name == d.Name }))
+}
+
+// worker creates a queue worker on its runtime.
+func (s *stack) worker(d deploy.Deployable, rt deploy.Runtime) error {
+	size := s.cfg.workerSize(d.Name)
+	args := platform.QueueWorkerArgs{
+		Topics: s.topicsOf(d.Consumes), Runtime: platform.Runtime(rt), LogRetentionDays: s.cfg.LogRetentionDays,
+		Bind: func(q *platform.Queue) (platform.QueueBinding, error) {
+			env, secrets, err := s.environment(d, rt, q)
+			if err != nil {
+				return platform.QueueBinding{}, err
+			}
+			stmts, err := s.statements(d, rt, q)
+			return platform.QueueBinding{Environment: env, Secrets: secrets, Statements: stmts}, err
+		},
+	}
+	if rt == deploy.Lambda {
+		args.Lambda = platform.LambdaWorkerArgs{
+			Code: s.lambdaCode(d.Name), TimeoutSeconds: size.TimeoutSeconds, MemoryMB: size.MemoryMB, MaxConcurrency: size.MaxParallel,
+			VpcID: s.net.VpcID, SubnetIDs: s.net.PrivateSubnetIDs,
 		}
-		bucketWrite, err := s.bucketGrants(prefixes...)
+	} else {
+		img, err := s.image(d.Name, platform.ArchX8664)
 		if err != nil {
 			return err
 		}
-		if err := s.worker(workerSpec{
-			name: lw.name, runtime: s.cfg.WorkerRuntime, topic: s.topics[lw.consumes], env: env, secrets: ecsSecrets,
-			stmts:   append([]platform.Statement{s.table.ReadWrite(), s.topics[lw.produces].Publish()}, bucketWrite...),
-			timeout: s.cfg.Workers.TimeoutSeconds, container: platform.ContainerArgs{CPU: 256, MemoryMB: s.cfg.Workers.MemoryMB},
-			maxParallel: s.cfg.Workers.MaxConcurrency, perTask: 10,
-		}); err != nil {
-			return err
+		args.ECS = platform.ECSWorkerArgs{
+			ContainerArgs: platform.ContainerArgs{
+				Image: img.ImageURI, ImageRepositoryARN: img.RepositoryARN, CPU: size.CPU, MemoryMB: size.MemoryMB,
+				Architecture: platform.ArchX8664,
+			},
+			Cluster: s.cluster, VpcID: s.net.VpcID, SubnetIDs: s.net.PrivateSubnetIDs,
+			ProcessingTimeoutSeconds: size.TimeoutSeconds, MaxTasks: size.MaxParallel, MessagesPerTask: size.PerTask,
 		}
+	}
+	qw, err := platform.NewQueueWorker(s.ctx, d.Name, args, s.in)
+	if err != nil {
+		return err
+	}
+	s.watchQueue(d.ConsumerName(), qw.Queue)
+	if rt == deploy.Lambda {
+		s.functions = append(s.functions, platform.MonitoredFunction{Label: d.Name, FunctionName: qw.FunctionName})
+	} else {
+		s.services = append(s.services, platform.MonitoredService{Label: d.Name, ServiceName: qw.ServiceName, Worker: true})
 	}
 	return nil
 }
 
-// thumbnailGenerator creates the thumbnail worker on Fargate Spot (x86_64:
-// OpenCV is built natively).
-func (s *stack) thumbnailGenerator() error {
-	thumbsWrite, err := s.bucketGrants("thumbs/")
+// scheduled creates a scheduled function: its schedule is declared, or
+// buylink:ingestionSchedule for the scheduled ingestion, which exists only
+// with an Apify token.
+func (s *stack) scheduled(d deploy.Deployable) error {
+	schedule, disabled := d.Schedule, false
+	if schedule == "" {
+		schedule = s.cfg.IngestionSchedule
+		if !s.secrets.Has(apifySecret) {
+			_ = s.ctx.Log.Warn(d.Name+": no buylink:apifyToken is set, so scheduled ingestion is not deployed", nil)
+			return nil
+		}
+		if schedule == "off" {
+			schedule, disabled = "rate(6 hours)", true // kept on the rule, which does not fire
+		}
+	}
+	env, _, err := s.environment(d, deploy.Lambda, nil)
 	if err != nil {
 		return err
 	}
-	tg := s.cfg.ThumbnailGenerator
-	return s.worker(workerSpec{
-		name: svcThumbnailGenerator, runtime: platform.RuntimeECS, topic: s.topics[events.TypeVideoPosted],
-		env: s.workerEnv(map[string]pulumi.StringInput{
-			"MEDIA_BUCKET_URL": s.mediaURL, "MEDIA_PUBLIC_URL": s.mediaPublicURL, "YOLO_MODEL_PATH": pulumi.String(yoloModelPath),
-		}),
-		stmts:   append([]platform.Statement{s.table.ReadWrite(), s.topics[events.TypeThumbnailsGenerated].Publish()}, thumbsWrite...),
-		timeout: tg.TimeoutSeconds, container: platform.ContainerArgs{CPU: tg.CPU, MemoryMB: tg.MemoryMB, Architecture: platform.ArchX8664},
-		maxParallel: tg.MaxTasks, perTask: tg.MessagesPerTask,
-	})
-}
-
-// scheduledIngestion creates the Lambda the schedule runs to scrape sellers'
-// new videos.
-func (s *stack) scheduledIngestion() error {
-	deadLetters := deadLetterPrefix + fnScheduledIngestion + "/"
-	write, err := s.bucketGrants(deadLetters)
+	stmts, err := s.statements(d, deploy.Lambda, nil)
 	if err != nil {
 		return err
 	}
-	env := s.workerEnv(map[string]pulumi.StringInput{"DEADLETTER_URL": s.bucketURL(deadLetters)})
-	s.lambdaSecrets(env, secretApify)
-	schedule, disabled := s.cfg.IngestionSchedule, s.cfg.IngestionSchedule == "off"
-	if disabled {
-		schedule = "rate(6 hours)" // kept on the rule, which does not fire
-	}
-	sched, err := platform.NewScheduledFunction(s.ctx, fnScheduledIngestion, platform.ScheduledFunctionArgs{
+	size := s.cfg.workerSize(d.Name)
+	fn, err := platform.NewScheduledFunction(s.ctx, d.Name, platform.ScheduledFunctionArgs{
 		FunctionArgs: platform.FunctionArgs{
-			Code: s.lambdaCode(fnScheduledIngestion), TimeoutSeconds: 300, MemoryMB: 256, Environment: env,
-			Statements:       append([]platform.Statement{s.table.ReadWrite(), s.topics[events.TypeVideoPosted].Publish()}, write...),
-			LogRetentionDays: s.cfg.LogRetentionDays,
+			Code: s.lambdaCode(d.Name), TimeoutSeconds: size.TimeoutSeconds, MemoryMB: size.MemoryMB, Environment: env,
+			Statements: stmts, LogRetentionDays: s.cfg.LogRetentionDays, VpcID: s.net.VpcID, SubnetIDs: s.net.PrivateSubnetIDs,
 		},
-		Schedule: schedule,
-		Disabled: disabled,
+		Schedule: schedule, Disabled: disabled,
 	}, s.in)
 	if err != nil {
 		return err
 	}
-	s.functions = append(s.functions, platform.MonitoredFunction{Label: fnScheduledIngestion, FunctionName: sched.FunctionName})
+	s.functions = append(s.functions, platform.MonitoredFunction{Label: d.Name, FunctionName: fn.FunctionName})
 	return nil
+}
+
+// deadLetterConsumer creates the function draining every consumer's DLQ
+// into the dead-letter box.
+func (s *stack) deadLetterConsumer(d deploy.Deployable) error {
+	env, _, err := s.environment(d, deploy.Lambda, nil)
+	if err != nil {
+		return err
+	}
+	stmts, err := s.statements(d, deploy.Lambda, nil)
+	if err != nil {
+		return err
+	}
+	var dlqs []pulumi.StringInput
+	for _, q := range s.consumerQueues {
+		dlqs = append(dlqs, q.DLQARN)
+	}
+	size := s.cfg.workerSize(d.Name)
+	fn, err := platform.NewQueueFunction(s.ctx, d.Name, platform.QueueFunctionArgs{
+		FunctionArgs: platform.FunctionArgs{
+			Code: s.lambdaCode(d.Name), TimeoutSeconds: size.TimeoutSeconds, MemoryMB: size.MemoryMB, Environment: env,
+			Statements: stmts, LogRetentionDays: s.cfg.LogRetentionDays, VpcID: s.net.VpcID, SubnetIDs: s.net.PrivateSubnetIDs,
+		},
+		Queues: dlqs, MaxConcurrency: size.MaxParallel,
+	}, s.in)
+	if err != nil {
+		return err
+	}
+	s.functions = append(s.functions, platform.MonitoredFunction{Label: d.Name, FunctionName: fn.FunctionName})
+	return nil
+}
+
+// topicsOf returns the topics of event types.
+func (s *stack) topicsOf(types []string) []*platform.EventTopic {
+	out := make([]*platform.EventTopic, len(types))
+	for i, et := range types {
+		out[i] = s.topics[et]
+	}
+	return out
+}
+
+// watchQueue records a consumer's queue for monitoring, the exports and
+// the dead-letter consumer.
+func (s *stack) watchQueue(consumer string, q *platform.Queue) {
+	s.queues = append(s.queues, platform.MonitoredQueue{Label: consumer, Queue: q})
+	s.queueURLs[consumer] = q.URL
+	s.consumerQueues = append(s.consumerQueues, q)
 }
 
 // operations creates the dashboard, the alarms and the budget.
@@ -312,6 +480,7 @@ func (s *stack) operations() error {
 	if s.mon, err = platform.NewMonitoring(s.ctx, "monitoring", platform.MonitoringArgs{
 		AlertEmails: emails, ClusterName: s.cluster.Name, Services: s.services, Queues: s.queues, Functions: s.functions,
 		TableName: s.table.Name, LoadBalancerARNSuffix: s.web.ARNSuffix, AppWidgets: appWidgets(),
+		DeadLettersConsumed: true,
 	}, s.in); err != nil {
 		return err
 	}
@@ -322,6 +491,7 @@ func (s *stack) operations() error {
 // export sets the stack outputs.
 func (s *stack) export() {
 	s.ctx.Export("url", s.web.URL)
+	s.ctx.Export("region", pulumi.String(s.cfg.Region))
 	s.ctx.Export("loadBalancerDnsName", s.web.DNSName)
 	s.ctx.Export("userPoolId", s.identity.UserPoolID)
 	s.ctx.Export("userPoolClientId", s.identity.ClientID)
@@ -331,6 +501,7 @@ func (s *stack) export() {
 	s.ctx.Export("mediaBucket", s.media.Name)
 	s.ctx.Export("topicUrlTemplate", s.topicTemplate)
 	s.ctx.Export("queueUrls", s.queueURLs)
+	s.ctx.Export("deadLetterUrl", s.bucketURL(deploy.DeadLettersPrefix))
 	// What `buylink monitor --services/--errors` reads (services/buylink README).
 	s.ctx.Export("clusterName", s.cluster.Name)
 	serviceNames, functionNames, logGroups := pulumi.StringMap{}, pulumi.StringMap{}, pulumi.StringMap{}
@@ -348,44 +519,13 @@ func (s *stack) export() {
 	s.ctx.Export("alarmTopicArn", s.mon.AlarmTopicARN)
 }
 
-// workerEnv is the environment of a worker: the store, the topics, JSON logs
-// and extra.
-func (s *stack) workerEnv(extra map[string]pulumi.StringInput) map[string]pulumi.StringInput {
-	return merge(map[string]pulumi.StringInput{
-		"STORE_URL": s.storeURL, "TOPIC_URL_TEMPLATE": s.topicTemplate, "LOG_FORMAT": pulumi.String("json"),
-	}, extra)
-}
-
-// lambdaSecrets copies the configured secrets among names into a function's
-// environment: Lambda cannot inject from Secrets Manager, so the value goes
-// in the environment (encrypted at rest, secret in the state and plans).
-func (s *stack) lambdaSecrets(env map[string]pulumi.StringInput, names ...string) {
-	for _, n := range names {
-		if v, ok := s.cfg.Secrets[n]; ok {
-			env[platform.EnvName(n)] = v
-		}
-	}
-}
-
-// bucketGrants grants reading and writing the media bucket under prefixes.
-func (s *stack) bucketGrants(prefixes ...string) ([]platform.Statement, error) {
-	var out []platform.Statement
-	for _, p := range prefixes {
-		st, err := s.media.WritePrefix(p)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, st...)
-	}
-	return out, nil
-}
-
 // bucketURL is the media bucket as a gocloud.dev blob URL rooted at prefix.
 func (s *stack) bucketURL(prefix string) pulumi.StringOutput {
 	return pulumi.Sprintf("s3://%s?region=%s&prefix=%s", s.media.Name, s.cfg.Region, prefix)
 }
 
-// image builds services/<name>/Dockerfile (context: the repository root).
+// image builds services/<service>/Dockerfile (context: the repository
+// root) for the deployable's name.
 func (s *stack) image(name, arch string) (*platform.ContainerImage, error) {
 	plat := "linux/arm64"
 	if arch == platform.ArchX8664 {
@@ -404,99 +544,6 @@ func (s *stack) lambdaCode(name string) pulumi.Archive {
 	return pulumi.NewAssetArchive(map[string]interface{}{
 		"bootstrap": pulumi.NewFileAsset(filepath.Join(s.root, "bin", "lambda", name, "bootstrap")),
 	})
-}
-
-// httpService creates an HTTP service from its image, routed by paths.
-func (s *stack) httpService(name string, size HTTPServiceConfig, priority int, paths []string,
-	env, secrets map[string]pulumi.StringInput, stmts []platform.Statement,
-) error {
-	img, err := s.image(name, platform.ArchARM64)
-	if err != nil {
-		return err
-	}
-	env = merge(env, map[string]pulumi.StringInput{"LOG_FORMAT": pulumi.String("json"), "AWS_REGION": pulumi.String(s.cfg.Region)})
-	svc, err := platform.NewHTTPService(s.ctx, name, platform.HTTPServiceArgs{
-		ContainerArgs: platform.ContainerArgs{
-			Image: img.ImageURI, ImageRepositoryARN: img.RepositoryARN, CPU: size.CPU, MemoryMB: size.MemoryMB,
-			Environment: env, Secrets: secrets, Statements: stmts, LogRetentionDays: s.cfg.LogRetentionDays,
-		},
-		Cluster: s.cluster, VpcID: s.net.VpcID, SubnetIDs: s.net.PrivateSubnetIDs,
-		LoadBalancer: s.web, PathPatterns: paths, Priority: priority,
-		DesiredCount: size.DesiredCount, MaxCount: size.MaxCount,
-	}, s.in)
-	if err != nil {
-		return err
-	}
-	s.services = append(s.services, platform.MonitoredService{Label: name, ServiceName: svc.ServiceName})
-	return nil
-}
-
-// workerSpec describes one queue worker of the stack.
-type workerSpec struct {
-	name    string
-	runtime platform.Runtime
-	topic   *platform.EventTopic
-	env     map[string]pulumi.StringInput
-	// secrets are injected from Secrets Manager (ECS only: variable -> ARN).
-	secrets map[string]pulumi.StringInput
-	stmts   []platform.Statement
-	// timeout bounds one batch (Lambda) or one message (ECS).
-	timeout int
-	// container sizes the ECS task (ecs runtime); its memory is the
-	// function's on Lambda.
-	container platform.ContainerArgs
-	// maxParallel caps Lambda concurrency or ECS tasks; perTask is the
-	// backlog one ECS task takes.
-	maxParallel, perTask int
-}
-
-// worker creates a queue worker and records what monitoring watches.
-func (s *stack) worker(w workerSpec) error {
-	args := platform.QueueWorkerArgs{
-		Topics: []*platform.EventTopic{w.topic}, Runtime: w.runtime, Environment: w.env, Statements: w.stmts,
-		LogRetentionDays: s.cfg.LogRetentionDays,
-	}
-	if w.runtime == platform.RuntimeLambda {
-		args.Lambda = platform.LambdaWorkerArgs{
-			Code: s.lambdaCode(w.name), TimeoutSeconds: w.timeout, MemoryMB: w.container.MemoryMB, MaxConcurrency: w.maxParallel,
-		}
-	} else {
-		c := w.container
-		img, err := s.image(w.name, orDefault(c.Architecture, platform.ArchARM64))
-		if err != nil {
-			return err
-		}
-		c.Image, c.ImageRepositoryARN, c.Secrets = img.ImageURI, img.RepositoryARN, w.secrets
-		args.Environment = merge(w.env, map[string]pulumi.StringInput{"AWS_REGION": pulumi.String(s.cfg.Region)})
-		args.ECS = platform.ECSWorkerArgs{
-			ContainerArgs: c, Cluster: s.cluster, VpcID: s.net.VpcID, SubnetIDs: s.net.PrivateSubnetIDs,
-			ProcessingTimeoutSeconds: w.timeout, MaxTasks: w.maxParallel, MessagesPerTask: w.perTask,
-		}
-	}
-	qw, err := platform.NewQueueWorker(s.ctx, w.name, args, s.in)
-	if err != nil {
-		return err
-	}
-	s.queues = append(s.queues, platform.MonitoredQueue{Label: w.name, Queue: qw.Queue})
-	s.queueURLs[w.name] = qw.QueueURL
-	if w.runtime == platform.RuntimeLambda {
-		s.functions = append(s.functions, platform.MonitoredFunction{Label: w.name, FunctionName: qw.FunctionName})
-	} else {
-		s.services = append(s.services, platform.MonitoredService{Label: w.name, ServiceName: qw.ServiceName, Worker: true})
-	}
-	return nil
-}
-
-// merge returns a new map with a's entries, then b's.
-func merge(a, b map[string]pulumi.StringInput) map[string]pulumi.StringInput {
-	out := make(map[string]pulumi.StringInput, len(a)+len(b))
-	for k, v := range a {
-		out[k] = v
-	}
-	for k, v := range b {
-		out[k] = v
-	}
-	return out
 }
 
 // tableArgs turns the catalog's key schema into the Table's arguments.
@@ -530,7 +577,7 @@ func topicURLTemplate(region string, topics map[string]*platform.EventTopic) pul
 		prefix := ""
 		for i, t := range types {
 			arn := v[i].(string)
-			p, ok := strings.CutSuffix(arn, topicName(t))
+			p, ok := strings.CutSuffix(arn, deploy.TopicName(t))
 			if !ok || (prefix != "" && p != prefix) {
 				return "", fmt.Errorf("topic %s (%s) does not follow the <prefix>{name} pattern of the other topics", t, arn)
 			}

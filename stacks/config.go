@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 
+	"github.com/buylink/buylink/pkg/deploy"
 	"github.com/buylink/buylink/platform"
 )
 
@@ -66,9 +67,9 @@ type Config struct {
 	CertificateARN string
 	Nat            platform.NatStrategy
 	// WorkerRuntime runs caption-parser and auto-tagger.
-	WorkerRuntime      platform.Runtime
-	IngestionAPI       HTTPServiceConfig
-	ProductService     HTTPServiceConfig
+	WorkerRuntime platform.Runtime
+	// HTTP sizes the HTTP services, by deployable name.
+	HTTP               map[string]HTTPServiceConfig
 	ThumbnailGenerator ThumbnailConfig
 	Workers            WorkerConfig
 	LogRetentionDays   int
@@ -86,20 +87,52 @@ type Config struct {
 	Secrets map[string]pulumi.StringOutput
 }
 
-// Secret configuration keys and the Secrets Manager secrets they fill.
+// Secret configuration keys and the Secrets Manager secrets they fill (the
+// secrets the deployables' variables name, see pkg/deploy).
 var secretKeys = []struct{ key, secret string }{
-	{"openrouterApiKey", secretOpenRouter},
-	{"apifyToken", secretApify},
-	{"adminPasswordHash", secretAdminHash},
+	{"openrouterApiKey", "openrouter-api-key"},
+	{"apifyToken", apifySecret},
 }
 
-// Names of the stack's secrets.
-const (
-	secretOpenRouter = "openrouter-api-key"
-	secretApify      = "apify-token"
-	secretAdminHash  = "admin-password-hash"
-	secretJWT        = "jwt-secret"
-)
+// apifySecret is the Apify token's secret: without it the scheduled
+// ingestion is not deployed.
+const apifySecret = "apify-token"
+
+// removedKeys are configuration keys that no longer do anything, with what
+// to do instead: a stack still setting one fails, so nothing is silently
+// ignored.
+var removedKeys = map[string]string{
+	"adminPasswordHash": "removed: on AWS admins sign in through Cognito (add the user to the admins group, README step 6); the password login is devstack's",
+}
+
+// size is how a worker or function is sized and scaled.
+type size struct {
+	TimeoutSeconds, MemoryMB, CPU int
+	// MaxParallel caps Lambda concurrency or ECS tasks; PerTask is the
+	// backlog one ECS task takes.
+	MaxParallel, PerTask int
+}
+
+// workerSize sizes a worker or function by its deployable's name.
+func (c *Config) workerSize(name string) size {
+	switch name {
+	case deploy.ThumbnailGenerator:
+		t := c.ThumbnailGenerator
+		return size{TimeoutSeconds: t.TimeoutSeconds, MemoryMB: t.MemoryMB, CPU: t.CPU, MaxParallel: t.MaxTasks, PerTask: t.MessagesPerTask}
+	case deploy.CaptionParser, deploy.AutoTagger:
+		w := c.Workers
+		return size{TimeoutSeconds: w.TimeoutSeconds, MemoryMB: w.MemoryMB, CPU: workerCPU, MaxParallel: w.MaxConcurrency, PerTask: 10}
+	case deploy.ScheduledIngestion:
+		return size{TimeoutSeconds: 300, MemoryMB: 256}
+	}
+	// The sweeper and the dead-letter consumer: short store work (30 s
+	// fits six times in the shortest queue visibility, 180 s).
+	return size{TimeoutSeconds: 30, MemoryMB: 256, MaxParallel: 2}
+}
+
+// workerCPU is the Fargate CPU of caption-parser and auto-tagger tasks
+// (workerRuntime ecs); buylink:workers' memoryMb must fit it.
+const workerCPU = 256
 
 // logRetentionValues are the retention periods CloudWatch Logs accepts.
 var logRetentionValues = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
@@ -166,17 +199,16 @@ func loadConfig(ctx *pulumi.Context) (*Config, error) {
 		fail("workerRuntime", "%v", err)
 	}
 
-	cfg.IngestionAPI = HTTPServiceConfig{DesiredCount: 1, MaxCount: 4, CPU: 256, MemoryMB: 512}
-	cfg.ProductService = HTTPServiceConfig{DesiredCount: 1, MaxCount: 4, CPU: 256, MemoryMB: 512}
-	for _, hs := range []struct {
-		key string
-		svc *HTTPServiceConfig
-	}{{"ingestionApi", &cfg.IngestionAPI}, {"productService", &cfg.ProductService}} {
-		key, svc := hs.key, hs.svc
+	cfg.HTTP = map[string]HTTPServiceConfig{}
+	for _, hs := range []struct{ key, name string }{{"ingestionApi", deploy.IngestionAPI}, {"productService", deploy.ProductService}} {
+		key := hs.key
+		svc := &HTTPServiceConfig{DesiredCount: 1, MaxCount: 4, CPU: 256, MemoryMB: 512}
+		cfg.HTTP[hs.name] = *svc
 		if err := objectKey(c, key, svc); err != nil {
 			fail(key, "%v", err)
 			continue
 		}
+		cfg.HTTP[hs.name] = *svc
 		switch {
 		case svc.DesiredCount < 1:
 			fail(key, "desiredCount must be at least 1 (got %d)", svc.DesiredCount)
@@ -218,6 +250,11 @@ func loadConfig(ctx *pulumi.Context) (*Config, error) {
 		if w.MaxConcurrency < 2 || w.MaxConcurrency > 1000 {
 			fail("workers", "maxConcurrency must be in 2..1000 (got %d)", w.MaxConcurrency)
 		}
+		if cfg.WorkerRuntime == platform.RuntimeECS {
+			if err := fargateSize(workerCPU, w.MemoryMB); err != nil {
+				fail("workers", "with workerRuntime ecs the tasks have %d CPU units: %v", workerCPU, err)
+			}
+		}
 	}
 
 	if cfg.LogRetentionDays, err = intKey(c, "logRetentionDays", 30); err != nil {
@@ -244,8 +281,15 @@ func loadConfig(ctx *pulumi.Context) (*Config, error) {
 	if cfg.MFA != platform.MFAOff && cfg.MFA != platform.MFAOptional && cfg.MFA != platform.MFAOn {
 		fail("mfa", "must be OFF, OPTIONAL or ON (got %q)", c.Get("mfa"))
 	}
-	if s := cfg.IngestionSchedule; s != "off" && !strings.HasPrefix(s, "rate(") && !strings.HasPrefix(s, "cron(") {
-		fail("ingestionSchedule", "%q is not rate(...), cron(...) or off", s)
+	if s := cfg.IngestionSchedule; s != "off" {
+		if err := platform.ValidSchedule(s); err != nil {
+			fail("ingestionSchedule", "%v (or off)", err)
+		}
+	}
+	for key, why := range removedKeys {
+		if c.Get(key) != "" {
+			fail(key, "%s", why)
+		}
 	}
 	if err := objectKey(c, "interfaceEndpoints", &cfg.InterfaceEndpoints); err != nil {
 		fail("interfaceEndpoints", "%v", err)

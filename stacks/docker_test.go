@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/buylink/buylink/pkg/deploy"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,10 @@ import (
 
 // Every image the program builds has its Dockerfile: multi-stage, building
 // the service's cmd/<name>, running as a non-root user.
+// yoloModelPath is where the thumbnail-generator image holds the YOLOv8n
+// model and points YOLO_MODEL_PATH.
+const yoloModelPath = "/opt/models/yolov8n.onnx"
+
 func TestDockerfiles(t *testing.T) {
 	root, err := findRoot()
 	if err != nil {
@@ -54,12 +59,12 @@ func TestDockerfiles(t *testing.T) {
 			}
 		}
 	}
-	for _, name := range []string{svcIngestionAPI, svcProductService, svcThumbnailGenerator, svcCaptionParser, svcAutoTagger} {
+	for _, name := range []string{deploy.IngestionAPI, deploy.ProductService, deploy.ThumbnailGenerator, deploy.CaptionParser, deploy.AutoTagger} {
 		if !seen["../services/"+name+"/Dockerfile"] {
 			t.Errorf("no image built from services/%s/Dockerfile", name)
 		}
 	}
-	model, err := os.ReadFile(filepath.Join(root, "services", svcThumbnailGenerator, "Dockerfile"))
+	model, err := os.ReadFile(filepath.Join(root, "services", deploy.ThumbnailGenerator, "Dockerfile"))
 	if err != nil {
 		t.Fatal(err)
 	}

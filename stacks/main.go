@@ -3,7 +3,13 @@
 // works offline, under mocks, without the Pulumi CLI or AWS credentials:
 //
 //	go run . plan -stack prod -out plan.json      # sorted JSON of every resource
+//	go run . plan -stack prod -out plan.json -against testdata/plan-prod.json [-markdown summary.md] [-check]
 //	go run . diagram -stack prod -out graph.dot   # the resource graph for Graphviz
+//
+// With -against, plan prints what changed against a committed snapshot,
+// resource by resource (added, inputs changed, removed), appends the same
+// as Markdown to the -markdown file (a CI job summary), and with -check
+// fails when anything changed.
 package main
 
 import (
@@ -27,10 +33,13 @@ func main() {
 }
 
 // offline runs a plan or diagram command.
-func offline(cmd string, args []string) error {
+func offline(cmd string, args []string) (err error) {
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	stack := fs.String("stack", "", "stack whose Pulumi.<stack>.yaml configures the run (dev, staging, prod)")
 	out := fs.String("out", "", "file to write (default: standard output)")
+	against := fs.String("against", "", "plan: the committed snapshot to summarise the changes against")
+	markdown := fs.String("markdown", "", "plan: a file to append the Markdown summary to (GitHub's job summary)")
+	check := fs.Bool("check", false, "plan: fail when the plan differs from -against")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -51,6 +60,13 @@ func offline(cmd string, args []string) error {
 		if data, err = g.Snapshot(); err != nil {
 			return err
 		}
+		if *against != "" {
+			defer func() {
+				if err == nil {
+					err = summarise(*stack, *against, *markdown, *check, data, len(g.All()))
+				}
+			}()
+		}
 	case "diagram":
 		data = g.DOT()
 	default:
@@ -61,4 +77,34 @@ func offline(cmd string, args []string) error {
 		return err
 	}
 	return os.WriteFile(*out, data, 0o644)
+}
+
+// summarise prints the plan's changes against the committed snapshot and
+// appends them to the Markdown file; with check, a change is an error.
+func summarise(stack, against, markdown string, check bool, plan []byte, total int) error {
+	committed, err := os.ReadFile(against)
+	if err != nil {
+		return fmt.Errorf("the committed snapshot: %w (make plan-update writes it)", err)
+	}
+	changes, err := planDiff(committed, plan)
+	if err != nil {
+		return err
+	}
+	if err := writeSummary(os.Stdout, stack, total, changes, false); err != nil {
+		return err
+	}
+	if markdown != "" {
+		f, err := os.OpenFile(markdown, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			return err
+		}
+		werr := writeSummary(f, stack, total, changes, true)
+		if err := errors.Join(werr, f.Close()); err != nil {
+			return err
+		}
+	}
+	if check && len(changes) > 0 {
+		return fmt.Errorf("the plan of %s differs from %s in %d resources: review them, then make plan-update and commit the snapshots", stack, against, len(changes))
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"gopkg.in/yaml.v3"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,5 +71,55 @@ esac
 				t.Errorf("make %v ran pulumi past the checks:\n%s", tc.args, out)
 			}
 		})
+	}
+}
+
+// The CI workflow runs the tests, the offline plan of every stack in check
+// mode, and the real preview of every stack only with cloud credentials.
+func TestCIWorkflow(t *testing.T) {
+	root, err := findRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(root, ".github", "workflows", "ci.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wf struct {
+		On   map[string]interface{} `yaml:"on"`
+		Jobs map[string]struct {
+			If       string `yaml:"if"`
+			Strategy struct {
+				Matrix map[string][]string `yaml:"matrix"`
+			} `yaml:"strategy"`
+			Steps []struct {
+				Run  string `yaml:"run"`
+				Uses string `yaml:"uses"`
+			} `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal(raw, &wf); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := wf.On["pull_request"]; !ok {
+		t.Error("the workflow does not run on pull requests")
+	}
+	runs := func(job string) string {
+		var all []string
+		for _, s := range wf.Jobs[job].Steps {
+			all = append(all, s.Run, s.Uses)
+		}
+		return strings.Join(all, "\n")
+	}
+	for job, want := range map[string]string{"test": ".ci/run", "plan": "make plan CHECK=1", "preview": "pulumi preview --stack"} {
+		if !strings.Contains(runs(job), want) {
+			t.Errorf("job %s does not run %q", job, want)
+		}
+	}
+	if !strings.Contains(wf.Jobs["preview"].If, "AWS_ROLE_ARN") || !strings.Contains(runs("preview"), "configure-aws-credentials") {
+		t.Error("the preview job does not depend on the OIDC role")
+	}
+	if got := strings.Join(wf.Jobs["preview"].Strategy.Matrix["stack"], ","); got != strings.Join(stacks, ",") {
+		t.Errorf("the preview covers %s, want %v", got, stacks)
 	}
 }

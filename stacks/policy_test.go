@@ -3,12 +3,14 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/buylink/buylink/pkg/deploy"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
+	"github.com/buylink/buylink/platform"
 	"github.com/buylink/buylink/platform/pulumitest"
 )
 
@@ -39,6 +41,18 @@ var policies = []policy{
 	{"NAT gateway per AZ in prod", natPerAZInProd},
 	{"required tags", requiredTags},
 	{"SNS to SQS raw delivery, scoped queue policies", subscriptionsScoped},
+	{"no ARM64 task on FARGATE_SPOT", noARM64OnSpot},
+	{"Fargate CPU and memory pairs AWS offers", fargatePairs},
+	{"ECS services wait for the capacity providers", servicesWaitForCapacity},
+	{"named resources are deleted before they are replaced", namedDeleteBeforeReplace},
+	{"Route 53 records may take over existing ones", recordsOverwrite},
+	{"S3 readers may list, so a missing key is 404", readersMayList},
+	{"CloudWatch's KMS statement as AWS documents it", cloudWatchKeyStatement},
+	{"Lambdas in private subnets", lambdasInPrivateSubnets},
+	{"no secret value in a function's environment", noSecretInLambdaEnv},
+	{"schedules EventBridge accepts", schedulesValid},
+	{"memory and queue-depth alarms", memoryAndDepthAlarms},
+	{"the dashboard is <prefix>-overview", dashboardOverview},
 }
 
 func checkPolicies(t *testing.T, g *pulumitest.Graph, stack string) {
@@ -79,10 +93,10 @@ func TestPoliciesCatchViolations(t *testing.T) {
 		}},
 		{"tasks in private subnets", func(g *pulumitest.Graph) {
 			vpc := g.Find("awsx:ec2:Vpc", "network")
-			svc := g.Find("aws:ecs/service:Service", svcProductService)
+			svc := g.Find("aws:ecs/service:Service", deploy.ProductService)
 			nc := svc.Input("networkConfiguration").(map[string]interface{})
 			nc["subnets"] = vpc.Output("publicSubnetIds")
-			setInput(g, "aws:ecs/service:Service", svcProductService, "networkConfiguration", nc)
+			setInput(g, "aws:ecs/service:Service", deploy.ProductService, "networkConfiguration", nc)
 		}},
 		{"HTTP redirects to HTTPS", func(g *pulumitest.Graph) {
 			setInput(g, "aws:lb/listener:Listener", "web-http", "defaultActions", []interface{}{map[string]interface{}{"type": "forward"}})
@@ -93,6 +107,51 @@ func TestPoliciesCatchViolations(t *testing.T) {
 		{"required tags", func(g *pulumitest.Graph) { g.Find("aws:sns/topic:Topic", "video-posted").Provider = "" }},
 		{"SNS to SQS raw delivery, scoped queue policies", func(g *pulumitest.Graph) {
 			setInput(g, "aws:sns/topicSubscription:TopicSubscription", "projector-0", "rawMessageDelivery", false)
+		}},
+		{"no ARM64 task on FARGATE_SPOT", func(g *pulumitest.Graph) {
+			setInput(g, "aws:ecs/taskDefinition:TaskDefinition", deploy.ThumbnailGenerator, "runtimePlatform",
+				map[string]interface{}{"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"})
+		}},
+		{"Fargate CPU and memory pairs AWS offers", func(g *pulumitest.Graph) {
+			setInput(g, "aws:ecs/taskDefinition:TaskDefinition", deploy.IngestionAPI, "memory", "3000")
+		}},
+		{"ECS services wait for the capacity providers", func(g *pulumitest.Graph) {
+			g.Find("aws:ecs/service:Service", deploy.ProductService).Dependencies = nil
+		}},
+		{"named resources are deleted before they are replaced", func(g *pulumitest.Graph) {
+			g.Find("aws:sqs/queue:Queue", "projector").DeleteBeforeReplace = false
+		}},
+		{"Route 53 records may take over existing ones", func(g *pulumitest.Graph) {
+			setInput(g, "aws:route53/record:Record", "web-alias", "allowOverwrite", nil)
+		}},
+		{"S3 readers may list, so a missing key is 404", func(g *pulumitest.Graph) {
+			bucket := fmt.Sprint(g.Find("aws:s3/bucketV2:BucketV2", "media").Output("arn"))
+			setInput(g, "aws:iam/rolePolicy:RolePolicy", deploy.ProductService+"-task", "policy", fmt.Sprintf(
+				`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":["%[1]s/thumbs/*"]},`+
+					`{"Effect":"Allow","Action":["s3:ListBucket"],"Resource":["%[1]s"],"Condition":{"StringLike":{"s3:prefix":["thumbs/*"]}}}]}`, bucket))
+		}},
+		{"CloudWatch's KMS statement as AWS documents it", func(g *pulumitest.Graph) {
+			acct := fmt.Sprint(g.Find("aws:kms/key:Key", "monitoring-alarms").Input("policy"))
+			setInput(g, "aws:kms/key:Key", "monitoring-alarms", "policy", strings.Replace(acct,
+				`"Resource":"*","Sid":"CloudWatchPublishesAlarms"`, `"Condition":{"StringEquals":{"aws:SourceAccount":"1"}},"Resource":"*","Sid":"CloudWatchPublishesAlarms"`, 1))
+		}},
+		{"Lambdas in private subnets", func(g *pulumitest.Graph) {
+			setInput(g, "aws:lambda/function:Function", deploy.Sweeper, "vpcConfig", nil)
+		}},
+		{"no secret value in a function's environment", func(g *pulumitest.Graph) {
+			fn := g.Find("aws:lambda/function:Function", deploy.CaptionParser)
+			fn.Inputs["environment"] = resource.NewObjectProperty(resource.PropertyMap{"variables": resource.NewObjectProperty(resource.PropertyMap{
+				"OPENROUTER_API_KEY": resource.MakeSecret(resource.NewStringProperty("sk-or-1")),
+			})})
+		}},
+		{"schedules EventBridge accepts", func(g *pulumitest.Graph) {
+			setInput(g, "aws:cloudwatch/eventRule:EventRule", deploy.Sweeper, "scheduleExpression", "rate(1 hours)")
+		}},
+		{"memory and queue-depth alarms", func(g *pulumitest.Graph) {
+			setInput(g, "aws:cloudwatch/metricAlarm:MetricAlarm", "monitoring-auto-tagger-depth", "metricName", "NumberOfMessagesSent")
+		}},
+		{"the dashboard is <prefix>-overview", func(g *pulumitest.Graph) {
+			setInput(g, "aws:cloudwatch/dashboard:Dashboard", "monitoring", "dashboardName", "buylink-prod-monitoring")
 		}},
 	} {
 		t.Run(tc.policy, func(t *testing.T) {
@@ -328,6 +387,7 @@ type stmt struct {
 	Principal string // "*", "AWS:<arn>", "Service:<name>" or ""
 	Actions   []string
 	Resources []string
+	Condition map[string]interface{}
 }
 
 // documents lists every IAM policy document of the graph, with whether it
@@ -360,8 +420,14 @@ func documents(g *pulumitest.Graph) (docs []struct {
 	return docs
 }
 
-// awsRequiresStar are actions without resource-level permissions.
-var awsRequiresStar = []string{"ecr:GetAuthorizationToken"}
+// awsRequiresStar are actions without resource-level permissions: ECR's
+// login, and the network-interface actions Lambda needs to attach a
+// function to its subnets (AWS's AWSLambdaVPCAccessExecutionRole).
+var awsRequiresStar = []string{
+	"ecr:GetAuthorizationToken",
+	"ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
+	"ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses",
+}
 
 func noWildcardIAM(g *pulumitest.Graph, _ string) []string {
 	var v []string
@@ -558,6 +624,7 @@ func statements(doc interface{}) []stmt {
 	var out []stmt
 	for _, s := range list {
 		st := stmt{Effect: fmt.Sprint(s["Effect"]), Actions: strs(s["Action"]), Resources: strs(s["Resource"])}
+		st.Condition, _ = s["Condition"].(map[string]interface{})
 		switch p := s["Principal"].(type) {
 		case string:
 			st.Principal = p
@@ -616,4 +683,235 @@ func serviceOfType(typ string) string {
 	}
 	svc, _, _ := strings.Cut(parts[1], "/")
 	return svc
+}
+
+// fargateCPUs maps a Fargate task's CPU units to the memory sizes (MB) AWS
+// offers with it.
+func fargateMemory(cpu int) []int {
+	var out []int
+	switch cpu {
+	case 256:
+		return []int{512, 1024, 2048}
+	case 512, 1024, 2048, 4096:
+		lo, hi := map[int][2]int{512: {1, 4}, 1024: {2, 8}, 2048: {4, 16}, 4096: {8, 30}}[cpu][0], map[int][2]int{512: {1, 4}, 1024: {2, 8}, 2048: {4, 16}, 4096: {8, 30}}[cpu][1]
+		for gb := lo; gb <= hi; gb++ {
+			out = append(out, gb*1024)
+		}
+	case 8192:
+		for gb := 16; gb <= 60; gb += 4 {
+			out = append(out, gb*1024)
+		}
+	case 16384:
+		for gb := 32; gb <= 120; gb += 8 {
+			out = append(out, gb*1024)
+		}
+	}
+	return out
+}
+
+func fargatePairs(g *pulumitest.Graph, _ string) []string {
+	var v []string
+	for _, td := range g.OfType("aws:ecs/taskDefinition:TaskDefinition") {
+		var cpu, mem int
+		_, _ = fmt.Sscan(fmt.Sprint(td.Input("cpu")), &cpu)
+		_, _ = fmt.Sscan(fmt.Sprint(td.Input("memory")), &mem)
+		if !slices.Contains(fargateMemory(cpu), mem) {
+			v = append(v, fmt.Sprintf("%s: %d CPU units with %d MB is not a Fargate size", td, cpu, mem))
+		}
+	}
+	return v
+}
+
+// taskOf returns a service's task definition.
+func taskOf(g *pulumitest.Graph, svc *pulumitest.Resource) *pulumitest.Resource {
+	return g.ByOutput("aws:ecs/taskDefinition:TaskDefinition", "arn", fmt.Sprint(svc.Input("taskDefinition")))
+}
+
+func noARM64OnSpot(g *pulumitest.Graph, _ string) []string {
+	var v []string
+	for _, svc := range g.OfType("aws:ecs/service:Service") {
+		if capacityProvider(svc) != "FARGATE_SPOT" {
+			continue
+		}
+		td := taskOf(g, svc)
+		if td == nil {
+			v = append(v, svc.String()+": task definition not in the stack")
+			continue
+		}
+		if arch := td.Input("runtimePlatform", "cpuArchitecture"); arch != "X86_64" {
+			v = append(v, fmt.Sprintf("%s runs %v tasks on FARGATE_SPOT, which runs X86_64 only", svc, arch))
+		}
+	}
+	return v
+}
+
+func servicesWaitForCapacity(g *pulumitest.Graph, _ string) []string {
+	var v []string
+	cps := g.OfType("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
+	for _, svc := range g.OfType("aws:ecs/service:Service") {
+		if !slices.ContainsFunc(cps, func(cp *pulumitest.Resource) bool { return slices.Contains(svc.Dependencies, cp.URN) }) {
+			v = append(v, svc.String()+" does not depend on its cluster's capacity providers")
+		}
+	}
+	return v
+}
+
+// nameInputs are the inputs giving a resource a name AWS keeps unique.
+var nameInputs = map[string]string{
+	"aws:ecs/cluster:Cluster": "name", "aws:ecs/service:Service": "name", "aws:lambda/function:Function": "name",
+	"aws:cloudwatch/logGroup:LogGroup": "name", "aws:sqs/queue:Queue": "name", "aws:sns/topic:Topic": "name",
+	"aws:kms/alias:Alias": "name", "aws:cloudwatch/dashboard:Dashboard": "dashboardName", "aws:budgets/budget:Budget": "name",
+	"aws:cognito/userPoolDomain:UserPoolDomain": "domain", "aws:cognito/userGroup:UserGroup": "name",
+	// Stateful: a replacement must fail rather than delete the data first.
+	"aws:dynamodb/table:Table": "", "aws:s3/bucketV2:BucketV2": "", "aws:cognito/userPool:UserPool": "",
+	"aws:secretsmanager/secret:Secret": "", "aws:ecr/repository:Repository": "",
+	// Records take over their name instead (recordsOverwrite).
+	"aws:route53/record:Record": "",
+}
+
+func namedDeleteBeforeReplace(g *pulumitest.Graph, _ string) []string {
+	var v []string
+	for _, r := range g.All() {
+		key, known := nameInputs[r.Type]
+		if !r.Custom || !known || key == "" || r.Input(key) == nil {
+			continue
+		}
+		if !r.DeleteBeforeReplace {
+			v = append(v, fmt.Sprintf("%s is named %v but a replacement would create it before deleting the old one (name collision)", r, r.Input(key)))
+		}
+	}
+	for _, r := range g.All() {
+		if r.Custom && strings.HasPrefix(r.Type, "aws:") && r.Input("name") != nil && !slices.Contains([]string{"aws:iam/rolePolicy:RolePolicy",
+			"aws:ecs/taskDefinition:TaskDefinition", "aws:cognito/userPoolClient:UserPoolClient"}, r.Type) {
+			if _, known := nameInputs[r.Type]; !known {
+				v = append(v, r.String()+": a named type the policy does not rule on yet (add it to nameInputs)")
+			}
+		}
+	}
+	return v
+}
+
+func recordsOverwrite(g *pulumitest.Graph, _ string) []string {
+	var v []string
+	for _, r := range g.OfType("aws:route53/record:Record") {
+		if r.Input("allowOverwrite") != true {
+			v = append(v, r.String()+" fails when the zone already holds the record")
+		}
+	}
+	return v
+}
+
+func readersMayList(g *pulumitest.Graph, _ string) []string {
+	var v []string
+	for _, b := range g.OfType("aws:s3/bucketV2:BucketV2") {
+		arn := fmt.Sprint(b.Output("arn"))
+		for _, p := range g.OfType("aws:iam/rolePolicy:RolePolicy") {
+			reads, lists := false, false
+			for _, st := range statements(p.Input("policy")) {
+				for _, res := range st.Resources {
+					if strings.HasPrefix(res, arn+"/") && slices.Contains(st.Actions, "s3:GetObject") {
+						reads = true
+					}
+					if res == arn && slices.Contains(st.Actions, "s3:ListBucket") && len(st.Condition) == 0 {
+						lists = true
+					}
+				}
+			}
+			if reads && !lists {
+				v = append(v, p.String()+" reads "+b.Name+" without an unconditioned s3:ListBucket: a missing key answers 403")
+			}
+		}
+	}
+	return v
+}
+
+func cloudWatchKeyStatement(g *pulumitest.Graph, _ string) []string {
+	var v []string
+	for _, k := range g.OfType("aws:kms/key:Key") {
+		for _, st := range statements(k.Input("policy")) {
+			if st.Principal != "Service:cloudwatch.amazonaws.com" {
+				continue
+			}
+			if len(st.Condition) > 0 || !slices.Equal(st.Actions, []string{"kms:Decrypt", "kms:GenerateDataKey*"}) {
+				v = append(v, fmt.Sprintf("%s: CloudWatch's statement %+v is not AWS's documented one (kms:Decrypt, kms:GenerateDataKey*, no condition)", k, st))
+			}
+		}
+	}
+	return v
+}
+
+func lambdasInPrivateSubnets(g *pulumitest.Graph, _ string) []string {
+	var v []string
+	vpc := g.Find("awsx:ec2:Vpc", "network")
+	if vpc == nil {
+		return []string{"no VPC"}
+	}
+	private := fmt.Sprint(vpc.Output("privateSubnetIds"))
+	for _, fn := range g.OfType("aws:lambda/function:Function") {
+		subnets, sgs := fn.Input("vpcConfig", "subnetIds"), fn.Input("vpcConfig", "securityGroupIds")
+		if fmt.Sprint(subnets) != private || sgs == nil {
+			v = append(v, fmt.Sprintf("%s runs in subnets %v with groups %v, want the private subnets %s", fn, subnets, sgs, private))
+		}
+	}
+	return v
+}
+
+func noSecretInLambdaEnv(g *pulumitest.Graph, _ string) []string {
+	var v []string
+	for _, fn := range g.OfType("aws:lambda/function:Function") {
+		vars, _ := fn.Input("environment", "variables").(map[string]interface{})
+		for k, val := range vars {
+			if val == pulumitest.Redacted {
+				v = append(v, fmt.Sprintf("%s holds the secret %s in its environment: give it %s and read it at cold start", fn, k, deploy.SecretARNVar(k)))
+			}
+		}
+	}
+	return v
+}
+
+func schedulesValid(g *pulumitest.Graph, _ string) []string {
+	var v []string
+	for _, r := range g.OfType("aws:cloudwatch/eventRule:EventRule") {
+		if s, ok := r.Input("scheduleExpression").(string); ok {
+			if err := platform.ValidSchedule(s); err != nil {
+				v = append(v, r.String()+": "+err.Error())
+			}
+		}
+	}
+	return v
+}
+
+func memoryAndDepthAlarms(g *pulumitest.Graph, _ string) []string {
+	var v []string
+	alarms := g.OfType("aws:cloudwatch/metricAlarm:MetricAlarm")
+	watched := func(metric, dim string, value interface{}) bool {
+		return slices.ContainsFunc(alarms, func(a *pulumitest.Resource) bool {
+			return a.Input("metricName") == metric && a.Input("dimensions", dim) == value && len(fmt.Sprint(a.Input("alarmActions"))) > 2 &&
+				!strings.Contains(fmt.Sprint(a.Input("alarmActions")), "appautoscaling")
+		})
+	}
+	for _, svc := range g.OfType("aws:ecs/service:Service") {
+		if !watched("MemoryUtilization", "ServiceName", svc.Input("name")) {
+			v = append(v, svc.String()+" has no memory alarm")
+		}
+	}
+	for _, q := range g.OfType("aws:sqs/queue:Queue") {
+		if strings.HasSuffix(q.Name, "-dlq") {
+			continue
+		}
+		if !watched("ApproximateNumberOfMessagesVisible", "QueueName", q.Input("name")) {
+			v = append(v, q.String()+" has no queue-depth alarm")
+		}
+	}
+	return v
+}
+
+func dashboardOverview(g *pulumitest.Graph, stack string) []string {
+	want := "buylink-" + stack + "-overview"
+	for _, d := range g.OfType("aws:cloudwatch/dashboard:Dashboard") {
+		if d.Input("dashboardName") == want {
+			return nil
+		}
+	}
+	return []string{"no dashboard named " + want}
 }

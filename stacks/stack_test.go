@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"github.com/buylink/buylink/pkg/deploy"
 	"strings"
 	"sync"
 	"testing"
@@ -54,13 +55,15 @@ func TestEveryStackLoadsAndRuns(t *testing.T) {
 			g := graphOf(t, stack)
 			// Every service of DESIGN.md is there.
 			for _, want := range []struct{ typ, name string }{
-				{"buylink:platform:HTTPService", svcIngestionAPI},
-				{"buylink:platform:HTTPService", svcProductService},
-				{"buylink:platform:QueueWorker", svcCaptionParser},
-				{"buylink:platform:QueueWorker", svcAutoTagger},
-				{"buylink:platform:QueueWorker", svcThumbnailGenerator},
-				{"buylink:platform:ScheduledFunction", fnScheduledIngestion},
-				{"buylink:platform:Queue", queueProjector},
+				{"buylink:platform:HTTPService", deploy.IngestionAPI},
+				{"buylink:platform:HTTPService", deploy.ProductService},
+				{"buylink:platform:QueueWorker", deploy.CaptionParser},
+				{"buylink:platform:QueueWorker", deploy.AutoTagger},
+				{"buylink:platform:QueueWorker", deploy.ThumbnailGenerator},
+				{"buylink:platform:ScheduledFunction", deploy.ScheduledIngestion},
+				{"buylink:platform:ScheduledFunction", deploy.Sweeper},
+				{"buylink:platform:QueueFunction", deploy.DeadLetters},
+				{"buylink:platform:Queue", "projector"},
 				{"buylink:platform:Network", "network"},
 				{"buylink:platform:Cluster", "cluster"},
 				{"buylink:platform:LoadBalancer", "web"},
@@ -75,8 +78,8 @@ func TestEveryStackLoadsAndRuns(t *testing.T) {
 					t.Errorf("no %s %q", want.typ, want.name)
 				}
 			}
-			for _, et := range eventTypes {
-				if g.Find("buylink:platform:EventTopic", topicName(et)) == nil {
+			for _, et := range deploy.EventTypes {
+				if g.Find("buylink:platform:EventTopic", deploy.TopicName(et)) == nil {
 					t.Errorf("no topic for %s", et)
 				}
 			}
@@ -145,6 +148,11 @@ func TestBadConfigNamesTheKey(t *testing.T) {
 		{"max below desired", "prod", map[string]string{"buylink:ingestionApi": `{"desiredCount":3,"maxCount":2,"cpu":256,"memoryMb":512}`}, "buylink:ingestionApi"},
 		{"bad MFA", "dev", map[string]string{"buylink:mfa": "sometimes"}, "buylink:mfa"},
 		{"bad schedule", "dev", map[string]string{"buylink:ingestionSchedule": "hourly"}, "buylink:ingestionSchedule"},
+		{"plural rate of one", "dev", map[string]string{"buylink:ingestionSchedule": "rate(1 hours)"}, "buylink:ingestionSchedule"},
+		{"five-field cron", "prod", map[string]string{"buylink:ingestionSchedule": "cron(0 6 * * *)"}, "buylink:ingestionSchedule"},
+		{"ECS worker memory that fits no Fargate size", "dev", map[string]string{"buylink:workerRuntime": "ecs",
+			"buylink:workers": `{"timeoutSeconds":60,"memoryMb":3000,"maxConcurrency":2}`}, "buylink:workers"},
+		{"removed admin password", "prod", map[string]string{"buylink:adminPasswordHash": "$2a$12$abc"}, "buylink:adminPasswordHash"},
 		{"worker timeout above Lambda's", "dev", map[string]string{"buylink:workers": `{"timeoutSeconds":1200,"memoryMb":512,"maxConcurrency":2}`}, "buylink:workers"},
 		{"no region", "dev", map[string]string{"aws:region": ""}, "aws:region"},
 	} {
@@ -179,7 +187,7 @@ func TestBadConfigReportsEveryError(t *testing.T) {
 // services with images instead of functions.
 func TestECSWorkerRuntime(t *testing.T) {
 	g := mustRun(t, "staging", map[string]string{"buylink:workerRuntime": "ecs"})
-	for _, name := range []string{svcCaptionParser, svcAutoTagger} {
+	for _, name := range []string{deploy.CaptionParser, deploy.AutoTagger} {
 		w := g.Find("buylink:platform:QueueWorker", name)
 		if w == nil {
 			t.Fatalf("no worker %s", name)
@@ -209,9 +217,10 @@ func TestECSWorkerRuntime(t *testing.T) {
 }
 
 // Secrets set in the configuration reach ECS tasks by ARN (injected by ECS)
-// and Lambda functions by value (kept secret); unset ones are not created
-// and their features stay off (no LLM key: rule-based parsing; no Apify
-// token: no scraping).
+// and Lambda functions as the ARN of their secret, read at cold start: no
+// value is ever in a function's environment. Unset ones are not created and
+// their features stay off (no LLM key: rule-based parsing; no Apify token:
+// no scheduled ingestion at all).
 func TestSecretsReachTheirServices(t *testing.T) {
 	root, err := findRoot()
 	if err != nil {
@@ -223,45 +232,51 @@ func TestSecretsReachTheirServices(t *testing.T) {
 	}
 	sf.Config["buylink:openrouterApiKey"] = "sk-or-test"
 	delete(sf.Config, "buylink:apifyToken")
-	delete(sf.Config, "buylink:adminPasswordHash")
-	g, err := pulumitest.Run(program, pulumitest.Options{
-		Project: sf.Project, Stack: "dev", Region: sf.Config["aws:region"], Config: sf.Config,
-		SecretKeys: []string{"buylink:openrouterApiKey"}, RootDirectory: root,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, want := range map[string]bool{secretOpenRouter: true, secretJWT: true, secretApify: false, secretAdminHash: false} {
-		if (g.Find("aws:secretsmanager/secret:Secret", name) != nil) != want {
-			t.Errorf("secret %s: created %v, want %v", name, !want, want)
+	for _, runtime := range []string{"lambda", "ecs"} {
+		sf.Config["buylink:workerRuntime"] = runtime
+		g, err := pulumitest.Run(program, pulumitest.Options{
+			Project: sf.Project, Stack: "dev", Region: sf.Config["aws:region"], Config: sf.Config,
+			SecretKeys: []string{"buylink:openrouterApiKey"}, RootDirectory: root,
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		if v := g.Find("aws:secretsmanager/secretVersion:SecretVersion", name); v != nil && v.Input("secretString") != pulumitest.Redacted {
-			t.Errorf("secret %s: value %v is not kept secret", name, v.Input("secretString"))
+		for name, want := range map[string]bool{"openrouter-api-key": true, apifySecret: false} {
+			if (g.Find("aws:secretsmanager/secret:Secret", name) != nil) != want {
+				t.Errorf("secret %s: created %v, want %v", name, !want, want)
+			}
+			if v := g.Find("aws:secretsmanager/secretVersion:SecretVersion", name); v != nil && v.Input("secretString") != pulumitest.Redacted {
+				t.Errorf("secret %s: value %v is not kept secret", name, v.Input("secretString"))
+			}
 		}
-	}
-	fn := g.Find("aws:lambda/function:Function", svcCaptionParser)
-	if fn.Input("environment", "variables", "OPENROUTER_API_KEY") != pulumitest.Redacted {
-		t.Errorf("caption-parser's key: %v", fn.Input("environment", "variables", "OPENROUTER_API_KEY"))
-	}
-	if sched := g.Find("aws:lambda/function:Function", fnScheduledIngestion); sched.Input("environment", "variables", "APIFY_TOKEN") != nil {
-		t.Error("an unset Apify token reached the scheduled ingestion")
-	}
-	snap, err := g.Snapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(string(snap), "sk-or-test") {
-		t.Error("the key is in the plan")
-	}
-	var defs []struct {
-		Secrets []struct{ Name, ValueFrom string }
-	}
-	td := g.Find("aws:ecs/taskDefinition:TaskDefinition", svcIngestionAPI)
-	if err := json.Unmarshal([]byte(td.Input("containerDefinitions").(string)), &defs); err != nil {
-		t.Fatal(err)
-	}
-	jwtARN := g.Find("aws:secretsmanager/secret:Secret", secretJWT).Output("arn")
-	if len(defs[0].Secrets) != 1 || defs[0].Secrets[0].Name != "JWT_SECRET" || defs[0].Secrets[0].ValueFrom != jwtARN {
-		t.Errorf("ingestion-api secrets %+v, want JWT_SECRET from %v only", defs[0].Secrets, jwtARN)
+		keyARN := g.Find("aws:secretsmanager/secret:Secret", "openrouter-api-key").Output("arn")
+		if runtime == "lambda" {
+			fn := g.Find("aws:lambda/function:Function", deploy.CaptionParser)
+			vars, _ := fn.Input("environment", "variables").(map[string]interface{})
+			if vars["OPENROUTER_API_KEY"] != nil || vars["OPENROUTER_API_KEY_SECRET_ARN"] != keyARN {
+				t.Errorf("caption-parser's environment %v, want the key's ARN %v and no value", vars, keyARN)
+			}
+		} else {
+			var defs []struct {
+				Secrets []struct{ Name, ValueFrom string }
+			}
+			td := g.Find("aws:ecs/taskDefinition:TaskDefinition", deploy.CaptionParser)
+			if err := json.Unmarshal([]byte(td.Input("containerDefinitions").(string)), &defs); err != nil {
+				t.Fatal(err)
+			}
+			if len(defs[0].Secrets) != 1 || defs[0].Secrets[0].Name != "OPENROUTER_API_KEY" || defs[0].Secrets[0].ValueFrom != keyARN {
+				t.Errorf("caption-parser task secrets %+v, want OPENROUTER_API_KEY from %v only", defs[0].Secrets, keyARN)
+			}
+		}
+		if g.Find("buylink:platform:ScheduledFunction", deploy.ScheduledIngestion) != nil {
+			t.Error("scheduled ingestion is deployed without an Apify token")
+		}
+		snap, err := g.Snapshot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(snap), "sk-or-test") {
+			t.Error("the key is in the plan")
+		}
 	}
 }

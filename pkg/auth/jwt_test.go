@@ -11,6 +11,8 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,7 +22,6 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/buylink/buylink/pkg/catalog"
-	"github.com/buylink/buylink/pkg/tiktok/apifytest"
 )
 
 // Test keys are made once: RSA generation is slow under -race.
@@ -45,12 +46,12 @@ func testKey(t testing.TB, i int) *rsa.PrivateKey {
 
 // The Cognito fixtures: the sample JWKS's key ids and the sample payloads.
 const (
-	fixtureKID1  = "1234example="
-	fixtureKID2  = "5678example="
-	idIssuer     = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_example"
-	idClient     = "xxxxxxxxxxxxexample"
-	accessIssuer = "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_example"
-	accessClient = "57cbishk4j24pabc1234567890"
+	fixtureKID1  = "b7TzQ2kP9xWc4sLmNv8Ry1eHdJ0fAgUi3oK5pZqXwE4="
+	fixtureKID2  = "Qm3nR8sV2yB6tX1cZ4wA7dF0gH5jK9lP2oI6uY3eT8r="
+	idIssuer     = "https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_Qw3rTy7Ui"
+	idClient     = "4k9q2mv7r1s8t3u6w0x5y2zab"
+	accessIssuer = "https://cognito-idp.ap-southeast-2.amazonaws.com/ap-southeast-2_Zx8Cv6Bn4"
+	accessClient = "6p1v8x3q0n4s7m2k5j9h1g6f3d"
 )
 
 // fakeJWKS serves the Cognito sample JWKS with its placeholder moduli
@@ -86,7 +87,7 @@ func (f *fakeJWKS) setKeys(t *testing.T, keys map[string]*rsa.PrivateKey) {
 	var set struct {
 		Keys []map[string]any `json:"keys"`
 	}
-	if err := json.Unmarshal(apifytest.Fixture(t, "cognito/cognito_sample_jwks.json"), &set); err != nil {
+	if err := json.Unmarshal(cognitoSample(t, "jwks.json"), &set); err != nil {
 		t.Fatal(err)
 	}
 	var out []map[string]any
@@ -120,11 +121,21 @@ func (f *fakeJWKS) setStatus(s int) {
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
+// cognitoSample reads a sample of Cognito's wire format (testdata/cognito).
+func cognitoSample(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "cognito", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // payload reads a Cognito sample payload and makes it current.
 func payload(t *testing.T, name string, now time.Time) jwt.MapClaims {
 	t.Helper()
 	var c jwt.MapClaims
-	if err := json.Unmarshal(apifytest.Fixture(t, "cognito/"+name), &c); err != nil {
+	if err := json.Unmarshal(cognitoSample(t, name), &c); err != nil {
 		t.Fatal(err)
 	}
 	c["iat"], c["auth_time"], c["exp"] = now.Add(-time.Minute).Unix(), now.Add(-time.Minute).Unix(), now.Add(time.Hour).Unix()
@@ -172,12 +183,12 @@ func newVerifierEnv(t *testing.T, cfg JWTConfig) *verifierEnv {
 
 func TestVerifyAcceptsCognitoIDAndAccessTokens(t *testing.T) {
 	e := newVerifierEnv(t, JWTConfig{})
-	id, err := e.v.Verify(t.Context(), sign(t, payload(t, "cognito_id_token_payload.json", e.now), fixtureKID1, testKey(t, 0)))
-	if err != nil || id.Sub != "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee" || id.Username != "janedoe" || len(id.Groups) != 0 {
+	id, err := e.v.Verify(t.Context(), sign(t, payload(t, "id_token_payload.json", e.now), fixtureKID1, testKey(t, 0)))
+	if err != nil || id.Sub != "3c9e1f5a-7b2d-4e8f-9a1c-6d0b2e4f8a73" || id.Username != "mira.home" || len(id.Groups) != 0 {
 		t.Fatalf("id token: %+v %v", id, err)
 	}
-	id, err = e.v.Verify(t.Context(), sign(t, payload(t, "cognito_access_token_payload.json", e.now), fixtureKID2, testKey(t, 1)))
-	if err != nil || id.Username != "janedoe@example.com" || len(id.Groups) != 1 || id.Groups[0] != "admin" || id.IsAdmin() {
+	id, err = e.v.Verify(t.Context(), sign(t, payload(t, "access_token_payload.json", e.now), fixtureKID2, testKey(t, 1)))
+	if err != nil || id.Username != "mira@shop.example" || len(id.Groups) != 1 || id.Groups[0] != "ops" || id.IsAdmin() {
 		t.Fatalf("access token: %+v %v", id, err)
 	}
 	if n := e.jwks.fetches.Load(); n != 2 {
@@ -189,12 +200,12 @@ func TestVerifyRefusesBadTokens(t *testing.T) {
 	e := newVerifierEnv(t, JWTConfig{})
 	key, other := testKey(t, 0), testKey(t, 2)
 	idc := func(mut func(jwt.MapClaims)) jwt.MapClaims {
-		c := payload(t, "cognito_id_token_payload.json", e.now)
+		c := payload(t, "id_token_payload.json", e.now)
 		mut(c)
 		return c
 	}
 	accessc := func(mut func(jwt.MapClaims)) jwt.MapClaims {
-		c := payload(t, "cognito_access_token_payload.json", e.now)
+		c := payload(t, "access_token_payload.json", e.now)
 		mut(c)
 		return c
 	}
@@ -258,7 +269,7 @@ func TestVerifyRefusesBadTokens(t *testing.T) {
 func tamper(tok string) string {
 	parts := strings.Split(tok, ".")
 	raw, _ := base64.RawURLEncoding.DecodeString(parts[1])
-	raw = []byte(strings.Replace(string(raw), `"janedoe"`, `"mallory"`, 1))
+	raw = []byte(strings.Replace(string(raw), `"mira.home"`, `"mallory"`, 1))
 	parts[1] = base64.RawURLEncoding.EncodeToString(raw)
 	return strings.Join(parts, ".")
 }
@@ -273,7 +284,7 @@ func must[T any](v T, err error) T {
 func TestUnknownKIDCausesAtMostOneThrottledFetch(t *testing.T) {
 	e := newVerifierEnv(t, JWTConfig{UnknownKIDInterval: 5 * time.Minute})
 	newKey := testKey(t, 2)
-	rotated := sign(t, payload(t, "cognito_id_token_payload.json", e.now), "rotated-in", newKey)
+	rotated := sign(t, payload(t, "id_token_payload.json", e.now), "rotated-in", newKey)
 	tok := func() string { return rotated }
 
 	// The first token loads the JWKS once; its kid is unknown and the keys
@@ -297,7 +308,7 @@ func TestUnknownKIDCausesAtMostOneThrottledFetch(t *testing.T) {
 	}
 	// After the interval, one token causes exactly one fetch and passes.
 	e.now = e.now.Add(5*time.Minute + time.Second)
-	rotated = sign(t, payload(t, "cognito_id_token_payload.json", e.now), "rotated-in", newKey)
+	rotated = sign(t, payload(t, "id_token_payload.json", e.now), "rotated-in", newKey)
 	if _, err := e.v.Verify(t.Context(), tok()); err != nil {
 		t.Fatalf("token of the rotated-in key after a refetch: %v", err)
 	}
@@ -305,7 +316,7 @@ func TestUnknownKIDCausesAtMostOneThrottledFetch(t *testing.T) {
 		t.Fatalf("fetches %d, want 2", n)
 	}
 	// A still unknown kid right after: no fetch.
-	if _, err := e.v.Verify(t.Context(), sign(t, payload(t, "cognito_id_token_payload.json", e.now), "never", newKey)); err == nil {
+	if _, err := e.v.Verify(t.Context(), sign(t, payload(t, "id_token_payload.json", e.now), "never", newKey)); err == nil {
 		t.Fatal("unknown kid accepted")
 	}
 	if n := e.jwks.fetches.Load(); n != 2 {
@@ -316,7 +327,7 @@ func TestUnknownKIDCausesAtMostOneThrottledFetch(t *testing.T) {
 func TestUnreachableJWKSIsUnavailableAndRetried(t *testing.T) {
 	e := newVerifierEnv(t, JWTConfig{})
 	e.jwks.setStatus(http.StatusInternalServerError)
-	tok := sign(t, payload(t, "cognito_id_token_payload.json", e.now), fixtureKID1, testKey(t, 0))
+	tok := sign(t, payload(t, "id_token_payload.json", e.now), fixtureKID1, testKey(t, 0))
 	for range 3 {
 		if _, err := e.v.Verify(t.Context(), tok); !catalog.IsCode(err, catalog.CodeUnavailable) {
 			t.Fatalf("want unavailable, got %v", err)
@@ -327,7 +338,7 @@ func TestUnreachableJWKSIsUnavailableAndRetried(t *testing.T) {
 	}
 	e.jwks.setStatus(http.StatusOK)
 	e.now = e.now.Add(loadRetry + time.Second)
-	tok = sign(t, payload(t, "cognito_id_token_payload.json", e.now), fixtureKID1, testKey(t, 0))
+	tok = sign(t, payload(t, "id_token_payload.json", e.now), fixtureKID1, testKey(t, 0))
 	if _, err := e.v.Verify(t.Context(), tok); err != nil {
 		t.Fatalf("after the JWKS came back: %v", err)
 	}
@@ -343,7 +354,7 @@ func TestOversizedJWKSIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer v.Close()
-	tok := sign(t, payload(t, "cognito_id_token_payload.json", time.Now()), fixtureKID1, testKey(t, 0))
+	tok := sign(t, payload(t, "id_token_payload.json", time.Now()), fixtureKID1, testKey(t, 0))
 	if _, err := v.Verify(t.Context(), tok); !catalog.IsCode(err, catalog.CodeUnavailable) || !strings.Contains(err.Error(), "exceeds") {
 		t.Fatalf("want a refused JWKS, got %v", err)
 	}
@@ -367,7 +378,7 @@ func TestNewJWTVerifierChecksItsConfiguration(t *testing.T) {
 
 func TestMiddlewareWithTheJWTVerifier(t *testing.T) {
 	e := newVerifierEnv(t, JWTConfig{Now: time.Now})
-	expired := payload(t, "cognito_id_token_payload.json", time.Now())
+	expired := payload(t, "id_token_payload.json", time.Now())
 	expired["exp"] = time.Now().Add(-time.Hour).Unix()
 	r := httptest.NewRecorder()
 	req := httptest.NewRequest("GET", "/me", nil)
@@ -378,9 +389,9 @@ func TestMiddlewareWithTheJWTVerifier(t *testing.T) {
 		t.Fatalf("expired token: %d %s", r.Code, r.Body)
 	}
 	r = httptest.NewRecorder()
-	req.Header.Set("Authorization", "Bearer "+sign(t, payload(t, "cognito_id_token_payload.json", time.Now()), fixtureKID1, testKey(t, 0)))
+	req.Header.Set("Authorization", "Bearer "+sign(t, payload(t, "id_token_payload.json", time.Now()), fixtureKID1, testKey(t, 0)))
 	router.ServeHTTP(r, req)
-	if r.Code != 200 || !strings.Contains(r.Body.String(), "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee") {
+	if r.Code != 200 || !strings.Contains(r.Body.String(), "3c9e1f5a-7b2d-4e8f-9a1c-6d0b2e4f8a73") {
 		t.Fatalf("valid token: %d %s", r.Code, r.Body)
 	}
 }

@@ -434,3 +434,39 @@ func mustMarshal(t *testing.T, env events.Envelope) []byte {
 	}
 	return b
 }
+
+// A worker whose queue dead-letters by itself (no sink of its own) counts
+// nothing: its delivery counts cannot grow with messages it never settles.
+func TestRedriveOnlyWorkerCountsNothing(t *testing.T) {
+	r := newRig(t, 200*time.Millisecond)
+	var calls atomic.Int32
+	w := &bus.Worker{Name: "thumbnail-generator", Sub: r.subscribe(t), DeadLetters: bus.RedriveOnly{}, MaxAttempts: -1,
+		Handler: func(context.Context, events.Envelope) error { calls.Add(1); return errors.New("decoder unavailable") }}
+	runWorker(t, w)
+	for i := range 5 {
+		r.publish(t, posted(t, fmt.Sprint(400+i)))
+	}
+	waitFor(t, "redeliveries", func() bool { return calls.Load() >= 15 })
+	if n := bus.Counting(w); n != 0 {
+		t.Fatalf("%d delivery counts kept", n)
+	}
+}
+
+// The count of a message that failed is forgotten once it is settled.
+func TestWorkerForgetsSettledCounts(t *testing.T) {
+	r := newRig(t, 20*time.Millisecond)
+	var fail atomic.Bool
+	fail.Store(true)
+	w := &bus.Worker{Name: "auto-tagger", Sub: r.subscribe(t), DeadLetters: r.box, MaxAttempts: 1000,
+		Handler: func(context.Context, events.Envelope) error {
+			if fail.Load() {
+				return errors.New("flaky")
+			}
+			return nil
+		}}
+	runWorker(t, w)
+	r.publish(t, posted(t, "501"))
+	waitFor(t, "a counted failure", func() bool { return bus.Counting(w) == 1 })
+	fail.Store(false)
+	waitFor(t, "the count forgotten", func() bool { return bus.Counting(w) == 0 })
+}

@@ -7,15 +7,18 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"gocloud.dev/blob"
+	"gocloud.dev/pubsub"
 	// Dead-letter boxes live in file:// directories or s3:// buckets.
 	_ "gocloud.dev/blob/fileblob"
 	_ "gocloud.dev/blob/s3blob"
 	"gocloud.dev/gcerrors"
 
+	"github.com/buylink/buylink/pkg/catalog"
 	"github.com/buylink/buylink/pkg/events"
 )
 
@@ -51,6 +54,94 @@ func NewDeadLetter(worker string, body []byte, env events.Envelope, attempts int
 // DeadLetterSink stores dead letters.
 type DeadLetterSink interface {
 	DeadLetter(ctx context.Context, dl DeadLetter) error
+}
+
+// Metadata of a dead letter sent to a queue by QueueSink (SQS message
+// attributes), which the dead-letter consumer reads back.
+const (
+	MetaDeadLetterWorker   = "deadletter-worker"
+	MetaDeadLetterReason   = "deadletter-reason"
+	MetaDeadLetterAttempts = "deadletter-attempts"
+)
+
+// OpenDeadLetterSink opens where a host's given-up messages go
+// (DEADLETTER_URL): an SQS queue or SNS topic URL (awssqs://, awssns://) is a
+// QueueSink, the worker's own DLQ on AWS; any other URL a bucket holding a
+// DeadLetterBox (file://, s3://, mem://); "" is RedriveOnly. The returned
+// function closes it.
+func OpenDeadLetterSink(ctx context.Context, rawURL string) (DeadLetterSink, func() error, error) {
+	scheme, _, _ := strings.Cut(rawURL, "://")
+	switch scheme {
+	case "":
+		return RedriveOnly{}, func() error { return nil }, nil
+	case "awssqs", "awssns":
+		t, err := pubsub.OpenTopic(ctx, rawURL)
+		if err != nil {
+			return nil, nil, fmt.Errorf("bus: open dead-letter queue %s: %w", rawURL, err)
+		}
+		return NewQueueSink(t), func() error { return t.Shutdown(context.Background()) }, nil
+	}
+	box, err := OpenDeadLetterBox(ctx, rawURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	return box, box.Close, nil
+}
+
+// RedriveOnly is the sink of a host without one: it refuses every letter,
+// so the host leaves the message unacknowledged and the queue's redrive
+// policy moves it to the DLQ after maxReceiveCount deliveries.
+type RedriveOnly struct{}
+
+// DeadLetter implements DeadLetterSink.
+func (RedriveOnly) DeadLetter(_ context.Context, dl DeadLetter) error {
+	return fmt.Errorf("no dead-letter sink configured; leaving %s for the queue's redrive policy", dl.EventID)
+}
+
+// QueueSink sends dead letters to a queue, the consumer's DLQ: the body as
+// received, who gave up, why and after how many attempts as metadata. The
+// dead-letter consumer takes them from there (DeadLetterFromQueue).
+type QueueSink struct {
+	topic *pubsub.Topic
+}
+
+// NewQueueSink sends dead letters to the topic (a queue opened as a topic).
+func NewQueueSink(t *pubsub.Topic) *QueueSink { return &QueueSink{topic: t} }
+
+// DeadLetter implements DeadLetterSink.
+func (q *QueueSink) DeadLetter(ctx context.Context, dl DeadLetter) error {
+	err := q.topic.Send(ctx, &pubsub.Message{Body: dl.Body, Metadata: map[string]string{
+		MetaDeadLetterWorker: dl.Worker, MetaDeadLetterReason: dl.Reason, MetaDeadLetterAttempts: strconv.Itoa(dl.Attempts),
+	}})
+	if err != nil {
+		return fmt.Errorf("bus: send dead letter of %s to its queue: %w", dl.Worker, err)
+	}
+	return nil
+}
+
+// MaxDeliveries is how many deliveries a message gets before it is given
+// up: the hosts' count and the SQS queues' maxReceiveCount.
+const MaxDeliveries = 3
+
+// DeadLetterFromQueue describes a message taken from consumer's DLQ: the
+// reason and attempts its host sent along (QueueSink), or, for a message
+// the queue's redrive policy moved there after MaxDeliveries receives (a
+// crash, a timeout), that it was not settled.
+func DeadLetterFromQueue(consumer string, body []byte, meta map[string]string) DeadLetter {
+	env, _ := ParseMessage(body)
+	reason := meta[MetaDeadLetterReason]
+	attempts, err := strconv.Atoi(meta[MetaDeadLetterAttempts])
+	if err != nil || attempts < 1 {
+		attempts = MaxDeliveries
+	}
+	if reason == "" {
+		reason = fmt.Sprintf("not settled after %d deliveries (the worker crashed or timed out: see its logs)", attempts)
+	}
+	dl := NewDeadLetter(consumer, body, env, attempts, errors.New(reason))
+	if w := meta[MetaDeadLetterWorker]; w != "" {
+		dl.Worker = w
+	}
+	return dl
 }
 
 // DeadLetterBox keeps dead letters as JSON blobs in a bucket (a directory in
@@ -154,3 +245,32 @@ func (d *DeadLetterBox) Redrive(ctx context.Context, worker string, pub Publishe
 
 // Close closes the underlying bucket.
 func (d *DeadLetterBox) Close() error { return d.b.Close() }
+
+// VideoFailer is the sink that marks the video of every dead letter failed
+// with the letter's reason (catalog.Video.DeadLettered) before keeping the
+// letter in Next: devstack's dead-letter box, and on AWS the dead-letter
+// consumer draining the DLQs. A letter whose body is no event, or names an
+// unknown video or another seller's, is kept without touching any video.
+type VideoFailer struct {
+	Videos catalog.VideoStore
+	Next   DeadLetterSink
+}
+
+// DeadLetter implements DeadLetterSink.
+func (f *VideoFailer) DeadLetter(ctx context.Context, dl DeadLetter) error {
+	if env, err := ParseMessage(dl.Body); err == nil && env.VideoID != "" {
+		_, err := f.Videos.UpdateVideo(ctx, env.VideoID, func(v *catalog.Video) error {
+			if v.Seller != env.Seller || !v.DeadLettered(dl.Worker, dl.Reason) {
+				return errUnchanged
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errUnchanged) && !catalog.IsCode(err, catalog.CodeNotFound) {
+			return fmt.Errorf("bus: mark video %s failed: %w", env.VideoID, err)
+		}
+	}
+	return f.Next.DeadLetter(ctx, dl)
+}
+
+// errUnchanged aborts an update that changes nothing.
+var errUnchanged = errors.New("unchanged")

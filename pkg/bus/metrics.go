@@ -75,25 +75,11 @@ func (w *Worker) Stats() WorkerStats {
 	}
 }
 
-func (w *Worker) registry() *metrics.Registry {
-	if w.Metrics != nil {
-		return w.Metrics
-	}
-	return metrics.Default()
-}
-
-// recordHandled counts one handler call.
-func (w *Worker) recordHandled(eventType string, took time.Duration, err error) {
+// record counts one handler call.
+func (w *Worker) record(err error) {
 	if err == nil {
 		w.stats.handled.Add(1)
 	} else {
 		w.stats.failed.Add(1)
 	}
-	RecordHandled(w.registry(), w.Name, eventType, took, err)
-}
-
-// recordDeadLetter counts one dead letter written.
-func (w *Worker) recordDeadLetter(eventType string) {
-	w.stats.deadLettered.Add(1)
-	RecordDeadLetter(w.registry(), w.Name, eventType)
 }

@@ -34,14 +34,18 @@
 //     its visibility timeout ends. The timeout is at least six times the
 //     consumer's handler timeout, so a slow handler is not raced by a second
 //     delivery.
-//   - Every receive counts (ApproximateReceiveCount). The queue's redrive
-//     policy, maxReceiveCount 3, moves a message received a fourth time to
-//     the queue's dead-letter queue instead: the same three attempts the
-//     embedded bus allows. A worker on such a queue runs with MaxAttempts < 0
-//     and no dead-letter box (RunWorker without DEADLETTER_URL): it does not
-//     count attempts itself, and a message it would dead-letter (permanent
-//     failure) is left unacknowledged, so the queue moves it to its DLQ after
-//     its remaining receives.
+//   - Every receive counts (ApproximateReceiveCount), and the Worker reads
+//     that count instead of counting in memory. On the third failed receive,
+//     or at once for a permanent failure, the host gives the message up: it
+//     sends it to its dead-letter sink (DEADLETTER_URL: on AWS the queue's
+//     own DLQ, the reason and attempts as message attributes, QueueSink)
+//     and deletes it. The queue's redrive policy, maxReceiveCount 3, moves
+//     what a crash or a timeout leaves behind. Without a sink (RedriveOnly)
+//     the worker counts nothing and leaves every give-up to the redrive
+//     policy.
+//   - The dead-letter consumer (services/recovery) drains every DLQ: it
+//     marks each message's video failed with the reason (VideoFailer) and
+//     keeps the letter in the dead-letter box, as devstack's box does.
 package bus
 
 import (

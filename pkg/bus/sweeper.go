@@ -116,16 +116,10 @@ func (s *Sweeper) sweep(ctx context.Context, id string) (sweepOutcome, error) {
 		if v.Status.Final() || !v.UpdatedAt.Before(cutoff) {
 			return errNotStuck
 		}
-		if v.Attempts >= s.MaxAttempts {
-			outcome = gaveUp
-			v.Status = catalog.VideoFailed
-			v.FailureReason = fmt.Sprintf("the pipeline did not finish after %d attempts", v.Attempts)
-			return nil
+		outcome = gaveUp
+		if v.Restart(s.MaxAttempts) {
+			outcome = swept
 		}
-		outcome = swept
-		v.Attempts++
-		v.Status = catalog.VideoQueued
-		v.Steps = nil
 		return nil
 	})
 	switch {

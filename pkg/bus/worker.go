@@ -6,15 +6,15 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"runtime/debug"
+	"strconv"
 	"sync"
 	"time"
 
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"gocloud.dev/pubsub"
 
 	"github.com/buylink/buylink/pkg/events"
 	"github.com/buylink/buylink/pkg/metrics"
-	"github.com/buylink/buylink/pkg/obs"
 )
 
 // Receiver is the part of *pubsub.Subscription a Worker uses.
@@ -31,9 +31,16 @@ type Worker struct {
 	// Concurrency bounds the handlers running at once (default 4).
 	Concurrency int
 	// MaxAttempts dead-letters a message after that many failed deliveries
-	// (default 3). Negative disables host counting, for queues whose own
-	// redrive policy dead-letters (SQS maxReceiveCount).
+	// (default 3, SQS's maxReceiveCount). Negative never dead-letters a
+	// retryable failure: the queue's own redrive policy does (a worker with
+	// no dead-letter sink of its own). Deliveries are counted by SQS
+	// (ApproximateReceiveCount) when the subscription is an SQS queue, and
+	// in memory otherwise, where a count is forgotten once its message is
+	// settled or ForgetAfter has passed.
 	MaxAttempts int
+	// ForgetAfter drops an in-memory delivery count not touched for that
+	// long (default 1h): its message was settled elsewhere or lost.
+	ForgetAfter time.Duration
 	// Backoff is the delay before a failed message is redelivered, by failed
 	// attempt from 1 (default: 250ms doubling, at most 30s, with jitter).
 	Backoff func(attempt int) time.Duration
@@ -49,8 +56,16 @@ type Worker struct {
 	Metrics *metrics.Registry
 
 	mu       sync.Mutex
-	attempts map[string]int
+	attempts map[string]attempt
+	pruned   time.Time
+	mw       Middleware
 	stats    workerStats
+}
+
+// attempt is an in-memory delivery count.
+type attempt struct {
+	n    int
+	last time.Time
 }
 
 // DefaultBackoff doubles from 250ms up to 30s, with ±20% jitter.
@@ -73,7 +88,7 @@ func (w *Worker) defaults() error {
 		w.Concurrency = 4
 	}
 	if w.MaxAttempts == 0 {
-		w.MaxAttempts = 3
+		w.MaxAttempts = MaxDeliveries
 	}
 	if w.Backoff == nil {
 		w.Backoff = DefaultBackoff
@@ -81,11 +96,17 @@ func (w *Worker) defaults() error {
 	if w.DrainTimeout <= 0 {
 		w.DrainTimeout = 30 * time.Second
 	}
+	if w.ForgetAfter <= 0 {
+		w.ForgetAfter = time.Hour
+	}
 	if w.Logger == nil {
 		w.Logger = slog.Default()
 	}
 	w.Logger = w.Logger.With("worker", w.Name)
-	w.attempts = map[string]int{}
+	w.mu.Lock()
+	w.attempts = map[string]attempt{}
+	w.mu.Unlock()
+	w.mw = Middleware{Name: w.Name, Handler: w.Handler, Metrics: w.Metrics}
 	return nil
 }
 
@@ -151,34 +172,31 @@ func (w *Worker) drain(running *sync.WaitGroup, hardStop context.CancelFunc) {
 // handle runs the handler on one message and settles it: ack on success or
 // dead-letter, delayed nack on a retryable failure.
 func (w *Worker) handle(ctx context.Context, msg *pubsub.Message) {
-	env, err := ParseMessage(msg.Body)
-	if err != nil {
-		w.deadLetter(ctx, msg, events.Envelope{}, 1, err)
+	hctx, env, err := w.mw.Handle(ctx, msg.Body)
+	if env.ID == "" && err != nil {
+		w.deadLetter(ctx, msg, env, 1, err)
 		return
 	}
-	ctx = obs.WithCorrelationID(ctx, env.CorrelationID)
-	log := w.Logger.With("event", env.Type, "event_id", env.ID, "video_id", env.VideoID)
-	start := time.Now()
-	err = Call(ctx, w.Handler, env)
-	w.recordHandled(env.Type, time.Since(start), err)
+	log := w.mw.Logger(w.Logger, env)
+	w.record(err)
 	if err == nil {
 		msg.Ack()
 		w.forget(env.ID)
-		log.DebugContext(ctx, "handled", "ms", time.Since(start).Milliseconds())
+		log.DebugContext(hctx, "handled")
 		return
 	}
 	if ctx.Err() != nil {
 		// Shutting down: leave the message unacknowledged for redelivery.
-		log.WarnContext(ctx, "handler interrupted by shutdown; message will be redelivered", "err", err)
+		log.WarnContext(hctx, "handler interrupted by shutdown; message will be redelivered", "err", err)
 		return
 	}
-	attempt := w.failed(env.ID)
-	if events.IsPermanent(err) || (w.MaxAttempts > 0 && attempt >= w.MaxAttempts) {
-		w.deadLetter(ctx, msg, env, attempt, err)
+	n := w.delivery(msg, env.ID)
+	if events.IsPermanent(err) || (w.MaxAttempts > 0 && n >= w.MaxAttempts) {
+		w.deadLetter(hctx, msg, env, n, err)
 		return
 	}
-	delay := w.Backoff(attempt)
-	log.WarnContext(ctx, "handler failed; will retry", "attempt", attempt, "retry_in", delay.String(), "err", err)
+	delay := w.Backoff(n)
+	log.WarnContext(hctx, "handler failed; will retry", "attempt", n, "retry_in", delay.String(), "err", err)
 	if !msg.Nackable() {
 		return // redelivered when the ack deadline passes
 	}
@@ -189,17 +207,6 @@ func (w *Worker) handle(ctx context.Context, msg *pubsub.Message) {
 	case <-ctx.Done():
 	}
 	msg.Nack()
-}
-
-// Call runs h on env, turning a panic into a retryable error so that one bad
-// message cannot take the host down. Every host uses it.
-func Call(ctx context.Context, h Handler, env events.Envelope) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = &PanicError{Value: r, Stack: debug.Stack()}
-		}
-	}()
-	return h(ctx, env)
 }
 
 func (w *Worker) deadLetter(ctx context.Context, msg *pubsub.Message, env events.Envelope, attempts int, cause error) {
@@ -214,15 +221,39 @@ func (w *Worker) deadLetter(ctx context.Context, msg *pubsub.Message, env events
 	}
 	msg.Ack()
 	w.forget(env.ID)
-	w.recordDeadLetter(env.Type)
+	w.stats.deadLettered.Add(1)
+	w.mw.DeadLettered(env.Type)
 	w.Logger.ErrorContext(ctx, "message dead-lettered", "event", env.Type, "event_id", env.ID, "attempts", attempts, "reason", dl.Reason)
 }
 
-func (w *Worker) failed(id string) int {
+// delivery is the message's delivery number after a failure: SQS's
+// ApproximateReceiveCount, else the in-memory count of failures.
+func (w *Worker) delivery(msg *pubsub.Message, id string) int {
+	var m sqstypes.Message
+	if msg.As(&m) {
+		if n, err := strconv.Atoi(m.Attributes[string(sqstypes.MessageSystemAttributeNameApproximateReceiveCount)]); err == nil && n > 0 {
+			return n
+		}
+	}
+	if w.MaxAttempts < 0 {
+		return 1 // nothing to count against: the queue's redrive policy decides
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.attempts[id]++
-	return w.attempts[id]
+	now := time.Now()
+	if now.Sub(w.pruned) > w.ForgetAfter/4 {
+		for k, a := range w.attempts {
+			if now.Sub(a.last) > w.ForgetAfter {
+				delete(w.attempts, k)
+			}
+		}
+		w.pruned = now
+	}
+	a := w.attempts[id]
+	a.n++
+	a.last = now
+	w.attempts[id] = a
+	return a.n
 }
 
 func (w *Worker) forget(id string) {

@@ -97,10 +97,13 @@ func ConfigFromEnv() (Config, error) {
 		AppTitle: os.Getenv("LLM_APP_TITLE"),
 	}
 	for _, d := range []struct {
-		name string
-		dst  *time.Duration
-	}{{"LLM_TIMEOUT", &c.Timeout}, {"LLM_MAX_RETRY_WAIT", &c.MaxRetryWait}} {
-		if s := os.Getenv(d.name); s != "" {
+		name, value string
+		dst         *time.Duration
+	}{
+		{"LLM_TIMEOUT", os.Getenv("LLM_TIMEOUT"), &c.Timeout},
+		{"LLM_MAX_RETRY_WAIT", os.Getenv("LLM_MAX_RETRY_WAIT"), &c.MaxRetryWait},
+	} {
+		if s := d.value; s != "" {
 			v, err := time.ParseDuration(s)
 			if err != nil || v <= 0 {
 				return c, fmt.Errorf("%s must be a positive duration such as 30s (got %q)", d.name, s)
@@ -109,11 +112,14 @@ func ConfigFromEnv() (Config, error) {
 		}
 	}
 	for _, n := range []struct {
-		name     string
-		dst      *int
-		min, max int
-	}{{"LLM_MAX_ATTEMPTS", &c.MaxAttempts, 1, 10}, {"LLM_MAX_TOKENS", &c.MaxTokens, 16, 200_000}} {
-		if s := os.Getenv(n.name); s != "" {
+		name, value string
+		dst         *int
+		min, max    int
+	}{
+		{"LLM_MAX_ATTEMPTS", os.Getenv("LLM_MAX_ATTEMPTS"), &c.MaxAttempts, 1, 10},
+		{"LLM_MAX_TOKENS", os.Getenv("LLM_MAX_TOKENS"), &c.MaxTokens, 16, 200_000},
+	} {
+		if s := n.value; s != "" {
 			v, err := strconv.Atoi(s)
 			if err != nil || v < n.min || v > n.max {
 				return c, fmt.Errorf("%s must be an integer in %d..%d (got %q)", n.name, n.min, n.max, s)

@@ -16,14 +16,14 @@ import (
 
 // answer is the result type of the tests' schema.
 type answer struct {
-	Location    string  `json:"location"`
-	Temperature float64 `json:"temperature"`
-	Conditions  string  `json:"conditions"`
+	Title    string  `json:"title"`
+	Price    float64 `json:"price"`
+	Currency string  `json:"currency"`
 }
 
-// weatherSchema is the schema of the fixture request
-// (openrouter/openrouter_structured_output_request.json).
-func weatherSchema(t *testing.T) *Schema {
+// listingSchema is the schema of the fixture request
+// (testdata/openrouter/structured_output_request.json).
+func listingSchema(t *testing.T) *Schema {
 	t.Helper()
 	var req struct {
 		ResponseFormat struct {
@@ -33,7 +33,7 @@ func weatherSchema(t *testing.T) *Schema {
 			} `json:"json_schema"`
 		} `json:"response_format"`
 	}
-	if err := json.Unmarshal(fixture(t, "openrouter/openrouter_structured_output_request.json"), &req); err != nil {
+	if err := json.Unmarshal(fixture(t, "structured_output_request.json"), &req); err != nil {
 		t.Fatal(err)
 	}
 	s, err := NewSchema(req.ResponseFormat.JSONSchema.Name, req.ResponseFormat.JSONSchema.Schema)
@@ -43,12 +43,12 @@ func weatherSchema(t *testing.T) *Schema {
 	return s
 }
 
-// okBody is the real OpenRouter response fixture with its message content
+// okBody is the OpenRouter response sample with its message content
 // set to content (and its tool call removed), plus usage.cost.
 func okBody(t *testing.T, content string, finish string) []byte {
 	t.Helper()
 	var m map[string]any
-	if err := json.Unmarshal(fixture(t, "openrouter/openrouter_toolcall_response_deepinfra.json"), &m); err != nil {
+	if err := json.Unmarshal(fixture(t, "chat_completion_response.json"), &m); err != nil {
 		t.Fatal(err)
 	}
 	ch := m["choices"].([]any)[0].(map[string]any)
@@ -65,10 +65,9 @@ func okBody(t *testing.T, content string, finish string) []byte {
 func errorBody(t *testing.T, code int, message string) []byte {
 	t.Helper()
 	var m map[string]any
-	if err := json.Unmarshal(fixture(t, "openrouter/openrouter_error_shape.json"), &m); err != nil {
+	if err := json.Unmarshal(fixture(t, "error_response.json"), &m); err != nil {
 		t.Fatal(err)
 	}
-	delete(m, "_doc")
 	e := m["error"].(map[string]any)
 	e["code"], e["message"] = code, message
 	out, _ := json.Marshal(m)
@@ -165,31 +164,31 @@ func newTestClient(t *testing.T, f *fakeOpenRouter, cfg Config, opt Options) (*C
 	return c, slept
 }
 
-func weatherRequest(t *testing.T, user string) Request {
+func listingRequest(t *testing.T, user string) Request {
 	return Request{
-		System: "Answer with the weather as JSON.", User: user,
-		Schema: weatherSchema(t), PromptVersion: "weather-v1",
+		System: "Answer with the listing as JSON.", User: user,
+		Schema: listingSchema(t), PromptVersion: "listing-v1",
 	}
 }
 
-const goodAnswer = `{"location":"London","temperature":14.5,"conditions":"drizzle"}`
+const goodAnswer = `{"title":"Linen throw","price":39.5,"currency":"EUR"}`
 
 func TestCompleteSendsAStructuredRequestAndDecodesTheAnswer(t *testing.T) {
 	f := newFake(t, reply{status: 200, body: okBody(t, goodAnswer, "stop")})
 	counters := &Counters{}
-	c, _ := newTestClient(t, f, Config{Model: "meta-llama/llama-3.3-70b-instruct"}, Options{Metrics: counters})
+	c, _ := newTestClient(t, f, Config{Model: "mistralai/mistral-small-3.1-24b-instruct"}, Options{Metrics: counters})
 	var got answer
-	res, err := c.Complete(context.Background(), weatherRequest(t, "What's the weather like in London?"), &got)
+	res, err := c.Complete(context.Background(), listingRequest(t, "Stone-washed linen throw, 39.50 EUR, link in bio"), &got)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got != (answer{"London", 14.5, "drizzle"}) {
+	if got != (answer{"Linen throw", 39.5, "EUR"}) {
 		t.Errorf("decoded %+v", got)
 	}
-	if res.Model != "meta-llama/llama-3.3-70b-instruct" || res.Provider != "DeepInfra" || res.GenerationID != "gen-1744845790-VDqUk3HsqsMOdoNex7FH" {
+	if res.Model != "mistralai/mistral-small-3.1-24b-instruct" || res.Provider != "Mistral" || res.GenerationID != "gen-1752390011-q3MZk8LhR2vTnYw5XcPd" {
 		t.Errorf("result %+v", res)
 	}
-	if res.Usage != (Usage{PromptTokens: 243, CompletionTokens: 16, TotalTokens: 259, CostUSD: 0.00123}) || res.Attempts != 1 || res.Cached {
+	if res.Usage != (Usage{PromptTokens: 318, CompletionTokens: 27, TotalTokens: 345, CostUSD: 0.00123}) || res.Attempts != 1 || res.Cached {
 		t.Errorf("usage/attempts %+v", res)
 	}
 	// The request: headers, model, messages, and the fixture's response_format shape.
@@ -205,22 +204,22 @@ func TestCompleteSendsAStructuredRequestAndDecodesTheAnswer(t *testing.T) {
 			t.Errorf("header %s = %q, want %q", h, got, want)
 		}
 	}
-	if req.body["model"] != "meta-llama/llama-3.3-70b-instruct" || req.body["stream"] != false {
+	if req.body["model"] != "mistralai/mistral-small-3.1-24b-instruct" || req.body["stream"] != false {
 		t.Errorf("model/stream: %v %v", req.body["model"], req.body["stream"])
 	}
 	msgs := req.body["messages"].([]any)
 	if len(msgs) != 2 || msgs[0].(map[string]any)["role"] != "system" || msgs[1].(map[string]any)["role"] != "user" ||
-		msgs[1].(map[string]any)["content"] != "What's the weather like in London?" {
+		msgs[1].(map[string]any)["content"] != "Stone-washed linen throw, 39.50 EUR, link in bio" {
 		t.Errorf("messages %v", msgs)
 	}
 	var fixtureReq map[string]any
-	_ = json.Unmarshal(fixture(t, "openrouter/openrouter_structured_output_request.json"), &fixtureReq)
+	_ = json.Unmarshal(fixture(t, "structured_output_request.json"), &fixtureReq)
 	want, _ := json.Marshal(fixtureReq["response_format"])
 	gotRF, _ := json.Marshal(req.body["response_format"])
 	if string(gotRF) != string(want) {
 		t.Errorf("response_format\n got %s\nwant %s", gotRF, want)
 	}
-	if s := counters.Snapshot(); s.Calls != 1 || s.PromptTokens != 243 || s.CompletionTokens != 16 || s.CostUSD != 0.00123 || s.Failures != 0 {
+	if s := counters.Snapshot(); s.Calls != 1 || s.PromptTokens != 318 || s.CompletionTokens != 27 || s.CostUSD != 0.00123 || s.Failures != 0 {
 		t.Errorf("counters %+v", s)
 	}
 }
@@ -233,7 +232,7 @@ func TestRateLimitIsRetriedAfterRetryAfter(t *testing.T) {
 	counters := &Counters{}
 	c, slept := newTestClient(t, f, Config{}, Options{Metrics: counters})
 	var got answer
-	res, err := c.Complete(context.Background(), weatherRequest(t, "London"), &got)
+	res, err := c.Complete(context.Background(), listingRequest(t, "Linen throw 39.50 EUR"), &got)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +255,7 @@ func TestServerErrorsAreRetriedWithBackoff(t *testing.T) {
 	)
 	c, slept := newTestClient(t, f, Config{}, Options{})
 	var got answer
-	res, err := c.Complete(context.Background(), weatherRequest(t, "London"), &got)
+	res, err := c.Complete(context.Background(), listingRequest(t, "Linen throw 39.50 EUR"), &got)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,14 +275,14 @@ func TestErrorInA200BodyIsAnError(t *testing.T) {
 	)
 	c, _ := newTestClient(t, f, Config{}, Options{})
 	var got answer
-	res, err := c.Complete(context.Background(), weatherRequest(t, "London"), &got)
-	if err != nil || res.Attempts != 2 || got.Location != "London" {
+	res, err := c.Complete(context.Background(), listingRequest(t, "Linen throw 39.50 EUR"), &got)
+	if err != nil || res.Attempts != 2 || got.Title != "Linen throw" {
 		t.Fatalf("got %+v, %v after %d attempts", got, err, res.Attempts)
 	}
 	// Permanent code in a 200 body: not retried.
 	f = newFake(t, reply{status: 200, body: errorBody(t, 402, "Insufficient credits")})
 	c, _ = newTestClient(t, f, Config{}, Options{})
-	_, err = c.Complete(context.Background(), weatherRequest(t, "London"), &got)
+	_, err = c.Complete(context.Background(), listingRequest(t, "Linen throw 39.50 EUR"), &got)
 	var le *Error
 	if !errors.As(err, &le) || le.Status != 402 || !IsPermanent(err) || f.count() != 1 {
 		t.Fatalf("err %v (requests %d), want a permanent 402 after one request", err, f.count())
@@ -302,7 +301,7 @@ func TestPermanentStatusesAreNotRetried(t *testing.T) {
 		counters := &Counters{}
 		c, slept := newTestClient(t, f, Config{}, Options{Metrics: counters})
 		var got answer
-		res, err := c.Complete(context.Background(), weatherRequest(t, "London"), &got)
+		res, err := c.Complete(context.Background(), listingRequest(t, "Linen throw 39.50 EUR"), &got)
 		var le *Error
 		if !errors.As(err, &le) || le.Status != tc.status || !le.Permanent || !IsPermanent(err) {
 			t.Errorf("%d: err %#v, want a permanent *Error", tc.status, err)
@@ -324,7 +323,7 @@ func TestTooLongRetryAfterEndsTheCallRetryable(t *testing.T) {
 	f := newFake(t, reply{status: 429, header: map[string]string{"Retry-After": "3600"}, body: errorBody(t, 429, "Rate limit exceeded")})
 	c, slept := newTestClient(t, f, Config{MaxRetryWait: time.Minute}, Options{})
 	var got answer
-	_, err := c.Complete(context.Background(), weatherRequest(t, "London"), &got)
+	_, err := c.Complete(context.Background(), listingRequest(t, "Linen throw 39.50 EUR"), &got)
 	var le *Error
 	if !errors.As(err, &le) || le.Permanent || le.RetryAfter != time.Hour || f.count() != 1 || len(*slept) != 0 {
 		t.Fatalf("err %#v, requests %d, slept %v; want a retryable 429 with RetryAfter 1h after one request", err, f.count(), *slept)
@@ -339,7 +338,7 @@ func TestRateLimitResetHeader(t *testing.T) {
 	)
 	c, slept := newTestClient(t, f, Config{}, Options{})
 	var got answer
-	if _, err := c.Complete(context.Background(), weatherRequest(t, "London"), &got); err != nil {
+	if _, err := c.Complete(context.Background(), listingRequest(t, "Linen throw 39.50 EUR"), &got); err != nil {
 		t.Fatal(err)
 	}
 	if len(*slept) != 1 || (*slept)[0] < 3*time.Second || (*slept)[0] > 5*time.Second {
@@ -351,7 +350,7 @@ func TestAttemptsAreBounded(t *testing.T) {
 	f := newFake(t, reply{status: 500, body: errorBody(t, 500, "Internal error")})
 	c, slept := newTestClient(t, f, Config{MaxAttempts: 3}, Options{})
 	var got answer
-	res, err := c.Complete(context.Background(), weatherRequest(t, "London"), &got)
+	res, err := c.Complete(context.Background(), listingRequest(t, "Linen throw 39.50 EUR"), &got)
 	if err == nil || IsPermanent(err) || res.Attempts != 3 || f.count() != 3 || len(*slept) != 2 {
 		t.Fatalf("err %v, attempts %d, requests %d, sleeps %d; want a retryable error after 3 attempts", err, res.Attempts, f.count(), len(*slept))
 	}
@@ -361,7 +360,7 @@ func TestAttemptTimeout(t *testing.T) {
 	f := newFake(t, reply{status: 200, body: okBody(t, goodAnswer, "stop"), delay: 5 * time.Second})
 	c, _ := newTestClient(t, f, Config{Timeout: 50 * time.Millisecond, MaxAttempts: 2}, Options{})
 	var got answer
-	res, err := c.Complete(context.Background(), weatherRequest(t, "London"), &got)
+	res, err := c.Complete(context.Background(), listingRequest(t, "Linen throw 39.50 EUR"), &got)
 	if err == nil || IsPermanent(err) || !strings.Contains(err.Error(), "no answer within 50ms") || res.Attempts != 2 {
 		t.Fatalf("err %v after %d attempts; want a retryable timeout after 2", err, res.Attempts)
 	}
@@ -373,7 +372,7 @@ func TestCancelledContextStopsRetrying(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	c.sleep = func(ctx context.Context, _ time.Duration) error { cancel(); return ctx.Err() }
 	var got answer
-	_, err := c.Complete(ctx, weatherRequest(t, "London"), &got)
+	_, err := c.Complete(ctx, listingRequest(t, "Linen throw 39.50 EUR"), &got)
 	if err == nil || f.count() != 1 {
 		t.Fatalf("err %v after %d requests; want a failure after one", err, f.count())
 	}
@@ -385,10 +384,10 @@ func TestUnusableAnswers(t *testing.T) {
 		permanent bool
 		invalid   bool
 	}{
-		"not the schema":   {okBody(t, `{"location":"London"}`, "stop"), true, true},
-		"extra field":      {okBody(t, `{"location":"London","temperature":1,"conditions":"sun","x":1}`, "stop"), true, true},
+		"not the schema":   {okBody(t, `{"title":"Linen throw"}`, "stop"), true, true},
+		"extra field":      {okBody(t, `{"title":"Linen throw","price":1,"currency":"EUR","x":1}`, "stop"), true, true},
 		"not JSON":         {okBody(t, `sunny, 14 degrees`, "stop"), true, true},
-		"cut off":          {okBody(t, `{"location":"Lon`, "length"), true, true},
+		"cut off":          {okBody(t, `{"title":"Lin`, "length"), true, true},
 		"empty":            {okBody(t, ``, "stop"), true, true},
 		"content filter":   {okBody(t, ``, "content_filter"), true, false},
 		"provider error":   {okBody(t, ``, "error"), false, false},
@@ -397,7 +396,7 @@ func TestUnusableAnswers(t *testing.T) {
 		f := newFake(t, reply{status: 200, body: tc.body})
 		c, _ := newTestClient(t, f, Config{MaxAttempts: 2}, Options{})
 		var got answer
-		_, err := c.Complete(context.Background(), weatherRequest(t, "London"), &got)
+		_, err := c.Complete(context.Background(), listingRequest(t, "Linen throw 39.50 EUR"), &got)
 		if err == nil || IsPermanent(err) != tc.permanent || errors.Is(err, ErrInvalidOutput) != tc.invalid {
 			t.Errorf("%s: err %v; want permanent=%v invalid=%v", name, err, tc.permanent, tc.invalid)
 		}
@@ -411,7 +410,7 @@ func TestFencedAnswerIsAccepted(t *testing.T) {
 	f := newFake(t, reply{status: 200, body: okBody(t, "```json\n"+goodAnswer+"\n```", "stop")})
 	c, _ := newTestClient(t, f, Config{}, Options{})
 	var got answer
-	if _, err := c.Complete(context.Background(), weatherRequest(t, "London"), &got); err != nil || got.Location != "London" {
+	if _, err := c.Complete(context.Background(), listingRequest(t, "Linen throw 39.50 EUR"), &got); err != nil || got.Title != "Linen throw" {
 		t.Fatalf("got %+v, %v", got, err)
 	}
 }
@@ -422,37 +421,37 @@ func TestCacheAvoidsPayingTwice(t *testing.T) {
 	cache := NewMemoryCache(10)
 	c, _ := newTestClient(t, f, Config{}, Options{Cache: cache, Metrics: counters})
 	var a, b answer
-	if _, err := c.Complete(context.Background(), weatherRequest(t, "London"), &a); err != nil {
+	if _, err := c.Complete(context.Background(), listingRequest(t, "Linen throw 39.50 EUR"), &a); err != nil {
 		t.Fatal(err)
 	}
-	res, err := c.Complete(context.Background(), weatherRequest(t, "London"), &b)
+	res, err := c.Complete(context.Background(), listingRequest(t, "Linen throw 39.50 EUR"), &b)
 	if err != nil || !res.Cached || res.Attempts != 0 || b != a || f.count() != 1 {
 		t.Fatalf("second call: %+v %v, %d requests; want a cache hit equal to the first answer", res, err, f.count())
 	}
-	if res.Model != "meta-llama/llama-3.3-70b-instruct" {
+	if res.Model != "mistralai/mistral-small-3.1-24b-instruct" {
 		t.Errorf("cached result model %q", res.Model)
 	}
 	// Another input, prompt version or model is another key.
-	other := weatherRequest(t, "Paris")
+	other := listingRequest(t, "Paris")
 	if _, err := c.Complete(context.Background(), other, &b); err != nil || f.count() != 2 {
 		t.Fatalf("other input: %v, %d requests", err, f.count())
 	}
-	other = weatherRequest(t, "London")
-	other.PromptVersion = "weather-v2"
+	other = listingRequest(t, "Linen throw 39.50 EUR")
+	other.PromptVersion = "listing-v2"
 	if _, err := c.Complete(context.Background(), other, &b); err != nil || f.count() != 3 {
 		t.Fatalf("other prompt version: %v, %d requests", err, f.count())
 	}
-	if s := counters.Snapshot(); s.Calls != 4 || s.CacheHits != 1 || s.PromptTokens != 3*243 {
+	if s := counters.Snapshot(); s.Calls != 4 || s.CacheHits != 1 || s.PromptTokens != 3*318 {
 		t.Errorf("counters %+v", s)
 	}
 }
 
 func TestInvalidAnswerIsCachedToo(t *testing.T) {
-	f := newFake(t, reply{status: 200, body: okBody(t, `{"location":"London"}`, "stop")})
+	f := newFake(t, reply{status: 200, body: okBody(t, `{"title":"Linen throw"}`, "stop")})
 	c, _ := newTestClient(t, f, Config{}, Options{Cache: NewMemoryCache(10)})
 	var got answer
 	for i := range 2 {
-		_, err := c.Complete(context.Background(), weatherRequest(t, "London"), &got)
+		_, err := c.Complete(context.Background(), listingRequest(t, "Linen throw 39.50 EUR"), &got)
 		if !errors.Is(err, ErrInvalidOutput) {
 			t.Fatalf("call %d: err %v, want ErrInvalidOutput", i, err)
 		}
@@ -468,9 +467,9 @@ func TestBadRequestsFailBeforeCalling(t *testing.T) {
 	var got answer
 	for name, req := range map[string]Request{
 		"no schema": {System: "s", User: "u"},
-		"no system": {User: "u", Schema: weatherSchema(t)},
-		"no user":   {System: "s", Schema: weatherSchema(t)},
-		"too large": {System: "s", User: strings.Repeat("x", MaxUserBytes+1), Schema: weatherSchema(t)},
+		"no system": {User: "u", Schema: listingSchema(t)},
+		"no user":   {System: "s", Schema: listingSchema(t)},
+		"too large": {System: "s", User: strings.Repeat("x", MaxUserBytes+1), Schema: listingSchema(t)},
 	} {
 		if _, err := c.Complete(context.Background(), req, &got); !IsPermanent(err) {
 			t.Errorf("%s: err %v, want permanent", name, err)

@@ -52,10 +52,11 @@ type Store struct {
 }
 
 // Open opens the bucket at bucketURL; publicBase is the URL under which keys
-// are served ("http://localhost:8080/media").
+// are served ("http://localhost:8080/media"), empty for a store that only
+// reads and writes blobs (its URL answers "").
 func Open(ctx context.Context, bucketURL, publicBase string) (*Store, error) {
-	if _, err := url.Parse(publicBase); err != nil || publicBase == "" {
-		return nil, fmt.Errorf("media: public base URL %q is not a URL", publicBase)
+	if u, err := url.Parse(publicBase); publicBase != "" && (err != nil || !u.IsAbs()) {
+		return nil, fmt.Errorf("media: public base URL %q is not an absolute URL", publicBase)
 	}
 	if err := awsconfig.CheckURL(ctx, bucketURL); err != nil {
 		return nil, fmt.Errorf("media: %w", err)
@@ -148,8 +149,13 @@ func (s *Store) ReadAll(ctx context.Context, key string) ([]byte, error) {
 	return io.ReadAll(obj)
 }
 
-// URL returns the public address of a key.
-func (s *Store) URL(key string) string { return s.publicBase + "/" + key }
+// URL returns the public address of a key, "" without a public base.
+func (s *Store) URL(key string) string {
+	if s.publicBase == "" {
+		return ""
+	}
+	return s.publicBase + "/" + key
+}
 
 // SignedURL returns a short-lived GET URL for the key where the bucket
 // supports signing (S3), or an error wrapping errors.ErrUnsupported.

@@ -60,12 +60,18 @@ func (e *StatusError) Error() string {
 }
 
 // IsPermanent reports whether retrying the fetch cannot help: a refused URL or
-// address, too many redirects, an oversized body or a 4xx answer other than
-// 408 and 429. Network errors, timeouts and 5xx answers are worth a retry.
+// address, too many redirects, an oversized body, a 4xx answer other than
+// 408 and 429, or a host name that does not exist (NXDOMAIN: the DNS says
+// so for good, unlike a resolver that times out). Other network errors,
+// timeouts and 5xx answers are worth a retry.
 func IsPermanent(err error) bool {
 	var se *StatusError
 	if errors.As(err, &se) {
 		return se.Code >= 400 && se.Code < 500 && se.Code != http.StatusRequestTimeout && se.Code != http.StatusTooManyRequests
+	}
+	var de *net.DNSError
+	if errors.As(err, &de) && de.IsNotFound && !de.IsTimeout && !de.IsTemporary {
+		return true
 	}
 	return errors.Is(err, ErrScheme) || errors.Is(err, ErrBlocked) || errors.Is(err, ErrTooManyRedirects) ||
 		errors.Is(err, ErrTooLarge) || errors.Is(err, ErrBadURL)

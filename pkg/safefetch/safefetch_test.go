@@ -418,3 +418,22 @@ func TestDefaults(t *testing.T) {
 		t.Fatal("the transport must not use a proxy from the environment")
 	}
 }
+
+// A host name that does not exist is permanent: the DNS answers so for
+// good. A resolver that times out or fails for now is worth a retry.
+func TestUnknownHostIsPermanent(t *testing.T) {
+	c := guarded(t, Options{Resolver: fakeDNS(t, map[string]netip.Addr{})})
+	err := c.Fetch(t.Context(), "https://no-such-shop.example.com/clip.mp4", func(*File) error { return nil })
+	var de *net.DNSError
+	if !errors.As(err, &de) || !de.IsNotFound || !IsPermanent(err) {
+		t.Fatalf("an unknown host: %v (permanent %v)", err, IsPermanent(err))
+	}
+	for _, e := range []*net.DNSError{
+		{Err: "i/o timeout", Name: "cdn.example.com", IsTimeout: true},
+		{Err: "server misbehaving", Name: "cdn.example.com", IsTemporary: true},
+	} {
+		if IsPermanent(fmt.Errorf("safefetch: x: %w", e)) {
+			t.Errorf("%v is permanent", e)
+		}
+	}
+}

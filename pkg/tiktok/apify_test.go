@@ -49,7 +49,7 @@ func TestScrapeProfileSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(b.Posts) != 5 || b.Posts[0].ID != "7524354452762037512" || b.Skipped() != 0 {
+	if len(b.Posts) != 5 || b.Posts[0].ID != "7518203345618291982" || b.Skipped() != 0 {
 		t.Fatalf("posts %d first %+v skipped %d", len(b.Posts), b.Posts[0], b.Skipped())
 	}
 	calls := fake.Calls()
@@ -62,16 +62,16 @@ func TestScrapeProfileSync(t *testing.T) {
 func TestScrapeProfileKeepsOnlyPostsNewerThanTheCursor(t *testing.T) {
 	fake := newFake(t)
 	c, _ := newTestClient(t, fake)
-	// The third newest post was created at 2025-07-05T14:35:32Z.
-	since := time.Date(2025, 7, 5, 14, 35, 32, 0, time.UTC)
+	// The third newest post was created at 2025-06-18T05:14:05Z.
+	since := time.Date(2025, 6, 18, 5, 14, 5, 0, time.UTC)
 	b, err := c.ScrapeProfile(t.Context(), ProfileQuery{Handle: apifytest.ProfileHandle, Since: since})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(b.Posts) != 2 || b.Posts[1].ID != "7523974732983651591" {
+	if len(b.Posts) != 2 || b.Posts[1].ID != "7518202952105417469" {
 		t.Fatalf("posts after the cursor: %d %+v", len(b.Posts), b.Posts)
 	}
-	if got := fake.Calls()[0].Input.OldestPostDateUnified; got != "2025-07-05" {
+	if got := fake.Calls()[0].Input.OldestPostDateUnified; got != "2025-06-18" {
 		t.Fatalf("date cursor sent: %q", got)
 	}
 }
@@ -129,7 +129,7 @@ func TestScrapeProfileFallsBackToAnAsyncRunAfter408(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(b.Posts) != 8 || b.Posts[7].ID != "7522028360696974599" {
+	if len(b.Posts) != 8 || b.Posts[7].ID != "7518200591028170391" {
 		t.Fatalf("posts %d", len(b.Posts))
 	}
 	if n := fake.Count(apifytest.StartRun); n != 1 {

@@ -10,7 +10,7 @@ import (
 	"github.com/buylink/buylink/pkg/tiktok/apifytest"
 )
 
-func TestDecodeJSONReadsTheRealProfileScrape(t *testing.T) {
+func TestDecodeJSONReadsAProfileScrape(t *testing.T) {
 	b, err := DecodeJSON(bytes.NewReader(apifytest.Fixture(t, apifytest.ProfileJSON)))
 	if err != nil {
 		t.Fatal(err)
@@ -20,25 +20,25 @@ func TestDecodeJSONReadsTheRealProfileScrape(t *testing.T) {
 	}
 	p := b.Posts[0]
 	want := Post{
-		ID: "7524354452762037512", Author: "meenitech",
-		PageURL:  "https://www.tiktok.com/@meenitech/video/7524354452762037512",
-		MediaURL: "https://api.apify.com/v2/key-value-stores/bGSlbK85PXHJ3Ia8T/records/video-meenitech-20250707145813-7524354452762037512",
-		PostedAt: time.Date(2025, 7, 7, 14, 58, 13, 0, time.UTC),
+		ID: "7518203345618291982", Author: "linenandclay",
+		PageURL:  "https://www.tiktok.com/@linenandclay/video/7518203345618291982",
+		MediaURL: "https://api.apify.com/v2/key-value-stores/Xq7LmB2dP9sR4tVwz/records/video-linenandclay-20250621091405-7518203345618291982",
+		PostedAt: time.Date(2025, 6, 21, 9, 14, 5, 0, time.UTC),
 	}
 	if p.ID != want.ID || p.Author != want.Author || p.PageURL != want.PageURL || p.MediaURL != want.MediaURL || !p.PostedAt.Equal(want.PostedAt) {
 		t.Fatalf("first post:\n got %+v\nwant %+v", p, want)
 	}
-	if !strings.HasPrefix(p.CoverURL, "https://p16-sign-sg.tiktokcdn.com/") || !strings.HasPrefix(p.Caption, "🎯 Interviews are tough.") {
+	if !strings.HasPrefix(p.CoverURL, "https://p16-sign-va.tiktokcdn.com/") || !strings.HasPrefix(p.Caption, "Our stone-washed linen throw is back in sage 🌿") {
 		t.Fatalf("cover %q caption %q", p.CoverURL, p.Caption)
 	}
-	if len(p.Hashtags) != 12 || p.Hashtags[0] != "finalroundai" || p.Hashtags[2] != "aiinterviewcoach" {
+	if len(p.Hashtags) != 5 || p.Hashtags[0] != "linen" || p.Hashtags[2] != "slowliving" {
 		t.Fatalf("hashtags %v", p.Hashtags)
 	}
-	if len(p.AuthorLinks) != 1 || p.AuthorLinks[0] != "https://linktr.ee/meenitech" {
+	if len(p.AuthorLinks) != 1 || p.AuthorLinks[0] != "https://linktr.ee/linenandclay" {
 		t.Fatalf("author links %v", p.AuthorLinks)
 	}
 	for i, p := range b.Posts {
-		v := p.Video("meenitech", catalog.SourceScheduled)
+		v := p.Video(apifytest.ProfileHandle, catalog.SourceScheduled)
 		if err := v.Validate(); err != nil {
 			t.Errorf("post %d is not a valid video: %v", i, err)
 		}
@@ -48,27 +48,27 @@ func TestDecodeJSONReadsTheRealProfileScrape(t *testing.T) {
 	}
 }
 
-func TestDecodeCSVReadsTheRealExport(t *testing.T) {
+func TestDecodeCSVReadsAnExport(t *testing.T) {
 	raw := apifytest.Fixture(t, apifytest.ExportCSV)
 	if !bytes.HasPrefix(raw, []byte("\xEF\xBB\xBF")) {
-		t.Fatal("the fixture was expected to start with a UTF-8 BOM")
+		t.Fatal("the sample was expected to start with a UTF-8 BOM, as Apify's exports do")
 	}
 	b, err := DecodeCSV(bytes.NewReader(raw))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(b.Posts) != 68 || b.ErrorItems != 1 || b.Invalid != 0 {
+	if len(b.Posts) != 11 || b.ErrorItems != 1 || b.Invalid != 0 {
 		t.Fatalf("posts %d, error items %d, invalid %d: %v", len(b.Posts), b.ErrorItems, b.Invalid, b.Problems)
 	}
-	if len(b.Problems) != 1 || !strings.Contains(b.Problems[0], "This profile/hashtag does not exist.") || !strings.Contains(b.Problems[0], "halabywartono") {
+	if len(b.Problems) != 1 || !strings.Contains(b.Problems[0], "This profile/hashtag does not exist.") || !strings.Contains(b.Problems[0], "clayandcrum") {
 		t.Fatalf("problems %v", b.Problems)
 	}
 	var videos, slides int
 	for _, p := range b.Posts {
-		if p.Author != "hj.lisahalaby" {
+		if p.Author != apifytest.ExportHandle {
 			t.Fatalf("author %q", p.Author)
 		}
-		if v := p.Video("hj.lisahalaby", catalog.SourceImport); v.Validate() != nil {
+		if v := p.Video(apifytest.ExportHandle, catalog.SourceImport); v.Validate() != nil {
 			err := v.Validate()
 			t.Fatalf("post %s: %v", p.ID, err)
 		}
@@ -81,16 +81,17 @@ func TestDecodeCSVReadsTheRealExport(t *testing.T) {
 			t.Fatalf("post %s has media %q and %d images", p.ID, p.MediaURL, len(p.ImageURLs))
 		}
 	}
-	if videos != 45 || slides != 23 {
-		t.Fatalf("videos %d slideshows %d, want 45 and 23", videos, slides)
+	if videos != 7 || slides != 4 {
+		t.Fatalf("videos %d slideshows %d, want 7 and 4", videos, slides)
 	}
 	first := b.Posts[0]
-	if first.ID != "7397388276279102726" || !first.PostedAt.Equal(time.Date(2024, 7, 30, 11, 24, 39, 0, time.UTC)) ||
-		len(first.Hashtags) != 11 || first.Hashtags[10] != "fypシ゚viral" || !strings.HasPrefix(first.MediaURL, "https://v16-webapp-prime.us.tiktok.com/") {
+	if first.ID != "7409876543210987654" || !first.PostedAt.Equal(time.Date(2024, 9, 2, 16, 41, 7, 0, time.UTC)) ||
+		len(first.Hashtags) != 6 || first.Hashtags[2] != "céramique" || first.Hashtags[5] != "fypシ゚viral" ||
+		!strings.HasPrefix(first.MediaURL, "https://v16-webapp-prime.us.tiktok.com/") || !strings.Contains(first.Caption, "glazed in \"fog\"") {
 		t.Fatalf("first post %+v", first)
 	}
 	slide := b.Posts[1]
-	if slide.ID != "7393647281003810054" || len(slide.ImageURLs) != 11 || !strings.Contains(slide.ImageURLs[0], "6be481ae93ad4d148ca094baff29a219") || slide.CoverURL == "" {
+	if slide.ID != "7409876031210987531" || len(slide.ImageURLs) != 4 || !strings.Contains(slide.ImageURLs[0], "a3f9c2e8b1d04e6f9a7c5b3d2e1f0a9b") || slide.CoverURL == "" {
 		t.Fatalf("slideshow %+v", slide)
 	}
 }

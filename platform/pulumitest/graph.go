@@ -33,6 +33,8 @@ type Resource struct {
 	Custom bool
 	// Dependencies are the URNs the resource depends on.
 	Dependencies []string
+	// DeleteBeforeReplace: a replacement deletes the old resource first.
+	DeleteBeforeReplace bool
 	// Inputs are the declared inputs; Outputs what the mocks answered.
 	Inputs  resource.PropertyMap
 	Outputs resource.PropertyMap
@@ -90,6 +92,7 @@ func (g *Graph) record(args pulumi.MockResourceArgs) *Resource {
 		r.Parent = rpc.GetParent()
 		r.Providers = rpc.GetProviders()
 		r.Dependencies = append(r.Dependencies, rpc.GetDependencies()...)
+		r.DeleteBeforeReplace = rpc.GetDeleteBeforeReplace()
 		sort.Strings(r.Dependencies)
 	} else if rpc := args.ReadRPC; rpc != nil {
 		r.Parent = rpc.GetParent()
@@ -180,10 +183,12 @@ func (g *Graph) Ancestor(anc, r *Resource) bool {
 
 // SnapshotResource is one resource of a plan snapshot.
 type SnapshotResource struct {
-	Type   string      `json:"type"`
-	Name   string      `json:"name"`
-	Parent string      `json:"parent,omitempty"`
-	Inputs interface{} `json:"inputs,omitempty"`
+	Type   string `json:"type"`
+	Name   string `json:"name"`
+	Parent string `json:"parent,omitempty"`
+	// DeleteBeforeReplace is shown, as it changes what a replacement does.
+	DeleteBeforeReplace bool        `json:"deleteBeforeReplace,omitempty"`
+	Inputs              interface{} `json:"inputs,omitempty"`
 }
 
 // Snapshot is the plan snapshot: every resource (type, name, parent as
@@ -195,7 +200,7 @@ type SnapshotResource struct {
 func (g *Graph) Snapshot() ([]byte, error) {
 	var rs []SnapshotResource
 	for _, r := range g.All() {
-		s := SnapshotResource{Type: r.Type, Name: r.Name}
+		s := SnapshotResource{Type: r.Type, Name: r.Name, DeleteBeforeReplace: r.DeleteBeforeReplace}
 		if p := g.ByURN(r.Parent); p != nil {
 			s.Parent = p.String()
 		}

@@ -36,8 +36,9 @@ const maxListedLetters = 1000
 
 // QueueStats is one worker's line of GET /admin/queues.
 type QueueStats struct {
-	Worker    string `json:"worker"`
-	EventType string `json:"eventType"`
+	Worker string `json:"worker"`
+	// EventTypes are the events it consumes.
+	EventTypes []string `json:"eventTypes"`
 	bus.WorkerStats
 	// DeadLetters counts the letters kept in the box now (redriven ones
 	// are gone).
@@ -83,7 +84,7 @@ func wireAdmin(st *Stack, router *gin.Engine, w *wiring) {
 				web.WriteError(c, catalog.Unavailable(err, "dead letters cannot be read"))
 				return
 			}
-			q.Workers = append(q.Workers, QueueStats{Worker: rw.name, EventType: rw.eventType, WorkerStats: rw.bw.Stats(), DeadLetters: len(dls)})
+			q.Workers = append(q.Workers, QueueStats{Worker: rw.name, EventTypes: rw.eventTypes, WorkerStats: rw.bw.Stats(), DeadLetters: len(dls)})
 		}
 		c.JSON(http.StatusOK, q)
 	})

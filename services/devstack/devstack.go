@@ -1,10 +1,14 @@
 // Package devstack runs the whole buylink platform in one process on embedded
 // defaults: a SQLite file and a media directory under a data directory,
-// in-process mem:// topics, every service's HTTP routes on one port and every
-// worker on its own subscription. `make dev` runs it; tests start it too.
+// in-process mem:// topics, every service's HTTP routes on one port and a
+// worker per event each consumer consumes. `make dev` runs it; tests start
+// it too.
 //
-// Adding a service means adding it to wire.go: its routes, its workers and
-// anything it seeds.
+// Its wiring derives from pkg/deploy: every declared deployable's component
+// (pkg/host) is built with the embedded dependencies and subscribed to the
+// events it declares; the AWS-only ones (scheduled Lambdas, the dead-letter
+// consumer) have local stand-ins. Adding a service means declaring it in
+// pkg/deploy and adding its Builder to components in wire.go.
 package devstack
 
 import (
@@ -16,6 +20,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
@@ -24,6 +29,7 @@ import (
 
 	"github.com/buylink/buylink/pkg/bus"
 	"github.com/buylink/buylink/pkg/catalog/sqlite"
+	"github.com/buylink/buylink/pkg/deploy"
 	"github.com/buylink/buylink/pkg/events"
 	"github.com/buylink/buylink/pkg/media"
 	"github.com/buylink/buylink/pkg/metrics"
@@ -84,6 +90,8 @@ type Stack struct {
 	Media  *media.Store
 	Topics *bus.Topics
 	Box    *bus.DeadLetterBox
+	// DeadLetters is every worker's sink: the box, marking videos failed.
+	DeadLetters bus.DeadLetterSink
 	// Metrics is Config.Metrics.
 	Metrics *metrics.Registry
 	// DataDir is the absolute data directory.
@@ -108,9 +116,11 @@ type runningWorker struct {
 
 // worker is one consumer wired into the stack.
 type worker struct {
-	name      string
-	eventType string
-	handler   bus.Handler
+	name string
+	// eventTypes are the events it consumes, from one subscription each
+	// (on AWS, the topics of its one queue).
+	eventTypes []string
+	handler    bus.Handler
 }
 
 // Run starts the stack and blocks until ctx is cancelled, then stops every
@@ -170,12 +180,15 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer func() { _ = st.Topics.Close(context.Background()) }()
-	if err := st.Topics.Open(ctx, events.TypeVideoPosted, events.TypeCaptionParsed, events.TypeThumbnailsGenerated, events.TypeProductTagged); err != nil {
+	if err := st.Topics.Open(ctx, deploy.EventTypes...); err != nil {
 		return err
 	}
 
 	router := web.New(web.Options{Logger: log})
 	web.Health(router, map[string]web.Check{"store": st.Store.Ping})
+	// A dead letter marks its video failed, as the dead-letter consumer
+	// does on AWS, and stays in the box.
+	st.DeadLetters = &bus.VideoFailer{Videos: st.Store, Next: st.Box}
 	w, err := wire(ctx, st, router)
 	if err != nil {
 		return err
@@ -189,12 +202,16 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	var wg sync.WaitGroup
 	errc := make(chan error, len(w.workers)+len(w.tasks)+2)
 	for _, wk := range w.workers {
-		sub, err := pubsub.OpenSubscription(ctx, st.topicPrefix+wk.eventType)
-		if err != nil {
-			return fmt.Errorf("devstack: subscribe %s to %s: %w", wk.name, wk.eventType, err)
+		var subs []*pubsub.Subscription
+		for _, et := range wk.eventTypes {
+			sub, err := pubsub.OpenSubscription(ctx, st.topicPrefix+et)
+			if err != nil {
+				return fmt.Errorf("devstack: subscribe %s to %s: %w", wk.name, et, err)
+			}
+			defer func() { _ = sub.Shutdown(context.Background()) }()
+			subs = append(subs, sub)
 		}
-		defer func() { _ = sub.Shutdown(context.Background()) }()
-		bw := &bus.Worker{Name: wk.name, Sub: sub, Handler: wk.handler, DeadLetters: st.Box, Logger: log, Metrics: st.Metrics}
+		bw := &bus.Worker{Name: wk.name, Sub: newFanIn(runCtx, subs), Handler: wk.handler, DeadLetters: st.DeadLetters, Logger: log, Metrics: st.Metrics}
 		st.running = append(st.running, runningWorker{wk, bw})
 		wg.Go(func() { errc <- bw.Run(runCtx) })
 	}
@@ -205,8 +222,6 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 			}
 		})
 	}
-	sweeper := &bus.Sweeper{Videos: st.Store, Publisher: st.Topics, Interval: cfg.SweepEvery, StuckAfter: cfg.StuckAfter, Logger: log}
-	wg.Go(func() { errc <- sweeper.Run(runCtx) })
 	wg.Go(func() { errc <- web.Serve(runCtx, ln, router) })
 	if !cfg.NoDemo {
 		// After the subscriptions exist: mem:// topics drop messages nobody
@@ -261,11 +276,56 @@ func printSummary(out io.Writer, cfg Config, dataDir, addr string, w *wiring) {
 		fmt.Fprintf(tw, "%s\t%s\n", l.what, cfg.PublicURL+l.path)
 	}
 	for _, wk := range w.workers {
-		fmt.Fprintf(tw, "worker %s\tconsumes %s\n", wk.name, wk.eventType)
+		fmt.Fprintf(tw, "worker %s\tconsumes %s\n", wk.name, strings.Join(wk.eventTypes, ", "))
 	}
-	fmt.Fprintf(tw, "sweeper\tevery %s, restarts videos stuck for %s\n", cfg.SweepEvery, cfg.StuckAfter)
 	for _, n := range w.notes {
 		fmt.Fprintf(tw, "note\t%s\n", n)
 	}
 	_ = tw.Flush()
+}
+
+// fanIn receives from several subscriptions as one, as an SQS queue fed by
+// several topics does: a goroutine per subscription hands its messages over
+// one at a time until ctx ends.
+type fanIn struct {
+	msgs chan *pubsub.Message
+	errs chan error
+}
+
+func newFanIn(ctx context.Context, subs []*pubsub.Subscription) *fanIn {
+	f := &fanIn{msgs: make(chan *pubsub.Message), errs: make(chan error, len(subs))}
+	for _, sub := range subs {
+		go func() {
+			for {
+				m, err := sub.Receive(ctx)
+				if err != nil {
+					if ctx.Err() == nil {
+						f.errs <- err
+					}
+					return
+				}
+				select {
+				case f.msgs <- m:
+				case <-ctx.Done():
+					if m.Nackable() {
+						m.Nack()
+					}
+					return
+				}
+			}
+		}()
+	}
+	return f
+}
+
+// Receive implements bus.Receiver.
+func (f *fanIn) Receive(ctx context.Context) (*pubsub.Message, error) {
+	select {
+	case m := <-f.msgs:
+		return m, nil
+	case err := <-f.errs:
+		return nil, err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/buylink/buylink/pkg/catalog/sqlite"
+	"github.com/buylink/buylink/pkg/deploy"
 	"github.com/buylink/buylink/pkg/metrics"
 )
 
@@ -128,5 +129,20 @@ func TestDevstackReportsABusyPort(t *testing.T) {
 	err := Run(t.Context(), Config{Addr: strings.TrimPrefix(base, "http://"), DataDir: t.TempDir(), Out: io.Discard}, slog.Default())
 	if err == nil || !strings.Contains(err.Error(), "DEV_ADDR") {
 		t.Fatalf("want a clear listen error, got %v", err)
+	}
+}
+
+// Every deployable pkg/deploy declares is wired: a component or a local
+// stand-in, and nothing else.
+func TestEveryDeployableIsWired(t *testing.T) {
+	for _, d := range deploy.All {
+		_, c := components[d.Name]
+		_, l := localRunners[d.Name]
+		if c == l {
+			t.Errorf("%s: component %v, local runner %v: want exactly one", d.Name, c, l)
+		}
+	}
+	if len(components)+len(localRunners) != len(deploy.All) {
+		t.Errorf("%d wired, %d declared", len(components)+len(localRunners), len(deploy.All))
 	}
 }

@@ -139,8 +139,8 @@ func TestDevstackSchedulesIngestionWhenAnApifyTokenIsSet(t *testing.T) {
 		t.Fatalf("start-up summary: %s", out.String())
 	}
 	// A seller onboards; the next scheduled run ingests its 10 posts.
-	token := devLogin(t, base, `{"sub":"local|meeni","username":"meenitech"}`)
-	if code, b := call(t, "POST", base+"/api/sellers", token, `{"handle":"meenitech","display_name":"Meeni Tech"}`); code != 201 {
+	token := devLogin(t, base, `{"sub":"local|linen","username":"`+apifytest.ProfileHandle+`"}`)
+	if code, b := call(t, "POST", base+"/api/sellers", token, `{"handle":"`+apifytest.ProfileHandle+`","display_name":"Linen & Clay"}`); code != 201 {
 		t.Fatalf("onboard: %d %s", code, b)
 	}
 	seen := map[string]bool{}

@@ -72,7 +72,7 @@ func TestDevstackProjectsTheDemoShop(t *testing.T) {
 	if code != 200 || strings.Count(page, `<article class="card"`) != len(products) {
 		t.Fatalf("shop page: %d, %d cards for %d products", code, strings.Count(page, `<article class="card"`), len(products))
 	}
-	for _, s := range []string{"/s/demo", "/dashboard", "product-projector-caption-parsed", "consumes thumbnails.generated", "consumes product.tagged"} {
+	for _, s := range []string{"/s/demo", "/dashboard", "consumes caption.parsed, thumbnails.generated, product.tagged"} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("the start-up summary does not mention %q:\n%s", s, out.String())
 		}

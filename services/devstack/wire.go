@@ -6,29 +6,45 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/buylink/buylink/pkg/auth"
+	"github.com/buylink/buylink/pkg/bus"
 	"github.com/buylink/buylink/pkg/catalog"
-	"github.com/buylink/buylink/pkg/events"
-	"github.com/buylink/buylink/pkg/llm"
-	"github.com/buylink/buylink/pkg/media"
-	"github.com/buylink/buylink/pkg/metrics/llmmetrics"
-	"github.com/buylink/buylink/pkg/safefetch"
+	"github.com/buylink/buylink/pkg/deploy"
+	"github.com/buylink/buylink/pkg/host"
+	"github.com/buylink/buylink/pkg/tiktok"
 	autotagger "github.com/buylink/buylink/services/auto-tagger"
 	"github.com/buylink/buylink/services/caption-parser/captionparser"
-	"github.com/buylink/buylink/services/product-service/projector"
-	"github.com/buylink/buylink/services/product-service/storefront"
+	"github.com/buylink/buylink/services/ingestion-api/ingestion"
+	"github.com/buylink/buylink/services/product-service/productservice"
 	"github.com/buylink/buylink/services/thumbnail-generator/thumbgen"
 )
 
 // DemoSeller is the handle of the seller devstack seeds.
 const DemoSeller = "demo"
 
-// wiring is what the services add to the stack.
+// components are the services' builders (pkg/host), by deployable. Every
+// deployable pkg/deploy declares is here or in localRunners.
+var components = map[string]host.Builder{
+	deploy.IngestionAPI:       ingestion.Component,
+	deploy.CaptionParser:      captionparser.Component,
+	deploy.ThumbnailGenerator: thumbgen.Component,
+	deploy.AutoTagger:         autotagger.Component,
+	deploy.ProductService:     productservice.Component,
+}
+
+// localRunners stand in for the scheduled Lambdas and the dead-letter
+// consumer, which are AWS plumbing: locally the sweeper runs on an interval,
+// scheduled ingestion when APIFY_TOKEN is set, and the dead-letter box
+// marks videos failed itself (Stack.DeadLetters).
+var localRunners = map[string]func(ctx context.Context, st *Stack, w *wiring) error{
+	deploy.ScheduledIngestion: wireScheduledIngestion,
+	deploy.Sweeper:            wireSweeper,
+	deploy.DeadLetters:        func(context.Context, *Stack, *wiring) error { return nil },
+}
+
+// wiring is what the deployables add to the stack.
 type wiring struct {
 	workers []worker
 	// tasks run in the background until the stack stops.
@@ -37,7 +53,7 @@ type wiring struct {
 	notes []string
 }
 
-// task is a background job of a service; run returns when ctx ends.
+// task is a background job; run returns when ctx ends.
 type task struct {
 	name string
 	run  func(ctx context.Context) error
@@ -45,90 +61,114 @@ type task struct {
 
 type link struct{ what, path string }
 
-// wire plugs every service into the stack: routes on router, workers, seeds.
+// wire plugs every deployable pkg/deploy declares into the stack: each
+// service's component (routes on router, a worker per event it consumes),
+// then the local stand-ins of the AWS-only ones.
 func wire(ctx context.Context, st *Stack, router *gin.Engine) (*wiring, error) {
 	w := &wiring{}
-	router.GET("/media/*key", gin.WrapH(media.Handler(st.Media, "/media/")))
 	w.links = append(w.links, link{"health", "/healthz"}, link{"readiness", "/readyz"}, link{"media", "/media/"})
-	if err := wireCaptionParser(st, w); err != nil {
-		return nil, err
-	}
-	if err := wireThumbnails(ctx, st, w); err != nil {
-		return nil, err
-	}
-	if err := wireAutoTagger(ctx, st, w); err != nil {
-		return nil, err
-	}
 	if err := seedDemoSeller(ctx, st); err != nil {
 		return nil, err
 	}
-	verifier, err := wireIngestion(ctx, st, router, w)
-	if err != nil {
-		return nil, err
+	for _, d := range deploy.All {
+		if run, ok := localRunners[d.Name]; ok {
+			if err := run(ctx, st, w); err != nil {
+				return nil, fmt.Errorf("devstack: %s: %w", d.Name, err)
+			}
+			continue
+		}
+		build, ok := components[d.Name]
+		if !ok {
+			return nil, fmt.Errorf("devstack: no component for %s (add it to components)", d.Name)
+		}
+		c, err := build(ctx, st.deps(d))
+		if err != nil {
+			return nil, fmt.Errorf("devstack: %s: %w", d.Name, err)
+		}
+		st.closers = append(st.closers, c.Close)
+		if c.Routes != nil {
+			if err := c.Routes(router); err != nil {
+				return nil, fmt.Errorf("devstack: %s: %w", d.Name, err)
+			}
+		}
+		if len(d.Consumes) > 0 {
+			if c.Handler == nil {
+				return nil, fmt.Errorf("devstack: %s consumes %v but its component has no handler", d.Name, d.Consumes)
+			}
+			w.workers = append(w.workers, worker{name: d.ConsumerName(), eventTypes: d.Consumes, handler: c.Handler})
+		}
+		w.notes = append(w.notes, c.Notes...)
 	}
-	if err := wireProductService(st, router, w, verifier); err != nil {
-		return nil, err
+	w.links = append(w.links,
+		link{"ingestion API (bearer token)", ingestion.PathVideos},
+		link{`dev login: POST {"handle":"demo"}`, ingestion.PathDevLogin},
+		link{"seller sign-in (browser, no password)", ingestion.PathLoginPage},
+		link{"local issuer JWKS", ingestion.LocalIssuerPath + "/.well-known/jwks.json"},
+		link{"shop", "/s/" + DemoSeller}, link{"shop API", "/api/shops/" + DemoSeller},
+		link{"seller dashboard (bearer token or buylink_token cookie)", "/dashboard"}, link{"OpenAPI", "/openapi.json"})
+	if st.Config.AdminPasswordHash != "" {
+		w.links = append(w.links, link{`admin login: POST {"password":…}`, ingestion.PathAdminLogin})
 	}
 	wireAdmin(st, router, w)
 	router.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/healthz") })
 	return w, nil
 }
 
-// wireCaptionParser runs the caption parser on video.posted: by rules, or by
-// LLM when OPENROUTER_API_KEY is set (answers cached under the data dir).
-func wireCaptionParser(st *Stack, w *wiring) error {
-	cfg, err := captionparser.ConfigFromEnv()
+// deps are what devstack hands a deployable's component: the embedded
+// store, topics and media, and its environment, where the variables below
+// are devstack's own (its local issuer, its public URL) and every other one
+// is the process's (OPENROUTER_API_KEY, YOLO_MODEL_PATH, ...).
+func (st *Stack) deps(d deploy.Deployable) host.Deps {
+	issuer := st.Config.PublicURL + ingestion.LocalIssuerPath
+	own := map[string]string{
+		"PUBLIC_URL":            st.Config.PublicURL,
+		"LOCAL_ISSUER_URL":      issuer,
+		"LOCAL_ISSUER_KEY_FILE": filepath.Join(st.DataDir, "auth", "issuer-key.pem"),
+		// The stack serves the JWKS itself: fetch it over loopback.
+		"LOCAL_ISSUER_JWKS_URL": "http://" + host.Loopback(st.ListenAddr) + ingestion.LocalIssuerPath + "/.well-known/jwks.json",
+		"ADMIN_PASSWORD_HASH":   st.Config.AdminPasswordHash,
+		"AUTH_ISSUER":           "", // devstack's sellers sign in locally
+	}
+	getenv := func(name string) string {
+		if v, ok := own[name]; ok {
+			return v
+		}
+		return os.Getenv(name)
+	}
+	return host.Deps{
+		Env: deploy.LocalEnv(d, getenv), Log: st.Log, Metrics: st.Metrics,
+		Store: st.Store, Publisher: st.Topics, Media: st.Media,
+		PublicURL: st.Config.PublicURL, DataDir: st.DataDir, ListenAddr: st.ListenAddr, Devstack: true,
+	}
+}
+
+// wireScheduledIngestion scrapes every seller's new posts through Apify
+// every IngestEvery when APIFY_TOKEN is set (not the demo seller, whose
+// handle is somebody's real account).
+func wireScheduledIngestion(_ context.Context, st *Stack, w *wiring) error {
+	if st.Config.ApifyToken == "" {
+		w.notes = append(w.notes, "scheduled ingestion off: APIFY_TOKEN is not set")
+		return nil
+	}
+	apify, err := tiktok.NewApifyClient(tiktok.ApifyOptions{Token: st.Config.ApifyToken, Actor: st.Config.ApifyActor,
+		BaseURL: st.Config.ApifyBaseURL, Logger: st.Log})
 	if err != nil {
-		return fmt.Errorf("devstack: caption-parser: %w", err)
+		return err
 	}
-	cfg.Logger = st.Log
-	if cfg.CacheURL == "" {
-		cfg.CacheURL = "file://" + filepath.Join(st.DataDir, "llm-cache") + "?create_dir=1&no_tmp_dir=1"
-	}
-	p, err := captionparser.New(cfg, st.Topics)
-	if err != nil {
-		return fmt.Errorf("devstack: caption-parser: %w", err)
-	}
-	st.closers = append(st.closers, p.Close)
-	llmmetrics.Register(st.Metrics, captionparser.Name, func() llm.CounterSnapshot { return p.Stats().LLM })
-	w.workers = append(w.workers, worker{captionparser.Name, events.TypeVideoPosted, p.Handle})
-	if cfg.LLM.APIKey == "" {
-		w.notes = append(w.notes, "captions parsed by rules (set OPENROUTER_API_KEY for the LLM parser)")
-	}
+	sched := &ingestion.Scheduler{Sellers: st.Store, Scraper: apify, Logger: st.Log,
+		Ingester: &ingestion.Ingester{Videos: st.Store, Publisher: st.Topics, Logger: st.Log},
+		Exclude:  []string{DemoSeller}}
+	every := st.Config.IngestEvery
+	w.tasks = append(w.tasks, task{name: "scheduled ingestion", run: func(ctx context.Context) error { return sched.RunEvery(ctx, every) }})
+	w.notes = append(w.notes, fmt.Sprintf("scheduled ingestion: every %s through Apify, at once at start (not for the demo seller)", every))
 	return nil
 }
 
-// wireAutoTagger runs the auto-tagger on caption.parsed: by taxonomy rules,
-// or by LLM when OPENROUTER_API_KEY is set.
-func wireAutoTagger(ctx context.Context, st *Stack, w *wiring) error {
-	cfg, closeCache, err := autotagger.ConfigFromEnv(ctx, st.Log)
-	if err != nil {
-		return fmt.Errorf("devstack: auto-tagger: %w", err)
-	}
-	st.closers = append(st.closers, closeCache)
-	svc, err := autotagger.New(cfg, st.Topics)
-	if err != nil {
-		return fmt.Errorf("devstack: auto-tagger: %w", err)
-	}
-	w.workers = append(w.workers, worker{autotagger.Name, events.TypeCaptionParsed, svc.Handle})
-	return nil
-}
-
-// wireThumbnails runs the thumbnail generator on video.posted. Devstack
-// serves the media it fetches itself, so loopback downloads are allowed here
-// (and only here).
-func wireThumbnails(ctx context.Context, st *Stack, w *wiring) error {
-	g, err := thumbgen.New(ctx, thumbgen.Config{
-		Media: st.Media, Publisher: st.Topics, ModelPath: os.Getenv("YOLO_MODEL_PATH"),
-		Fetch: safefetch.Options{AllowLoopback: true}, Logger: st.Log, Metrics: st.Metrics,
-	})
-	if err != nil {
-		return fmt.Errorf("devstack: thumbnail-generator: %w", err)
-	}
-	w.workers = append(w.workers, worker{"thumbnail-generator", events.TypeVideoPosted, g.Handle})
-	if os.Getenv("YOLO_MODEL_PATH") == "" {
-		w.notes = append(w.notes, "thumbnails scored on sharpness and exposure (set YOLO_MODEL_PATH for product detection)")
-	}
+// wireSweeper restarts videos stuck for StuckAfter, every SweepEvery.
+func wireSweeper(_ context.Context, st *Stack, w *wiring) error {
+	s := &bus.Sweeper{Videos: st.Store, Publisher: st.Topics, Interval: st.Config.SweepEvery, StuckAfter: st.Config.StuckAfter, Logger: st.Log}
+	w.tasks = append(w.tasks, task{name: "sweeper", run: s.Run})
+	w.notes = append(w.notes, fmt.Sprintf("sweeper: every %s, restarts videos stuck for %s", st.Config.SweepEvery, st.Config.StuckAfter))
 	return nil
 }
 
@@ -142,32 +182,4 @@ func seedDemoSeller(ctx context.Context, st *Stack) error {
 		return nil
 	}
 	return err
-}
-
-// wireProductService mounts product-service: the storefront's routes (shop
-// pages, public and seller APIs, click redirect, dashboard, OpenAPI) on the
-// shared router, and its projector as a worker on each result event. The
-// projector's writes invalidate the storefront's page cache at once; the
-// click recorder drains when the stack stops, before the store closes.
-func wireProductService(st *Stack, router *gin.Engine, w *wiring, verifier auth.Verifier) error {
-	srv, err := storefront.New(storefront.Config{
-		Store: st.Store, Media: st.Media, Verifier: verifier, PublicURL: st.Config.PublicURL, Logger: st.Log, Metrics: st.Metrics,
-	})
-	if err != nil {
-		return err
-	}
-	srv.Register(router)
-	proj := projector.New(st.Store, projector.Options{Logger: st.Log, OnChange: func(string) { srv.Invalidate() }})
-	for _, eventType := range projector.EventTypes {
-		w.workers = append(w.workers, worker{"product-projector-" + strings.ReplaceAll(eventType, ".", "-"), eventType, proj.Handle})
-	}
-	st.closers = append(st.closers, func() error {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		defer cancel()
-		return srv.Close(ctx)
-	})
-	w.links = append(w.links,
-		link{"shop", "/s/" + DemoSeller}, link{"shop API", "/api/shops/" + DemoSeller},
-		link{"seller dashboard (bearer token or buylink_token cookie)", "/dashboard"}, link{"OpenAPI", "/openapi.json"})
-	return nil
 }

@@ -1,6 +1,7 @@
 // Package lambdahost hosts a bus.Handler on AWS Lambda behind an SQS event
 // source mapping, the second host of the one Handler (bus.Worker is the
-// first): the caption-parser and auto-tagger Lambdas are a Start call.
+// first), with the same middleware (bus.Middleware). Package host starts it
+// for the worker Lambdas.
 //
 // Lambda deletes the records of a batch that the function does not report in
 // BatchItemFailures; the reported ones become visible again after the
@@ -8,12 +9,14 @@
 // the queue's dead-letter queue. So:
 //
 //   - a record whose handler succeeds is acknowledged (not reported);
-//   - a retryable failure, a panic, or a record not started before the
-//     invocation's deadline is reported, and only that record is retried;
-//   - a permanent failure (events.Permanent, or a body that is no event) is
-//     logged and, when a dead-letter box is configured, recorded there, then
-//     acknowledged: retrying cannot help. When recording fails it is reported
-//     instead, so the queue keeps it.
+//   - a retryable failure, a panic, or a record not started or not finished
+//     before the invocation's deadline is reported, and only that record is
+//     retried;
+//   - a permanent failure (events.Permanent, or a body that is no event),
+//     and a retryable one on the record's third receive, is given to the
+//     dead-letter sink (the queue's DLQ, with the reason) and acknowledged:
+//     retrying cannot help. When that fails the record is reported instead,
+//     so the queue keeps it (and its redrive policy still applies).
 //
 // The event source mapping must enable ReportBatchItemFailures
 // (FunctionResponseTypes); without it Lambda retries whole batches. Standard
@@ -25,26 +28,25 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/buylink/buylink/pkg/bus"
 	busevents "github.com/buylink/buylink/pkg/events"
 	"github.com/buylink/buylink/pkg/metrics"
-	"github.com/buylink/buylink/pkg/obs"
 )
 
 // maxReceives is the queues' maxReceiveCount: a record failing on this
 // receive goes to the dead-letter queue instead of coming back.
-const maxReceives = 3
+const maxReceives = bus.MaxDeliveries
 
 // Host runs a Handler on the records of SQS events.
 type Host struct {
 	// Name identifies the function in logs and dead letters ("caption-parser").
 	Name    string
 	Handler bus.Handler
-	// DeadLetters records permanent failures; nil only logs them.
+	// DeadLetters receives the records given up on; nil leaves them to the
+	// queue's redrive policy (bus.RedriveOnly).
 	DeadLetters bus.DeadLetterSink
 	// Concurrency bounds the records handled at once (default 4).
 	Concurrency int
@@ -107,40 +109,40 @@ func (h *Host) handle(ctx context.Context, log *slog.Logger, rec events.SQSMessa
 		log.WarnContext(ctx, "invocation deadline reached before the record started; it will be redelivered")
 		return false
 	}
-	env, err := bus.ParseMessage([]byte(rec.Body))
-	if err != nil {
-		return h.deadLetter(ctx, log, rec, busevents.Envelope{}, receives, err)
+	mw := bus.Middleware{Name: h.Name, Handler: h.Handler, Metrics: h.Metrics}
+	hctx, env, err := mw.Handle(ctx, []byte(rec.Body))
+	if env.ID != "" {
+		log = mw.Logger(log, env)
 	}
-	ctx = obs.WithCorrelationID(ctx, env.CorrelationID)
-	log = log.With("event", env.Type, "event_id", env.ID, "video_id", env.VideoID)
-	start := time.Now()
-	err = bus.Call(ctx, h.Handler, env)
-	bus.RecordHandled(h.registry(), h.Name, env.Type, time.Since(start), err)
 	switch {
 	case err == nil:
-		log.DebugContext(ctx, "handled")
+		log.DebugContext(hctx, "handled")
 		return true
-	case busevents.IsPermanent(err):
-		return h.deadLetter(ctx, log, rec, env, receives, err)
-	case receives >= maxReceives:
-		log.ErrorContext(ctx, "handler failed on the last receive; the queue moves the message to its dead-letter queue", "err", err)
-	default:
-		log.WarnContext(ctx, "handler failed; the message will be redelivered", "err", err)
+	case ctx.Err() != nil:
+		// The invocation's deadline: Lambda fails the batch anyway; never
+		// give a record up for it (the queue's redrive policy counts it).
+		log.WarnContext(hctx, "invocation deadline reached while handling; the message will be redelivered", "err", err)
+		return false
+	case busevents.IsPermanent(err) || receives >= maxReceives:
+		return h.deadLetter(hctx, log, mw, rec, env, max(receives, 1), err)
 	}
+	log.WarnContext(hctx, "handler failed; the message will be redelivered", "err", err)
 	return false
 }
 
-// deadLetter records a permanent failure and reports whether the record may
-// be acknowledged (it may not when recording failed).
-func (h *Host) deadLetter(ctx context.Context, log *slog.Logger, rec events.SQSMessage, env busevents.Envelope, receives int, cause error) bool {
-	dl := bus.NewDeadLetter(h.Name, []byte(rec.Body), env, max(receives, 1), cause)
-	if h.DeadLetters != nil {
-		if err := h.DeadLetters.DeadLetter(context.WithoutCancel(ctx), dl); err != nil {
-			log.ErrorContext(ctx, "dead-letter write failed; message kept for redelivery", "err", err, "reason", dl.Reason)
-			return false
-		}
-		bus.RecordDeadLetter(h.registry(), h.Name, env.Type)
+// deadLetter gives a record up and reports whether it may be acknowledged
+// (not when the sink refused it: the queue keeps it).
+func (h *Host) deadLetter(ctx context.Context, log *slog.Logger, mw bus.Middleware, rec events.SQSMessage, env busevents.Envelope, receives int, cause error) bool {
+	dl := bus.NewDeadLetter(h.Name, []byte(rec.Body), env, receives, cause)
+	sink := h.DeadLetters
+	if sink == nil {
+		sink = bus.RedriveOnly{}
 	}
-	log.ErrorContext(ctx, "permanent failure; message dropped from the queue", "reason", dl.Reason, "dead_letter_id", dl.ID)
+	if err := sink.DeadLetter(context.WithoutCancel(ctx), dl); err != nil {
+		log.ErrorContext(ctx, "dead letter not written; the record stays in the queue", "err", err, "reason", dl.Reason)
+		return false
+	}
+	mw.DeadLettered(env.Type)
+	log.ErrorContext(ctx, "message dead-lettered", "reason", dl.Reason, "dead_letter_id", dl.ID)
 	return true
 }

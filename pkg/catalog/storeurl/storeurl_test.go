@@ -80,7 +80,7 @@ func TestBadURLs(t *testing.T) {
 	for u, want := range map[string]string{
 		"":                              "STORE_URL",
 		"   ":                           "STORE_URL",
-		"postgres://db/buylink":         "unknown scheme",
+		"postgres://db/buylink":         `unknown scheme "postgres" (this binary opens dynamodb, sqlite)`,
 		"sqlite://host/x.db":            "not a host",
 		"sqlite:":                       "names no file",
 		"dynamodb://x?region=eu-west-1": "table name",

@@ -1,8 +1,8 @@
 // Package testservers starts the local stand-ins for AWS services that tests
-// run against: dynalite (DynamoDB) and s3rver (S3), both npm packages pinned in
-// tools/testservers (installed by `make deps`). Each server is a child process
-// on 127.0.0.1 with a free port, started by the test that needs it and stopped
-// when that test ends.
+// run against: dynalite (DynamoDB), s3rver (S3) and fauxqs (SNS and SQS),
+// npm packages pinned in tools/testservers (installed by `make deps`). Each
+// server is a child process on a free port, reached on 127.0.0.1, started by
+// the test that needs it and stopped when that test ends.
 //
 // A missing node binary or npm package fails the test with the reason and the
 // command that fixes it; nothing here ever skips.
@@ -40,9 +40,9 @@ const startTimeout = 30 * time.Second
 // ("http://127.0.0.1:PORT"). Tables become ACTIVE as soon as they are created.
 func Dynalite(tb testing.TB) string {
 	tb.Helper()
-	return start(tb, "dynalite", "dynalite/cli.js", 20, func(port int) []string {
+	return start(tb, "dynalite", "dynalite/cli.js", 20, "/", func(port int) ([]string, []string) {
 		return []string{"--host", "127.0.0.1", "--port", strconv.Itoa(port),
-			"--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"}
+			"--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"}, nil
 	})
 }
 
@@ -52,12 +52,23 @@ func Dynalite(tb testing.TB) string {
 func S3rver(tb testing.TB, buckets ...string) string {
 	tb.Helper()
 	dir := tb.TempDir()
-	return start(tb, "s3rver", "s3rver/bin/s3rver.js", 12, func(port int) []string {
+	return start(tb, "s3rver", "s3rver/bin/s3rver.js", 12, "/", func(port int) ([]string, []string) {
 		args := []string{"--directory", dir, "--address", "127.0.0.1", "--port", strconv.Itoa(port), "--silent"}
 		for _, b := range buckets {
 			args = append(args, "--configure-bucket", b)
 		}
-		return args
+		return args, nil
+	})
+}
+
+// Fauxqs starts fauxqs, an in-memory SNS and SQS emulator speaking the JSON
+// protocol of the pinned AWS SDK, on a free port (FAUXQS_PORT) and returns
+// its endpoint ("http://127.0.0.1:PORT"), the only address tests send to
+// (fauxqs listens on every interface). Its region is Region.
+func Fauxqs(tb testing.TB) string {
+	tb.Helper()
+	return start(tb, "fauxqs", "fauxqs/dist/cli.js", 20, "/health", func(port int) ([]string, []string) {
+		return nil, []string{"FAUXQS_PORT=" + strconv.Itoa(port), "FAUXQS_DEFAULT_REGION=" + Region, "FAUXQS_LOGGER=false"}
 	})
 }
 
@@ -92,9 +103,10 @@ func NoCredentials(tb testing.TB) {
 }
 
 // start runs node (at least version minNode) on the package script with the
-// arguments args(port) until the server answers HTTP on the port, retrying
-// with another port when the chosen one was taken meanwhile.
-func start(tb testing.TB, name, script string, minNode int, args func(port int) []string) string {
+// arguments and environment cmdline(port) until the server answers HTTP on
+// the port at probe, retrying with another port when the chosen one was
+// taken meanwhile.
+func start(tb testing.TB, name, script string, minNode int, probe string, cmdline func(port int) (args, env []string)) string {
 	tb.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -117,12 +129,13 @@ func start(tb testing.TB, name, script string, minNode int, args func(port int) 
 		if err != nil {
 			tb.Fatalf("testservers: find a free port: %v", err)
 		}
-		srv, err := launch(node, append([]string{path}, args(port)...))
+		args, env := cmdline(port)
+		srv, err := launch(node, append([]string{path}, args...), env)
 		if err != nil {
 			tb.Fatalf("testservers: start %s: %v", name, err)
 		}
 		endpoint := "http://127.0.0.1:" + strconv.Itoa(port)
-		if err := srv.waitReady(endpoint); err != nil {
+		if err := srv.waitReady(endpoint + probe); err != nil {
 			_ = srv.stop()
 			last = fmt.Sprintf("%v\noutput:\n%s", err, srv.out.String())
 			if strings.Contains(last, "EADDRINUSE") {
@@ -194,9 +207,10 @@ type server struct {
 	err  error // the process's exit status, set before done closes
 }
 
-func launch(node string, args []string) (*server, error) {
+func launch(node string, args, env []string) (*server, error) {
 	out := &syncBuffer{}
 	cmd := exec.Command(node, args...)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
@@ -210,9 +224,9 @@ func launch(node string, args []string) (*server, error) {
 	return s, nil
 }
 
-// waitReady polls the endpoint until it answers HTTP (any status), the
-// process exits or startTimeout passes.
-func (s *server) waitReady(endpoint string) error {
+// waitReady polls the URL until it answers HTTP (any status), the process
+// exits or startTimeout passes.
+func (s *server) waitReady(probe string) error {
 	client := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(startTimeout)
 	for time.Now().Before(deadline) {
@@ -221,14 +235,14 @@ func (s *server) waitReady(endpoint string) error {
 			return fmt.Errorf("exited before answering: %w", s.err)
 		default:
 		}
-		resp, err := client.Get(endpoint + "/")
+		resp, err := client.Get(probe)
 		if err == nil {
 			_ = resp.Body.Close()
 			return nil
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return fmt.Errorf("did not answer on %s within %s", endpoint, startTimeout)
+	return fmt.Errorf("did not answer on %s within %s", probe, startTimeout)
 }
 
 // stop asks the process to end, kills it after five seconds, and waits.

@@ -45,7 +45,7 @@ func TestMissingPackageFailsLoudly(t *testing.T) {
 }
 
 func TestServersAnswer(t *testing.T) {
-	for name, endpoint := range map[string]string{"dynalite": testservers.Dynalite(t), "s3rver": testservers.S3rver(t, "bucket")} {
+	for name, endpoint := range map[string]string{"dynalite": testservers.Dynalite(t), "s3rver": testservers.S3rver(t, "bucket"), "fauxqs": testservers.Fauxqs(t)} {
 		if !strings.HasPrefix(endpoint, "http://127.0.0.1:") {
 			t.Fatalf("%s endpoint %q is not on loopback", name, endpoint)
 		}

@@ -1,11 +1,13 @@
 // Package apifytest is a fake Apify API for tests. It speaks the wire format
 // of the endpoints buylink uses (status codes, error bodies, pagination
-// headers, run objects) and serves the real scraper items of the shared
-// fixtures (Fixture finds them). It decodes the actor input by itself, so a
-// client that sends the wrong field names fails against it.
+// headers, run objects) and serves scraper items in the shape the real
+// scrapers produce (the samples Fixture returns, written for buylink). It
+// decodes the actor input by itself, so a client that sends the wrong field
+// names fails against it.
 package apifytest
 
 import (
+	"embed"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -20,57 +22,52 @@ import (
 	"time"
 )
 
-// FixturePath returns the path of a shared fixture (rel is relative to the
-// fixtures directory, such as "apify/x.json"): ../shared/fixtures next to the
-// directory holding go.work. The test fails when it cannot be found.
-func FixturePath(t testing.TB, rel string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatalf("fixtures: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatalf("fixtures: no go.work above the test directory, so ../shared/fixtures cannot be found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "fixtures", filepath.FromSlash(rel))
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("fixtures: %s is missing (the shared fixtures are expected at ../shared/fixtures from the repository root): %v", p, err)
-	}
-	return p
-}
+//go:embed samples/*.json samples/*.csv
+var samples embed.FS
 
-// Fixture reads a shared fixture.
-func Fixture(t testing.TB, rel string) []byte {
+// Samples of the scrapers' output (samples/README.md says what each holds).
+const (
+	// ProfileJSON is a profile scrape of ProfileHandle: 10 dataset items.
+	ProfileJSON = "profile_scrape.json"
+	// ExportCSV is a flattened CSV export of ExportHandle: an error item,
+	// then 11 posts (7 videos, 4 slideshows).
+	ExportCSV = "export.csv"
+)
+
+// ProfileHandle is the profile of ProfileJSON's items; ExportHandle the
+// author of ExportCSV's posts.
+const (
+	ProfileHandle = "linenandclay"
+	ExportHandle  = "clayandcrumb"
+)
+
+// Fixture returns a sample's bytes.
+func Fixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(FixturePath(t, rel))
+	b, err := samples.ReadFile("samples/" + name)
 	if err != nil {
-		t.Fatalf("fixtures: %v", err)
+		t.Fatalf("apifytest: no sample %s: %v", name, err)
 	}
 	return b
 }
 
-// Fixture files.
-const (
-	ProfileJSON = "apify/apify_tiktok_scraper_profile_meenitech.json"
-	ExportCSV   = "apify/apify_free_tiktok_scraper_export_2024-09-04.csv"
-)
+// FixturePath writes a sample into the test's temporary directory and
+// returns its path, for code that reads files.
+func FixturePath(t testing.TB, name string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, Fixture(t, name), 0o600); err != nil {
+		t.Fatalf("apifytest: %v", err)
+	}
+	return p
+}
 
-// ProfileHandle is the profile of ProfileJSON's items.
-const ProfileHandle = "meenitech"
-
-// ProfileItems returns the 10 real items of ProfileJSON, newest first.
+// ProfileItems returns the 10 items of ProfileJSON, newest first.
 func ProfileItems(t testing.TB) []json.RawMessage {
 	t.Helper()
 	var items []json.RawMessage
 	if err := json.Unmarshal(Fixture(t, ProfileJSON), &items); err != nil {
-		t.Fatalf("fixtures: %s: %v", ProfileJSON, err)
+		t.Fatalf("apifytest: %s: %v", ProfileJSON, err)
 	}
 	return items
 }

@@ -10,32 +10,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
-)
 
-// fixture returns the path of a shared fixture: ../shared/fixtures beside
-// the repository root (the directory holding go.work).
-func fixture(t *testing.T, rel string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatalf("no go.work above the test directory: cannot find the shared fixtures for %s", rel)
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "fixtures", rel)
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("fixture %s is missing (expected at %s): %v", rel, p, err)
-	}
-	return p
-}
+	"github.com/buylink/buylink/pkg/tiktok/apifytest"
+)
 
 // fakeAPI is the ingestion API's POST /api/videos: 202 for a new video, and
 // for a repeated Idempotency-Key the first answer replayed, marked
@@ -139,8 +116,8 @@ func TestIngestOneURL(t *testing.T) {
 
 func TestIngestApifyJSONExport(t *testing.T) {
 	api := newFakeAPI(t)
-	api.flaky = "7524354452762037512" // the first item: answered 503 once, then accepted
-	file := fixture(t, "apify/apify_tiktok_scraper_profile_meenitech.json")
+	api.flaky = "7518203345618291982" // the first item: answered 503 once, then accepted
+	file := apifytest.FixturePath(t, apifytest.ProfileJSON)
 	args := []string{"ingest", "--file", file, "--api-url", api.srv.URL, "--token", "tok-seller", "--retry-wait", "1ms"}
 	out, errOut, code := run(t, "", args...)
 	if code != 0 || !strings.Contains(out, "10 items: 10 queued, 0 already ingested, 0 skipped, 0 failed") {
@@ -151,7 +128,7 @@ func TestIngestApifyJSONExport(t *testing.T) {
 		t.Fatalf("%d requests, want 11 (one retry)", len(api.requests))
 	}
 	first := api.requests[0]
-	if first.SellerHandle != "meenitech" || !strings.HasPrefix(first.MediaURL, "https://api.apify.com/v2/key-value-stores/") || first.Caption == "" {
+	if first.SellerHandle != apifytest.ProfileHandle || !strings.HasPrefix(first.MediaURL, "https://api.apify.com/v2/key-value-stores/") || first.Caption == "" {
 		t.Fatalf("first item posted as %+v", first)
 	}
 	// Importing again posts the same keys: nothing is ingested twice.
@@ -163,27 +140,27 @@ func TestIngestApifyJSONExport(t *testing.T) {
 
 func TestIngestApifyCSVExport(t *testing.T) {
 	api := newFakeAPI(t)
-	api.reject = "7393647281003810054" // a slideshow row
-	file := fixture(t, "apify/apify_free_tiktok_scraper_export_2024-09-04.csv")
+	api.reject = "7409876031210987531" // a slideshow row
+	file := apifytest.FixturePath(t, apifytest.ExportCSV)
 	out, errOut, code := run(t, "", "ingest", "--file", file, "--api-url", api.srv.URL, "--token", "tok-seller")
-	if code != 1 || !strings.Contains(out, "69 items: 67 queued, 0 already ingested, 1 skipped, 1 failed") {
+	if code != 1 || !strings.Contains(out, "12 items: 10 queued, 0 already ingested, 1 skipped, 1 failed") {
 		t.Fatalf("exit %d: %s\n%s", code, out, errOut)
 	}
-	lineWith(t, errOut, `^skipped item 1: scraper error for "halabywartono": This profile/hashtag does not exist.$`)
-	lineWith(t, errOut, `^post 7393647281003810054 \(https://www.tiktok.com/@hj.lisahalaby/video/7393647281003810054\): 400 invalid: media_url`)
-	lineWith(t, errOut, `^buylink: 1 of 68 posts failed \(see above\); running the import again retries them without duplicates$`)
+	lineWith(t, errOut, `^skipped item 1: scraper error for "clayandcrum": This profile/hashtag does not exist.$`)
+	lineWith(t, errOut, `^post 7409876031210987531 \(https://www.tiktok.com/@clayandcrumb/video/7409876031210987531\): 400 invalid: media_url`)
+	lineWith(t, errOut, `^buylink: 1 of 11 posts failed \(see above\); running the import again retries them without duplicates$`)
 	withMedia := 0
 	for _, r := range api.requests {
-		if r.SellerHandle != "hj.lisahalaby" {
+		if r.SellerHandle != apifytest.ExportHandle {
 			t.Fatalf("request %+v", r)
 		}
 		if r.MediaURL != "" {
 			withMedia++
 		}
 	}
-	// 68 videos, 23 of them slideshows (posted without media).
-	if len(api.requests) != 68 || withMedia != 45 {
-		t.Fatalf("%d requests, %d with media_url; want 68 and 45", len(api.requests), withMedia)
+	// 11 posts, 4 of them slideshows (posted without media).
+	if len(api.requests) != 11 || withMedia != 7 {
+		t.Fatalf("%d requests, %d with media_url; want 11 and 7", len(api.requests), withMedia)
 	}
 }
 

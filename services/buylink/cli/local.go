@@ -31,13 +31,13 @@ func (o *options) devstack() (*localStack, error) {
 
 // localQueue is one worker of GET /admin/queues.
 type localQueue struct {
-	Worker       string `json:"worker"`
-	EventType    string `json:"eventType"`
-	InFlight     int64  `json:"inFlight"`
-	Handled      int64  `json:"handled"`
-	Failed       int64  `json:"failed"`
-	DeadLettered int64  `json:"deadLettered"`
-	DeadLetters  int    `json:"deadLetters"`
+	Worker       string   `json:"worker"`
+	EventTypes   []string `json:"eventTypes"`
+	InFlight     int64    `json:"inFlight"`
+	Handled      int64    `json:"handled"`
+	Failed       int64    `json:"failed"`
+	DeadLettered int64    `json:"deadLettered"`
+	DeadLetters  int      `json:"deadLetters"`
 }
 
 // localLetter is one dead letter of GET /admin/deadletters.

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -237,22 +238,30 @@ func TestLocalMonitorShowsTheDemoAndIngestsThroughTheAPI(t *testing.T) {
 		}
 		c := localCounts(t, base)
 		videos := c["caption-parser"].Handled
-		for _, q := range c {
-			if q.Handled != videos || q.InFlight > 0 {
+		for name, q := range c {
+			want := videos
+			if name == "projector" {
+				want = 3 * videos // caption.parsed, thumbnails.generated, product.tagged
+			}
+			if q.Handled != want || q.InFlight > 0 {
 				return false
 			}
 		}
-		return len(c) >= 6 && videos > 0
+		return len(c) >= 4 && videos > 0
 	})
 	demo := localCounts(t, base)
 	out, errOut, code := run(t, "", "monitor", "--local", base, "--frames", "1")
 	if code != 0 {
 		t.Fatalf("monitor: %d %s", code, errOut)
 	}
-	for _, w := range []string{"caption-parser", "thumbnail-generator", "auto-tagger", "product-projector-caption-parsed",
-		"product-projector-thumbnails-generated", "product-projector-product-tagged"} {
+	for _, w := range []string{"caption-parser", "thumbnail-generator", "auto-tagger"} {
 		lineWith(t, out, `^\s+`+w+`\s+0\s+`+itoa(demo[w].Handled)+`\s+\d+\s+0$`)
 		lineWith(t, out, `^\s+`+w+`\s+\S+\s+`+itoa(demo[w].Handled)+`\s+\d+\s+\d+\s+0\s+0\s+\d+\s+\d+$`)
+	}
+	// The projector: one queue, three events.
+	lineWith(t, out, `^\s+projector\s+0\s+`+itoa(demo["projector"].Handled)+`\s+\d+\s+0$`)
+	for _, et := range []string{"caption.parsed", "thumbnails.generated", "product.tagged"} {
+		lineWith(t, out, `^\s+projector\s+`+regexp.QuoteMeta(et)+`\s+`+itoa(demo["projector"].Handled/3)+`\s+`)
 	}
 	lineWith(t, out, `thumbnail time p50 \d+ ms, p99 \d+ ms`)
 

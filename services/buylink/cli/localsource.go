@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/buylink/buylink/pkg/metrics"
@@ -43,7 +44,7 @@ func (s *localSource) services(ctx context.Context) ([]serviceRow, error) {
 	}
 	for _, q := range qs {
 		rows = append(rows, serviceRow{Kind: "worker", Name: q.Worker, Status: "running",
-			Detail: fmt.Sprintf("consumes %s, %d in flight", q.EventType, q.InFlight)})
+			Detail: fmt.Sprintf("consumes %s, %d in flight", strings.Join(q.EventTypes, ", "), q.InFlight)})
 	}
 	return rows, nil
 }

@@ -40,15 +40,11 @@ type Ingester struct {
 // A failed publish is logged, not returned: the video is stored and queued,
 // and the sweeper restarts queued videos that stay unfinished.
 func (in *Ingester) Ingest(ctx context.Context, v catalog.Video, sellerLinks []string) (catalog.Video, bool, error) {
-	v.Status, v.FailureReason, v.Steps, v.ProductCount = catalog.VideoQueued, "", nil, 0
-	v.CorrelationID = obs.CorrelationID(ctx)
-	if v.CorrelationID == "" {
-		v.CorrelationID = events.NewID()
+	cid := obs.CorrelationID(ctx)
+	if cid == "" {
+		cid = events.NewID()
 	}
-	v.Attempts = 0
-	if in.Publisher != nil {
-		v.Attempts = 1
-	}
+	v.Enqueue(cid, in.Publisher != nil)
 	stored, created, err := in.Videos.UpsertVideo(ctx, v)
 	if err != nil || !created || in.Publisher == nil {
 		return stored, created, err

@@ -19,8 +19,8 @@ import (
 
 const apifyToken = "apify_api_scheduler_test"
 
-// schedEnv is a store with sellers, a fake Apify serving the real profile
-// scrape for meenitech, and a scheduler over them.
+// schedEnv is a store with sellers, a fake Apify serving the sample profile
+// scrape of apifytest.ProfileHandle, and a scheduler over them.
 type schedEnv struct {
 	env   *env
 	fake  *apifytest.Server
@@ -88,9 +88,9 @@ func TestSchedulerIngestsNewPostsAndIsolatesFailures(t *testing.T) {
 	if len(evs) != 10 || len(ids) != 10 || len(correlations) != 10 {
 		t.Fatalf("%d events for %d videos with %d correlation ids", len(evs), len(ids), len(correlations))
 	}
-	v, err := s.env.store.GetVideo(t.Context(), "7524354452762037512")
+	v, err := s.env.store.GetVideo(t.Context(), "7518203345618291982")
 	if err != nil || v.Source != catalog.SourceScheduled || !strings.HasPrefix(v.MediaURL, "https://api.apify.com/v2/key-value-stores/") ||
-		v.CoverURL == "" || v.Attempts != 1 || !v.PostedAt.Equal(time.Date(2025, 7, 7, 14, 58, 13, 0, time.UTC)) {
+		v.CoverURL == "" || v.Attempts != 1 || !v.PostedAt.Equal(time.Date(2025, 6, 21, 9, 14, 5, 0, time.UTC)) {
 		t.Fatalf("stored video %+v %v", v, err)
 	}
 	seller, _ := s.env.store.GetSeller(t.Context(), apifytest.ProfileHandle)
@@ -109,7 +109,7 @@ func TestSchedulerIngestsNewPostsAndIsolatesFailures(t *testing.T) {
 			sent = append(sent, c.Input.OldestPostDateUnified)
 		}
 	}
-	if len(sent) != 2 || sent[0] != "" || sent[1] != "2025-07-07" {
+	if len(sent) != 2 || sent[0] != "" || sent[1] != "2025-06-21" {
 		t.Fatalf("date cursors sent %q", sent)
 	}
 	if n := len(s.env.pub.events()); n != 10 {
@@ -225,7 +225,7 @@ func TestSchedulerReportsTruncatedBackfills(t *testing.T) {
 		t.Fatal("truncation not logged")
 	}
 	seller, _ := s.env.store.GetSeller(t.Context(), apifytest.ProfileHandle)
-	if want := time.Date(2025, 7, 7, 14, 58, 13, 0, time.UTC); !seller.IngestCursor.Equal(want) {
+	if want := time.Date(2025, 6, 21, 9, 14, 5, 0, time.UTC); !seller.IngestCursor.Equal(want) {
 		t.Fatalf("cursor %v", seller.IngestCursor)
 	}
 }

@@ -24,7 +24,8 @@
 //     by a later run. A re-parse that no longer finds a product deletes it
 //     unless the seller edited it. A product the seller deleted comes back only
 //     if its video's caption is parsed again (hide it to keep it away).
-//   - The video's Steps record "caption", "thumbnails" and "tags" as "done"
+//   - The video's lifecycle is catalog.Video's (StepDone, StepFailed,
+//     Settle): its Steps record "caption", "thumbnails" and "tags" as "done"
 //     or "failed". The video is ready when caption and thumbnails are done and
 //     tags are done or not needed (a caption with no products); it is failed,
 //     with the first failing step's reason, when a step failed permanently
@@ -43,24 +44,10 @@ import (
 	"log/slog"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/buylink/buylink/pkg/catalog"
 	"github.com/buylink/buylink/pkg/events"
 	"github.com/buylink/buylink/pkg/media"
-)
-
-// The pipeline steps recorded in catalog.Video.Steps.
-const (
-	StepCaption    = "caption"
-	StepThumbnails = "thumbnails"
-	StepTags       = "tags"
-)
-
-// The outcomes recorded for a step.
-const (
-	StepDone   = "done"
-	StepFailed = "failed"
 )
 
 // EventTypes are the event types the projector consumes.
@@ -142,10 +129,10 @@ func (p *Projector) caption(ctx context.Context, env events.Envelope, pl *events
 	products := pl.Products
 	if err := p.updateVideo(ctx, env.VideoID, func(v *catalog.Video) {
 		if pl.Failure != nil {
-			markFailed(v, StepCaption, pl.Failure.Reason)
+			v.StepFailed(catalog.StepCaption, pl.Failure.Reason)
 			return
 		}
-		setStep(v, StepCaption, StepDone)
+		v.StepDone(catalog.StepCaption)
 		v.ProductCount = len(products)
 	}); err != nil {
 		return err
@@ -177,10 +164,10 @@ func (p *Projector) thumbnails(ctx context.Context, env events.Envelope, pl *eve
 	thumbs := cleanThumbnails(pl.Thumbnails)
 	if err := p.updateVideo(ctx, env.VideoID, func(v *catalog.Video) {
 		if pl.Failure != nil {
-			markFailed(v, StepThumbnails, pl.Failure.Reason)
+			v.StepFailed(catalog.StepThumbnails, pl.Failure.Reason)
 			return
 		}
-		setStep(v, StepThumbnails, StepDone)
+		v.StepDone(catalog.StepThumbnails)
 		v.Thumbnails = thumbs
 	}); err != nil {
 		return err
@@ -203,10 +190,10 @@ func (p *Projector) tagged(ctx context.Context, env events.Envelope, pl *events.
 	tags := cleanProductTags(pl.Products)
 	if err := p.updateVideo(ctx, env.VideoID, func(v *catalog.Video) {
 		if pl.Failure != nil {
-			markFailed(v, StepTags, pl.Failure.Reason)
+			v.StepFailed(catalog.StepTags, pl.Failure.Reason)
 			return
 		}
-		setStep(v, StepTags, StepDone)
+		v.StepDone(catalog.StepTags)
 		v.ProductTags = tags
 	}); err != nil {
 		return err
@@ -227,7 +214,7 @@ func (p *Projector) finish(ctx context.Context, env events.Envelope, changed boo
 	if changed {
 		p.onChange(env.Seller)
 	}
-	return p.updateVideo(ctx, env.VideoID, settle)
+	return p.updateVideo(ctx, env.VideoID, (*catalog.Video).Settle)
 }
 
 // checkVideo makes sure the event's video exists and is the event seller's.
@@ -264,51 +251,6 @@ func (p *Projector) updateVideo(ctx context.Context, id string, mutate func(*cat
 		return nil
 	}
 	return err
-}
-
-func setStep(v *catalog.Video, step, outcome string) {
-	if v.Steps == nil {
-		v.Steps = map[string]string{}
-	}
-	v.Steps[step] = outcome
-}
-
-// markFailed records a step's permanent failure; the first failing step's
-// reason is the video's.
-func markFailed(v *catalog.Video, step, reason string) {
-	for _, outcome := range v.Steps {
-		if outcome == StepFailed {
-			setStep(v, step, StepFailed)
-			return
-		}
-	}
-	setStep(v, step, StepFailed)
-	reason = cleanText(reason, catalog.MaxReasonRunes-len(step)-2)
-	if reason == "" {
-		reason = "the step failed without a reason"
-	}
-	v.FailureReason = step + ": " + reason
-}
-
-// settle derives the video's status from its steps.
-func settle(v *catalog.Video) {
-	failed := false
-	for _, outcome := range v.Steps {
-		failed = failed || outcome == StepFailed
-	}
-	caption := v.Steps[StepCaption] == StepDone
-	done := caption && v.Steps[StepThumbnails] == StepDone && (v.Steps[StepTags] == StepDone || v.ProductCount == 0)
-	switch {
-	case failed:
-		v.Status = catalog.VideoFailed
-	case done:
-		v.Status, v.FailureReason = catalog.VideoReady, ""
-	case v.Status == catalog.VideoFailed:
-		// Failed by the sweeper after too many attempts: only finishing
-		// every step undoes that.
-	case len(v.Steps) > 0:
-		v.Status = catalog.VideoProcessing
-	}
 }
 
 // parsed is a caption step's result being projected.
@@ -482,7 +424,7 @@ func applyParsed(p *catalog.Product, pp *events.ParsedProduct, source string) {
 	p.Index = pp.Index
 	p.Source = source
 	if !p.IsEdited("title") {
-		p.Title = cleanText(pp.Title, catalog.MaxTitleRunes)
+		p.Title = catalog.CleanText(pp.Title, catalog.MaxTitleRunes)
 		if p.Title == "" {
 			p.Title = fmt.Sprintf("Item %d", pp.Index+1)
 		}
@@ -584,7 +526,7 @@ func cleanThumbnails(in []events.Thumbnail) []catalog.Thumbnail {
 		}
 		seen[t.Key] = true
 		out = append(out, catalog.Thumbnail{
-			Key: t.Key, FrameMS: t.FrameMS, Score: t.Score, Label: cleanText(t.Label, 40), Width: t.Width, Height: t.Height,
+			Key: t.Key, FrameMS: t.FrameMS, Score: t.Score, Label: catalog.CleanText(t.Label, 40), Width: t.Width, Height: t.Height,
 		})
 	}
 	return out
@@ -595,7 +537,7 @@ func cleanThumbnails(in []events.Thumbnail) []catalog.Thumbnail {
 func cleanProductTags(in []events.TaggedProduct) []catalog.ProductTags {
 	out := make([]catalog.ProductTags, 0, len(in))
 	for _, tp := range in {
-		pt := catalog.ProductTags{Index: tp.Index, Category: cleanText(tp.Category, catalog.MaxCategoryRunes)}
+		pt := catalog.ProductTags{Index: tp.Index, Category: catalog.CleanText(tp.Category, catalog.MaxCategoryRunes)}
 		seen := map[string]bool{}
 		for _, t := range tp.Tags {
 			name := catalog.NormalizeTag(t.Name)
@@ -612,38 +554,6 @@ func cleanProductTags(in []events.TaggedProduct) []catalog.ProductTags {
 		out = append(out, pt)
 	}
 	return out
-}
-
-// cleanText makes untrusted text a valid single line: control and bidi
-// formatting characters dropped, spaces collapsed, at most maxRunes runes.
-func cleanText(s string, maxRunes int) string {
-	s = strings.ToValidUTF8(s, "")
-	var b strings.Builder
-	space := false
-	for _, r := range s {
-		switch {
-		case unicode.IsSpace(r) || unicode.IsControl(r):
-			space = b.Len() > 0
-		case isBidiControl(r):
-		default:
-			if space {
-				b.WriteByte(' ')
-				space = false
-			}
-			b.WriteRune(r)
-		}
-	}
-	out := b.String()
-	if utf8.RuneCountInString(out) > maxRunes {
-		out = strings.TrimSpace(string([]rune(out)[:maxRunes]))
-	}
-	return out
-}
-
-// isBidiControl reports the bidirectional embedding, override and isolate
-// controls, which can make displayed text read differently from its bytes.
-func isBidiControl(r rune) bool {
-	return (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
 }
 
 func hasFormatChars(s string) bool {

@@ -341,7 +341,7 @@ func (r *rig) waitClicks(seller string, n int64) {
 	}
 }
 
-// fixtureProduct is one labeled product of the shared caption fixtures.
+// fixtureProduct is one labeled product of testdata/labeled-products.jsonl.
 type fixtureProduct struct {
 	Title        string  `json:"title"`
 	PriceMinor   *int64  `json:"price_minor"`
@@ -350,14 +350,14 @@ type fixtureProduct struct {
 	DiscountCode *string `json:"discount_code"`
 }
 
-// fixtureProducts reads the real products of
-// ../shared/fixtures/captions/labeled-dev.jsonl.
+// fixtureProducts reads the products of testdata/labeled-products.jsonl
+// (see testdata/README.md).
 func fixtureProducts(t testing.TB) []fixtureProduct {
 	t.Helper()
-	path := filepath.Join(repoRoot(t), "..", "shared", "fixtures", "captions", "labeled-dev.jsonl")
+	path := filepath.Join("testdata", "labeled-products.jsonl")
 	b, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("the caption fixtures are needed (%s): %v", path, err)
+		t.Fatal(err)
 	}
 	var out []fixtureProduct
 	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
@@ -375,8 +375,7 @@ func fixtureProducts(t testing.TB) []fixtureProduct {
 	return out
 }
 
-// seedFixtureShop makes a shop of n products from the real fixture
-// products, three per video, each video a day older than the last, tagged
+// seedFixtureShop makes a shop of n products from the sample products, three per video, each video a day older than the last, tagged
 // with the first words of their titles.
 func (r *rig) seedFixtureShop(handle string, n int) {
 	r.t.Helper()

@@ -1,34 +1,17 @@
 // Command auto-tagger-lambda is the tagging worker on AWS Lambda: it takes
-// caption.parsed batches from SQS (batch size 10, partial batch failures) and
-// publishes product.tagged to the topics TOPIC_URL_TEMPLATE names. Tagging is
-// configured as for cmd/auto-tagger (autotagger.ConfigFromEnv).
+// caption.parsed batches from SQS (partial batch failures) and publishes
+// product.tagged. Its environment is auto-tagger's Lambda environment in
+// pkg/deploy; the OpenRouter key comes from Secrets Manager at cold start.
 package main
 
 import (
-	"context"
-	"log/slog"
-
-	// awssns:// topics for the results.
-	_ "gocloud.dev/pubsub/awssnssqs"
-	// s3:// buckets for the LLM answer cache and dead letters.
+	// awssns:// topics, awssqs:// dead-letter queues, s3:// LLM cache.
 	_ "gocloud.dev/blob/s3blob"
+	_ "gocloud.dev/pubsub/awssnssqs"
 
-	"github.com/buylink/buylink/pkg/bus"
-	"github.com/buylink/buylink/pkg/bus/lambdahost"
+	"github.com/buylink/buylink/pkg/deploy"
+	"github.com/buylink/buylink/pkg/host"
 	autotagger "github.com/buylink/buylink/services/auto-tagger"
 )
 
-func main() {
-	lambdahost.Start(autotagger.Name, func(pub bus.Publisher) (bus.Handler, error) {
-		// The cache lives as long as the Lambda's execution environment.
-		cfg, _, err := autotagger.ConfigFromEnv(context.Background(), slog.Default())
-		if err != nil {
-			return nil, err
-		}
-		svc, err := autotagger.New(cfg, pub)
-		if err != nil {
-			return nil, err
-		}
-		return svc.Handle, nil
-	})
-}
+func main() { host.Lambda(deploy.AutoTagger, autotagger.Component) }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"strings"
 	"syscall"
 	"testing"
@@ -15,8 +16,19 @@ import (
 	"gocloud.dev/pubsub"
 	_ "gocloud.dev/pubsub/mempubsub"
 
+	"github.com/buylink/buylink/pkg/deploy"
 	"github.com/buylink/buylink/pkg/events"
+	"github.com/buylink/buylink/pkg/host"
+	"github.com/buylink/buylink/pkg/metrics"
+	autotagger "github.com/buylink/buylink/services/auto-tagger"
 )
+
+// run runs the worker as main does, until SIGTERM.
+func run(log *slog.Logger) error {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	return host.Run(ctx, deploy.MustGet(deploy.AutoTagger), os.Getenv, log, metrics.New("test"), autotagger.Component, nil)
+}
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
@@ -55,7 +67,7 @@ func TestWorkerProcess(t *testing.T) {
 	defer func() { _ = out.Shutdown(ctx) }()
 	t.Setenv("SUBSCRIPTION_URL", prefix+"caption-parsed")
 	t.Setenv("TOPIC_URL_TEMPLATE", prefix+"{name}")
-	t.Setenv("DEADLETTER_URL", "mem://")
+	t.Setenv("DEADLETTER_URL", "mem://deadletters")
 	done := make(chan error, 1)
 	go func() { done <- run(quiet()) }()
 

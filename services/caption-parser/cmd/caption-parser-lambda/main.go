@@ -1,34 +1,17 @@
 // Command caption-parser-lambda is the caption worker on AWS Lambda: it takes
-// video.posted batches from SQS (batch size 10, partial batch failures) and
-// publishes caption.parsed to the topics TOPIC_URL_TEMPLATE names. The LLM is
-// configured as for cmd/caption-parser (captionparser.ConfigFromEnv).
+// video.posted batches from SQS (partial batch failures) and publishes
+// caption.parsed. Its environment is caption-parser's Lambda environment in
+// pkg/deploy; the OpenRouter key comes from Secrets Manager at cold start.
 package main
 
 import (
-	// awssns:// topics for the results.
-	_ "gocloud.dev/pubsub/awssnssqs"
-	// s3:// buckets for the LLM answer cache and dead letters.
+	// awssns:// topics, awssqs:// dead-letter queues, s3:// LLM cache.
 	_ "gocloud.dev/blob/s3blob"
+	_ "gocloud.dev/pubsub/awssnssqs"
 
-	"github.com/buylink/buylink/pkg/bus"
-	"github.com/buylink/buylink/pkg/bus/lambdahost"
-	"github.com/buylink/buylink/pkg/llm"
-	"github.com/buylink/buylink/pkg/metrics"
-	"github.com/buylink/buylink/pkg/metrics/llmmetrics"
+	"github.com/buylink/buylink/pkg/deploy"
+	"github.com/buylink/buylink/pkg/host"
 	"github.com/buylink/buylink/services/caption-parser/captionparser"
 )
 
-func main() {
-	lambdahost.Start(captionparser.Name, func(pub bus.Publisher) (bus.Handler, error) {
-		cfg, err := captionparser.ConfigFromEnv()
-		if err != nil {
-			return nil, err
-		}
-		p, err := captionparser.New(cfg, pub)
-		if err != nil {
-			return nil, err
-		}
-		llmmetrics.Register(metrics.Default(), captionparser.Name, func() llm.CounterSnapshot { return p.Stats().LLM })
-		return p.Handle, nil
-	})
-}
+func main() { host.Lambda(deploy.CaptionParser, captionparser.Component) }

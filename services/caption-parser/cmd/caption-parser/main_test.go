@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"strings"
 	"syscall"
 	"testing"
@@ -13,8 +14,19 @@ import (
 	"gocloud.dev/pubsub"
 	_ "gocloud.dev/pubsub/mempubsub"
 
+	"github.com/buylink/buylink/pkg/deploy"
 	"github.com/buylink/buylink/pkg/events"
+	"github.com/buylink/buylink/pkg/host"
+	"github.com/buylink/buylink/pkg/metrics"
+	"github.com/buylink/buylink/services/caption-parser/captionparser"
 )
+
+// run runs the worker as main does, until SIGTERM.
+func run(log *slog.Logger) error {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	return host.Run(ctx, deploy.MustGet(deploy.CaptionParser), os.Getenv, log, metrics.New("test"), captionparser.Component, nil)
+}
 
 func TestRunNeedsItsConfiguration(t *testing.T) {
 	t.Setenv("SUBSCRIPTION_URL", "")
@@ -52,7 +64,7 @@ func TestWorkerProcess(t *testing.T) {
 	defer func() { _ = out.Shutdown(ctx) }()
 	t.Setenv("SUBSCRIPTION_URL", prefix+"video-posted")
 	t.Setenv("TOPIC_URL_TEMPLATE", prefix+"{name}")
-	t.Setenv("DEADLETTER_URL", "mem://")
+	t.Setenv("DEADLETTER_URL", "mem://deadletters")
 	t.Setenv("OPENROUTER_API_KEY", "")
 	done := make(chan error, 1)
 	go func() { done <- run(slog.New(slog.NewTextHandler(io.Discard, nil))) }()

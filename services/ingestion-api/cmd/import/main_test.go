@@ -19,7 +19,7 @@ func TestImportCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.CreateSeller(t.Context(), catalog.Seller{Handle: "hj.lisahalaby", Sub: "local|lisa", DisplayName: "Lisa"}); err != nil {
+	if _, err := st.CreateSeller(t.Context(), catalog.Seller{Handle: apifytest.ExportHandle, Sub: "local|lisa", DisplayName: "Lisa"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.Close(); err != nil {
@@ -28,27 +28,27 @@ func TestImportCommand(t *testing.T) {
 	csv := apifytest.FixturePath(t, apifytest.ExportCSV)
 
 	var out, errOut bytes.Buffer
-	if err := run(t.Context(), []string{"-seller", "@hj.lisahalaby", "-db", db, csv}, &out, &errOut); err != nil {
+	if err := run(t.Context(), []string{"-seller", "@" + apifytest.ExportHandle, "-db", db, csv}, &out, &errOut); err != nil {
 		t.Fatalf("import: %v\n%s", err, errOut.String())
 	}
-	if s := out.String(); !strings.Contains(s, "@hj.lisahalaby: 68 posts read: 68 new, 0 already stored, 0 skipped") ||
+	if s := out.String(); !strings.Contains(s, "@clayandcrumb: 11 posts read: 11 new, 0 already stored, 0 skipped") ||
 		!strings.Contains(s, "1 error items") || !strings.Contains(s, "This profile/hashtag does not exist.") || !strings.Contains(s, "sweeper") {
 		t.Fatalf("summary: %s", s)
 	}
-	if !strings.Contains(errOut.String(), "importing @hj.lisahalaby") || !strings.Contains(errOut.String(), "(67/68)") {
+	if !strings.Contains(errOut.String(), "importing @clayandcrumb") || !strings.Contains(errOut.String(), "(10/11)") {
 		t.Fatalf("no progress bar on stderr: %q", errOut.String())
 	}
 	out.Reset()
-	if err := run(t.Context(), []string{"-seller", "hj.lisahalaby", "-db", db, "-quiet", csv}, &out, &errOut); err != nil {
+	if err := run(t.Context(), []string{"-seller", apifytest.ExportHandle, "-db", db, "-quiet", csv}, &out, &errOut); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "0 new, 68 already stored") {
+	if !strings.Contains(out.String(), "0 new, 11 already stored") {
 		t.Fatalf("second import: %s", out.String())
 	}
 
 	// The JSON export of another profile: read, skipped, nothing stored.
 	out.Reset()
-	if err := run(t.Context(), []string{"-seller", "hj.lisahalaby", "-db", db, "-quiet", apifytest.FixturePath(t, apifytest.ProfileJSON)}, &out, &errOut); err != nil {
+	if err := run(t.Context(), []string{"-seller", apifytest.ExportHandle, "-db", db, "-quiet", apifytest.FixturePath(t, apifytest.ProfileJSON)}, &out, &errOut); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "10 posts read: 0 new, 0 already stored, 10 skipped") {

@@ -14,7 +14,17 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/buylink/buylink/pkg/deploy"
+	"github.com/buylink/buylink/pkg/host"
+	"github.com/buylink/buylink/pkg/metrics"
+	"github.com/buylink/buylink/services/ingestion-api/ingestion"
 )
+
+// run runs the binary as main does, with the environment getenv.
+func run(ctx context.Context, getenv func(string) string, log *slog.Logger, ready func(string)) error {
+	return host.Run(ctx, deploy.MustGet(deploy.IngestionAPI), getenv, log, metrics.New(deploy.IngestionAPI), ingestion.Component, ready)
+}
 
 func TestConfigurationErrors(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -22,9 +32,10 @@ func TestConfigurationErrors(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{map[string]string{}, "no token issuer"},
-		{map[string]string{"AUTH_ISSUER": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_example"}, "needs AUTH_CLIENT_IDS"},
-		{map[string]string{"AUTH_ISSUER": "https://x", "AUTH_CLIENT_IDS": "c", "ADMIN_PASSWORD_HASH": "$2a$"}, "needs LOCAL_ISSUER_URL"},
+		{map[string]string{"DATA_DIR": t.TempDir()}, "no token issuer"},
+		{map[string]string{"AUTH_ISSUER": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_example", "DATA_DIR": t.TempDir()}, "needs AUTH_CLIENT_IDS"},
+		{map[string]string{"AUTH_ISSUER": "https://x", "AUTH_CLIENT_IDS": "c", "ADMIN_PASSWORD_HASH": "$2a$", "DATA_DIR": t.TempDir()}, "needs LOCAL_ISSUER_URL"},
+		{map[string]string{"LOCAL_ISSUER_URL": "http://localhost/auth", "STORE_URL": "postgres://db/x", "DATA_DIR": t.TempDir()}, `STORE_URL: store URL "postgres://db/x": unknown scheme`},
 		{map[string]string{"LOCAL_ISSUER_URL": "http://localhost/auth", "ADMIN_PASSWORD_HASH": "plain", "ADDR": "127.0.0.1:0", "DATA_DIR": t.TempDir()}, "not a bcrypt hash"},
 		{map[string]string{"AUTH_ISSUER": "cognito", "AUTH_CLIENT_IDS": "c", "ADDR": "127.0.0.1:0", "DATA_DIR": t.TempDir()}, "must be an absolute http(s) URL"},
 		{map[string]string{"LOCAL_ISSUER_URL": "http://localhost/auth", "TOPIC_URL_TEMPLATE": "mem://fixed", "DATA_DIR": t.TempDir()}, "must contain {type}"},

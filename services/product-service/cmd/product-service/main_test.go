@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,8 +15,17 @@ import (
 
 	"github.com/buylink/buylink/pkg/catalog"
 	"github.com/buylink/buylink/pkg/catalog/sqlite"
+	"github.com/buylink/buylink/pkg/deploy"
 	"github.com/buylink/buylink/pkg/events"
+	"github.com/buylink/buylink/pkg/host"
+	"github.com/buylink/buylink/pkg/metrics"
+	"github.com/buylink/buylink/services/product-service/productservice"
 )
+
+// run runs the service as main does, with the process environment.
+func run(ctx context.Context, log *slog.Logger, ready func(string)) error {
+	return host.Run(ctx, deploy.MustGet(deploy.ProductService), os.Getenv, log, metrics.New("test"), productservice.Component, ready)
+}
 
 // serve runs the service with the test's environment until the test ends.
 func serve(t *testing.T) string {
@@ -123,7 +133,7 @@ func TestServesTheStorefrontAndProjects(t *testing.T) {
 func TestBadConfigurationFailsAtStart(t *testing.T) {
 	for _, c := range []struct{ name, value, want string }{
 		{"AUTH_ISSUER", "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc", "AUTH_CLIENT_IDS"},
-		{"PUBLIC_URL", "not a url", "PublicURL"},
+		{"PUBLIC_URL", "not a url", "PUBLIC_URL must be an absolute http(s) URL"},
 		{"STORE_URL", "mongodb://x", "mongodb"},
 		{"WORKER_CONCURRENCY", "lots", "WORKER_CONCURRENCY"},
 	} {

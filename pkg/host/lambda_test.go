@@ -1,4 +1,4 @@
-package lambdahost_test
+package host_test
 
 import (
 	"bytes"
@@ -17,23 +17,63 @@ import (
 	"testing"
 	"time"
 
-	"github.com/buylink/buylink/pkg/bus"
-	"github.com/buylink/buylink/pkg/bus/lambdahost"
+	lambdaevents "github.com/aws/aws-lambda-go/events"
+
+	"github.com/buylink/buylink/pkg/deploy"
 	busevents "github.com/buylink/buylink/pkg/events"
-	"github.com/buylink/buylink/pkg/internal/testservers"
+	"github.com/buylink/buylink/pkg/host"
 )
 
-// childEnv makes the test binary run lambdahost.Start as a Lambda function
-// would (see TestMain), against the runtime API the parent test serves.
-const childEnv = "LAMBDAHOST_TEST_CHILD"
+// childEnv makes the test binary run host.Lambda as the caption-parser
+// function would (see TestMain), against the runtime API the parent test
+// serves.
+const childEnv = "HOST_TEST_CHILD"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) != "" {
-		var seen sync.Map
-		lambdahost.Start("start-test", func(bus.Publisher) (bus.Handler, error) { return behaviourHandler(&seen), nil })
-		return // Start does not return
+		host.Lambda(deploy.CaptionParser, func(context.Context, host.Deps) (*host.Component, error) {
+			return &host.Component{Handler: behaviourHandler}, nil
+		})
+		return // Lambda does not return
 	}
 	os.Exit(m.Run())
+}
+
+// behaviourHandler does what the event's seller says: ok, retry, panic.
+func behaviourHandler(_ context.Context, env busevents.Envelope) error {
+	switch env.Seller {
+	case "retry":
+		return errors.New("upstream timeout")
+	case "panic":
+		var p *busevents.Envelope
+		_ = p.ID // a nil-pointer panic
+	}
+	return nil
+}
+
+// record is one SQS record of a test batch.
+type record struct{ id, body string }
+
+func sqsEvent(recs ...record) lambdaevents.SQSEvent {
+	var ev lambdaevents.SQSEvent
+	for _, r := range recs {
+		ev.Records = append(ev.Records, lambdaevents.SQSMessage{
+			MessageId: r.id, Body: r.body, EventSource: "aws:sqs", AWSRegion: "eu-west-1",
+			EventSourceARN: "arn:aws:sqs:eu-west-1:123456789012:buylink-dev-caption-parser",
+			Attributes:     map[string]string{"ApproximateReceiveCount": "1", "SentTimestamp": "1720000000000"},
+		})
+	}
+	return ev
+}
+
+func body(t *testing.T, behaviour string) string {
+	t.Helper()
+	env, err := busevents.New("", behaviour, "7400000000000000001", &busevents.VideoPosted{PageURL: "https://www.tiktok.com/@x/video/7400000000000000001", PostedAt: time.Now(), Attempt: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := env.Marshal()
+	return string(b)
 }
 
 // fakeRuntime serves the Lambda runtime API for one invocation and keeps
@@ -100,15 +140,14 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// TestStartServesSQSInvocations runs a whole function process: Start reads
-// its configuration, takes an SQS event from the runtime API and answers with
-// the batch item failures.
-func TestStartServesSQSInvocations(t *testing.T) {
-	ev := sqsEvent(t,
-		record{id: "ok-1", body: rawBody(t, envelope(t, "ok"))},
-		record{id: "retry-1", body: rawBody(t, envelope(t, "retry"))},
-		record{id: "sns-1", body: snsBody(t, envelope(t, "ok"))},
-		record{id: "panic-1", body: rawBody(t, envelope(t, "panic"))},
+// TestLambdaServesSQSInvocations runs a whole function process: host.Lambda
+// reads its configuration, takes an SQS event from the runtime API and
+// answers with the batch item failures.
+func TestLambdaServesSQSInvocations(t *testing.T) {
+	ev := sqsEvent(
+		record{id: "ok-1", body: body(t, "ok")},
+		record{id: "retry-1", body: body(t, "retry")},
+		record{id: "panic-1", body: body(t, "panic")},
 		record{id: "garbage-1", body: "garbage"},
 	)
 	event, _ := json.Marshal(ev)
@@ -132,14 +171,15 @@ func TestStartServesSQSInvocations(t *testing.T) {
 	}
 }
 
-func TestStartFailsFast(t *testing.T) {
+func TestLambdaFailsFast(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "missing")
 	cases := []struct {
 		name string
 		env  []string
 		want string
 	}{
-		{"no topics", []string{"TOPIC_URL_TEMPLATE="}, "TOPIC_URL_TEMPLATE is required"},
+		{"no topics", []string{"TOPIC_URL_TEMPLATE="}, "set TOPIC_URL_TEMPLATE"},
+		{"an unreadable secret", []string{"TOPIC_URL_TEMPLATE=mem://{type}", "OPENROUTER_API_KEY=", "OPENROUTER_API_KEY_SECRET_ARN=not-an-arn"}, "OPENROUTER_API_KEY: read secret"},
 		{"bad concurrency", []string{"TOPIC_URL_TEMPLATE=mem://{type}", "WORKER_CONCURRENCY=lots"}, "WORKER_CONCURRENCY"},
 		{"AWS without credentials", []string{
 			"TOPIC_URL_TEMPLATE=awssns:///arn:aws:sns:eu-west-1:123456789012:buylink-{name}?region=eu-west-1",
@@ -164,42 +204,5 @@ func TestStartFailsFast(t *testing.T) {
 				t.Fatalf("took %s to fail", d)
 			}
 		})
-	}
-}
-
-func TestNew(t *testing.T) {
-	testservers.NoCredentials(t)
-	dir := t.TempDir()
-	cfg := lambdahost.Config{TopicTemplate: "mem://{type}", DeadLetterURL: "file://" + filepath.ToSlash(dir) + "?no_tmp_dir=1", Concurrency: 2}
-	var pub bus.Publisher
-	h, closeAll, err := lambdahost.New(context.Background(), "fn", cfg, quiet(), func(p bus.Publisher) (bus.Handler, error) {
-		pub = p
-		return func(context.Context, busevents.Envelope) error { return busevents.Permanent(errors.New("no")) }, nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeAll()
-	if pub == nil || h.DeadLetters == nil || h.Concurrency != 2 || h.Name != "fn" {
-		t.Fatalf("host %+v", h)
-	}
-	if resp, _ := h.HandleSQS(t.Context(), sqsEvent(t, record{id: "x", body: rawBody(t, envelope(t, "ok"))})); len(resp.BatchItemFailures) != 0 {
-		t.Fatalf("failures %v", resp.BatchItemFailures)
-	}
-	letters, err := filepath.Glob(filepath.Join(dir, "fn", "*.json"))
-	if err != nil || len(letters) != 1 {
-		t.Fatalf("the permanent failure must be in the box: %v %v", letters, err)
-	}
-
-	boom := errors.New("boom")
-	if _, _, err := lambdahost.New(context.Background(), "fn", cfg, quiet(), func(bus.Publisher) (bus.Handler, error) { return nil, boom }); !errors.Is(err, boom) {
-		t.Fatalf("handler constructor error: %v", err)
-	}
-	if _, _, err := lambdahost.New(context.Background(), "fn", lambdahost.Config{TopicTemplate: "mem://fixed"}, quiet(), nil); err == nil {
-		t.Fatal("a template without {type} or {name} must be refused")
-	}
-	_, _, err = lambdahost.New(context.Background(), "fn", lambdahost.Config{TopicTemplate: "mem://{type}", DeadLetterURL: "s3://dead-letters?region=eu-west-1"}, quiet(), nil)
-	if err == nil || !strings.Contains(err.Error(), "AWS_ACCESS_KEY_ID") {
-		t.Fatalf("an s3 dead-letter box without credentials: %v", err)
 	}
 }

@@ -1,0 +1,32 @@
+package autotagger
+
+import (
+	"context"
+
+	"github.com/buylink/buylink/pkg/host"
+)
+
+// Component is the auto-tagger's component (pkg/host): the handler of
+// caption.parsed, configured by ConfigFromEnv. Closing it logs its totals
+// and releases the LLM answer cache.
+func Component(ctx context.Context, d host.Deps) (*host.Component, error) {
+	cfg, closeCache, err := ConfigFromEnv(ctx, d.Log)
+	if err != nil {
+		return nil, err
+	}
+	svc, err := New(cfg, d.Publisher)
+	if err != nil {
+		_ = closeCache()
+		return nil, err
+	}
+	c := &host.Component{Handler: svc.Handle}
+	c.OnClose(func() error {
+		s := svc.Stats()
+		d.Log.Info("auto-tagger totals", "events", s.Events, "by_rules", s.ByRules, "by_llm", s.ByLLM, "failures_forwarded", s.FailuresForwarded)
+		return closeCache()
+	})
+	if cfg.LLM == nil {
+		c.Notes = append(c.Notes, "products tagged by the taxonomy rules (set OPENROUTER_API_KEY for the LLM tagger)")
+	}
+	return c, nil
+}

@@ -1,0 +1,102 @@
+package ingestion
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/buylink/buylink/pkg/auth"
+	"github.com/buylink/buylink/pkg/catalog"
+	"github.com/buylink/buylink/pkg/host"
+	"github.com/buylink/buylink/pkg/tiktok"
+)
+
+// LocalIssuerPath is where a local token issuer lives under the public URL
+// when devstack runs one: its tokens' iss and the base of its JWKS.
+const LocalIssuerPath = "/auth"
+
+// Component is ingestion-api's component (pkg/host): the API on the routes
+// Register serves, verifying tokens of the Cognito pool (AUTH_ISSUER,
+// AUTH_CLIENT_IDS, AUTH_JWKS_URL) and/or of a local issuer it runs itself
+// (LOCAL_ISSUER_URL, its key in LOCAL_ISSUER_KEY_FILE), with the admin
+// password login when ADMIN_PASSWORD_HASH is set. At least one issuer is
+// required. In devstack it also serves the password-less dev login.
+func Component(ctx context.Context, d host.Deps) (*host.Component, error) {
+	env := d.Env
+	cognito, localURL, adminHash := env.Get("AUTH_ISSUER"), env.Get("LOCAL_ISSUER_URL"), env.Get("ADMIN_PASSWORD_HASH")
+	switch {
+	case cognito == "" && localURL == "":
+		return nil, errors.New("no token issuer: set AUTH_ISSUER (Cognito) and/or LOCAL_ISSUER_URL")
+	case cognito != "" && env.Get("AUTH_CLIENT_IDS") == "":
+		return nil, errors.New("AUTH_ISSUER needs AUTH_CLIENT_IDS, the app client ids whose tokens are accepted")
+	case adminHash != "" && localURL == "":
+		return nil, errors.New("ADMIN_PASSWORD_HASH needs LOCAL_ISSUER_URL: admin tokens come from the local issuer")
+	}
+	idem, ok := d.Store.(catalog.IdempotencyStore)
+	if !ok {
+		return nil, fmt.Errorf("the store %T keeps no idempotency keys", d.Store)
+	}
+	deps := Deps{Store: d.Store, Idempotency: idem, Publisher: d.Publisher, Logger: d.Log, DevLogin: d.Devstack}
+	var trusted []auth.TrustedIssuer
+	if cognito != "" {
+		trusted = append(trusted, auth.TrustedIssuer{Issuer: cognito, JWKSURL: env.Get("AUTH_JWKS_URL"), ClientIDs: host.SplitList(env.Get("AUTH_CLIENT_IDS"))})
+	}
+	if localURL != "" {
+		keyFile := env.Or("LOCAL_ISSUER_KEY_FILE", filepath.Join(d.DataDir, "auth", "issuer-key.pem"))
+		key, created, err := auth.LoadOrCreateKey(keyFile)
+		if err != nil {
+			return nil, err
+		}
+		if created {
+			d.Log.Info("made a new local issuer key", "file", keyFile)
+		}
+		if deps.LocalIssuer, err = auth.NewLocalIssuer(auth.LocalIssuerConfig{URL: localURL, Key: key}); err != nil {
+			return nil, err
+		}
+		// This process serves the local JWKS itself: fetch it over loopback.
+		trusted = append(trusted, deps.LocalIssuer.Trust("http://"+host.Loopback(d.ListenAddr)+deps.LocalIssuer.JWKSPath()))
+	}
+	if adminHash != "" {
+		var err error
+		if deps.AdminLogin, err = auth.NewAdminLogin(auth.AdminLoginConfig{PasswordHash: adminHash, Issuer: deps.LocalIssuer}); err != nil {
+			return nil, fmt.Errorf("ADMIN_PASSWORD_HASH: %w", err)
+		}
+	}
+	verifier, err := auth.NewJWTVerifier(ctx, auth.JWTConfig{Issuers: trusted, Logger: d.Log})
+	if err != nil {
+		return nil, err
+	}
+	deps.Verifier = verifier
+	c := &host.Component{Routes: func(r gin.IRouter) error { return Register(r, deps) }}
+	c.OnClose(func() error { verifier.Close(); return nil })
+	if deps.AdminLogin == nil {
+		c.Notes = append(c.Notes, "admin login off: set ADMIN_PASSWORD_HASH (go run ./services/ingestion-api/cmd/ingestion-api hash-password)")
+	}
+	return c, nil
+}
+
+// ScheduledComponent is scheduled ingestion's component: its Job is one
+// Scheduler pass over every seller through Apify (APIFY_TOKEN, APIFY_ACTOR,
+// INGEST_CONCURRENCY) and answers the pass's Summary.
+func ScheduledComponent(_ context.Context, d host.Deps) (*host.Component, error) {
+	env := d.Env
+	conc := 4
+	if s := env.Get("INGEST_CONCURRENCY"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 64 {
+			return nil, fmt.Errorf("INGEST_CONCURRENCY must be an integer in 1..64 (got %q)", s)
+		}
+		conc = n
+	}
+	apify, err := tiktok.NewApifyClient(tiktok.ApifyOptions{Token: env.Get("APIFY_TOKEN"), Actor: env.Get("APIFY_ACTOR"), Logger: d.Log})
+	if err != nil {
+		return nil, err
+	}
+	sched := &Scheduler{Sellers: d.Store, Scraper: apify, Concurrency: conc, Logger: d.Log,
+		Ingester: &Ingester{Videos: d.Store, Publisher: d.Publisher, Logger: d.Log}}
+	return &host.Component{Job: func(ctx context.Context) (any, error) { return sched.Run(ctx) }}, nil
+}
