@@ -1,5 +1,6 @@
 // Package tiktok knows TikTok from the outside: the forms of its video URLs
-// (ParseVideoURL), its short links (Resolver), and the Apify actor that
+// (ParseVideoURL), its short links (Resolver), its oEmbed endpoint, which
+// names a video's author and cover (OEmbedClient), and the Apify actor that
 // scrapes a profile's posts (ApifyClient) with the items it returns, from the
 // API or from an export file (DecodeJSON, DecodeCSV).
 package tiktok
