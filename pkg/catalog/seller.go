@@ -35,7 +35,7 @@ func (s *Seller) Validate() error {
 		return err
 	}
 	if s.AvatarURL != "" {
-		if err := ValidateHTTPURL("avatarUrl", s.AvatarURL); err != nil {
+		if err := ValidatePublicURL("avatarUrl", s.AvatarURL); err != nil {
 			return err
 		}
 	}
