@@ -34,15 +34,6 @@ func SetSession(w http.ResponseWriter, token string, expires time.Time, secure b
 		HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
 }
 
-// SafeNext returns next when it is a path on this site, and "/dashboard"
-// otherwise, so a login link cannot send a browser elsewhere.
-func SafeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") || len(next) > 512 {
-		return "/dashboard"
-	}
-	return next
-}
-
 func secureRequest(r *http.Request) bool {
 	return r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"
 }
