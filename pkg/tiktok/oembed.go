@@ -15,11 +15,16 @@ import (
 
 	"github.com/buylink/buylink/pkg/catalog"
 	"github.com/buylink/buylink/pkg/safefetch"
+	"github.com/buylink/buylink/pkg/urlpolicy"
 )
 
 // DefaultOEmbedURL is TikTok's public oEmbed endpoint: GET with ?url=<video
 // URL>, no key.
 const DefaultOEmbedURL = "https://www.tiktok.com/oembed"
+
+// OEmbedURLEnv names the environment variable that overrides the oEmbed
+// endpoint (OEmbedOptions.Endpoint) in the services that ask it.
+const OEmbedURLEnv = "TIKTOK_OEMBED_URL"
 
 // Causes of an oEmbed lookup's failure, in the chain of the catalog error
 // Lookup returns (test them with errors.Is).
@@ -66,7 +71,9 @@ type OEmbed struct {
 // OEmbedOptions configure NewOEmbedClient.
 type OEmbedOptions struct {
 	// Endpoint is the oEmbed endpoint (default DefaultOEmbedURL); tests
-	// point it at a fake (oembedtest).
+	// point it at a fake (oembedtest). An endpoint on loopback (a fake, a
+	// local proxy) is reached: it is the operator's setting, never a user's,
+	// and users choose only the video id and handle asked about.
 	Endpoint string
 	// Fetch is the download policy. Its zero value is production's, with
 	// these defaults changed: a 1 MB cap, a 10s total timeout, 5s to
@@ -92,6 +99,9 @@ func NewOEmbedClient(o OEmbedOptions) (*OEmbedClient, error) {
 		return nil, fmt.Errorf("tiktok: the oEmbed endpoint must be an http(s) URL without a query (got %q)", o.Endpoint)
 	}
 	f := o.Fetch
+	if h, err := urlpolicy.ParseHost(ep.Hostname()); err == nil && h.IsLoopback() {
+		f.AllowLoopback = true
+	}
 	if f.MaxBytes <= 0 {
 		f.MaxBytes = 1 << 20
 	}

@@ -192,18 +192,31 @@ func TestOEmbedDropsANonPublicThumbnail(t *testing.T) {
 	}
 }
 
+// The endpoint is the operator's setting, so a loopback one (a fake) is
+// reached; everything else goes by safefetch's production policy: a
+// redirect to an internal address, or a private endpoint, is never followed.
 func TestOEmbedGoesThroughSafefetch(t *testing.T) {
 	var hits atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		http.Redirect(w, r, "http://169.254.169.254/latest/meta-data/", http.StatusFound)
+	}))
 	t.Cleanup(srv.Close)
-	// The production policy: no loopback.
+	ref := mustRef(t, "https://m.tiktok.com/v/"+oembedVideoID+".html")
 	c, err := NewOEmbedClient(OEmbedOptions{Endpoint: srv.URL + "/oembed"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.Lookup(t.Context(), "video_url", mustRef(t, "https://m.tiktok.com/v/"+oembedVideoID+".html"))
-	if !errors.Is(err, safefetch.ErrBlocked) || !catalog.IsCode(err, catalog.CodeUnavailable) || hits.Load() != 0 {
-		t.Fatalf("a loopback endpoint was reached or not refused: %v (hits %d)", err, hits.Load())
+	_, err = c.Lookup(t.Context(), "video_url", ref)
+	if !errors.Is(err, safefetch.ErrBlocked) || !catalog.IsCode(err, catalog.CodeUnavailable) || hits.Load() != 1 {
+		t.Fatalf("the redirect to the metadata service was not refused: %v (hits %d)", err, hits.Load())
+	}
+	c, err = NewOEmbedClient(OEmbedOptions{Endpoint: "http://10.0.0.1/oembed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err = c.Lookup(t.Context(), "video_url", ref); !errors.Is(err, safefetch.ErrBlocked) {
+		t.Fatalf("a private endpoint was not refused: %v", err)
 	}
 }
 

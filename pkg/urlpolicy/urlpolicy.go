@@ -90,6 +90,15 @@ type Host struct {
 	Input string
 }
 
+// IsLoopback reports whether the host is a loopback address or the name
+// localhost (or a name under it).
+func (h Host) IsLoopback() bool {
+	if h.Addr.IsValid() {
+		return h.Addr.Unmap().IsLoopback()
+	}
+	return h.Domain == "localhost" || strings.HasSuffix(h.Domain, ".localhost")
+}
+
 // String is the host as browsers serialise it.
 func (h Host) String() string {
 	if h.Addr.IsValid() {
@@ -322,12 +331,11 @@ func (p Policy) CheckHost(h Host) error {
 		}
 		return refuse(ErrNotPublic, "must point at a public host, not %s (%s)", h.Addr, nonPublicReason(h.Addr))
 	}
-	d := h.Domain
-	if p.AllowLoopback && (d == "localhost" || strings.HasSuffix(d, ".localhost")) {
+	if p.AllowLoopback && h.IsLoopback() {
 		return nil
 	}
-	if why := nonPublicName(d); why != "" {
-		return refuse(ErrNotPublic, "must point at a public host, not %q (%s)", clip(d, 80), why)
+	if why := nonPublicName(h.Domain); why != "" {
+		return refuse(ErrNotPublic, "must point at a public host, not %q (%s)", clip(h.Domain, 80), why)
 	}
 	return nil
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/buylink/buylink/pkg/events"
 	"github.com/buylink/buylink/pkg/media"
 	"github.com/buylink/buylink/pkg/metrics"
+	"github.com/buylink/buylink/pkg/tiktok"
 	"github.com/buylink/buylink/pkg/web"
 )
 
@@ -60,19 +61,22 @@ type Config struct {
 	// AdminPasswordHash turns on the admin login (ADMIN_PASSWORD_HASH, a
 	// bcrypt hash).
 	AdminPasswordHash string
+	// TikTokOEmbedURL overrides TikTok's oEmbed endpoint, asked who posted
+	// a video before its id is claimed (TIKTOK_OEMBED_URL).
+	TikTokOEmbedURL string
 
 	// started, when set, sees the wired stack before it serves (tests).
 	started func(*Stack)
 }
 
 // ConfigFromEnv reads DEV_ADDR, DATA_DIR, PUBLIC_URL, DEMO, APIFY_TOKEN,
-// APIFY_ACTOR, APIFY_BASE_URL and ADMIN_PASSWORD_HASH.
+// APIFY_ACTOR, APIFY_BASE_URL, ADMIN_PASSWORD_HASH and TIKTOK_OEMBED_URL.
 func ConfigFromEnv() Config {
 	return Config{
 		Addr: os.Getenv("DEV_ADDR"), DataDir: os.Getenv("DATA_DIR"), PublicURL: os.Getenv("PUBLIC_URL"),
 		NoDemo:     os.Getenv("DEMO") == "off",
 		ApifyToken: os.Getenv("APIFY_TOKEN"), ApifyActor: os.Getenv("APIFY_ACTOR"), ApifyBaseURL: os.Getenv("APIFY_BASE_URL"),
-		AdminPasswordHash: os.Getenv("ADMIN_PASSWORD_HASH"),
+		AdminPasswordHash: os.Getenv("ADMIN_PASSWORD_HASH"), TikTokOEmbedURL: os.Getenv(tiktok.OEmbedURLEnv),
 	}
 }
 

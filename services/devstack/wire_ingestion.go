@@ -39,8 +39,12 @@ func wireIngestion(ctx context.Context, st *Stack, router *gin.Engine, w *wiring
 	if err != nil {
 		return nil, err
 	}
+	authors, err := tiktok.NewOEmbedClient(tiktok.OEmbedOptions{Endpoint: st.Config.TikTokOEmbedURL})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", tiktok.OEmbedURLEnv, err)
+	}
 	deps := ingestion.Deps{
-		Store: st.Store, Idempotency: st.Store, Publisher: st.Topics, Verifier: verifier,
+		Store: st.Store, Idempotency: st.Store, Publisher: st.Topics, Verifier: verifier, Authors: authors,
 		LocalIssuer: issuer, DevLogin: true, Logger: st.Log,
 	}
 	if st.Config.AdminPasswordHash != "" {

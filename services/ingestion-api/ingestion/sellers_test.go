@@ -9,6 +9,7 @@ import (
 
 	"github.com/buylink/buylink/pkg/auth"
 	"github.com/buylink/buylink/pkg/catalog"
+	"github.com/buylink/buylink/pkg/tiktok/oembedtest"
 	"github.com/buylink/buylink/services/ingestion-api/ingestion"
 )
 
@@ -54,6 +55,7 @@ func TestSellerOnboarding(t *testing.T) {
 		}
 	}
 	// The new seller can post its videos; another account cannot.
+	e.tiktok.Add(oembedtest.Video{ID: "1", Author: "alice.shop"})
 	post := jsonBody(map[string]string{"video_url": "https://www.tiktok.com/@alice.shop/video/1", "seller_handle": "alice.shop"})
 	if r := e.do("POST", "/api/videos", alice, post); r.status != 202 {
 		t.Fatalf("owner posts: %d %s", r.status, r.body)

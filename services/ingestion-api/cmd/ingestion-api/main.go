@@ -23,6 +23,8 @@
 //	                       POST /auth/admin/login (needs the local issuer)
 //	TRUSTED_PROXIES        CIDRs of the load balancer whose X-Forwarded-For
 //	                       is believed (comma-separated; default none)
+//	TIKTOK_OEMBED_URL      TikTok's oEmbed endpoint, which names a posted
+//	                       video's author (default https://www.tiktok.com/oembed)
 //	LOG_FORMAT, LOG_LEVEL  see package obs
 //
 // At least one issuer is required. `ingestion-api hash-password` reads a
@@ -55,6 +57,7 @@ import (
 	"github.com/buylink/buylink/pkg/catalog/storeurl"
 	"github.com/buylink/buylink/pkg/events"
 	"github.com/buylink/buylink/pkg/obs"
+	"github.com/buylink/buylink/pkg/tiktok"
 	"github.com/buylink/buylink/pkg/web"
 	"github.com/buylink/buylink/services/ingestion-api/ingestion"
 )
@@ -122,7 +125,11 @@ func run(ctx context.Context, getenv func(string) string, log *slog.Logger, read
 	}
 	defer func() { _ = ln.Close() }()
 
-	deps := ingestion.Deps{Store: st, Idempotency: idem, Publisher: topics, Logger: log}
+	authors, err := tiktok.NewOEmbedClient(tiktok.OEmbedOptions{Endpoint: env(tiktok.OEmbedURLEnv, "")})
+	if err != nil {
+		return fmt.Errorf("%s: %w", tiktok.OEmbedURLEnv, err)
+	}
+	deps := ingestion.Deps{Store: st, Idempotency: idem, Publisher: topics, Authors: authors, Logger: log}
 	var trusted []auth.TrustedIssuer
 	if cognito != "" {
 		trusted = append(trusted, auth.TrustedIssuer{Issuer: cognito, JWKSURL: env("AUTH_JWKS_URL", ""), ClientIDs: splitList(env("AUTH_CLIENT_IDS", ""))})

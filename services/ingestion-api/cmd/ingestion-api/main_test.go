@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/buylink/buylink/pkg/tiktok"
+	"github.com/buylink/buylink/pkg/tiktok/oembedtest"
 )
 
 func TestConfigurationErrors(t *testing.T) {
@@ -43,8 +46,9 @@ func TestServesWithTheLocalIssuerAndAdminLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
+	tiktokFake := oembedtest.NewServer(t, oembedtest.Video{ID: "1", Author: "ops_shop"})
 	env := map[string]string{"ADDR": "127.0.0.1:0", "DATA_DIR": dir, "LOCAL_ISSUER_URL": "http://localhost:3001/auth",
-		"ADMIN_PASSWORD_HASH": string(hash), "TOPIC_URL_TEMPLATE": "mem://ingestion-main-test/{type}"}
+		"ADMIN_PASSWORD_HASH": string(hash), "TOPIC_URL_TEMPLATE": "mem://ingestion-main-test/{type}", tiktok.OEmbedURLEnv: tiktokFake.Endpoint()}
 	ctx, cancel := context.WithCancel(t.Context())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
