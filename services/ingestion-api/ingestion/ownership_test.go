@@ -2,14 +2,11 @@ package ingestion_test
 
 import (
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/buylink/buylink/pkg/auth"
 	"github.com/buylink/buylink/pkg/catalog"
-	"github.com/buylink/buylink/pkg/tiktok"
 	"github.com/buylink/buylink/pkg/tiktok/oembedtest"
 	"github.com/buylink/buylink/services/ingestion-api/ingestion"
 )
@@ -26,18 +23,8 @@ func TestAttackVideoIDClaiming(t *testing.T) {
 		"/ZMnohandle/": "https://m.tiktok.com/v/" + otherVideoID + ".html?u_code=x",
 		"/ZMemptyat/":  "https://www.tiktok.com/@/video/" + otherVideoID + "?_t=8nX&_r=1",
 	}
-	shortSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if loc, ok := redirects[r.URL.Path]; ok {
-			http.Redirect(w, r, loc, http.StatusMovedPermanently)
-			return
-		}
-		http.NotFound(w, r)
-	}))
-	defer shortSrv.Close()
-	target, _ := url.Parse(shortSrv.URL)
-	e := newEnv(t, func(d *ingestion.Deps) {
-		d.Resolver = &tiktok.Resolver{Client: &http.Client{Transport: rewrite{target}}}
-	})
+	resolver, _ := shortLinks(t, redirects)
+	e := newEnv(t, func(d *ingestion.Deps) { d.Resolver = resolver })
 	e.tiktok.Add(oembedtest.Video{ID: privateID, Author: other, Private: true})
 	bellaTok, admin := e.token(bellaID), e.token("local|ops", auth.GroupAdmins)
 	attacks := []struct {

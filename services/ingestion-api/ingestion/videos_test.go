@@ -154,17 +154,8 @@ func TestPostVideoResolvesShortLinks(t *testing.T) {
 		"/ZMother1/":  "https://www.tiktok.com/@meenitech/video/7523974732983651591",
 		"/ZMevil12/":  "http://169.254.169.254/latest/meta-data/",
 	}
-	tiktokSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if loc, ok := redirects[r.URL.Path]; ok {
-			http.Redirect(w, r, loc, http.StatusMovedPermanently)
-			return
-		}
-		http.NotFound(w, r)
-	}))
-	defer tiktokSrv.Close()
-	target, _ := url.Parse(tiktokSrv.URL)
-	client := &http.Client{Transport: rewrite{target}}
-	e := newEnv(t, func(d *ingestion.Deps) { d.Resolver = &tiktok.Resolver{Client: client} })
+	resolver, tiktokSrv := shortLinks(t, redirects)
+	e := newEnv(t, func(d *ingestion.Deps) { d.Resolver = resolver })
 	tok := e.token(bellaID)
 	cases := []struct {
 		short  string
@@ -196,6 +187,23 @@ func TestPostVideoResolvesShortLinks(t *testing.T) {
 	if r.status != 503 || r.header.Get("Retry-After") == "" || !strings.Contains(r.message(t), "could not resolve the TikTok short link") {
 		t.Fatalf("TikTok unreachable: %d %s", r.status, r.body)
 	}
+}
+
+// shortLinks is a TikTok short-link server answering each path with a
+// redirect to redirects[path] (404 for others), and a resolver sending every
+// request to it.
+func shortLinks(t *testing.T, redirects map[string]string) (*tiktok.Resolver, *httptest.Server) {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if loc, ok := redirects[r.URL.Path]; ok {
+			http.Redirect(w, r, loc, http.StatusMovedPermanently)
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	target, _ := url.Parse(srv.URL)
+	return &tiktok.Resolver{Client: &http.Client{Transport: rewrite{target}}}, srv
 }
 
 // rewrite sends every request to the target server (the test's TikTok).
