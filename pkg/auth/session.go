@@ -78,9 +78,13 @@ func (d *DevLogin) Submit(c *gin.Context) {
 		fail(http.StatusBadRequest, de.PublicMessage())
 		return
 	}
-	sub, err := d.SubOf(c.Request.Context(), handle)
+	sub, err := d.accountOf(c.Request.Context(), handle)
 	if err != nil {
-		fail(web.StatusOf(catalog.CodeOf(err)), fmt.Sprintf("no seller %q here", handle))
+		msg := fmt.Sprintf("no seller %q here", handle)
+		if catalog.IsCode(err, catalog.CodeForbidden) {
+			msg = fmt.Sprintf("seller %q cannot be signed in to here", handle)
+		}
+		fail(web.StatusOf(catalog.CodeOf(err)), msg)
 		return
 	}
 	tok, err := d.Issuer.Issue(Identity{Sub: sub, Username: handle})

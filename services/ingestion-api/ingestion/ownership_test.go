@@ -26,7 +26,7 @@ func TestAttackVideoIDClaiming(t *testing.T) {
 	resolver, _ := shortLinks(t, redirects)
 	e := newEnv(t, func(d *ingestion.Deps) { d.Resolver = resolver })
 	e.tiktok.Add(oembedtest.Video{ID: privateID, Author: other, Private: true})
-	bellaTok, admin := e.token(bellaID), e.token("local|ops", auth.GroupAdmins)
+	bellaTok, admin := e.token(bellaID), e.token(auth.AdminSub, auth.GroupAdmins)
 	attacks := []struct {
 		name, token, url string
 		status           int

@@ -132,7 +132,7 @@ func TestPostVideoRefusesBadInput(t *testing.T) {
 
 func TestPostVideoAsAdminAndExpiredToken(t *testing.T) {
 	e := newEnv(t, nil)
-	admin := e.token("local|ops", auth.GroupAdmins)
+	admin := e.token(auth.AdminSub, auth.GroupAdmins)
 	r := e.do("POST", "/api/videos", admin, jsonBody(map[string]string{"video_url": videoURL, "seller_handle": bella}))
 	if r.status != http.StatusAccepted {
 		t.Fatalf("admin post: %d %s", r.status, r.body)
@@ -241,7 +241,7 @@ func TestIdempotencyKey(t *testing.T) {
 		t.Fatalf("repeat without a key: %d", r.status)
 	}
 	// Keys are per account: an admin's request with the same key is its own.
-	admin := e.token("local|ops", auth.GroupAdmins)
+	admin := e.token(auth.AdminSub, auth.GroupAdmins)
 	if r := e.do("POST", "/api/videos", admin, body, "Idempotency-Key", "order-42"); r.status != 200 || r.header.Get(ingestion.HeaderReplayed) != "" {
 		t.Fatalf("another account's key: %d %v", r.status, r.header)
 	}
@@ -273,7 +273,7 @@ func TestGetVideo(t *testing.T) {
 	if r.status != 200 || v.Status != catalog.VideoFailed || v.FailureReason != "the video could not be downloaded" || v.ProductCount != 2 {
 		t.Fatalf("owner: %d %s", r.status, r.body)
 	}
-	if r := e.do("GET", "/api/videos/"+videoID, e.token("local|ops", auth.GroupAdmins), ""); r.status != 200 {
+	if r := e.do("GET", "/api/videos/"+videoID, e.token(auth.AdminSub, auth.GroupAdmins), ""); r.status != 200 {
 		t.Fatalf("admin: %d", r.status)
 	}
 	for _, c := range []struct {
@@ -340,7 +340,7 @@ func TestListVideos(t *testing.T) {
 	if strings.Join(page1, ",") != "104,103" || strings.Join(page2, ",") != "102,101" || next2 == "" {
 		t.Fatalf("pages %v %v", page1, page2)
 	}
-	if st, ids, _ := list(e.token("local|ops", auth.GroupAdmins), ""); st != 200 || len(ids) != 6 {
+	if st, ids, _ := list(e.token(auth.AdminSub, auth.GroupAdmins), ""); st != 200 || len(ids) != 6 {
 		t.Fatalf("admin sees every video: %d %v", st, ids)
 	}
 	for _, c := range []struct {
