@@ -61,6 +61,10 @@ type Config struct {
 	// AdminPasswordHash turns on the admin login (ADMIN_PASSWORD_HASH, a
 	// bcrypt hash).
 	AdminPasswordHash string
+	// AllowRemote lets Addr be beyond loopback (DEV_ALLOW_REMOTE=1): the
+	// devstack signs anyone in without a password, so it listens on this
+	// machine only unless told otherwise.
+	AllowRemote bool
 	// TikTokOEmbedURL overrides TikTok's oEmbed endpoint, asked who posted
 	// a video before its id is claimed (TIKTOK_OEMBED_URL).
 	TikTokOEmbedURL string
@@ -69,14 +73,16 @@ type Config struct {
 	started func(*Stack)
 }
 
-// ConfigFromEnv reads DEV_ADDR, DATA_DIR, PUBLIC_URL, DEMO, APIFY_TOKEN,
-// APIFY_ACTOR, APIFY_BASE_URL, ADMIN_PASSWORD_HASH and TIKTOK_OEMBED_URL.
+// ConfigFromEnv reads DEV_ADDR, DEV_ALLOW_REMOTE, DATA_DIR, PUBLIC_URL, DEMO,
+// APIFY_TOKEN, APIFY_ACTOR, APIFY_BASE_URL, ADMIN_PASSWORD_HASH and
+// TIKTOK_OEMBED_URL.
 func ConfigFromEnv() Config {
 	return Config{
 		Addr: os.Getenv("DEV_ADDR"), DataDir: os.Getenv("DATA_DIR"), PublicURL: os.Getenv("PUBLIC_URL"),
 		NoDemo:     os.Getenv("DEMO") == "off",
 		ApifyToken: os.Getenv("APIFY_TOKEN"), ApifyActor: os.Getenv("APIFY_ACTOR"), ApifyBaseURL: os.Getenv("APIFY_BASE_URL"),
 		AdminPasswordHash: os.Getenv("ADMIN_PASSWORD_HASH"), TikTokOEmbedURL: os.Getenv(tiktok.OEmbedURLEnv),
+		AllowRemote: os.Getenv(AllowRemoteEnv) == "1",
 	}
 }
 
@@ -122,6 +128,9 @@ type worker struct {
 func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:8080"
+	}
+	if err := checkListenAddr(cfg.Addr, cfg.AllowRemote); err != nil {
+		return err
 	}
 	if cfg.DataDir == "" {
 		cfg.DataDir = ".buylink"
@@ -179,6 +188,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 
 	router := web.New(web.Options{Logger: log})
+	router.Use(hostGuard(cfg.PublicURL))
 	web.Health(router, map[string]web.Check{"store": st.Store.Ping})
 	w, err := wire(ctx, st, router)
 	if err != nil {
