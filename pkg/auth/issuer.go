@@ -32,7 +32,8 @@ import (
 // identities never collide with Cognito's (whose subjects are UUIDs).
 const LocalSubPrefix = "local|"
 
-// Local subjects are namespaced. An account's subject is LocalSubPrefix and
+// AdminSub is the admin's subject. Local subjects are namespaced: an
+// account's subject is LocalSubPrefix and
 // an account name of 1-64 characters a-z, 0-9, '.', '_' and '-'
 // ("local|demo"); the admin's is AdminSub, in the "admin|" namespace, which
 // no account name can spell ('|' is not a name character). So no account —
