@@ -33,10 +33,9 @@ import (
 const LocalSubPrefix = "local|"
 
 // AdminSub is the admin's subject. Local subjects are namespaced: an
-// account's subject is LocalSubPrefix and
-// an account name of 1-64 characters a-z, 0-9, '.', '_' and '-'
-// ("local|demo"); the admin's is AdminSub, in the "admin|" namespace, which
-// no account name can spell ('|' is not a name character). So no account —
+// account's subject is LocalSubPrefix and an account name of 1-64
+// characters a-z, 0-9, '.', '_' and '-' ("local|demo"); the admin's is in
+// the "admin|" namespace, which no account name can spell ('|' is not a name character). So no account —
 // from a dev login, a sign-up or a typo — is ever the admin's subject, and
 // the local issuer signs the admins group for the admin's subject only.
 const AdminSub = LocalSubPrefix + "admin|root"
