@@ -7,8 +7,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/currency"
-
 	"github.com/buylink/buylink/pkg/urlpolicy"
 )
 
@@ -64,36 +62,6 @@ func ValidateVideoID(field, id string) error {
 		return Invalid(field, "must be a numeric TikTok video id (got %q)", truncate(id, 40))
 	}
 	return nil
-}
-
-// ValidateCurrency checks an ISO 4217 currency code (upper case).
-func ValidateCurrency(field, code string) error {
-	if len(code) != 3 || strings.ToUpper(code) != code {
-		return Invalid(field, "must be an upper-case ISO 4217 code (got %q)", truncate(code, 10))
-	}
-	if _, err := currency.ParseISO(code); err != nil {
-		return Invalid(field, "%q is not an ISO 4217 currency", code)
-	}
-	return nil
-}
-
-// CurrencyScale returns the ISO 4217 minor-unit exponent of a currency: 2 for
-// USD and IDR, 0 for JPY, 3 for KWD. (CLDR's display rounding differs for some
-// currencies, such as IDR; prices are stored in ISO minor units.)
-func CurrencyScale(code string) int {
-	if s, ok := isoExponents[code]; ok {
-		return s
-	}
-	return 2
-}
-
-// isoExponents lists the active ISO 4217 currencies whose minor-unit exponent
-// is not 2.
-var isoExponents = map[string]int{
-	"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0, "RWF": 0,
-	"UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
-	"BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
-	"CLF": 4, "UYW": 4,
 }
 
 // ValidateText checks a free-text field: valid UTF-8, no control characters

@@ -42,6 +42,7 @@ func TestSellerOnboarding(t *testing.T) {
 		{"invalid handle", e.token("local|bob"), `{"handle":"bob shop","display_name":"x"}`, 400, "handle: must be 2-24 characters"},
 		{"handle ending with a period", e.token("local|bob"), `{"handle":"bob.","display_name":"x"}`, 400, "handle: must not end with a period"},
 		{"no display name", e.token("local|bob"), `{"handle":"bob_shop"}`, 400, "display_name: is required"},
+		{"invisible display name", e.token("local|bob"), `{"handle":"bob_shop","display_name":"\u200b\u202e\u2066"}`, 400, "display_name: is required"},
 		{"multi-line display name", e.token("local|bob"), `{"handle":"bob_shop","display_name":"a\nb"}`, 400, "display_name: must be a single line"},
 		{"avatar on a private address", e.token("local|bob"), `{"handle":"bob_shop","display_name":"Bob","avatar_url":"http://10.0.0.5/a.png"}`, 400, "avatar_url: must point at a public host"},
 		{"bio too long", e.token("local|bob"), `{"handle":"bob_shop","display_name":"Bob","bio":"` + strings.Repeat("b", 501) + `"}`, 400, "bio: must be at most 500 characters"},

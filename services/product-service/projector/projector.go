@@ -614,17 +614,17 @@ func cleanProductTags(in []events.TaggedProduct) []catalog.ProductTags {
 	return out
 }
 
-// cleanText makes untrusted text a valid single line: control and bidi
-// formatting characters dropped, spaces collapsed, at most maxRunes runes.
+// cleanText makes untrusted text a valid single line: invisible and bidi
+// formatting characters dropped (catalog.CleanText), controls and spaces
+// collapsed to one space, at most maxRunes runes.
 func cleanText(s string, maxRunes int) string {
-	s = strings.ToValidUTF8(s, "")
+	s = catalog.CleanText(strings.ToValidUTF8(s, ""))
 	var b strings.Builder
 	space := false
 	for _, r := range s {
 		switch {
 		case unicode.IsSpace(r) || unicode.IsControl(r):
 			space = b.Len() > 0
-		case isBidiControl(r):
 		default:
 			if space {
 				b.WriteByte(' ')
@@ -638,12 +638,6 @@ func cleanText(s string, maxRunes int) string {
 		out = strings.TrimSpace(string([]rune(out)[:maxRunes]))
 	}
 	return out
-}
-
-// isBidiControl reports the bidirectional embedding, override and isolate
-// controls, which can make displayed text read differently from its bytes.
-func isBidiControl(r rune) bool {
-	return (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
 }
 
 func hasFormatChars(s string) bool {
