@@ -59,8 +59,12 @@ func hostGuard(publicURL string) gin.HandlerFunc {
 			c.Next()
 			return
 		}
+		to := "this machine (localhost, 127.0.0.1, [::1])"
+		if h, err := urlpolicy.ParseHost(public); err == nil && !h.IsLoopback() {
+			to += " or " + public
+		}
 		web.WriteError(c, catalog.Errorf(catalog.CodeForbidden,
-			"this devstack endpoint answers only requests addressed to localhost or %s (got Host %q)", public, clip(c.Request.Host, 80)))
+			"this devstack endpoint answers only requests addressed to %s (got Host %q)", to, clip(c.Request.Host, 80)))
 		c.Abort()
 	}
 }
