@@ -14,7 +14,8 @@ BENCH_FLAGS ?= -run '^$$' -bench . -benchmem -count=1
 # every plain `go test`.
 FUZZ_TIME ?= 8s
 FUZZ_TARGETS := services/caption-parser/rules:FuzzParse services/caption-parser/llmparse:FuzzValidate \
-	services/auto-tagger/rules:FuzzRuleTagger services/auto-tagger/tagging:FuzzFinalize
+	services/auto-tagger/rules:FuzzRuleTagger services/auto-tagger/tagging:FuzzFinalize \
+	pkg/urlpolicy:FuzzCheckURL
 
 .PHONY: dev test test-short lint bench tidy tidy-check build deps fmt help fuzz plan plan-update preview deploy destroy diagram build-lambdas readme
 

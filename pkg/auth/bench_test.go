@@ -6,7 +6,7 @@ import "testing"
 // issuer's keys are cached (RS256, 2048-bit key, through the JWKS cache).
 func BenchmarkVerify(b *testing.B) {
 	e := newLocalEnv(b, 0)
-	tok, err := e.issuer.Issue(Identity{Sub: "local|bench", Groups: []string{GroupAdmins}})
+	tok, err := e.issuer.Issue(Identity{Sub: AdminSub, Groups: []string{GroupAdmins}})
 	if err != nil {
 		b.Fatal(err)
 	}

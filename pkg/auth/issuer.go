@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -30,6 +31,23 @@ import (
 // LocalSubPrefix starts every subject the local issuer signs, so its
 // identities never collide with Cognito's (whose subjects are UUIDs).
 const LocalSubPrefix = "local|"
+
+// AdminSub is the admin's subject. Local subjects are namespaced: an
+// account's subject is LocalSubPrefix and an account name of 1-64
+// characters a-z, 0-9, '.', '_' and '-' ("local|demo"); the admin's is in
+// the "admin|" namespace, which no account name can spell ('|' is not a name character). So no account —
+// from a dev login, a sign-up or a typo — is ever the admin's subject, and
+// the local issuer signs the admins group for the admin's subject only.
+const AdminSub = LocalSubPrefix + "admin|root"
+
+var accountNameRE = regexp.MustCompile(`^[a-z0-9._-]{1,64}$`)
+
+// IsLocalAccount reports whether sub is a local account's subject (not the
+// admin's, not Cognito's).
+func IsLocalAccount(sub string) bool {
+	name, ok := strings.CutPrefix(sub, LocalSubPrefix)
+	return ok && accountNameRE.MatchString(name)
+}
 
 // DefaultLocalClientID is the app client of the local issuer's tokens.
 const DefaultLocalClientID = "buylink-local"
@@ -132,14 +150,18 @@ type Token struct {
 	Identity  Identity  `json:"identity"`
 }
 
-// Issue signs an ID token for the identity, whose Sub must start with
-// LocalSubPrefix.
+// Issue signs an ID token for the identity: a local account (IsLocalAccount)
+// without the admins group, or AdminSub with it.
 func (i *LocalIssuer) Issue(id Identity) (Token, error) {
-	if !strings.HasPrefix(id.Sub, LocalSubPrefix) || len(id.Sub) == len(LocalSubPrefix) {
-		return Token{}, catalog.Invalid("sub", "a local account must start with %q", LocalSubPrefix)
-	}
-	if err := catalog.ValidateText("sub", id.Sub, 128, false); err != nil {
-		return Token{}, err
+	switch {
+	case id.Sub == AdminSub:
+		if !id.IsAdmin() {
+			return Token{}, catalog.Invalid("sub", "the admin's subject is signed only with the admins group (the admin login)")
+		}
+	case !IsLocalAccount(id.Sub):
+		return Token{}, catalog.Invalid("sub", "a local account must start with %q followed by a name of 1-64 characters a-z, 0-9, '.', '_' or '-'", LocalSubPrefix)
+	case id.IsAdmin():
+		return Token{}, catalog.Invalid("groups", "only the admin's subject is signed into the %s group", GroupAdmins)
 	}
 	now := i.cfg.Now().UTC().Truncate(time.Second)
 	exp := now.Add(i.cfg.TTL)

@@ -59,7 +59,7 @@ func TestLocalIssuerTokensPassTheJWTVerifier(t *testing.T) {
 	if e.issuer.JWKSPath() != "/auth/.well-known/jwks.json" {
 		t.Fatalf("JWKS path %q", e.issuer.JWKSPath())
 	}
-	tok, err := e.issuer.Issue(Identity{Sub: "local|bella", Username: "bella.shop", Groups: []string{GroupAdmins}})
+	tok, err := e.issuer.Issue(Identity{Sub: AdminSub, Username: "admin", Groups: []string{GroupAdmins}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestLocalIssuerTokensPassTheJWTVerifier(t *testing.T) {
 		t.Fatalf("token %+v", tok)
 	}
 	id, err := e.v.Verify(t.Context(), tok.Token)
-	if err != nil || id.Sub != "local|bella" || id.Username != "bella.shop" || !id.IsAdmin() {
+	if err != nil || id.Sub != AdminSub || id.Username != "admin" || !id.IsAdmin() {
 		t.Fatalf("verified %+v %v", id, err)
 	}
 

@@ -19,9 +19,6 @@ import (
 	"github.com/buylink/buylink/pkg/web"
 )
 
-// AdminSub is the subject of the admin's tokens.
-const AdminSub = LocalSubPrefix + "admin"
-
 // maxPasswordBytes is bcrypt's limit: it ignores anything after 72 bytes, so
 // longer passwords are refused rather than silently truncated.
 const maxPasswordBytes = 72
@@ -186,8 +183,9 @@ func (l *ipLimiters) take(ip string, now time.Time) (time.Duration, bool) {
 
 // DevLogin issues local tokens without a password, for devstack only: it
 // can exist only over a LocalIssuer, never grants the admins group, and
-// signs only local subjects. POST {"handle": "demo"} logs in as the owner
-// of a seller; POST {"sub": "local|alice", "username": "alice"} as a new
+// signs only local accounts (IsLocalAccount: never the admin's subject,
+// never a Cognito user's). POST {"handle": "demo"} logs in as the owner of
+// a seller; POST {"sub": "local|alice", "username": "alice"} as a new
 // account (to onboard a seller with POST /api/sellers).
 type DevLogin struct {
 	Issuer *LocalIssuer
@@ -220,12 +218,15 @@ func (d *DevLogin) Handle(c *gin.Context) {
 			web.WriteError(c, err)
 			return
 		}
-		sub, err := d.SubOf(c.Request.Context(), handle)
+		sub, err := d.accountOf(c.Request.Context(), handle)
 		if err != nil {
 			web.WriteError(c, err)
 			return
 		}
 		id = Identity{Sub: sub, Username: handle}
+	case !IsLocalAccount(req.Sub):
+		web.WriteError(c, catalog.Invalid("sub", "must start with %q followed by an account name of 1-64 characters a-z, 0-9, '.', '_' or '-'", LocalSubPrefix))
+		return
 	}
 	if err := catalog.ValidateText("username", id.Username, catalog.MaxNameRunes, false); err != nil {
 		web.WriteError(c, err)
@@ -238,4 +239,17 @@ func (d *DevLogin) Handle(c *gin.Context) {
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, tok)
+}
+
+// accountOf returns the local account owning the seller: a seller owned by
+// anyone else (the admin, a Cognito user) is not signed in to here.
+func (d *DevLogin) accountOf(ctx context.Context, handle string) (string, error) {
+	sub, err := d.SubOf(ctx, handle)
+	if err != nil {
+		return "", err
+	}
+	if !IsLocalAccount(sub) {
+		return "", catalog.Errorf(catalog.CodeForbidden, "seller @%s belongs to an account the dev login does not sign in as", handle)
+	}
+	return sub, nil
 }

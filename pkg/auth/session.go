@@ -34,15 +34,6 @@ func SetSession(w http.ResponseWriter, token string, expires time.Time, secure b
 		HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
 }
 
-// SafeNext returns next when it is a path on this site, and "/dashboard"
-// otherwise, so a login link cannot send a browser elsewhere.
-func SafeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") || len(next) > 512 {
-		return "/dashboard"
-	}
-	return next
-}
-
 func secureRequest(r *http.Request) bool {
 	return r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"
 }
@@ -87,9 +78,13 @@ func (d *DevLogin) Submit(c *gin.Context) {
 		fail(http.StatusBadRequest, de.PublicMessage())
 		return
 	}
-	sub, err := d.SubOf(c.Request.Context(), handle)
+	sub, err := d.accountOf(c.Request.Context(), handle)
 	if err != nil {
-		fail(web.StatusOf(catalog.CodeOf(err)), fmt.Sprintf("no seller %q here", handle))
+		msg := fmt.Sprintf("no seller %q here", handle)
+		if catalog.IsCode(err, catalog.CodeForbidden) {
+			msg = fmt.Sprintf("seller %q cannot be signed in to here", handle)
+		}
+		fail(web.StatusOf(catalog.CodeOf(err)), msg)
 		return
 	}
 	tok, err := d.Issuer.Issue(Identity{Sub: sub, Username: handle})

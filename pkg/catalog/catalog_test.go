@@ -2,10 +2,11 @@ package catalog
 
 import (
 	"errors"
-	"net/netip"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/buylink/buylink/pkg/urlpolicy"
 )
 
 func TestHandleRules(t *testing.T) {
@@ -34,21 +35,10 @@ func TestPublicURL(t *testing.T) {
 		"javascript:alert(1)", "data:text/html,x", "//evil.com/x", "ftp://x.com/", "https://user@x.com/", "http://localhost/",
 		"http://127.0.0.1/", "http://10.0.0.1/", "http://[::1]/", "http://169.254.169.254/", "http://[::ffff:127.0.0.1]/",
 		"http://intranet/", "http://x.internal/", "https://x.com/\u202e", "https://x.com/ a", "https://" + strings.Repeat("a", 2100) + ".com",
+		"http://0xa9.0xfe.0xa9.0xfe/", "http://127.1/", "http://①②⑦.0.0.1/", "http://x.com\\@10.1/",
 	} {
 		if err := ValidatePublicURL("buyUrl", u); !IsCode(err, CodeInvalid) {
 			t.Errorf("%q: want invalid, got %v", u, err)
-		}
-	}
-}
-
-func TestIsPublicIP(t *testing.T) {
-	for s, want := range map[string]bool{
-		"8.8.8.8": true, "2606:4700::1111": true, "127.0.0.1": false, "10.1.2.3": false, "172.16.0.1": false,
-		"192.168.1.1": false, "100.64.0.1": false, "169.254.169.254": false, "169.254.170.2": false, "0.0.0.0": false,
-		"224.0.0.1": false, "::1": false, "fc00::1": false, "fe80::1": false, "fd00:ec2::254": false, "::ffff:10.0.0.1": false, "::": false,
-	} {
-		if got := IsPublicIP(netip.MustParseAddr(s)); got != want {
-			t.Errorf("IsPublicIP(%s) = %v", s, got)
 		}
 	}
 }
@@ -124,4 +114,37 @@ func TestProductCloneSharesNothing(t *testing.T) {
 		price != 100 || ends.IsZero() {
 		t.Fatalf("the clone shares state with the original: %+v", p)
 	}
+}
+
+// Buy links are where /r/ sends shoppers and avatars are shown on every
+// shop page: each disguise of an internal address is refused on both, with
+// a message on the field (issue 13, item 4). The full list of host forms is
+// pkg/urlpolicy's attack table; these are its families.
+func TestAttackBuyAndAvatarURLs(t *testing.T) {
+	disguises := []string{
+		"http://0xa9.0xfe.0xa9.0xfe/latest/meta-data/", "http://127.1/", "http://0x7f.1/", "http://0177.0.0.1/",
+		"http://192.168.1/", "http://10.1/", "http://①②⑦.0.0.1/", "http://2130706433/", "http://１２７．０．０．１/",
+		"http://[::ffff:7f00:1]/", "http://[64:ff9b::a9fe:a9fe]/", "http://[2002:a9fe:a9fe::]/", "http://metadata.google.internal/",
+		"http://169.254.169.254.nip.io/", "http://ⓛⓞⓒⓐⓛⓗⓞⓢⓣ/", "http://shop.example.com\\@10.0.0.1/", "http://shop.example.com\t.evil/",
+	}
+	refused := 0
+	for _, u := range disguises {
+		price := int64(100)
+		p := Product{ID: "p1", Seller: "bella.shop", VideoIDs: []string{"1"}, Title: "Lamp", PriceMinor: &price, Currency: "USD",
+			BuyURL: u, Status: ProductDraft, Source: ProductFromRules}
+		s := Seller{Handle: "bella.shop", Sub: "local|bella", DisplayName: "Bella", AvatarURL: u}
+		perr, serr := p.Validate(), s.Validate()
+		var pe, se *Error
+		if !errors.As(perr, &pe) || pe.Code != CodeInvalid || pe.Field != "buyUrl" ||
+			(!errors.Is(perr, urlpolicy.ErrNotPublic) && !errors.Is(perr, urlpolicy.ErrMalformed)) {
+			t.Errorf("buy link %q: %v", u, perr)
+			continue
+		}
+		if !errors.As(serr, &se) || se.Code != CodeInvalid || se.Field != "avatarUrl" {
+			t.Errorf("avatar %q: %v", u, serr)
+			continue
+		}
+		refused++
+	}
+	t.Logf("attack table buy and avatar URLs: %d tries, %d refused (each on both fields)", len(disguises), refused)
 }

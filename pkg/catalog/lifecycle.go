@@ -121,25 +121,24 @@ func (v *Video) DeadLettered(consumer, reason string) bool {
 
 // failureReason is "<who>: <reason>", cleaned and cut to MaxReasonRunes.
 func failureReason(who, reason string) string {
-	reason = CleanText(reason, MaxReasonRunes-utf8.RuneCountInString(who)-2)
+	reason = CleanLine(reason, MaxReasonRunes-utf8.RuneCountInString(who)-2)
 	if reason == "" {
 		reason = "failed without a reason"
 	}
 	return who + ": " + reason
 }
 
-// CleanText makes untrusted text a valid single line: invalid UTF-8,
-// control and bidirectional formatting characters dropped, spaces
-// collapsed, at most maxRunes runes.
-func CleanText(s string, maxRunes int) string {
-	s = strings.ToValidUTF8(s, "")
+// CleanLine makes untrusted text a valid single line: invalid UTF-8 and
+// invisible or reordering characters dropped (CleanText), controls and
+// spaces collapsed to one space, at most maxRunes runes.
+func CleanLine(s string, maxRunes int) string {
+	s = CleanText(strings.ToValidUTF8(s, ""))
 	var b strings.Builder
 	space := false
 	for _, r := range s {
 		switch {
 		case unicode.IsSpace(r) || unicode.IsControl(r):
 			space = b.Len() > 0
-		case isBidiControl(r):
 		default:
 			if space {
 				b.WriteByte(' ')
@@ -155,8 +154,3 @@ func CleanText(s string, maxRunes int) string {
 	return out
 }
 
-// isBidiControl reports the bidirectional embedding, override and isolate
-// controls, which can make displayed text read differently from its bytes.
-func isBidiControl(r rune) bool {
-	return (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
-}

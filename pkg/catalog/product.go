@@ -123,8 +123,17 @@ func (p *Product) IsEdited(field string) bool {
 	return false
 }
 
-// Validate checks every field of the product.
+// MaxOfferSpan is how long after its video's posting an offer may end (five
+// years: a bound on garbage such as year 0001 or 9999 and on misread years;
+// the caption parsers keep parsed offers within a year); it may end at most
+// a day before the posting (time zones).
+const MaxOfferSpan = 5 * 365 * 24 * time.Hour
+
+// Validate strips invisible and bidirectional control characters from the
+// product's display text (CleanText: title, discount code, category), so
+// that every store keeps clean text, then checks every field.
 func (p *Product) Validate() error {
+	p.Title, p.DiscountCode, p.Category = CleanText(p.Title), CleanText(p.DiscountCode), CleanText(p.Category)
 	if p.ID == "" {
 		return Invalid("id", "is required")
 	}
@@ -170,6 +179,9 @@ func (p *Product) Validate() error {
 			return err
 		}
 	}
+	if err := validateOfferEnd(p.OfferEndsAt, p.VideoPostedAt); err != nil {
+		return err
+	}
 	if err := ValidateText("discountCode", p.DiscountCode, MaxCodeRunes, false); err != nil {
 		return err
 	}
@@ -195,6 +207,28 @@ func (p *Product) Validate() error {
 	}
 	if p.Position < 0 {
 		return Invalid("position", "must not be negative")
+	}
+	return nil
+}
+
+// validateOfferEnd keeps an offer's end in a sane window: from a day before
+// its video was posted to MaxOfferSpan after, and in any case in 2000-2099
+// (no year 0001 or 9999).
+func validateOfferEnd(end *time.Time, posted time.Time) error {
+	if end == nil {
+		return nil
+	}
+	if y := end.UTC().Year(); y < 2000 || y > 2099 {
+		return Invalid("offerEndsAt", "must be a date between 2000 and 2099 (got %s)", end.UTC().Format(time.RFC3339))
+	}
+	if posted.IsZero() {
+		return nil
+	}
+	if from := posted.Add(-24 * time.Hour); end.Before(from) {
+		return Invalid("offerEndsAt", "must not be before the video was posted (%s; got %s)", posted.UTC().Format(time.DateOnly), end.UTC().Format(time.RFC3339))
+	}
+	if to := posted.Add(MaxOfferSpan); end.After(to) {
+		return Invalid("offerEndsAt", "must be at most five years after the video was posted (%s; got %s)", posted.UTC().Format(time.DateOnly), end.UTC().Format(time.RFC3339))
 	}
 	return nil
 }

@@ -17,8 +17,10 @@ type Seller struct {
 	UpdatedAt    time.Time `json:"updatedAt"`
 }
 
-// Validate checks every field of the seller.
+// Validate strips invisible and bidirectional control characters from the
+// seller's display name and bio (CleanText), then checks every field.
 func (s *Seller) Validate() error {
+	s.DisplayName, s.Bio = CleanText(s.DisplayName), CleanText(s.Bio)
 	if err := ValidateHandle("handle", s.Handle); err != nil {
 		return err
 	}
@@ -35,7 +37,7 @@ func (s *Seller) Validate() error {
 		return err
 	}
 	if s.AvatarURL != "" {
-		if err := ValidateHTTPURL("avatarUrl", s.AvatarURL); err != nil {
+		if err := ValidatePublicURL("avatarUrl", s.AvatarURL); err != nil {
 			return err
 		}
 	}

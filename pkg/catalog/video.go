@@ -76,8 +76,10 @@ type ProductTags struct {
 	Tags     []Tag  `json:"tags,omitempty"`
 }
 
-// Validate checks every field of the video.
+// Validate strips invisible and bidirectional control characters from the
+// caption (CleanText), then checks every field.
 func (v *Video) Validate() error {
+	v.Caption = CleanText(v.Caption)
 	if err := ValidateVideoID("id", v.ID); err != nil {
 		return err
 	}

@@ -87,6 +87,7 @@ var All = []Deployable{
 			Var{Name: "LOCAL_ISSUER_URL", Doc: "turns on the local token issuer: its tokens' iss and the base of the JWKS it serves (not on AWS: Cognito signs there)"},
 			Var{Name: "LOCAL_ISSUER_KEY_FILE", Doc: "the local issuer's RSA key, made on first start", Default: "DATA_DIR/auth/issuer-key.pem"},
 			Var{Name: "ADMIN_PASSWORD_HASH", Doc: "bcrypt hash turning on POST /auth/admin/login (needs the local issuer; on AWS admins are Cognito's admins group)"},
+			Var{Name: "TIKTOK_OEMBED_URL", Doc: "TikTok's oEmbed endpoint, asked who posted a video before a seller may claim it", Default: "https://www.tiktok.com/oembed"},
 		),
 		Grants:   Grants{Table: ReadWrite},
 		Binaries: map[Runtime]string{ECS: "services/ingestion-api/cmd/ingestion-api"},
@@ -185,7 +186,8 @@ var All = []Deployable{
 // DevstackEnv is what `make dev` (services/devstack) reads besides the
 // services' own variables, which it passes on to them.
 var DevstackEnv = []Var{
-	{Name: "DEV_ADDR", Doc: "listen address", Default: "127.0.0.1:8080"},
+	{Name: "DEV_ADDR", Doc: "listen address: loopback only, since the devstack signs anyone in without a password", Default: "127.0.0.1:8080"},
+	{Name: "DEV_ALLOW_REMOTE", Doc: "1 lets DEV_ADDR be beyond loopback (a network you trust); the dev sign-ins and /admin still answer only requests addressed to localhost or PUBLIC_URL's host", Default: "off"},
 	{Name: "DATA_DIR", Doc: "SQLite file (catalog.db), media (media/), dead letters (deadletters/)", Default: "./.buylink"},
 	{Name: "PUBLIC_URL", Doc: "the address browsers use (media URLs, links)", Default: "http://localhost:<port>"},
 	{Name: "DEMO", Doc: "off skips seeding the demo shop", Default: "on"},

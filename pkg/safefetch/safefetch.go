@@ -1,10 +1,12 @@
 // Package safefetch downloads a URL that a user or a scraper gave us without
-// letting it reach our own network: only http and https; the destination
-// address is checked when each connection is dialled (after DNS, so a name
-// that rebinds to an internal address fails); loopback, private, CGNAT,
-// link-local (and so the cloud metadata addresses), multicast, unspecified and
-// IPv6 ULA/link-local addresses, in plain or IPv4-mapped form, are refused
-// (catalog.IsPublicIP is the rule); every redirect is re-checked and at most
+// letting it reach our own network: the URL and every redirect must pass
+// buylink's URL policy (pkg/urlpolicy: http or https, a host read as browsers
+// read it that is a public name or address in whatever form it is written),
+// and the destination address is checked again when each connection is
+// dialled (after DNS, so a name that rebinds to an internal address fails);
+// loopback, private, CGNAT, link-local (and so the cloud metadata addresses),
+// multicast, unspecified and reserved addresses, also inside IPv6, are
+// refused (urlpolicy.IsPublicAddr is the rule); at most
 // MaxRedirects are followed; the body streams to a temporary file under a hard
 // size cap whether or not Content-Length is sent; connect and total deadlines
 // bound the whole download; and the temporary file is always removed.
@@ -23,11 +25,10 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
-	"strings"
 	"syscall"
 	"time"
 
-	"github.com/buylink/buylink/pkg/catalog"
+	"github.com/buylink/buylink/pkg/urlpolicy"
 )
 
 // Defaults for the zero Options.
@@ -145,53 +146,34 @@ func New(o Options) *Client {
 
 // control runs after DNS, on the very address about to be connected: this
 // is where the policy is enforced, whatever the URL said.
-func (c *Client) control(_, address string, _ syscall.RawConn) error {
-	ap, err := netip.ParseAddrPort(address)
-	if err != nil {
-		return fmt.Errorf("%w: cannot parse dialled address %q", ErrBlocked, address)
-	}
-	if !c.allowed(ap.Addr()) {
-		return fmt.Errorf("%w: %s", ErrBlocked, ap.Addr())
+func (c *Client) control(network, address string, raw syscall.RawConn) error {
+	if err := c.policy().DialControl(network, address, raw); err != nil {
+		return fmt.Errorf("%w: %w", ErrBlocked, err)
 	}
 	if c.dialed != nil {
-		return c.dialed(ap)
+		return c.dialed(netip.MustParseAddrPort(address))
 	}
 	return nil
 }
 
-func (c *Client) allowed(ip netip.Addr) bool {
-	if c.opts.AllowLoopback && ip.Unmap().IsLoopback() {
-		return true
-	}
-	return catalog.IsPublicIP(ip)
+func (c *Client) policy() urlpolicy.Policy {
+	return urlpolicy.Policy{AllowLoopback: c.opts.AllowLoopback}
 }
 
-// checkURL refuses what can be refused before any connection: other schemes,
-// user information, forbidden IP literals and numeric hosts in the encodings
-// (decimal, octal, hex, short dotted) that some resolvers read as addresses.
+// checkURL refuses what can be refused before any connection: whatever
+// buylink's URL policy refuses (other schemes, user information, hosts that
+// are not public in any of the forms browsers read).
 func (c *Client) checkURL(u *url.URL) error {
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("%w (got %q)", ErrScheme, u.Scheme)
-	}
-	if u.User != nil {
-		return fmt.Errorf("%w: user information in the URL", ErrBadURL)
-	}
-	host := strings.TrimSuffix(u.Hostname(), ".")
-	if host == "" {
-		return fmt.Errorf("%w: no host", ErrBadURL)
-	}
-	if ip, err := netip.ParseAddr(host); err == nil {
-		if !c.allowed(ip) {
-			return fmt.Errorf("%w: %s", ErrBlocked, ip)
-		}
+	_, err := c.policy().CheckURL(u.String())
+	switch {
+	case err == nil:
 		return nil
+	case errors.Is(err, urlpolicy.ErrScheme):
+		return fmt.Errorf("%w: %w", ErrScheme, err)
+	case errors.Is(err, urlpolicy.ErrNotPublic):
+		return fmt.Errorf("%w: %w", ErrBlocked, err)
 	}
-	labels := strings.Split(host, ".")
-	if last := strings.ToLower(labels[len(labels)-1]); last != "" && strings.Trim(last, "0123456789abcdefx") == "" &&
-		(strings.Trim(last, "0123456789") == "" || strings.HasPrefix(last, "0x")) {
-		return fmt.Errorf("%w: numeric host %q is not a dotted-quad address", ErrBlocked, host)
-	}
-	return nil
+	return fmt.Errorf("%w: %w", ErrBadURL, err)
 }
 
 func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {

@@ -159,6 +159,9 @@ func TestRefusedDestinations(t *testing.T) {
 		"[::ffff:127.0.0.1]", "[::ffff:10.0.0.1]", "[::ffff:169.254.169.254]", "[::ffff:a9fe:a9fe]", // IPv4-mapped
 		"[::127.0.0.1]", "[::ffff:0:7f00:1]", "[64:ff9b::a9fe:a9fe]", // IPv4-compatible, -translated, NAT64
 		"2130706433", "0x7f000001", "017700000001", "127.1", // numeric encodings of 127.0.0.1
+		"0x7f.1", "0177.0.0.1", "0xa9.0xfe.0xa9.0xfe", "192.168.1", "10.1", "①②⑦.0.0.1", "１２７．０．０．１", // the disguises of issue 13
+		"[2002:7f00:1::]", "[2001:0:4136:e378:8000:63bf:3fff:fdd2]", "[64:ff9b::7f00:1]", // 6to4, Teredo, NAT64
+		"metadata.google.internal", "127.0.0.1.nip.io", "localtest.me", // names refused before any DNS
 		"localhost",                                                                                                   // resolves to loopback
 		"rebind.example.com", "metadata.example.com", "intranet.example.com", "ula.example.com", "mapped.example.com", // DNS answers checked at dial time
 	}
@@ -248,6 +251,8 @@ func TestRedirects(t *testing.T) {
 		"http://169.254.170.2/v2/credentials",
 		"http://[fd00:ec2::254]/latest/meta-data/",
 		"http://10.0.0.1/",
+		"http://0x7f.1:" + strconv.Itoa(srv.Listener.Addr().(*net.TCPAddr).Port) + "/hop/0",
+		"http://①②⑦.0.0.1:" + strconv.Itoa(srv.Listener.Addr().(*net.TCPAddr).Port) + "/hop/0",
 		"http://0.0.0.0:" + strconv.Itoa(srv.Listener.Addr().(*net.TCPAddr).Port) + "/hop/0",
 	} {
 		t.Run("redirect to "+target, func(t *testing.T) {

@@ -193,10 +193,11 @@ func (it item) post() (Post, error) {
 	return p, nil
 }
 
-// firstURL returns the first of urls that is a valid http(s) URL.
+// firstURL returns the first of urls that passes the URL policy (a public
+// http(s) URL).
 func firstURL(urls ...string) string {
 	for _, u := range urls {
-		if u != "" && catalog.ValidateHTTPURL("url", u) == nil {
+		if u != "" && catalog.ValidatePublicURL("url", u) == nil {
 			return u
 		}
 	}

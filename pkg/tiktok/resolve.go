@@ -5,11 +5,10 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/netip"
-	"syscall"
 	"time"
 
 	"github.com/buylink/buylink/pkg/catalog"
+	"github.com/buylink/buylink/pkg/urlpolicy"
 )
 
 // Resolver turns a short link (vm.tiktok.com, vt.tiktok.com,
@@ -80,25 +79,11 @@ var publicOnlyClient = &http.Client{
 		Proxy: nil,
 		DialContext: (&net.Dialer{
 			Timeout: 5 * time.Second,
-			Control: refuseNonPublic,
+			Control: urlpolicy.Policy{}.DialControl,
 		}).DialContext,
 		TLSHandshakeTimeout:   5 * time.Second,
 		ResponseHeaderTimeout: 5 * time.Second,
 		MaxIdleConns:          4,
 		IdleConnTimeout:       30 * time.Second,
 	},
-}
-
-// refuseNonPublic is a dialer Control function that refuses to connect to an
-// address that is not a public unicast address.
-func refuseNonPublic(_, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		return err
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil || !catalog.IsPublicIP(ip) {
-		return fmt.Errorf("tiktok: refusing to connect to non-public address %s", host)
-	}
-	return nil
 }

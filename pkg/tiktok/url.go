@@ -1,5 +1,6 @@
 // Package tiktok knows TikTok from the outside: the forms of its video URLs
-// (ParseVideoURL), its short links (Resolver), and the Apify actor that
+// (ParseVideoURL), its short links (Resolver), its oEmbed endpoint, which
+// names a video's author and cover (OEmbedClient), and the Apify actor that
 // scrapes a profile's posts (ApifyClient) with the items it returns, from the
 // API or from an export file (DecodeJSON, DecodeCSV).
 package tiktok
@@ -55,6 +56,8 @@ func (r VideoRef) PageURL(handle string) string {
 //	m.tiktok.com, with query strings, fragments and a trailing slash)
 //	https://m.tiktok.com/v/7524354452762037512.html
 //	https://www.tiktok.com/embed/v2/7524354452762037512
+//	https://www.tiktok.com/video/7524354452762037512 and
+//	https://www.tiktok.com/@/video/7524354452762037512 (no handle)
 //	https://vm.tiktok.com/ZMabc123/, https://vt.tiktok.com/ZSabc123/,
 //	https://www.tiktok.com/t/ZTabc123/ (short links: ShortURL set, no ID)
 //
@@ -115,6 +118,10 @@ func parsePagePath(field, host string, segs []string) (VideoRef, error) {
 			return VideoRef{}, catalog.Invalid(field, "is a TikTok short link without a valid code")
 		}
 		return VideoRef{ShortURL: "https://www.tiktok.com/t/" + segs[1] + "/"}, nil
+	case len(segs) == 3 && segs[0] == "@" && segs[1] == "video", len(segs) == 2 && segs[0] == "video":
+		// Handle-less forms (short links may lead to /@/video/<id>).
+		id, err := videoID(field, segs[len(segs)-1])
+		return VideoRef{ID: id}, err
 	case len(segs) >= 1 && strings.HasPrefix(segs[0], "@"):
 		handle := catalog.NormalizeHandle(segs[0])
 		if err := catalog.ValidateHandle(field, handle); err != nil {

@@ -26,6 +26,8 @@ func TestParseVideoURLAcceptsRealForms(t *testing.T) {
 		{"https://m.tiktok.com/v/" + id + ".html?u_code=abc", id, "", ""},
 		{"https://www.tiktok.com/embed/v2/" + id, id, "", ""},
 		{"https://www.tiktok.com/embed/" + id, id, "", ""},
+		{"https://www.tiktok.com/video/" + id, id, "", ""},
+		{"https://www.tiktok.com/@/video/" + id + "?_t=8nX&_r=1", id, "", ""},
 		{"https://vm.tiktok.com/ZMhvqjqjP/", "", "", "https://vm.tiktok.com/ZMhvqjqjP/"},
 		{"https://vt.tiktok.com/ZSFxyz12a", "", "", "https://vt.tiktok.com/ZSFxyz12a/"},
 		{"https://www.tiktok.com/t/ZTRabc123/?k=1", "", "", "https://www.tiktok.com/t/ZTRabc123/"},

@@ -66,19 +66,28 @@ type Config struct {
 	// AdminPasswordHash turns on the admin login (ADMIN_PASSWORD_HASH, a
 	// bcrypt hash).
 	AdminPasswordHash string
+	// AllowRemote lets Addr be beyond loopback (DEV_ALLOW_REMOTE=1): the
+	// devstack signs anyone in without a password, so it listens on this
+	// machine only unless told otherwise.
+	AllowRemote bool
+	// TikTokOEmbedURL overrides TikTok's oEmbed endpoint, asked who posted
+	// a video before its id is claimed (default: TIKTOK_OEMBED_URL).
+	TikTokOEmbedURL string
 
 	// started, when set, sees the wired stack before it serves (tests).
 	started func(*Stack)
 }
 
-// ConfigFromEnv reads DEV_ADDR, DATA_DIR, PUBLIC_URL, DEMO, APIFY_TOKEN,
-// APIFY_ACTOR, APIFY_BASE_URL and ADMIN_PASSWORD_HASH.
+// ConfigFromEnv reads DEV_ADDR, DEV_ALLOW_REMOTE, DATA_DIR, PUBLIC_URL, DEMO,
+// APIFY_TOKEN, APIFY_ACTOR, APIFY_BASE_URL and ADMIN_PASSWORD_HASH. The
+// components read the rest of their environment themselves (wire.go).
 func ConfigFromEnv() Config {
 	return Config{
 		Addr: os.Getenv("DEV_ADDR"), DataDir: os.Getenv("DATA_DIR"), PublicURL: os.Getenv("PUBLIC_URL"),
 		NoDemo:     os.Getenv("DEMO") == "off",
 		ApifyToken: os.Getenv("APIFY_TOKEN"), ApifyActor: os.Getenv("APIFY_ACTOR"), ApifyBaseURL: os.Getenv("APIFY_BASE_URL"),
 		AdminPasswordHash: os.Getenv("ADMIN_PASSWORD_HASH"),
+		AllowRemote: os.Getenv("DEV_ALLOW_REMOTE") == "1",
 	}
 }
 
@@ -128,6 +137,9 @@ type worker struct {
 func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:8080"
+	}
+	if err := checkListenAddr(cfg.Addr, cfg.AllowRemote); err != nil {
+		return err
 	}
 	if cfg.DataDir == "" {
 		cfg.DataDir = ".buylink"
@@ -185,6 +197,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 
 	router := web.New(web.Options{Logger: log})
+	router.Use(hostGuard(cfg.PublicURL))
 	web.Health(router, map[string]web.Check{"store": st.Store.Ping})
 	// A dead letter marks its video failed, as the dead-letter consumer
 	// does on AWS, and stays in the box.

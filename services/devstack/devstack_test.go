@@ -15,6 +15,7 @@ import (
 	"github.com/buylink/buylink/pkg/catalog/sqlite"
 	"github.com/buylink/buylink/pkg/deploy"
 	"github.com/buylink/buylink/pkg/metrics"
+	"github.com/buylink/buylink/pkg/tiktok/oembedtest"
 )
 
 // syncBuffer is a bytes.Buffer safe for the stack's and the test's goroutines.
@@ -38,7 +39,11 @@ func start(t *testing.T, dataDir string, opts ...func(*Config)) (base string, ou
 	ready := make(chan string, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	cfg := Config{Addr: "127.0.0.1:0", DataDir: dataDir, Out: out, Ready: func(a string) { ready <- a }, Metrics: metrics.New("devstack")}
+	// TikTok's oEmbed endpoint, naming the demo seller as the author of the videos tests post.
+	tiktokFake := oembedtest.NewServer(t, oembedtest.Video{ID: "7524354452762037512", Author: DemoSeller},
+		oembedtest.Video{ID: "7524157935543832863", Author: DemoSeller})
+	cfg := Config{Addr: "127.0.0.1:0", DataDir: dataDir, Out: out, Ready: func(a string) { ready <- a }, Metrics: metrics.New("devstack"),
+		TikTokOEmbedURL: tiktokFake.Endpoint()}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -129,6 +129,9 @@ func (st *Stack) deps(d deploy.Deployable) host.Deps {
 		"ADMIN_PASSWORD_HASH":   st.Config.AdminPasswordHash,
 		"AUTH_ISSUER":           "", // devstack's sellers sign in locally
 	}
+	if st.Config.TikTokOEmbedURL != "" {
+		own[tiktok.OEmbedURLEnv] = st.Config.TikTokOEmbedURL
+	}
 	getenv := func(name string) string {
 		if v, ok := own[name]; ok {
 			return v

@@ -212,6 +212,11 @@ func testValidation(t *testing.T, st catalog.Store) {
 		{"tags", func(p *catalog.Product) { p.Tags = []catalog.Tag{{Name: "Not Normal", Confidence: 0.5}} }},
 		{"tags", func(p *catalog.Product) { p.Tags = []catalog.Tag{{Name: "ok", Confidence: 1.5}} }},
 		{"status", func(p *catalog.Product) { p.Status = "live" }},
+		{"currency", func(p *catalog.Product) { p.Currency = "XXX" }},
+		{"currency", func(p *catalog.Product) { p.Currency = "XTS" }},
+		{"offerEndsAt", func(p *catalog.Product) { e := time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC); p.OfferEndsAt = &e }},
+		{"offerEndsAt", func(p *catalog.Product) { e := time.Time{}.Add(time.Hour); p.OfferEndsAt = &e }},
+		{"title", func(p *catalog.Product) { p.Title = "\u200b\u202e\u2066" }},
 	}
 	for _, c := range productCases {
 		_, err := st.UpsertProduct(ctx(t), id, productFn("bella.shop", "1234", "Valid", time.Now(), c.mut))
@@ -219,6 +224,19 @@ func testValidation(t *testing.T, st catalog.Store) {
 	}
 	_, err = st.GetProduct(ctx(t), id)
 	wantCode(t, err, catalog.CodeNotFound, "an invalid product must not be stored")
+
+	// Display text is kept without invisible and bidi control characters.
+	clean := must(st.UpsertProduct(ctx(t), id, productFn("bella.shop", "1234", "Glow\u200b serum \u202egnp.exe", time.Now(), func(p *catalog.Product) {
+		p.DiscountCode = "GLOW\u200d10"
+	})))(t)
+	if got := must(st.GetProduct(ctx(t), id))(t); got.Title != "Glow serum gnp.exe" || clean.Title != got.Title || got.DiscountCode != "GLOW10" {
+		t.Fatalf("stored title %q, code %q (answered %q)", got.Title, got.DiscountCode, clean.Title)
+	}
+	s := seller("clean.shop")
+	s.DisplayName, s.Bio = "Clean\u2067 Shop\ufeff", "line one\u200b\nline two"
+	if got := must(st.CreateSeller(ctx(t), s))(t); got.DisplayName != "Clean Shop" || got.Bio != "line one\nline two" {
+		t.Fatalf("stored seller %q %q", got.DisplayName, got.Bio)
+	}
 	wantInvalidField(t, st.RecordClick(ctx(t), catalog.Click{ProductID: id, Seller: "bella.shop"}), "at")
 }
 

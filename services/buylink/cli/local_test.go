@@ -21,6 +21,7 @@ import (
 	"github.com/buylink/buylink/pkg/catalog"
 	"github.com/buylink/buylink/pkg/catalog/sqlite"
 	"github.com/buylink/buylink/pkg/metrics"
+	"github.com/buylink/buylink/pkg/tiktok/oembedtest"
 	"github.com/buylink/buylink/services/devstack"
 )
 
@@ -31,8 +32,10 @@ func startDevstack(t *testing.T, dataDir string, opts ...func(*devstack.Config))
 	ready := make(chan string, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
+	// TikTok's oEmbed endpoint names the demo seller as the author of the video ingested.
+	tiktokFake := oembedtest.NewServer(t, oembedtest.Video{ID: "7524354452762037599", Author: devstack.DemoSeller})
 	cfg := devstack.Config{Addr: "127.0.0.1:0", DataDir: dataDir, Out: io.Discard, Ready: func(a string) { ready <- a },
-		Metrics: metrics.New("devstack")}
+		Metrics: metrics.New("devstack"), TikTokOEmbedURL: tiktokFake.Endpoint()}
 	for _, o := range opts {
 		o(&cfg)
 	}

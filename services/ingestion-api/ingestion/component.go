@@ -24,7 +24,8 @@ const LocalIssuerPath = "/auth"
 // AUTH_CLIENT_IDS, AUTH_JWKS_URL) and/or of a local issuer it runs itself
 // (LOCAL_ISSUER_URL, its key in LOCAL_ISSUER_KEY_FILE), with the admin
 // password login when ADMIN_PASSWORD_HASH is set. At least one issuer is
-// required. In devstack it also serves the password-less dev login.
+// required. A posted video's author is asked of TikTok's oEmbed
+// (TIKTOK_OEMBED_URL). In devstack it also serves the password-less dev login.
 func Component(ctx context.Context, d host.Deps) (*host.Component, error) {
 	env := d.Env
 	cognito, localURL, adminHash := env.Get("AUTH_ISSUER"), env.Get("LOCAL_ISSUER_URL"), env.Get("ADMIN_PASSWORD_HASH")
@@ -40,7 +41,11 @@ func Component(ctx context.Context, d host.Deps) (*host.Component, error) {
 	if !ok {
 		return nil, fmt.Errorf("the store %T keeps no idempotency keys", d.Store)
 	}
-	deps := Deps{Store: d.Store, Idempotency: idem, Publisher: d.Publisher, Logger: d.Log, DevLogin: d.Devstack}
+	authors, err := tiktok.NewOEmbedClient(tiktok.OEmbedOptions{Endpoint: env.Get("TIKTOK_OEMBED_URL")})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", tiktok.OEmbedURLEnv, err)
+	}
+	deps := Deps{Store: d.Store, Idempotency: idem, Publisher: d.Publisher, Authors: authors, Logger: d.Log, DevLogin: d.Devstack}
 	var trusted []auth.TrustedIssuer
 	if cognito != "" {
 		trusted = append(trusted, auth.TrustedIssuer{Issuer: cognito, JWKSURL: env.Get("AUTH_JWKS_URL"), ClientIDs: host.SplitList(env.Get("AUTH_CLIENT_IDS"))})
@@ -61,7 +66,6 @@ func Component(ctx context.Context, d host.Deps) (*host.Component, error) {
 		trusted = append(trusted, deps.LocalIssuer.Trust("http://"+host.Loopback(d.ListenAddr)+deps.LocalIssuer.JWKSPath()))
 	}
 	if adminHash != "" {
-		var err error
 		if deps.AdminLogin, err = auth.NewAdminLogin(auth.AdminLoginConfig{PasswordHash: adminHash, Issuer: deps.LocalIssuer}); err != nil {
 			return nil, fmt.Errorf("ADMIN_PASSWORD_HASH: %w", err)
 		}

@@ -23,6 +23,8 @@ import (
 	"github.com/buylink/buylink/pkg/catalog"
 	"github.com/buylink/buylink/pkg/catalog/sqlite"
 	"github.com/buylink/buylink/pkg/events"
+	"github.com/buylink/buylink/pkg/tiktok"
+	"github.com/buylink/buylink/pkg/tiktok/oembedtest"
 	"github.com/buylink/buylink/pkg/web"
 	"github.com/buylink/buylink/services/ingestion-api/ingestion"
 )
@@ -75,6 +77,8 @@ const (
 	// A known video id and its URL on bella's profile.
 	videoID  = "7524354452762037512"
 	videoURL = "https://www.tiktok.com/@bella.shop/video/" + videoID
+	// A video of other_shop's, by TikTok's oEmbed answer.
+	otherVideoID = "7523974732983651591"
 )
 
 // env is the ingestion API on a test server, with a real SQLite store, the
@@ -87,6 +91,8 @@ type env struct {
 	srv    *httptest.Server
 	router *gin.Engine
 	logs   *logBuffer
+	// tiktok is the fake oEmbed endpoint that names videos' authors.
+	tiktok *oembedtest.Server
 }
 
 // newEnv starts an environment; mut may change the deps before Register.
@@ -111,7 +117,15 @@ func newEnv(t *testing.T, mut func(*ingestion.Deps)) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(v.Close)
-	d := ingestion.Deps{Store: st, Idempotency: st, Publisher: e.pub, Verifier: v, LocalIssuer: e.issuer, Logger: log}
+	e.tiktok = oembedtest.NewServer(t,
+		oembedtest.Video{ID: videoID, Author: bella, Title: "Glow serum"},
+		oembedtest.Video{ID: "42", Author: bella},
+		oembedtest.Video{ID: otherVideoID, Author: other})
+	authors, err := tiktok.NewOEmbedClient(tiktok.OEmbedOptions{Endpoint: e.tiktok.Endpoint()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := ingestion.Deps{Store: st, Idempotency: st, Publisher: e.pub, Verifier: v, LocalIssuer: e.issuer, Authors: authors, Logger: log}
 	if mut != nil {
 		mut(&d)
 	}

@@ -20,6 +20,12 @@ type Resolver interface {
 	Resolve(ctx context.Context, field string, ref tiktok.VideoRef) (tiktok.VideoRef, error)
 }
 
+// Authors says who posted a TikTok video (*tiktok.OEmbedClient): its
+// answer's Handle is the author, by TikTok's word.
+type Authors interface {
+	Lookup(ctx context.Context, field string, ref tiktok.VideoRef) (tiktok.OEmbed, error)
+}
+
 // Deps are what the ingestion API needs.
 type Deps struct {
 	Store catalog.Store
@@ -31,6 +37,9 @@ type Deps struct {
 	// Resolver resolves short links (default: a tiktok.Resolver, which
 	// connects to public addresses only).
 	Resolver Resolver
+	// Authors confirms a posted video's author before its id is claimed
+	// (default: a tiktok.OEmbedClient on TikTok's public oEmbed endpoint).
+	Authors Authors
 	// LocalIssuer, when set, serves its JWKS (GET on its JWKS path).
 	LocalIssuer *auth.LocalIssuer
 	// AdminLogin, when set, serves POST /auth/admin/login.
@@ -71,6 +80,13 @@ func Register(r gin.IRouter, d Deps) error {
 	}
 	if d.Resolver == nil {
 		d.Resolver = &tiktok.Resolver{}
+	}
+	if d.Authors == nil {
+		c, err := tiktok.NewOEmbedClient(tiktok.OEmbedOptions{})
+		if err != nil {
+			return err
+		}
+		d.Authors = c
 	}
 	if d.IdempotencyTTL <= 0 {
 		d.IdempotencyTTL = 24 * time.Hour

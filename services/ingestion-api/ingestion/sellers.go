@@ -27,8 +27,8 @@ func (a *api) createSeller(c *gin.Context) {
 		web.WriteError(c, err)
 		return
 	}
-	s := catalog.Seller{Handle: catalog.NormalizeHandle(req.Handle), Sub: identity(c).Sub, DisplayName: req.DisplayName,
-		AvatarURL: req.AvatarURL, Bio: req.Bio}
+	s := catalog.Seller{Handle: catalog.NormalizeHandle(req.Handle), Sub: identity(c).Sub, DisplayName: catalog.CleanText(req.DisplayName),
+		AvatarURL: req.AvatarURL, Bio: catalog.CleanText(req.Bio)}
 	if err := validateSeller(s); err != nil {
 		web.WriteError(c, err)
 		return

@@ -9,6 +9,7 @@ import (
 
 	"github.com/buylink/buylink/pkg/auth"
 	"github.com/buylink/buylink/pkg/catalog"
+	"github.com/buylink/buylink/pkg/tiktok/oembedtest"
 	"github.com/buylink/buylink/services/ingestion-api/ingestion"
 )
 
@@ -41,6 +42,7 @@ func TestSellerOnboarding(t *testing.T) {
 		{"invalid handle", e.token("local|bob"), `{"handle":"bob shop","display_name":"x"}`, 400, "handle: must be 2-24 characters"},
 		{"handle ending with a period", e.token("local|bob"), `{"handle":"bob.","display_name":"x"}`, 400, "handle: must not end with a period"},
 		{"no display name", e.token("local|bob"), `{"handle":"bob_shop"}`, 400, "display_name: is required"},
+		{"invisible display name", e.token("local|bob"), `{"handle":"bob_shop","display_name":"\u200b\u202e\u2066"}`, 400, "display_name: is required"},
 		{"multi-line display name", e.token("local|bob"), `{"handle":"bob_shop","display_name":"a\nb"}`, 400, "display_name: must be a single line"},
 		{"avatar on a private address", e.token("local|bob"), `{"handle":"bob_shop","display_name":"Bob","avatar_url":"http://10.0.0.5/a.png"}`, 400, "avatar_url: must point at a public host"},
 		{"bio too long", e.token("local|bob"), `{"handle":"bob_shop","display_name":"Bob","bio":"` + strings.Repeat("b", 501) + `"}`, 400, "bio: must be at most 500 characters"},
@@ -54,6 +56,7 @@ func TestSellerOnboarding(t *testing.T) {
 		}
 	}
 	// The new seller can post its videos; another account cannot.
+	e.tiktok.Add(oembedtest.Video{ID: "1", Author: "alice.shop"})
 	post := jsonBody(map[string]string{"video_url": "https://www.tiktok.com/@alice.shop/video/1", "seller_handle": "alice.shop"})
 	if r := e.do("POST", "/api/videos", alice, post); r.status != 202 {
 		t.Fatalf("owner posts: %d %s", r.status, r.body)

@@ -106,6 +106,14 @@ func (a *api) acceptVideo(c *gin.Context, req postVideoRequest) (int, catalog.Vi
 	if ref.Handle != "" && ref.Handle != handle {
 		return 0, catalog.Video{}, catalog.Invalid("video_url", "is a video of @%s, not of seller @%s", ref.Handle, handle)
 	}
+	if stored, err := a.Store.GetVideo(ctx, ref.ID); err == nil && stored.Seller == handle {
+		return http.StatusOK, stored, nil // the seller's already: nothing is claimed
+	} else if err != nil && !catalog.IsCode(err, catalog.CodeNotFound) {
+		return 0, catalog.Video{}, err
+	}
+	if err := a.confirmAuthor(c, ref, handle); err != nil {
+		return 0, catalog.Video{}, err
+	}
 	v := catalog.Video{
 		ID: ref.ID, Seller: handle, PageURL: ref.PageURL(handle), MediaURL: req.MediaURL,
 		Caption: strings.TrimSpace(req.Caption), Source: catalog.SourceManual,
@@ -118,6 +126,24 @@ func (a *api) acceptVideo(c *gin.Context, req postVideoRequest) (int, catalog.Vi
 		return http.StatusAccepted, stored, nil
 	}
 	return http.StatusOK, stored, nil
+}
+
+// confirmAuthor asks TikTok who posted the video and refuses it unless that
+// is the seller: a video id is claimed once, so a handle written in the URL
+// (which TikTok ignores: /@anyone/video/<id> opens the video) or a
+// handle-less URL must never let one shop take another's video.
+func (a *api) confirmAuthor(c *gin.Context, ref tiktok.VideoRef, handle string) error {
+	ctx := c.Request.Context()
+	o, err := a.Authors.Lookup(ctx, "video_url", ref)
+	if err != nil {
+		return err
+	}
+	if o.Handle != handle {
+		a.Logger.WarnContext(ctx, "video claim refused: TikTok names another author", "video_id", ref.ID, "seller", handle,
+			"author", o.Handle, "sub", identity(c).Sub)
+		return catalog.Invalid("video_url", "is a video of @%s on TikTok, not of seller @%s; only its author's shop can add it", o.Handle, handle)
+	}
+	return nil
 }
 
 // getVideo answers one video of a seller the caller may act for; any other

@@ -132,7 +132,7 @@ func TestPostVideoRefusesBadInput(t *testing.T) {
 
 func TestPostVideoAsAdminAndExpiredToken(t *testing.T) {
 	e := newEnv(t, nil)
-	admin := e.token("local|ops", auth.GroupAdmins)
+	admin := e.token(auth.AdminSub, auth.GroupAdmins)
 	r := e.do("POST", "/api/videos", admin, jsonBody(map[string]string{"video_url": videoURL, "seller_handle": bella}))
 	if r.status != http.StatusAccepted {
 		t.Fatalf("admin post: %d %s", r.status, r.body)
@@ -154,17 +154,8 @@ func TestPostVideoResolvesShortLinks(t *testing.T) {
 		"/ZMother1/":  "https://www.tiktok.com/@meenitech/video/7523974732983651591",
 		"/ZMevil12/":  "http://169.254.169.254/latest/meta-data/",
 	}
-	tiktokSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if loc, ok := redirects[r.URL.Path]; ok {
-			http.Redirect(w, r, loc, http.StatusMovedPermanently)
-			return
-		}
-		http.NotFound(w, r)
-	}))
-	defer tiktokSrv.Close()
-	target, _ := url.Parse(tiktokSrv.URL)
-	client := &http.Client{Transport: rewrite{target}}
-	e := newEnv(t, func(d *ingestion.Deps) { d.Resolver = &tiktok.Resolver{Client: client} })
+	resolver, tiktokSrv := shortLinks(t, redirects)
+	e := newEnv(t, func(d *ingestion.Deps) { d.Resolver = resolver })
 	tok := e.token(bellaID)
 	cases := []struct {
 		short  string
@@ -196,6 +187,23 @@ func TestPostVideoResolvesShortLinks(t *testing.T) {
 	if r.status != 503 || r.header.Get("Retry-After") == "" || !strings.Contains(r.message(t), "could not resolve the TikTok short link") {
 		t.Fatalf("TikTok unreachable: %d %s", r.status, r.body)
 	}
+}
+
+// shortLinks is a TikTok short-link server answering each path with a
+// redirect to redirects[path] (404 for others), and a resolver sending every
+// request to it.
+func shortLinks(t *testing.T, redirects map[string]string) (*tiktok.Resolver, *httptest.Server) {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if loc, ok := redirects[r.URL.Path]; ok {
+			http.Redirect(w, r, loc, http.StatusMovedPermanently)
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	target, _ := url.Parse(srv.URL)
+	return &tiktok.Resolver{Client: &http.Client{Transport: rewrite{target}}}, srv
 }
 
 // rewrite sends every request to the target server (the test's TikTok).
@@ -233,7 +241,7 @@ func TestIdempotencyKey(t *testing.T) {
 		t.Fatalf("repeat without a key: %d", r.status)
 	}
 	// Keys are per account: an admin's request with the same key is its own.
-	admin := e.token("local|ops", auth.GroupAdmins)
+	admin := e.token(auth.AdminSub, auth.GroupAdmins)
 	if r := e.do("POST", "/api/videos", admin, body, "Idempotency-Key", "order-42"); r.status != 200 || r.header.Get(ingestion.HeaderReplayed) != "" {
 		t.Fatalf("another account's key: %d %v", r.status, r.header)
 	}
@@ -265,7 +273,7 @@ func TestGetVideo(t *testing.T) {
 	if r.status != 200 || v.Status != catalog.VideoFailed || v.FailureReason != "the video could not be downloaded" || v.ProductCount != 2 {
 		t.Fatalf("owner: %d %s", r.status, r.body)
 	}
-	if r := e.do("GET", "/api/videos/"+videoID, e.token("local|ops", auth.GroupAdmins), ""); r.status != 200 {
+	if r := e.do("GET", "/api/videos/"+videoID, e.token(auth.AdminSub, auth.GroupAdmins), ""); r.status != 200 {
 		t.Fatalf("admin: %d", r.status)
 	}
 	for _, c := range []struct {
@@ -332,7 +340,7 @@ func TestListVideos(t *testing.T) {
 	if strings.Join(page1, ",") != "104,103" || strings.Join(page2, ",") != "102,101" || next2 == "" {
 		t.Fatalf("pages %v %v", page1, page2)
 	}
-	if st, ids, _ := list(e.token("local|ops", auth.GroupAdmins), ""); st != 200 || len(ids) != 6 {
+	if st, ids, _ := list(e.token(auth.AdminSub, auth.GroupAdmins), ""); st != 200 || len(ids) != 6 {
 		t.Fatalf("admin sees every video: %d %v", st, ids)
 	}
 	for _, c := range []struct {

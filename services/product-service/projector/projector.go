@@ -424,7 +424,7 @@ func applyParsed(p *catalog.Product, pp *events.ParsedProduct, source string) {
 	p.Index = pp.Index
 	p.Source = source
 	if !p.IsEdited("title") {
-		p.Title = catalog.CleanText(pp.Title, catalog.MaxTitleRunes)
+		p.Title = catalog.CleanLine(pp.Title, catalog.MaxTitleRunes)
 		if p.Title == "" {
 			p.Title = fmt.Sprintf("Item %d", pp.Index+1)
 		}
@@ -526,7 +526,7 @@ func cleanThumbnails(in []events.Thumbnail) []catalog.Thumbnail {
 		}
 		seen[t.Key] = true
 		out = append(out, catalog.Thumbnail{
-			Key: t.Key, FrameMS: t.FrameMS, Score: t.Score, Label: catalog.CleanText(t.Label, 40), Width: t.Width, Height: t.Height,
+			Key: t.Key, FrameMS: t.FrameMS, Score: t.Score, Label: catalog.CleanLine(t.Label, 40), Width: t.Width, Height: t.Height,
 		})
 	}
 	return out
@@ -537,7 +537,7 @@ func cleanThumbnails(in []events.Thumbnail) []catalog.Thumbnail {
 func cleanProductTags(in []events.TaggedProduct) []catalog.ProductTags {
 	out := make([]catalog.ProductTags, 0, len(in))
 	for _, tp := range in {
-		pt := catalog.ProductTags{Index: tp.Index, Category: catalog.CleanText(tp.Category, catalog.MaxCategoryRunes)}
+		pt := catalog.ProductTags{Index: tp.Index, Category: catalog.CleanLine(tp.Category, catalog.MaxCategoryRunes)}
 		seen := map[string]bool{}
 		for _, t := range tp.Tags {
 			name := catalog.NormalizeTag(t.Name)

@@ -133,8 +133,9 @@ func TestTitlesWithBidiControlsAreIsolated(t *testing.T) {
 	if err != nil || p.Title != "giftexe.txt" {
 		t.Fatalf("projected title %q, %v", p.Title, err)
 	}
-	// ...and a title that still carries one (older data) renders in its
-	// own direction-isolated element, so it cannot reorder the page around it.
+	// ...so does the store on any write (catalog.CleanText), and every
+	// title renders in its own direction-isolated element, so it cannot
+	// reorder the page around it.
 	if _, err := r.store.UpsertProduct(context.Background(), p.ID, func(p *catalog.Product, _ bool) error {
 		p.Title = "gift\u202eexe.txt"
 		return nil
@@ -143,7 +144,7 @@ func TestTitlesWithBidiControlsAreIsolated(t *testing.T) {
 	}
 	r.srv.Invalidate()
 	_, body := r.get("/s/" + bella)
-	mustContain(t, body, `<h2 id="t-`+p.ID+`" dir="auto">gift`+"\u202e"+`exe.txt</h2>`)
+	mustContain(t, body, `<h2 id="t-`+p.ID+`" dir="auto">giftexe.txt</h2>`)
 }
 
 func TestShopPageFiltersPagesAndErrors(t *testing.T) {

@@ -1,5 +1,6 @@
 // Command devstack runs the whole buylink platform in one process on embedded
-// defaults (see package devstack). Configuration: DEV_ADDR (127.0.0.1:8080),
+// defaults (see package devstack). Configuration: DEV_ADDR (127.0.0.1:8080;
+// loopback only unless DEV_ALLOW_REMOTE=1),
 // DATA_DIR (./.buylink), PUBLIC_URL, LOG_FORMAT, LOG_LEVEL, METRICS_FORMAT
 // (emf writes CloudWatch embedded-metric lines to stdout; the same metrics
 // are always served at /admin/metrics).

@@ -18,6 +18,8 @@ import (
 	"github.com/buylink/buylink/pkg/deploy"
 	"github.com/buylink/buylink/pkg/host"
 	"github.com/buylink/buylink/pkg/metrics"
+	"github.com/buylink/buylink/pkg/tiktok"
+	"github.com/buylink/buylink/pkg/tiktok/oembedtest"
 	"github.com/buylink/buylink/services/ingestion-api/ingestion"
 )
 
@@ -54,8 +56,9 @@ func TestServesWithTheLocalIssuerAndAdminLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
+	tiktokFake := oembedtest.NewServer(t, oembedtest.Video{ID: "1", Author: "ops_shop"})
 	env := map[string]string{"ADDR": "127.0.0.1:0", "DATA_DIR": dir, "LOCAL_ISSUER_URL": "http://localhost:3001/auth",
-		"ADMIN_PASSWORD_HASH": string(hash), "TOPIC_URL_TEMPLATE": "mem://ingestion-main-test/{type}"}
+		"ADMIN_PASSWORD_HASH": string(hash), "TOPIC_URL_TEMPLATE": "mem://ingestion-main-test/{type}", tiktok.OEmbedURLEnv: tiktokFake.Endpoint()}
 	ctx, cancel := context.WithCancel(t.Context())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
