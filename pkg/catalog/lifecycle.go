@@ -153,4 +153,3 @@ func CleanLine(s string, maxRunes int) string {
 	}
 	return out
 }
-

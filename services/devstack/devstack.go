@@ -87,7 +87,7 @@ func ConfigFromEnv() Config {
 		NoDemo:     os.Getenv("DEMO") == "off",
 		ApifyToken: os.Getenv("APIFY_TOKEN"), ApifyActor: os.Getenv("APIFY_ACTOR"), ApifyBaseURL: os.Getenv("APIFY_BASE_URL"),
 		AdminPasswordHash: os.Getenv("ADMIN_PASSWORD_HASH"),
-		AllowRemote: os.Getenv("DEV_ALLOW_REMOTE") == "1",
+		AllowRemote:       os.Getenv("DEV_ALLOW_REMOTE") == "1",
 	}
 }
 
