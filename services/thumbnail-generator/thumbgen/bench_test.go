@@ -31,6 +31,7 @@ func BenchmarkThumbnails60s(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	defer g.Close()
 	runOurs := func() (time.Duration, Result) {
 		dir, err := os.MkdirTemp(b.TempDir(), "run-*")
 		if err != nil {

@@ -27,6 +27,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -86,6 +87,14 @@ type Generator struct {
 	cfg      Config
 	fetch    *safefetch.Client
 	children chan struct{}
+
+	// spare is a started child waiting for a job, so that the next video
+	// does not wait for the child's start (its shared libraries, the model).
+	mu     sync.Mutex
+	spare  *childProc
+	closed bool
+	// noLandlock warns once that the kernel cannot confine the child's files.
+	noLandlock sync.Once
 }
 
 // New checks cfg and returns a Generator. A configured model must exist and
@@ -126,11 +135,26 @@ func New(ctx context.Context, cfg Config) (*Generator, error) {
 		if err := vision.CheckModelFile(cfg.ModelPath); err != nil {
 			return nil, fmt.Errorf("thumbgen: YOLO_MODEL_PATH: %w", err)
 		}
-		if _, err := g.child(ctx, job{Kind: "model", ModelPath: cfg.ModelPath}); err != nil {
+		if _, err := g.child(ctx, job{Kind: "model"}); err != nil {
+			g.Close()
 			return nil, fmt.Errorf("thumbgen: YOLO_MODEL_PATH %s does not load as a YOLOv8 model: %w", cfg.ModelPath, err)
 		}
+	} else {
+		g.refill()
 	}
 	return g, nil
+}
+
+// Close stops the spare child. Jobs running go on; later ones start their
+// child when they need it.
+func (g *Generator) Close() {
+	g.mu.Lock()
+	p := g.spare
+	g.spare, g.closed = nil, true
+	g.mu.Unlock()
+	if p != nil {
+		p.kill()
+	}
 }
 
 // Result is what one generation made.
@@ -265,7 +289,7 @@ func (g *Generator) generate(ctx context.Context, dir string, j job) (Result, er
 	if err := os.Mkdir(out, 0o700); err != nil {
 		return Result{}, err
 	}
-	j.OutDir, j.Count, j.ModelPath = out, g.cfg.Count, g.cfg.ModelPath
+	j.OutDir, j.Count = out, g.cfg.Count
 	run, err := g.child(ctx, j)
 	res := Result{PeakRSS: run.PeakRSS, Probe: run.result.Probe, Note: run.result.Note}
 	if err != nil {
@@ -297,8 +321,9 @@ func (g *Generator) generate(ctx context.Context, dir string, j job) (Result, er
 	return res, nil
 }
 
-// child runs one child process once a slot is free; failures caused by the
-// input come back permanent.
+// child runs j in a child process once a slot is free: the spare if there
+// is one (started again for the next job), or a new one. Failures caused by
+// the input come back permanent.
 func (g *Generator) child(ctx context.Context, j job) (childRun, error) {
 	select {
 	case g.children <- struct{}{}:
@@ -306,11 +331,46 @@ func (g *Generator) child(ctx context.Context, j job) (childRun, error) {
 		return childRun{}, ctx.Err()
 	}
 	defer func() { <-g.children }()
-	run, err := runChild(ctx, g.cfg.Executable, g.cfg.Limits, j)
+	defer g.refill()
+	g.mu.Lock()
+	p := g.spare
+	g.spare = nil
+	g.mu.Unlock()
+	var run childRun
+	err := errNotReady
+	if p != nil {
+		run, err = p.run(ctx, g.cfg.Limits, j)
+	}
+	if errors.Is(err, errNotReady) { // no spare, or it died waiting: a new child
+		if p, err = startChild(g.cfg.Executable, g.cfg.Limits, g.cfg.ModelPath); err != nil {
+			return childRun{}, err
+		}
+		run, err = p.run(ctx, g.cfg.Limits, j)
+	}
+	if sb := run.result.Sandbox; err == nil && sb != nil && sb.LandlockABI == 0 {
+		g.noLandlock.Do(func() {
+			g.cfg.Logger.Warn("the kernel has no Landlock: the decoding child's file access is not confined (its environment, seccomp filter and limits still hold)")
+		})
+	}
 	if errors.Is(err, errChildFailed) {
 		err = events.Permanent(err)
 	}
 	return run, err
+}
+
+// refill starts a spare child when there is none.
+func (g *Generator) refill() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed || g.spare != nil {
+		return
+	}
+	p, err := startChild(g.cfg.Executable, g.cfg.Limits, g.cfg.ModelPath)
+	if err != nil {
+		g.cfg.Logger.Warn("cannot start a spare decoding child", "err", err)
+		return
+	}
+	g.spare = p
 }
 
 func truncate(s string, n int) string {
