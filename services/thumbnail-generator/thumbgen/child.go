@@ -111,8 +111,8 @@ func MaybeRunChild() {
 	os.Exit(childMain(os.Args[2:], os.Stdin, os.Stdout, os.NewFile(readyFD, "ready")))
 }
 
-// childMain applies the resource limits named by the arguments and loads
-// the model ("model=" argument), says it is ready, reads its job from stdin,
+// childMain applies the resource limits named by the arguments, loads the
+// model ("model=" argument) and warms up (warmUp), says it is ready, reads its job from stdin,
 // confines itself to that job (confine) and runs it, writing the result to
 // stdout.
 func childMain(args []string, stdin io.Reader, stdout io.Writer, ready io.WriteCloser) int {
@@ -135,6 +135,9 @@ func childMain(args []string, stdin io.Reader, stdout io.Writer, ready io.WriteC
 	}
 	if ready == nil {
 		return fail("no ready pipe on descriptor %d", readyFD)
+	}
+	if err := warmUp(); err != nil {
+		return fail("warm up: %v", err)
 	}
 	_, err := ready.Write([]byte{1})
 	_ = ready.Close()

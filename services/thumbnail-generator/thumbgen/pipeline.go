@@ -72,8 +72,7 @@ func videoJob(j job, det *vision.Detector) (jobResult, error) {
 	var decodeErr error
 	if len(keyTargets) >= 2*j.Count || totalFrames > sequentialMaxFrames {
 		probe.Sampling = "keyframes"
-		v.Close() // each decoder opens its own
-		cands, decodeErr, err = keyframeCandidates(path, keyTargets, info.Rotation)
+		cands, decodeErr, err = keyframeCandidates(v, path, keyTargets, info.Rotation)
 		if err != nil {
 			return jobResult{}, err
 		}
@@ -107,23 +106,26 @@ func videoJob(j job, det *vision.Detector) (jobResult, error) {
 }
 
 // keyframeCandidates seeks to each of the ascending times and decodes the
-// keyframe there, with `decoders` decoders at once, and measures each
-// distinct frame. It returns the candidates in time order, the last
+// keyframe there, with `decoders` decoders at once (v, open on path, and
+// more opened here), and measures each distinct frame. It returns the candidates in time order, the last
 // decoding error (a damaged keyframe costs one candidate) and, apart, an
 // error that stops the job.
-func keyframeCandidates(path string, times []time.Duration, rotation int) (cands []*vision.Candidate, decodeErr, err error) {
+func keyframeCandidates(v *frames.Video, path string, times []time.Duration, rotation int) (cands []*vision.Candidate, decodeErr, err error) {
 	slots := make([]*vision.Candidate, len(times))
 	decodeErrs := make([]error, len(times))
 	stops := make([]error, decoders)
 	var wg sync.WaitGroup
 	for w := range min(decoders, len(times)) {
 		wg.Go(func() {
-			v, err := frames.Open(path, analysisShortSide)
-			if err != nil {
-				stops[w] = reject("%v", err)
-				return
+			v := v
+			if w > 0 {
+				var err error
+				if v, err = frames.Open(path, analysisShortSide); err != nil {
+					stops[w] = reject("%v", err)
+					return
+				}
+				defer v.Close()
 			}
-			defer v.Close()
 			for i := w; i < len(times); i += decoders {
 				f, err := v.Keyframe(times[i])
 				if err != nil {
@@ -159,6 +161,34 @@ func keyframeCandidates(path string, times []time.Duration, rotation int) (cands
 		return nil, nil, err
 	}
 	return cands, decodeErr, nil
+}
+
+// warmUp does, before the child's job arrives, the one-time set-up its work
+// needs whatever the input: decoders, OpenCV's code and thread pool, the
+// JPEG encoder, on each of the child's decoding threads.
+func warmUp() error {
+	frames.WarmUp()
+	const w, h = 720, 1280
+	bgr := make([]byte, w*h*3)
+	for i := range bgr {
+		bgr[i] = byte(i * 7 % 251)
+	}
+	errs := make([]error, decoders)
+	var wg sync.WaitGroup
+	for i := range decoders {
+		wg.Go(func() {
+			c, err := frameCandidate(frames.Frame{Width: w, Height: h, BGR: bgr}, 0)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer c.Close()
+			c.Rate(false)
+			_, errs[i] = c.JPEG()
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // frameCandidate measures a decoded frame in display orientation.
@@ -202,7 +232,7 @@ func imagesJob(j job, det *vision.Detector) (jobResult, error) {
 }
 
 // pick scores the candidates, selects the best different ones and writes
-// their thumbnails to j.OutDir.
+// their thumbnails to j.OutDir (two at a time).
 func pick(j job, det *vision.Detector, cands []*vision.Candidate, minGap time.Duration) (jobResult, error) {
 	for _, c := range cands {
 		if det != nil && !c.Flat {
@@ -212,17 +242,27 @@ func pick(j job, det *vision.Detector, cands []*vision.Candidate, minGap time.Du
 		}
 		c.Rate(det != nil)
 	}
-	res := jobResult{Candidates: len(cands), Thumbs: []thumbFile{}}
-	for i, c := range vision.Select(cands, j.Count, minGap) {
-		data, err := c.JPEG()
-		if err != nil {
-			return jobResult{}, err
-		}
-		name := fmt.Sprintf("thumb-%d.jpg", i)
-		if err := os.WriteFile(filepath.Join(j.OutDir, name), data, 0o600); err != nil {
-			return jobResult{}, err
-		}
-		res.Thumbs = append(res.Thumbs, thumbFile{File: name, FrameMS: c.Time.Milliseconds(), Score: round3(c.Score), Label: c.Label()})
+	chosen := vision.Select(cands, j.Count, minGap)
+	res := jobResult{Candidates: len(cands), Thumbs: make([]thumbFile, len(chosen))}
+	errs := make([]error, len(chosen))
+	var wg sync.WaitGroup
+	for w := range min(decoders, len(chosen)) {
+		wg.Go(func() {
+			for i := w; i < len(chosen); i += decoders {
+				c := chosen[i]
+				name := fmt.Sprintf("thumb-%d.jpg", i)
+				data, err := c.JPEG()
+				if err == nil {
+					err = os.WriteFile(filepath.Join(j.OutDir, name), data, 0o600)
+				}
+				errs[i] = err
+				res.Thumbs[i] = thumbFile{File: name, FrameMS: c.Time.Milliseconds(), Score: round3(c.Score), Label: c.Label()}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return jobResult{}, err
 	}
 	return res, nil
 }

@@ -327,3 +327,19 @@ int tg_next(tg_video *v, double want_secs, double *pts, int *converted, char *er
 		}
 	}
 }
+
+void tg_warm_up(void) {
+	static const enum AVCodecID ids[] = {AV_CODEC_ID_H264, AV_CODEC_ID_HEVC, AV_CODEC_ID_VP9};
+	for (unsigned i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+		const AVCodec *codec = avcodec_find_decoder(ids[i]);
+		AVCodecContext *dec = codec ? avcodec_alloc_context3(codec) : NULL;
+		if (dec) {
+			dec->thread_count = 1;
+			avcodec_open2(dec, codec, NULL);
+			avcodec_free_context(&dec);
+		}
+	}
+	struct SwsContext *sws = sws_getContext(1080, 1920, AV_PIX_FMT_YUV420P, 720, 1280, AV_PIX_FMT_BGR24,
+	                                        SWS_BILINEAR, NULL, NULL, NULL);
+	sws_freeContext(sws);
+}

@@ -59,4 +59,9 @@ int tg_rewind(tg_video *v);
 // negative AVERROR.
 int tg_next(tg_video *v, double want_secs, double *pts, int *converted, char *err, int errlen);
 
+// tg_warm_up opens and closes a decoder of each codec phones record in
+// and a converter, so that their one-time set-up (tables, code pages) is
+// done before a video waits for it.
+void tg_warm_up(void);
+
 #endif

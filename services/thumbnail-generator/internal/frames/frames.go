@@ -105,6 +105,11 @@ func Open(path string, maxShort int) (*Video, error) {
 	return vid, nil
 }
 
+// WarmUp does the decoders' and the converter's one-time set-up, so that a
+// process started ahead of its video (a spare child) has it done before the
+// video arrives.
+func WarmUp() { C.tg_warm_up() }
+
 // Info describes the video.
 func (v *Video) Info() Info { return v.info }
 
