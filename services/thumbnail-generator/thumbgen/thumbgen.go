@@ -70,6 +70,12 @@ type Config struct {
 	Limits Limits
 	// MaxChildren bounds the children running at once (default 2).
 	MaxChildren int
+	// MaxPerSeller bounds the posts of one seller this generator works on
+	// at once (default 2: one downloading, one decoding). Handle defers a
+	// post over the cap (bus.Defer) instead of waiting, so one seller's
+	// slow or many posts never hold every worker slot. Downloads are capped
+	// per seller too, by Fetch.MaxPerTenant (safefetch's default: 1).
+	MaxPerSeller int
 	// Executable is the binary run as the child (default os.Executable());
 	// it must call MaybeRunChild.
 	Executable string
@@ -95,7 +101,12 @@ type Generator struct {
 	closed bool
 	// noLandlock warns once that the kernel cannot confine the child's files.
 	noLandlock sync.Once
+	// sellers counts the posts in work per seller.
+	sellers map[string]int
 }
+
+// sellerRetry is how long a post deferred by a seller's cap waits.
+const sellerRetry = time.Second
 
 // New checks cfg and returns a Generator. A configured model must exist and
 // load in a child: a missing or broken model is a start-up error.
@@ -111,6 +122,9 @@ func New(ctx context.Context, cfg Config) (*Generator, error) {
 	}
 	if cfg.MaxChildren <= 0 {
 		cfg.MaxChildren = 2
+	}
+	if cfg.MaxPerSeller <= 0 {
+		cfg.MaxPerSeller = 2
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -130,7 +144,7 @@ func New(ctx context.Context, cfg Config) (*Generator, error) {
 	}
 	cfg.Limits = cfg.Limits.withDefaults()
 	cfg.Fetch.TempDir = cfg.TempDir
-	g := &Generator{cfg: cfg, fetch: safefetch.New(cfg.Fetch), children: make(chan struct{}, cfg.MaxChildren)}
+	g := &Generator{cfg: cfg, fetch: safefetch.New(cfg.Fetch), children: make(chan struct{}, cfg.MaxChildren), sellers: map[string]int{}}
 	if cfg.ModelPath != "" {
 		if err := vision.CheckModelFile(cfg.ModelPath); err != nil {
 			return nil, fmt.Errorf("thumbgen: YOLO_MODEL_PATH: %w", err)
@@ -170,16 +184,24 @@ type Result struct {
 
 // Handle is the bus handler: video.posted in, thumbnails.generated out.
 // A video that cannot give thumbnails (refused URL, not a video, corrupt or
-// hostile file) is answered with a Failure and acknowledged; transient
-// trouble (network, storage) is returned for a retry.
+// hostile file, a download too slow) is answered with a Failure and
+// acknowledged; transient trouble (network, storage) is returned for a
+// retry; a post over its seller's cap is deferred (bus.Defer).
 func (g *Generator) Handle(ctx context.Context, env events.Envelope) error {
 	var p events.VideoPosted
 	if err := events.Decode(env, &p); err != nil {
 		return err
 	}
+	if n, ok := g.enterSeller(env.Seller); !ok {
+		return bus.Defer(sellerRetry, fmt.Sprintf("seller %q already has %d posts in work", env.Seller, n))
+	}
+	defer g.leaveSeller(env.Seller)
 	log := g.cfg.Logger.With("video_id", env.VideoID, "seller", env.Seller)
 	start := time.Now()
-	res, err := g.Generate(ctx, &p)
+	res, err := g.Generate(safefetch.WithTenant(ctx, env.Seller), &p)
+	if errors.Is(err, safefetch.ErrBusy) {
+		return bus.Defer(sellerRetry, err.Error())
+	}
 	if err == nil {
 		g.cfg.Metrics.Summary(metrics.ThumbnailTime, metrics.Milliseconds).ObserveDuration(time.Since(start))
 	}
@@ -356,6 +378,27 @@ func (g *Generator) child(ctx context.Context, j job) (childRun, error) {
 		err = events.Permanent(err)
 	}
 	return run, err
+}
+
+// enterSeller counts a post of seller in work unless the seller is at
+// MaxPerSeller; it returns the seller's count before.
+func (g *Generator) enterSeller(seller string) (int, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n := g.sellers[seller]
+	if n >= g.cfg.MaxPerSeller {
+		return n, false
+	}
+	g.sellers[seller] = n + 1
+	return n, true
+}
+
+func (g *Generator) leaveSeller(seller string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.sellers[seller]--; g.sellers[seller] <= 0 {
+		delete(g.sellers, seller)
+	}
 }
 
 // refill starts a spare child when there is none.
