@@ -6,6 +6,7 @@ require (
 	github.com/buylink/buylink/pkg v0.0.0
 	github.com/elastic/go-seccomp-bpf v1.6.0
 	github.com/landlock-lsm/go-landlock v0.11.2
+	gocloud.dev v0.43.0
 	gocv.io/x/gocv v0.31.0
 	golang.org/x/image v0.30.0
 )
@@ -45,7 +46,6 @@ require (
 	go.opentelemetry.io/otel/sdk v1.37.0 // indirect
 	go.opentelemetry.io/otel/sdk/metric v1.37.0 // indirect
 	go.opentelemetry.io/otel/trace v1.37.0 // indirect
-	gocloud.dev v0.43.0 // indirect
 	golang.org/x/net v0.51.0 // indirect
 	golang.org/x/sync v0.24.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
