@@ -2,6 +2,7 @@ package thumbgen
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -35,7 +36,20 @@ type attackReport struct {
 // The test binary is the child (TestMain calls MaybeRunChild): this job
 // kind exists in it only, and does what a decoder taken over by a hostile
 // file would try. Its plan is its one input.
-func init() { jobKinds["attack"] = attackJob }
+func init() {
+	jobKinds["attack"] = attackJob
+	jobKinds["hog"] = func(job, *vision.Detector) (jobResult, error) {
+		var keep [][]byte
+		for range 64 { // 4 GiB, touched
+			b := make([]byte, 64<<20)
+			for i := 0; i < len(b); i += 4096 {
+				b[i] = 1
+			}
+			keep = append(keep, b)
+		}
+		return jobResult{Candidates: len(keep)}, nil
+	}
+}
 
 func attackJob(j job, _ *vision.Detector) (jobResult, error) {
 	var plan attackPlan
@@ -166,5 +180,23 @@ func TestChildSandbox(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	if n := accepted.Load(); n != 0 {
 		t.Errorf("the listener on 127.0.0.1 accepted %d connections from the child", n)
+	}
+}
+
+// A job that takes more memory than Limits.Memory is stopped by RLIMIT_AS
+// in the child: a permanent failure of that job alone.
+func TestChildMemoryLimit(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lim := Limits{Memory: 256 << 20}.withDefaults()
+	p, err := startChild(exe, lim, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.run(t.Context(), lim, job{Kind: "hog", OutDir: t.TempDir()})
+	if !errors.Is(err, errChildFailed) || !strings.Contains(err.Error(), "out of memory") {
+		t.Fatalf("want the child stopped by its memory limit, got %v", err)
 	}
 }
