@@ -11,13 +11,18 @@ BENCH_FLAGS ?= -run '^$$' -bench . -benchmem -count=1
 
 # Fuzz targets run briefly by `make test` (package directory:target), each for
 # FUZZ_TIME; keep their total under a minute. Their seed corpora also run in
-# every plain `go test`.
+# every plain `go test`. FUZZ_MINIMIZE_TIME bounds the minimisation of each
+# new input (Go's default, 60s, would outlast FUZZ_TIME on slow targets).
 FUZZ_TIME ?= 8s
+FUZZ_MINIMIZE_TIME ?= 2s
 FUZZ_TARGETS := services/caption-parser/rules:FuzzParse services/caption-parser/llmparse:FuzzValidate \
 	services/auto-tagger/rules:FuzzRuleTagger services/auto-tagger/tagging:FuzzFinalize \
-	pkg/urlpolicy:FuzzCheckURL
+	pkg/urlpolicy:FuzzCheckURL services/thumbnail-generator/internal/frames:FuzzOpen
+# Packages holding our own C code: `make test` also builds and runs their
+# tests with AddressSanitizer (gcc -fsanitize=address through go test -asan).
+ASAN_PACKAGES := services/thumbnail-generator/internal/frames
 
-.PHONY: dev test test-short lint bench tidy tidy-check build deps fmt help fuzz plan plan-update preview deploy destroy diagram build-lambdas readme
+.PHONY: dev test test-short lint bench tidy tidy-check build deps fmt help fuzz asan plan plan-update preview deploy destroy diagram build-lambdas readme
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -28,11 +33,14 @@ deps: ## install what is missing (apt packages, npm test servers); idempotent
 dev: deps ## run the whole platform in one process on :8080 with a demo seller
 	$(GO) run ./services/devstack/cmd/devstack
 
-test: deps tidy-check fuzz ## run every test of every module (what CI runs)
+test: deps tidy-check fuzz asan ## run every test of every module (what CI runs)
 	@for m in $(MODULES); do echo "== go test $${m#$(CURDIR)/}"; (cd $$m && $(GO) test $(TEST_FLAGS) ./...); done
 
 fuzz: ## run each fuzz target in FUZZ_TARGETS for FUZZ_TIME (new crashers land in the package's testdata/fuzz)
-	@for t in $(FUZZ_TARGETS); do d=$${t%%:*}; f=$${t##*:}; echo "== go test -fuzz $$f $$d ($(FUZZ_TIME))"; (cd $$d && $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZ_TIME) .); done
+	@for t in $(FUZZ_TARGETS); do d=$${t%%:*}; f=$${t##*:}; echo "== go test -fuzz $$f $$d ($(FUZZ_TIME))"; (cd $$d && $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZ_TIME) -fuzzminimizetime $(FUZZ_MINIMIZE_TIME) .); done
+
+asan: ## build the packages holding our C code with AddressSanitizer and run their tests
+	@for d in $(ASAN_PACKAGES); do echo "== go test -asan $$d"; (cd $$d && CC=gcc $(GO) test -asan -count=1 -timeout 20m .); done
 
 test-short: ## unit tests only, no set-up, no race detector
 	@for m in $(MODULES); do (cd $$m && $(GO) test -short ./...); done

@@ -470,3 +470,67 @@ func TestWorkerForgetsSettledCounts(t *testing.T) {
 	fail.Store(false)
 	waitFor(t, "the count forgotten", func() bool { return bus.Counting(w) == 0 })
 }
+
+// A deferred message is handed back after its delay without counting as a
+// failed attempt (MaxAttempts 1 would dead-letter a single failure) and
+// without holding the worker's one slot: another message runs meanwhile, as
+// do retries waiting for their backoff.
+func TestWorkerDeferralHoldsNoSlot(t *testing.T) {
+	r := newRig(t, time.Minute)
+	var deferrals atomic.Int32
+	otherDone := make(chan struct{})
+	deferredDone := make(chan struct{})
+	w := &bus.Worker{Name: "w", Sub: r.subscribe(t), DeadLetters: r.box, Concurrency: 1, MaxAttempts: 1,
+		Handler: func(ctx context.Context, env events.Envelope) error {
+			if env.VideoID == "other" {
+				close(otherDone)
+				return nil
+			}
+			if deferrals.Add(1) <= 4 {
+				return fmt.Errorf("cap: %w", bus.Defer(50*time.Millisecond, "seller at its cap"))
+			}
+			close(deferredDone)
+			return nil
+		}}
+	runWorker(t, w)
+	r.publish(t, posted(t, "deferred"), posted(t, "other"))
+	for what, ch := range map[string]chan struct{}{"the other message": otherDone, "the deferred message": deferredDone} {
+		select {
+		case <-ch:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s was not handled", what)
+		}
+	}
+	if n := deferrals.Load(); n != 5 {
+		t.Errorf("deferred message handled %d times, want 5 (4 deferrals)", n)
+	}
+	if n := len(letters(t, r.box)); n != 0 {
+		t.Fatalf("a deferred message was dead-lettered (%d letters)", n)
+	}
+}
+
+// A message deferred past MaxDeferral goes back to the queue (nack) and
+// comes again.
+func TestWorkerHandsBackLongDeferrals(t *testing.T) {
+	r := newRig(t, time.Minute)
+	var calls atomic.Int32
+	done := make(chan struct{})
+	w := &bus.Worker{Name: "w", Sub: r.subscribe(t), DeadLetters: r.box, MaxDeferral: 100 * time.Millisecond,
+		Handler: func(ctx context.Context, env events.Envelope) error {
+			if calls.Add(1) < 6 {
+				return bus.Defer(40*time.Millisecond, "busy")
+			}
+			close(done)
+			return nil
+		}}
+	runWorker(t, w)
+	r.publish(t, posted(t, "long"))
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the message did not come back")
+	}
+	if n := len(letters(t, r.box)); n != 0 {
+		t.Fatalf("dead-lettered (%d letters)", n)
+	}
+}

@@ -2,6 +2,7 @@ package bus
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"runtime/debug"
 	"time"
@@ -35,7 +36,10 @@ func (m Middleware) Handle(ctx context.Context, body []byte) (context.Context, e
 	ctx = obs.WithCorrelationID(ctx, env.CorrelationID)
 	start := time.Now()
 	err = Call(ctx, m.Handler, env)
-	RecordHandled(m.registry(), m.Name, env.Type, time.Since(start), err)
+	if d := (*Deferral)(nil); !errors.As(err, &d) {
+		// A deferred event was not handled: it counts when it is.
+		RecordHandled(m.registry(), m.Name, env.Type, time.Since(start), err)
+	}
 	return ctx, env, err
 }
 

@@ -34,6 +34,10 @@
 //     its visibility timeout ends. The timeout is at least six times the
 //     consumer's handler timeout, so a slow handler is not raced by a second
 //     delivery.
+//   - A handler's Deferral (Defer) keeps the message received and invisible
+//     and runs the handler on it again after the delay, without a new
+//     receive; only past Worker.MaxDeferral (45s) is it nacked, which then
+//     counts as a receive.
 //   - Every receive counts (ApproximateReceiveCount), and the Worker reads
 //     that count instead of counting in memory. On the third failed receive,
 //     or at once for a permanent failure, the host gives the message up: it

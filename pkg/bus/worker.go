@@ -54,6 +54,13 @@ type Worker struct {
 	Logger *slog.Logger
 	// Metrics receives the handler metrics (default metrics.Default()).
 	Metrics *metrics.Registry
+	// MaxDeferred bounds the messages held back by a Deferral at once
+	// (default 8 x Concurrency); while it is reached no message is received.
+	MaxDeferred int
+	// MaxDeferral bounds how long one message is held back in all (default
+	// 45s, below the embedded bus's one-minute ack deadline); then it is
+	// nacked, to be redelivered (on SQS that counts as a receive).
+	MaxDeferral time.Duration
 
 	mu       sync.Mutex
 	attempts map[string]attempt
@@ -99,6 +106,12 @@ func (w *Worker) defaults() error {
 	if w.ForgetAfter <= 0 {
 		w.ForgetAfter = time.Hour
 	}
+	if w.MaxDeferred <= 0 {
+		w.MaxDeferred = 8 * w.Concurrency
+	}
+	if w.MaxDeferral <= 0 {
+		w.MaxDeferral = 45 * time.Second
+	}
 	if w.Logger == nil {
 		w.Logger = slog.Default()
 	}
@@ -121,21 +134,36 @@ func (w *Worker) Run(ctx context.Context) error {
 	// Handlers run on a context that outlives ctx by the drain timeout.
 	hctx, hardStop := context.WithCancel(context.WithoutCancel(ctx))
 	defer hardStop()
+	// sem holds a slot per running handler; held one per message received
+	// and not settled: running, waiting for a slot or deferred.
 	sem := make(chan struct{}, w.Concurrency)
+	held := make(chan struct{}, w.Concurrency+w.MaxDeferred)
 	var running sync.WaitGroup
 	var runErr error
 	w.Logger.Info("worker started", "concurrency", w.Concurrency, "max_attempts", w.MaxAttempts)
 	for {
 		select {
-		case sem <- struct{}{}:
+		case held <- struct{}{}:
 		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		// Receive only when a handler slot is free; the slot is taken once
+		// the message is in hand, so that Receive, which may wait long,
+		// never keeps a deferred message from its turn.
+		select {
+		case sem <- struct{}{}:
+			<-sem
+		case <-ctx.Done():
+			<-held
 		}
 		if ctx.Err() != nil {
 			break
 		}
 		msg, err := w.Sub.Receive(ctx)
 		if err != nil {
-			<-sem
+			<-held
 			if ctx.Err() != nil {
 				break
 			}
@@ -147,9 +175,9 @@ func (w *Worker) Run(ctx context.Context) error {
 		w.stats.inFlight.Add(1)
 		go func() {
 			defer running.Done()
-			defer func() { <-sem }()
+			defer func() { <-held }()
 			defer w.stats.inFlight.Add(-1)
-			w.handle(hctx, msg)
+			w.serve(ctx, hctx, msg, sem)
 		}()
 	}
 	w.drain(&running, hardStop)
@@ -169,45 +197,110 @@ func (w *Worker) drain(running *sync.WaitGroup, hardStop context.CancelFunc) {
 	}
 }
 
-// handle runs the handler on one message and settles it: ack on success or
-// dead-letter, delayed nack on a retryable failure.
-func (w *Worker) handle(ctx context.Context, msg *pubsub.Message) {
+// serve handles msg once it has a slot in sem, and again after each
+// Deferral; it waits for a deferral or a retry's backoff without the slot,
+// so a message held back never keeps another from running. Stopping (stop
+// done) leaves a deferred message unacknowledged, for redelivery.
+func (w *Worker) serve(stop, ctx context.Context, msg *pubsub.Message, sem chan struct{}) {
+	first := time.Now()
+	for {
+		select {
+		case sem <- struct{}{}:
+		case <-stop.Done():
+			if msg.Nackable() {
+				msg.Nack() // not started: back to the queue at once
+			}
+			return
+		}
+		d := w.handle(ctx, msg)
+		<-sem
+		if d == nil {
+			return
+		}
+		if d.nack {
+			t := time.NewTimer(d.After)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+			}
+			msg.Nack()
+			return
+		}
+		if time.Since(first)+d.After > w.MaxDeferral {
+			w.Logger.Warn("message deferred too long; handed back to the queue", "deferred_for", time.Since(first).Round(time.Millisecond).String(), "reason", d.Reason)
+			if msg.Nackable() {
+				msg.Nack()
+			}
+			return
+		}
+		t := time.NewTimer(d.After)
+		select {
+		case <-t.C:
+		case <-stop.Done():
+			t.Stop()
+			return
+		}
+	}
+}
+
+// handle runs the handler on one message and settles it: ack on success,
+// dead-letter. A retryable failure comes back as a Deferral to nack after
+// its backoff, and the handler's Deferral as itself, unsettled and without
+// counting an attempt: serve waits for either without a handler slot.
+func (w *Worker) handle(ctx context.Context, msg *pubsub.Message) *Deferral {
 	hctx, env, err := w.mw.Handle(ctx, msg.Body)
 	if env.ID == "" && err != nil {
 		w.deadLetter(ctx, msg, env, 1, err)
-		return
+		return nil
 	}
 	log := w.mw.Logger(w.Logger, env)
+	if d := (*Deferral)(nil); errors.As(err, &d) && ctx.Err() == nil {
+		log.DebugContext(hctx, "deferred", "after", d.After.String(), "reason", d.Reason)
+		return d
+	}
 	w.record(err)
 	if err == nil {
 		msg.Ack()
 		w.forget(env.ID)
 		log.DebugContext(hctx, "handled")
-		return
+		return nil
 	}
 	if ctx.Err() != nil {
 		// Shutting down: leave the message unacknowledged for redelivery.
 		log.WarnContext(hctx, "handler interrupted by shutdown; message will be redelivered", "err", err)
-		return
+		return nil
 	}
 	n := w.delivery(msg, env.ID)
 	if events.IsPermanent(err) || (w.MaxAttempts > 0 && n >= w.MaxAttempts) {
 		w.deadLetter(hctx, msg, env, n, err)
-		return
+		return nil
 	}
 	delay := w.Backoff(n)
 	log.WarnContext(hctx, "handler failed; will retry", "attempt", n, "retry_in", delay.String(), "err", err)
 	if !msg.Nackable() {
-		return // redelivered when the ack deadline passes
+		return nil // redelivered when the ack deadline passes
 	}
-	t := time.NewTimer(delay)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-	}
-	msg.Nack()
+	return &Deferral{After: delay, Reason: "retry", nack: true}
 }
+
+// Deferral is returned (wrapped or not) by a handler that cannot take a
+// message yet through no fault of the message, a per-tenant cap being
+// reached, say. The Worker hands the message to the handler again After
+// the delay, without counting a failed attempt and without holding a
+// handler slot meanwhile (see Worker.MaxDeferral). Hosts that cannot hold a
+// message back (Lambda) treat it as a retryable failure.
+type Deferral struct {
+	After  time.Duration
+	Reason string
+	// nack marks the Worker's own retry: nack after the backoff.
+	nack bool
+}
+
+func (d *Deferral) Error() string { return "deferred for " + d.After.String() + ": " + d.Reason }
+
+// Defer returns a Deferral of the message for after.
+func Defer(after time.Duration, reason string) error { return &Deferral{After: after, Reason: reason} }
 
 func (w *Worker) deadLetter(ctx context.Context, msg *pubsub.Message, env events.Envelope, attempts int, cause error) {
 	dl := NewDeadLetter(w.Name, msg.Body, env, attempts, cause)

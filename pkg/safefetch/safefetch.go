@@ -9,7 +9,10 @@
 // refused (urlpolicy.IsPublicAddr is the rule); at most
 // MaxRedirects are followed; the body streams to a temporary file under a hard
 // size cap whether or not Content-Length is sent; connect and total deadlines
-// bound the whole download; and the temporary file is always removed.
+// bound the whole download, and a transfer slower than a minimum rate over
+// any window fails early, so a server that drips bytes cannot hold a worker;
+// the fetches one tenant (WithTenant) runs at once are capped; and the
+// temporary file is always removed.
 //
 // Loopback destinations are allowed only through Options.AllowLoopback, which
 // tests and the single-process devstack set.
@@ -25,6 +28,8 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -37,17 +42,26 @@ const (
 	DefaultMaxRedirects   = 5
 	DefaultConnectTimeout = 10 * time.Second
 	DefaultTimeout        = 2 * time.Minute
+	DefaultMinRate        = 32 << 10
+	DefaultRateWindow     = 10 * time.Second
+	DefaultMaxPerTenant   = 1
 )
 
-// Errors a fetch can end with; test them with errors.Is. Every one of them,
-// like a 4xx StatusError, is permanent: fetching the same URL again gives the
-// same answer (see IsPermanent).
+// Errors a fetch can end with; test them with errors.Is. Every one of them
+// but ErrBusy, like a 4xx StatusError, is permanent: fetching the same URL
+// again gives the same answer (see IsPermanent).
 var (
 	ErrScheme           = errors.New("only http and https URLs are fetched")
 	ErrBlocked          = errors.New("destination is not a public internet address")
 	ErrTooManyRedirects = errors.New("too many redirects")
 	ErrTooLarge         = errors.New("response body exceeds the size limit")
 	ErrBadURL           = errors.New("malformed URL")
+	// ErrTooSlow: fewer than MinRate bytes a second arrived over a RateWindow.
+	ErrTooSlow = errors.New("the server sends too slowly")
+	// ErrDeadline: the whole download took longer than Timeout.
+	ErrDeadline = errors.New("the download took too long")
+	// ErrBusy: the tenant already runs MaxPerTenant fetches; try later.
+	ErrBusy = errors.New("too many downloads at once for this tenant")
 )
 
 // StatusError is a response with a status other than 200.
@@ -61,10 +75,11 @@ func (e *StatusError) Error() string {
 }
 
 // IsPermanent reports whether retrying the fetch cannot help: a refused URL or
-// address, too many redirects, an oversized body, a 4xx answer other than
-// 408 and 429, or a host name that does not exist (NXDOMAIN: the DNS says
-// so for good, unlike a resolver that times out). Other network errors,
-// timeouts and 5xx answers are worth a retry.
+// address, too many redirects, an oversized body, a transfer below the
+// minimum rate or past the total deadline, a 4xx answer other than 408 and
+// 429, or a host name that does not exist (NXDOMAIN: the DNS says so for
+// good, unlike a resolver that times out). Other network errors, connect
+// timeouts, 5xx answers and ErrBusy are worth a retry.
 func IsPermanent(err error) bool {
 	var se *StatusError
 	if errors.As(err, &se) {
@@ -75,7 +90,7 @@ func IsPermanent(err error) bool {
 		return true
 	}
 	return errors.Is(err, ErrScheme) || errors.Is(err, ErrBlocked) || errors.Is(err, ErrTooManyRedirects) ||
-		errors.Is(err, ErrTooLarge) || errors.Is(err, ErrBadURL)
+		errors.Is(err, ErrTooLarge) || errors.Is(err, ErrBadURL) || errors.Is(err, ErrTooSlow) || errors.Is(err, ErrDeadline)
 }
 
 // Options configure a Client. The zero value is the production policy.
@@ -86,8 +101,19 @@ type Options struct {
 	MaxRedirects int
 	// ConnectTimeout bounds each TCP connect (default 10s).
 	ConnectTimeout time.Duration
-	// Timeout bounds the whole fetch, redirects and body included (default 2m).
+	// Timeout bounds the whole fetch, redirects and body included (default
+	// 2m); past it the fetch fails with ErrDeadline.
 	Timeout time.Duration
+	// MinRate is the slowest transfer accepted, in bytes a second: from the
+	// request on, each RateWindow must bring at least MinRate*RateWindow
+	// bytes of body, or the fetch fails with ErrTooSlow (default 32 KiB/s;
+	// negative: no minimum).
+	MinRate int64
+	// RateWindow is the window MinRate is measured over (default 10s).
+	RateWindow time.Duration
+	// MaxPerTenant bounds the fetches one tenant (see WithTenant) runs at
+	// once; more fail at once with ErrBusy (default 1; negative: no bound).
+	MaxPerTenant int
 	// AllowLoopback lets the client reach 127.0.0.0/8 and ::1: for tests and
 	// devstack only, never in production.
 	AllowLoopback bool
@@ -104,6 +130,9 @@ type Options struct {
 type Client struct {
 	opts Options
 	hc   *http.Client
+	// tenants counts the fetches running per tenant.
+	mu      sync.Mutex
+	tenants map[string]int
 	// dialed, when set (tests), sees every address that passed the check,
 	// just before the connect.
 	dialed func(netip.AddrPort) error
@@ -126,7 +155,16 @@ func New(o Options) *Client {
 	if o.UserAgent == "" {
 		o.UserAgent = "buylink-safefetch/1"
 	}
-	c := &Client{opts: o}
+	if o.MinRate == 0 {
+		o.MinRate = DefaultMinRate
+	}
+	if o.RateWindow <= 0 {
+		o.RateWindow = DefaultRateWindow
+	}
+	if o.MaxPerTenant == 0 {
+		o.MaxPerTenant = DefaultMaxPerTenant
+	}
+	c := &Client{opts: o, tenants: map[string]int{}}
 	dialer := &net.Dialer{Timeout: o.ConnectTimeout, Resolver: o.Resolver, Control: c.control}
 	tr := &http.Transport{
 		// Never a proxy from the environment: it would dial on our behalf,
@@ -198,6 +236,14 @@ type File struct {
 	URL string
 }
 
+type tenantKey struct{}
+
+// WithTenant returns a context whose fetches count against tenant's
+// MaxPerTenant (a seller's handle, say).
+func WithTenant(ctx context.Context, tenant string) context.Context {
+	return context.WithValue(ctx, tenantKey{}, tenant)
+}
+
 // Fetch downloads rawURL to a temporary file, calls use with it and removes
 // the file when use returns (and on every failure before). It returns use's
 // error, or the reason the download was refused or failed.
@@ -209,8 +255,17 @@ func (c *Client) Fetch(ctx context.Context, rawURL string, use func(*File) error
 	if err := c.checkURL(u); err != nil {
 		return fmt.Errorf("safefetch: %s: %w", u.Redacted(), err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	if tenant, _ := ctx.Value(tenantKey{}).(string); tenant != "" {
+		if err := c.enter(tenant); err != nil {
+			return err
+		}
+		defer c.leave(tenant)
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, c.opts.Timeout, fmt.Errorf("%w: not done within %s", ErrDeadline, c.opts.Timeout))
 	defer cancel()
+	var received atomic.Int64
+	ctx, stopWatch := c.watchRate(ctx, &received)
+	defer stopWatch()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return fmt.Errorf("safefetch: %w: %w", ErrBadURL, err)
@@ -232,7 +287,7 @@ func (c *Client) Fetch(ctx context.Context, rawURL string, use func(*File) error
 		return fmt.Errorf("safefetch: temporary file: %w", err)
 	}
 	defer func() { _ = os.Remove(f.Name()) }()
-	n, err := io.Copy(f, io.LimitReader(resp.Body, c.opts.MaxBytes+1))
+	n, err := io.Copy(f, &countingReader{r: io.LimitReader(resp.Body, c.opts.MaxBytes+1), n: &received})
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -242,14 +297,84 @@ func (c *Client) Fetch(ctx context.Context, rawURL string, use func(*File) error
 	if n > c.opts.MaxBytes {
 		return fmt.Errorf("safefetch: %s: %w: more than %d bytes", u.Redacted(), ErrTooLarge, c.opts.MaxBytes)
 	}
+	stopWatch()
 	return use(&File{Path: f.Name(), Size: n, ContentType: resp.Header.Get("Content-Type"), URL: resp.Request.URL.String()})
 }
 
-// wrap names the URL in a transport error and surfaces the deadline.
+// enter counts a fetch of tenant, or refuses it with ErrBusy.
+func (c *Client) enter(tenant string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n := c.tenants[tenant]; c.opts.MaxPerTenant > 0 && n >= c.opts.MaxPerTenant {
+		return fmt.Errorf("safefetch: %w: %q already runs %d", ErrBusy, tenant, n)
+	}
+	c.tenants[tenant]++
+	return nil
+}
+
+func (c *Client) leave(tenant string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.tenants[tenant]--; c.tenants[tenant] <= 0 {
+		delete(c.tenants, tenant)
+	}
+}
+
+// watchRate cancels the returned context with ErrTooSlow when a RateWindow
+// passes with fewer than MinRate*RateWindow more bytes received. The
+// returned function stops the watch.
+func (c *Client) watchRate(ctx context.Context, received *atomic.Int64) (context.Context, func()) {
+	if c.opts.MinRate < 0 {
+		return ctx, func() {}
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	done := make(chan struct{})
+	var once sync.Once
+	go func() {
+		tick := time.NewTicker(c.opts.RateWindow)
+		defer tick.Stop()
+		var last int64
+		want := int64(float64(c.opts.MinRate) * c.opts.RateWindow.Seconds())
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				n := received.Load()
+				if got := n - last; got < want {
+					cancel(fmt.Errorf("%w: %d bytes in %s (minimum %d bytes/s), %d bytes in all", ErrTooSlow, got, c.opts.RateWindow, c.opts.MinRate, n))
+					return
+				}
+				last = n
+			}
+		}
+	}()
+	return ctx, func() { once.Do(func() { close(done) }) }
+}
+
+// countingReader adds what it reads to n.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (cr *countingReader) Read(p []byte) (int, error) {
+	k, err := cr.r.Read(p)
+	cr.n.Add(int64(k))
+	return k, err
+}
+
+// wrap names the URL in a transport error and surfaces why our own
+// deadline or rate watch stopped the fetch.
 func (c *Client) wrap(ctx context.Context, u *url.URL, err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err // the URL is named below
+	}
+	if cause := context.Cause(ctx); errors.Is(cause, ErrTooSlow) || errors.Is(cause, ErrDeadline) {
+		return fmt.Errorf("safefetch: %s: %w", u.Redacted(), cause)
 	}
 	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
 		err = fmt.Errorf("%w (%w)", cerr, err)

@@ -386,10 +386,13 @@ func TestFetchSavesAndRemoves(t *testing.T) {
 	}
 }
 
-func TestSlowServerHitsDeadline(t *testing.T) {
+// dripServer answers 200 and then sends one byte every gap until the
+// client goes or a minute passes.
+func dripServer(t *testing.T, gap time.Duration) *httptest.Server {
 	srv, _ := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Length", "1000")
-		for range 1000 {
+		w.Header().Set("Content-Length", "100000")
+		stop := time.After(time.Minute)
+		for {
 			if _, err := w.Write([]byte{'z'}); err != nil {
 				return
 			}
@@ -397,16 +400,25 @@ func TestSlowServerHitsDeadline(t *testing.T) {
 			select {
 			case <-r.Context().Done():
 				return
-			case <-time.After(time.Second):
+			case <-stop:
+				return
+			case <-time.After(gap):
 			}
 		}
 	}))
+	return srv
+}
+
+// A server sending above the minimum rate but past the total deadline
+// fails permanently, naming the deadline.
+func TestSlowServerHitsDeadline(t *testing.T) {
+	srv := dripServer(t, 10*time.Millisecond)
 	dir := t.TempDir()
-	c := guarded(t, Options{AllowLoopback: true, TempDir: dir, Timeout: 1500 * time.Millisecond})
+	c := guarded(t, Options{AllowLoopback: true, TempDir: dir, Timeout: 1500 * time.Millisecond, MinRate: 10})
 	start := time.Now()
 	err := c.Fetch(t.Context(), srv.URL, noUse(t))
-	if !errors.Is(err, context.DeadlineExceeded) || IsPermanent(err) {
-		t.Fatalf("want a retryable deadline error, got %v", err)
+	if !errors.Is(err, ErrDeadline) || !IsPermanent(err) || !strings.Contains(err.Error(), "not done within 1.5s") {
+		t.Fatalf("want a permanent deadline error, got %v", err)
 	}
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("the deadline of 1.5s did not stop the download (took %s)", d)
@@ -414,9 +426,119 @@ func TestSlowServerHitsDeadline(t *testing.T) {
 	assertEmptyDir(t, dir)
 }
 
+// A drip (a byte every 100ms) fails after one rate window, permanently,
+// with the numbers in the message; the caller's own deadline stays a
+// retryable error.
+func TestDripFailsFast(t *testing.T) {
+	srv := dripServer(t, 100*time.Millisecond)
+	dir := t.TempDir()
+	c := guarded(t, Options{AllowLoopback: true, TempDir: dir, MinRate: 1000, RateWindow: 300 * time.Millisecond})
+	start := time.Now()
+	err := c.Fetch(t.Context(), srv.URL, noUse(t))
+	if !errors.Is(err, ErrTooSlow) || !IsPermanent(err) || !strings.Contains(err.Error(), "(minimum 1000 bytes/s)") {
+		t.Fatalf("want a permanent too-slow error, got %v", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("a drip held the fetch for %s with a 300ms window", d)
+	}
+	assertEmptyDir(t, dir)
+
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	err = guarded(t, Options{AllowLoopback: true, MinRate: -1}).Fetch(ctx, srv.URL, noUse(t))
+	if !errors.Is(err, context.DeadlineExceeded) || IsPermanent(err) {
+		t.Fatalf("the caller's deadline: want a retryable error, got %v", err)
+	}
+}
+
+// A server that never answers fails by the rate watch too: the window
+// counts from the request.
+func TestSilentServerFailsFast(t *testing.T) {
+	srv, _ := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(time.Minute):
+		}
+	}))
+	c := guarded(t, Options{AllowLoopback: true, MinRate: 1000, RateWindow: 300 * time.Millisecond})
+	if err := c.Fetch(t.Context(), srv.URL, noUse(t)); !errors.Is(err, ErrTooSlow) || !strings.Contains(err.Error(), "0 bytes in 300ms") {
+		t.Fatalf("want a too-slow error, got %v", err)
+	}
+}
+
+// A transfer above the minimum rate goes on across many windows.
+func TestSteadyTransferPassesTheRateWatch(t *testing.T) {
+	body := bytes.Repeat([]byte("0123456789abcdef"), 4096) // 64 KiB
+	srv, _ := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for off := 0; off < len(body); off += 8 << 10 {
+			if _, err := w.Write(body[off : off+8<<10]); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			time.Sleep(100 * time.Millisecond)
+		}
+	}))
+	c := guarded(t, Options{AllowLoopback: true, MinRate: 16 << 10, RateWindow: 250 * time.Millisecond})
+	var size int64
+	if err := c.Fetch(t.Context(), srv.URL, func(f *File) error { size = f.Size; return nil }); err != nil || size != int64(len(body)) {
+		t.Fatalf("steady transfer: %d bytes, %v", size, err)
+	}
+}
+
+// One tenant runs at most MaxPerTenant fetches; more fail at once with a
+// retryable ErrBusy, other tenants and untagged fetches go on.
+func TestTenantCap(t *testing.T) {
+	release := make(chan struct{})
+	srv, _ := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/hold" {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
+		_, _ = w.Write([]byte("ok"))
+	}))
+	c := guarded(t, Options{AllowLoopback: true})
+	ok := func(*File) error { return nil }
+	shop := WithTenant(t.Context(), "shop")
+	held := make(chan error, 1)
+	go func() { held <- c.Fetch(shop, srv.URL+"/hold", ok) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c.mu.Lock()
+		n := c.tenants["shop"]
+		c.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the first fetch did not start")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	err := c.Fetch(shop, srv.URL+"/now", ok)
+	if !errors.Is(err, ErrBusy) || IsPermanent(err) || !strings.Contains(err.Error(), `"shop" already runs 1`) {
+		t.Fatalf("a second fetch of the same tenant: want a retryable ErrBusy, got %v", err)
+	}
+	if err := c.Fetch(WithTenant(t.Context(), "other"), srv.URL+"/now", ok); err != nil {
+		t.Fatalf("another tenant: %v", err)
+	}
+	if err := c.Fetch(t.Context(), srv.URL+"/now", ok); err != nil {
+		t.Fatalf("no tenant: %v", err)
+	}
+	close(release)
+	if err := <-held; err != nil {
+		t.Fatalf("the held fetch: %v", err)
+	}
+	if err := c.Fetch(shop, srv.URL+"/now", ok); err != nil {
+		t.Fatalf("the tenant after its fetch ended: %v", err)
+	}
+}
+
 func TestDefaults(t *testing.T) {
 	c := New(Options{})
-	if c.opts.MaxBytes != 50<<20 || c.opts.MaxRedirects != 5 || c.opts.Timeout != DefaultTimeout || c.opts.ConnectTimeout != DefaultConnectTimeout || c.opts.AllowLoopback {
+	if c.opts.MaxBytes != 50<<20 || c.opts.MaxRedirects != 5 || c.opts.Timeout != DefaultTimeout || c.opts.ConnectTimeout != DefaultConnectTimeout || c.opts.AllowLoopback ||
+		c.opts.MinRate != 32<<10 || c.opts.RateWindow != 10*time.Second || c.opts.MaxPerTenant != 1 {
 		t.Fatalf("defaults: %+v", c.opts)
 	}
 	if tr := c.hc.Transport.(*http.Transport); tr.Proxy != nil {

@@ -4,6 +4,8 @@ go 1.26.0
 
 require (
 	github.com/buylink/buylink/pkg v0.0.0
+	github.com/elastic/go-seccomp-bpf v1.6.0
+	github.com/landlock-lsm/go-landlock v0.11.2
 	gocloud.dev v0.43.0
 	gocv.io/x/gocv v0.31.0
 	golang.org/x/image v0.30.0
@@ -82,6 +84,7 @@ require (
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20250715232539-7130f93afb79 // indirect
 	google.golang.org/grpc v1.73.0 // indirect
 	google.golang.org/protobuf v1.36.10 // indirect
+	kernel.org/pub/linux/libs/security/libcap/psx v1.2.78 // indirect
 )
 
 replace github.com/buylink/buylink/pkg => ../../pkg

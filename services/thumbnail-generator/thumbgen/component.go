@@ -21,6 +21,7 @@ func Component(ctx context.Context, d host.Deps) (*host.Component, error) {
 		return nil, err
 	}
 	c := &host.Component{Handler: g.Handle}
+	c.OnClose(func() error { g.Close(); return nil })
 	if model == "" {
 		c.Notes = append(c.Notes, "thumbnails scored on sharpness and exposure (set YOLO_MODEL_PATH for product detection)")
 	}

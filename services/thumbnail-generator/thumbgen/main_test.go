@@ -137,6 +137,7 @@ func newEnv(t *testing.T, mod func(*Config)) *env {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	t.Cleanup(g.Close)
 	return &env{gen: g, pub: pub, store: store, srv: newFileServer(t)}
 }
 

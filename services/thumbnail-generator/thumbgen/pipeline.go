@@ -1,10 +1,12 @@
 package thumbgen
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"gocv.io/x/gocv"
@@ -25,35 +27,25 @@ const (
 	sequentialMaxFrames = 600
 	// maxImagePixels bounds a slideshow image before it is decoded.
 	maxImagePixels = 50_000_000
+	// decoders is how many keyframe decoders run at once in the child: its
+	// two cores.
+	decoders = 2
 )
 
-// runJob is the child's work.
-func runJob(j job) (jobResult, error) {
-	var det *vision.Detector
-	if j.ModelPath != "" {
-		d, err := vision.LoadDetector(j.ModelPath)
-		if err != nil {
-			return jobResult{}, fmt.Errorf("load model: %w", err)
-		}
-		defer d.Close()
-		det = d
-	}
-	switch j.Kind {
-	case "model":
-		return jobResult{}, nil
-	case "video":
-		if len(j.Inputs) != 1 {
-			return jobResult{}, fmt.Errorf("a video job takes one input, got %d", len(j.Inputs))
-		}
-		return videoJob(j, det)
-	case "images":
-		return imagesJob(j, det)
-	}
-	return jobResult{}, fmt.Errorf("unknown job kind %q", j.Kind)
+// jobKinds is the child's work by job kind. Each runs confined (confine)
+// with the detector loaded at start (nil without a model).
+var jobKinds = map[string]func(job, *vision.Detector) (jobResult, error){
+	"model":  func(job, *vision.Detector) (jobResult, error) { return jobResult{}, nil },
+	"video":  videoJob,
+	"images": imagesJob,
 }
 
 func videoJob(j job, det *vision.Detector) (jobResult, error) {
-	v, err := frames.Open(j.Inputs[0], analysisShortSide)
+	if len(j.Inputs) != 1 {
+		return jobResult{}, fmt.Errorf("a video job takes one input, got %d", len(j.Inputs))
+	}
+	path := j.Inputs[0]
+	v, err := frames.Open(path, analysisShortSide)
 	if err != nil {
 		return jobResult{}, reject("%v", err)
 	}
@@ -77,39 +69,23 @@ func videoJob(j job, det *vision.Detector) (jobResult, error) {
 			c.Close()
 		}
 	}()
-	add := func(f frames.Frame) error {
-		img, err := frameMat(f, info.Rotation)
-		if err != nil {
-			return err
-		}
-		c, err := vision.NewCandidate(img, f.Time)
-		if err != nil {
-			return err
-		}
-		cands = append(cands, c)
-		return nil
-	}
 	var decodeErr error
 	if len(keyTargets) >= 2*j.Count || totalFrames > sequentialMaxFrames {
 		probe.Sampling = "keyframes"
-		seen := map[time.Duration]bool{}
-		for _, t := range keyTargets {
-			f, err := v.Keyframe(t)
-			if err != nil {
-				decodeErr = err // a damaged keyframe costs one candidate
-				continue
-			}
-			if seen[f.Time] {
-				continue
-			}
-			seen[f.Time] = true
-			if err := add(f); err != nil {
-				return jobResult{}, err
-			}
+		cands, decodeErr, err = keyframeCandidates(v, path, keyTargets, info.Rotation)
+		if err != nil {
+			return jobResult{}, err
 		}
 	} else {
 		probe.Sampling = "sequential"
-		if err := v.Sequential(targets, sequentialMaxFrames, add); err != nil {
+		err := v.Sequential(targets, sequentialMaxFrames, func(f frames.Frame) error {
+			c, err := frameCandidate(f, info.Rotation)
+			if err == nil {
+				cands = append(cands, c)
+			}
+			return err
+		})
+		if err != nil {
 			decodeErr = err // keep what was decoded before the damage
 		}
 	}
@@ -127,6 +103,101 @@ func videoJob(j job, det *vision.Detector) (jobResult, error) {
 			len(res.Thumbs), j.Count, info.Duration.Seconds(), len(res.Thumbs), len(cands))
 	}
 	return res, err
+}
+
+// keyframeCandidates seeks to each of the ascending times and decodes the
+// keyframe there, with `decoders` decoders at once (v, open on path, and
+// more opened here), and measures each distinct frame. It returns the candidates in time order, the last
+// decoding error (a damaged keyframe costs one candidate) and, apart, an
+// error that stops the job.
+func keyframeCandidates(v *frames.Video, path string, times []time.Duration, rotation int) (cands []*vision.Candidate, decodeErr, err error) {
+	slots := make([]*vision.Candidate, len(times))
+	decodeErrs := make([]error, len(times))
+	stops := make([]error, decoders)
+	var wg sync.WaitGroup
+	for w := range min(decoders, len(times)) {
+		wg.Go(func() {
+			v := v
+			if w > 0 {
+				var err error
+				if v, err = frames.Open(path, analysisShortSide); err != nil {
+					stops[w] = reject("%v", err)
+					return
+				}
+				defer v.Close()
+			}
+			for i := w; i < len(times); i += decoders {
+				f, err := v.Keyframe(times[i])
+				if err != nil {
+					decodeErrs[i] = err
+					continue
+				}
+				if slots[i], err = frameCandidate(f, rotation); err != nil {
+					stops[w] = err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	seen := map[time.Duration]bool{}
+	for i, c := range slots {
+		if decodeErrs[i] != nil {
+			decodeErr = decodeErrs[i]
+		}
+		switch {
+		case c == nil:
+		case seen[c.Time]: // two targets landed on one keyframe
+			c.Close()
+		default:
+			seen[c.Time] = true
+			cands = append(cands, c)
+		}
+	}
+	if err := errors.Join(stops...); err != nil {
+		for _, c := range cands {
+			c.Close()
+		}
+		return nil, nil, err
+	}
+	return cands, decodeErr, nil
+}
+
+// warmUp does, before the child's job arrives, the one-time set-up its work
+// needs whatever the input: decoders, OpenCV's code and thread pool, the
+// JPEG encoder, on each of the child's decoding threads.
+func warmUp() error {
+	frames.WarmUp()
+	const w, h = 720, 1280
+	bgr := make([]byte, w*h*3)
+	for i := range bgr {
+		bgr[i] = byte(i * 7 % 251)
+	}
+	errs := make([]error, decoders)
+	var wg sync.WaitGroup
+	for i := range decoders {
+		wg.Go(func() {
+			c, err := frameCandidate(frames.Frame{Width: w, Height: h, BGR: bgr}, 0)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer c.Close()
+			c.Rate(false)
+			_, errs[i] = c.JPEG()
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// frameCandidate measures a decoded frame in display orientation.
+func frameCandidate(f frames.Frame, rotation int) (*vision.Candidate, error) {
+	img, err := frameMat(f, rotation)
+	if err != nil {
+		return nil, err
+	}
+	return vision.NewCandidate(img, f.Time)
 }
 
 func imagesJob(j job, det *vision.Detector) (jobResult, error) {
@@ -161,7 +232,7 @@ func imagesJob(j job, det *vision.Detector) (jobResult, error) {
 }
 
 // pick scores the candidates, selects the best different ones and writes
-// their thumbnails to j.OutDir.
+// their thumbnails to j.OutDir (two at a time).
 func pick(j job, det *vision.Detector, cands []*vision.Candidate, minGap time.Duration) (jobResult, error) {
 	for _, c := range cands {
 		if det != nil && !c.Flat {
@@ -171,17 +242,27 @@ func pick(j job, det *vision.Detector, cands []*vision.Candidate, minGap time.Du
 		}
 		c.Rate(det != nil)
 	}
-	res := jobResult{Candidates: len(cands), Thumbs: []thumbFile{}}
-	for i, c := range vision.Select(cands, j.Count, minGap) {
-		data, err := c.JPEG()
-		if err != nil {
-			return jobResult{}, err
-		}
-		name := fmt.Sprintf("thumb-%d.jpg", i)
-		if err := os.WriteFile(filepath.Join(j.OutDir, name), data, 0o600); err != nil {
-			return jobResult{}, err
-		}
-		res.Thumbs = append(res.Thumbs, thumbFile{File: name, FrameMS: c.Time.Milliseconds(), Score: round3(c.Score), Label: c.Label()})
+	chosen := vision.Select(cands, j.Count, minGap)
+	res := jobResult{Candidates: len(cands), Thumbs: make([]thumbFile, len(chosen))}
+	errs := make([]error, len(chosen))
+	var wg sync.WaitGroup
+	for w := range min(decoders, len(chosen)) {
+		wg.Go(func() {
+			for i := w; i < len(chosen); i += decoders {
+				c := chosen[i]
+				name := fmt.Sprintf("thumb-%d.jpg", i)
+				data, err := c.JPEG()
+				if err == nil {
+					err = os.WriteFile(filepath.Join(j.OutDir, name), data, 0o600)
+				}
+				errs[i] = err
+				res.Thumbs[i] = thumbFile{File: name, FrameMS: c.Time.Milliseconds(), Score: round3(c.Score), Label: c.Label()}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return jobResult{}, err
 	}
 	return res, nil
 }

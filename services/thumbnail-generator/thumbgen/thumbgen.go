@@ -27,6 +27,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -69,6 +70,12 @@ type Config struct {
 	Limits Limits
 	// MaxChildren bounds the children running at once (default 2).
 	MaxChildren int
+	// MaxPerSeller bounds the posts of one seller this generator works on
+	// at once (default 2: one downloading, one decoding). Handle defers a
+	// post over the cap (bus.Defer) instead of waiting, so one seller's
+	// slow or many posts never hold every worker slot. Downloads are capped
+	// per seller too, by Fetch.MaxPerTenant (safefetch's default: 1).
+	MaxPerSeller int
 	// Executable is the binary run as the child (default os.Executable());
 	// it must call MaybeRunChild.
 	Executable string
@@ -86,7 +93,20 @@ type Generator struct {
 	cfg      Config
 	fetch    *safefetch.Client
 	children chan struct{}
+
+	// spare is a started child waiting for a job, so that the next video
+	// does not wait for the child's start (its shared libraries, the model).
+	mu     sync.Mutex
+	spare  *childProc
+	closed bool
+	// noLandlock warns once that the kernel cannot confine the child's files.
+	noLandlock sync.Once
+	// sellers counts the posts in work per seller.
+	sellers map[string]int
 }
+
+// sellerRetry is how long a post deferred by a seller's cap waits.
+const sellerRetry = time.Second
 
 // New checks cfg and returns a Generator. A configured model must exist and
 // load in a child: a missing or broken model is a start-up error.
@@ -102,6 +122,9 @@ func New(ctx context.Context, cfg Config) (*Generator, error) {
 	}
 	if cfg.MaxChildren <= 0 {
 		cfg.MaxChildren = 2
+	}
+	if cfg.MaxPerSeller <= 0 {
+		cfg.MaxPerSeller = 2
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -121,16 +144,31 @@ func New(ctx context.Context, cfg Config) (*Generator, error) {
 	}
 	cfg.Limits = cfg.Limits.withDefaults()
 	cfg.Fetch.TempDir = cfg.TempDir
-	g := &Generator{cfg: cfg, fetch: safefetch.New(cfg.Fetch), children: make(chan struct{}, cfg.MaxChildren)}
+	g := &Generator{cfg: cfg, fetch: safefetch.New(cfg.Fetch), children: make(chan struct{}, cfg.MaxChildren), sellers: map[string]int{}}
 	if cfg.ModelPath != "" {
 		if err := vision.CheckModelFile(cfg.ModelPath); err != nil {
 			return nil, fmt.Errorf("thumbgen: YOLO_MODEL_PATH: %w", err)
 		}
-		if _, err := g.child(ctx, job{Kind: "model", ModelPath: cfg.ModelPath}); err != nil {
+		if _, err := g.child(ctx, job{Kind: "model"}); err != nil {
+			g.Close()
 			return nil, fmt.Errorf("thumbgen: YOLO_MODEL_PATH %s does not load as a YOLOv8 model: %w", cfg.ModelPath, err)
 		}
+	} else {
+		g.refill()
 	}
 	return g, nil
+}
+
+// Close stops the spare child. Jobs running go on; later ones start their
+// child when they need it.
+func (g *Generator) Close() {
+	g.mu.Lock()
+	p := g.spare
+	g.spare, g.closed = nil, true
+	g.mu.Unlock()
+	if p != nil {
+		p.kill()
+	}
 }
 
 // Result is what one generation made.
@@ -146,16 +184,24 @@ type Result struct {
 
 // Handle is the bus handler: video.posted in, thumbnails.generated out.
 // A video that cannot give thumbnails (refused URL, not a video, corrupt or
-// hostile file) is answered with a Failure and acknowledged; transient
-// trouble (network, storage) is returned for a retry.
+// hostile file, a download too slow) is answered with a Failure and
+// acknowledged; transient trouble (network, storage) is returned for a
+// retry; a post over its seller's cap is deferred (bus.Defer).
 func (g *Generator) Handle(ctx context.Context, env events.Envelope) error {
 	var p events.VideoPosted
 	if err := events.Decode(env, &p); err != nil {
 		return err
 	}
+	if n, ok := g.enterSeller(env.Seller); !ok {
+		return bus.Defer(sellerRetry, fmt.Sprintf("seller %q already has %d posts in work", env.Seller, n))
+	}
+	defer g.leaveSeller(env.Seller)
 	log := g.cfg.Logger.With("video_id", env.VideoID, "seller", env.Seller)
 	start := time.Now()
-	res, err := g.Generate(ctx, &p)
+	res, err := g.Generate(safefetch.WithTenant(ctx, env.Seller), &p)
+	if errors.Is(err, safefetch.ErrBusy) {
+		return bus.Defer(sellerRetry, err.Error())
+	}
 	if err == nil {
 		g.cfg.Metrics.Summary(metrics.ThumbnailTime, metrics.Milliseconds).ObserveDuration(time.Since(start))
 	}
@@ -265,7 +311,7 @@ func (g *Generator) generate(ctx context.Context, dir string, j job) (Result, er
 	if err := os.Mkdir(out, 0o700); err != nil {
 		return Result{}, err
 	}
-	j.OutDir, j.Count, j.ModelPath = out, g.cfg.Count, g.cfg.ModelPath
+	j.OutDir, j.Count = out, g.cfg.Count
 	run, err := g.child(ctx, j)
 	res := Result{PeakRSS: run.PeakRSS, Probe: run.result.Probe, Note: run.result.Note}
 	if err != nil {
@@ -297,8 +343,9 @@ func (g *Generator) generate(ctx context.Context, dir string, j job) (Result, er
 	return res, nil
 }
 
-// child runs one child process once a slot is free; failures caused by the
-// input come back permanent.
+// child runs j in a child process once a slot is free: the spare if there
+// is one (started again for the next job), or a new one. Failures caused by
+// the input come back permanent.
 func (g *Generator) child(ctx context.Context, j job) (childRun, error) {
 	select {
 	case g.children <- struct{}{}:
@@ -306,11 +353,67 @@ func (g *Generator) child(ctx context.Context, j job) (childRun, error) {
 		return childRun{}, ctx.Err()
 	}
 	defer func() { <-g.children }()
-	run, err := runChild(ctx, g.cfg.Executable, g.cfg.Limits, j)
+	defer g.refill()
+	g.mu.Lock()
+	p := g.spare
+	g.spare = nil
+	g.mu.Unlock()
+	var run childRun
+	err := errNotReady
+	if p != nil {
+		run, err = p.run(ctx, g.cfg.Limits, j)
+	}
+	if errors.Is(err, errNotReady) { // no spare, or it died waiting: a new child
+		if p, err = startChild(g.cfg.Executable, g.cfg.Limits, g.cfg.ModelPath); err != nil {
+			return childRun{}, err
+		}
+		run, err = p.run(ctx, g.cfg.Limits, j)
+	}
+	if sb := run.result.Sandbox; err == nil && sb != nil && sb.LandlockABI == 0 {
+		g.noLandlock.Do(func() {
+			g.cfg.Logger.Warn("the kernel has no Landlock: the decoding child's file access is not confined (its environment, seccomp filter and limits still hold)")
+		})
+	}
 	if errors.Is(err, errChildFailed) {
 		err = events.Permanent(err)
 	}
 	return run, err
+}
+
+// enterSeller counts a post of seller in work unless the seller is at
+// MaxPerSeller; it returns the seller's count before.
+func (g *Generator) enterSeller(seller string) (int, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n := g.sellers[seller]
+	if n >= g.cfg.MaxPerSeller {
+		return n, false
+	}
+	g.sellers[seller] = n + 1
+	return n, true
+}
+
+func (g *Generator) leaveSeller(seller string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.sellers[seller]--; g.sellers[seller] <= 0 {
+		delete(g.sellers, seller)
+	}
+}
+
+// refill starts a spare child when there is none.
+func (g *Generator) refill() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed || g.spare != nil {
+		return
+	}
+	p, err := startChild(g.cfg.Executable, g.cfg.Limits, g.cfg.ModelPath)
+	if err != nil {
+		g.cfg.Logger.Warn("cannot start a spare decoding child", "err", err)
+		return
+	}
+	g.spare = p
 }
 
 func truncate(s string, n int) string {

@@ -160,12 +160,20 @@ func TestBadFilesFailOnlyTheirVideo(t *testing.T) {
 func TestChildLimits(t *testing.T) {
 	video := testmedia.TikTokVideo(t)
 	t.Run("memory", func(t *testing.T) {
+		// 8 MiB of address space cannot even hold the child's start: the
+		// limit is the operator's, not the video's fault, so the post is
+		// returned for a retry (and dead-lettered if it persists).
 		e := newEnv(t, func(c *Config) { c.Limits.Memory = 8 << 20 })
-		out := e.post(t, events.VideoPosted{MediaURL: e.srv.serve(t, "v.mp4", video)})
-		if out.Failure == nil || !strings.Contains(out.Failure.Reason, "decod") {
-			t.Fatalf("want a decoding failure under an 8 MiB address-space budget, got %+v", out)
+		p := events.VideoPosted{PageURL: "https://www.tiktok.com/@shop/video/1", Attempt: 1, MediaURL: e.srv.serve(t, "v.mp4", video)}
+		in, _ := events.New("", "shop", "1", &p)
+		err := e.gen.Handle(t.Context(), in)
+		if err == nil || events.IsPermanent(err) || !strings.Contains(err.Error(), "did not start") {
+			t.Fatalf("want a retryable did-not-start error under an 8 MiB address-space budget, got %v", err)
 		}
-		t.Logf("reason: %s", out.Failure.Reason)
+		if e.pub.count() != 0 {
+			t.Fatal("a retryable failure must not publish")
+		}
+		t.Logf("error: %v", err)
 	})
 	t.Run("wall clock", func(t *testing.T) {
 		e := newEnv(t, func(c *Config) { c.Limits.Wall = 30 * time.Millisecond })

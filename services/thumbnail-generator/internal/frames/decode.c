@@ -13,7 +13,8 @@
 struct tg_video {
 	AVFormatContext *fmt;
 	AVCodecContext *dec;
-	AVFrame *frame;
+	AVFrame *frame; // decoded picture
+	AVFrame *out;   // converted BGR picture, allocated by tg_set_output
 	AVPacket *pkt;
 	struct SwsContext *sws;
 	int stream;
@@ -74,10 +75,17 @@ int tg_open(const char *path, tg_video **out, tg_info *info, char *err, int errl
 		}
 	}
 	AVStream *st = v->fmt->streams[v->stream];
+	int w = st->codecpar->width, h = st->codecpar->height;
+	if (w < TG_MIN_SIDE || h < TG_MIN_SIDE || w > TG_MAX_SIDE || h > TG_MAX_SIDE) {
+		snprintf(err, errlen, "video size %dx%d is outside %d..%d pixels", w, h, TG_MIN_SIDE, TG_MAX_SIDE);
+		tg_close(v);
+		return AVERROR_INVALIDDATA;
+	}
 	v->dec = avcodec_alloc_context3(codec);
 	v->frame = av_frame_alloc();
+	v->out = av_frame_alloc();
 	v->pkt = av_packet_alloc();
-	if (!v->dec || !v->frame || !v->pkt) {
+	if (!v->dec || !v->frame || !v->out || !v->pkt) {
 		set_err(err, errlen, "out of memory", AVERROR(ENOMEM));
 		tg_close(v);
 		return AVERROR(ENOMEM);
@@ -123,9 +131,31 @@ int tg_open(const char *path, tg_video **out, tg_info *info, char *err, int errl
 	return 0;
 }
 
-void tg_set_output(tg_video *v, int out_w, int out_h) {
+int tg_set_output(tg_video *v, int out_w, int out_h, char *err, int errlen) {
+	if (out_w < 1 || out_h < 1 || out_w > TG_MAX_SIDE || out_h > TG_MAX_SIDE) {
+		snprintf(err, errlen, "output size %dx%d is outside 1..%d pixels", out_w, out_h, TG_MAX_SIDE);
+		return AVERROR(EINVAL);
+	}
+	av_frame_unref(v->out);
+	v->out->format = AV_PIX_FMT_BGR24;
+	v->out->width = out_w;
+	v->out->height = out_h;
+	// Alignment chosen for this CPU: every row is padded so that swscale's
+	// vector code may write past out_w*3 bytes, and the buffer has room after
+	// the last row.
+	int ret = av_frame_get_buffer(v->out, 0);
+	if (ret < 0) {
+		set_err(err, errlen, "cannot allocate the output picture", ret);
+		return ret;
+	}
 	v->out_w = out_w;
 	v->out_h = out_h;
+	return 0;
+}
+
+const uint8_t *tg_output(tg_video *v, int *linesize) {
+	*linesize = v->out->linesize[0];
+	return v->out->data[0];
 }
 
 void tg_close(tg_video *v) {
@@ -134,6 +164,7 @@ void tg_close(tg_video *v) {
 	}
 	sws_freeContext(v->sws);
 	av_packet_free(&v->pkt);
+	av_frame_free(&v->out);
 	av_frame_free(&v->frame);
 	avcodec_free_context(&v->dec);
 	avformat_close_input(&v->fmt);
@@ -169,25 +200,37 @@ static double frame_secs(tg_video *v) {
 	return s < 0 ? 0 : s;
 }
 
-static int convert(tg_video *v, uint8_t *dst, char *err, int errlen) {
+// convert scales the decoded frame into the output picture. A stream may
+// change its size mid-way: every frame is checked against the bounds again.
+static int convert(tg_video *v, char *err, int errlen) {
 	AVFrame *f = v->frame;
-	if (f->width <= 0 || f->height <= 0 || f->format < 0) {
-		set_err(err, errlen, "decoded frame has no picture", AVERROR_INVALIDDATA);
+	if (!v->out->data[0]) {
+		set_err(err, errlen, "no output size set", AVERROR(EINVAL));
+		return AVERROR(EINVAL);
+	}
+	if (f->width < 1 || f->height < 1 || f->width > TG_MAX_SIDE || f->height > TG_MAX_SIDE || !f->data[0]) {
+		snprintf(err, errlen, "decoded frame size %dx%d is outside 1..%d pixels", f->width, f->height, TG_MAX_SIDE);
 		return AVERROR_INVALIDDATA;
+	}
+	if (f->format < 0 || !sws_isSupportedInput(f->format)) {
+		set_err(err, errlen, "unsupported pixel format", AVERROR_PATCHWELCOME);
+		return AVERROR_PATCHWELCOME;
 	}
 	v->sws = sws_getCachedContext(v->sws, f->width, f->height, f->format, v->out_w, v->out_h,
 	                              AV_PIX_FMT_BGR24, SWS_BILINEAR, NULL, NULL, NULL);
 	if (!v->sws) {
-		set_err(err, errlen, "unsupported pixel format", AVERROR(EINVAL));
+		set_err(err, errlen, "cannot convert the pixel format", AVERROR(EINVAL));
 		return AVERROR(EINVAL);
 	}
-	uint8_t *planes[4] = {dst, NULL, NULL, NULL};
-	int strides[4] = {v->out_w * 3, 0, 0, 0};
-	sws_scale(v->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, planes, strides);
+	int ret = sws_scale(v->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, v->out->data, v->out->linesize);
+	if (ret != v->out_h) {
+		set_err(err, errlen, "frame conversion failed", ret < 0 ? ret : AVERROR_INVALIDDATA);
+		return ret < 0 ? ret : AVERROR_INVALIDDATA;
+	}
 	return 0;
 }
 
-int tg_keyframe(tg_video *v, double secs, uint8_t *dst, double *pts, char *err, int errlen) {
+int tg_keyframe(tg_video *v, double secs, double *pts, char *err, int errlen) {
 	AVStream *st = v->fmt->streams[v->stream];
 	int64_t ts = llround(secs / av_q2d(st->time_base));
 	int ret = av_seek_frame(v->fmt, v->stream, ts, AVSEEK_FLAG_BACKWARD);
@@ -226,7 +269,7 @@ int tg_keyframe(tg_video *v, double secs, uint8_t *dst, double *pts, char *err, 
 			return ret;
 		}
 		*pts = frame_secs(v);
-		ret = convert(v, dst, err, errlen);
+		ret = convert(v, err, errlen);
 		av_frame_unref(v->frame);
 		return ret;
 	}
@@ -243,14 +286,14 @@ int tg_rewind(tg_video *v) {
 	return ret < 0 ? ret : 0;
 }
 
-int tg_next(tg_video *v, double want_secs, uint8_t *dst, double *pts, int *converted, char *err, int errlen) {
+int tg_next(tg_video *v, double want_secs, double *pts, int *converted, char *err, int errlen) {
 	*converted = 0;
 	for (;;) {
 		int ret = avcodec_receive_frame(v->dec, v->frame);
 		if (ret == 0) {
 			*pts = frame_secs(v);
 			if (*pts >= want_secs) {
-				ret = convert(v, dst, err, errlen);
+				ret = convert(v, err, errlen);
 				*converted = ret == 0;
 			}
 			av_frame_unref(v->frame);
@@ -283,4 +326,20 @@ int tg_next(tg_video *v, double want_secs, uint8_t *dst, double *pts, int *conve
 			return ret;
 		}
 	}
+}
+
+void tg_warm_up(void) {
+	static const enum AVCodecID ids[] = {AV_CODEC_ID_H264, AV_CODEC_ID_HEVC, AV_CODEC_ID_VP9};
+	for (unsigned i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+		const AVCodec *codec = avcodec_find_decoder(ids[i]);
+		AVCodecContext *dec = codec ? avcodec_alloc_context3(codec) : NULL;
+		if (dec) {
+			dec->thread_count = 1;
+			avcodec_open2(dec, codec, NULL);
+			avcodec_free_context(&dec);
+		}
+	}
+	struct SwsContext *sws = sws_getContext(1080, 1920, AV_PIX_FMT_YUV420P, 720, 1280, AV_PIX_FMT_BGR24,
+	                                        SWS_BILINEAR, NULL, NULL, NULL);
+	sws_freeContext(sws);
 }

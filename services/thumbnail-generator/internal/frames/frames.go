@@ -25,10 +25,11 @@ import (
 	"unsafe"
 )
 
-// Limits on what Open accepts.
+// Limits on what Open accepts. The sides bound the coded size and every
+// decoded frame (the C layer checks them again on each frame).
 const (
-	MaxSide     = 4096
-	MinSide     = 16
+	MaxSide     = C.TG_MAX_SIDE
+	MinSide     = C.TG_MIN_SIDE
 	MaxDuration = 20 * time.Minute
 	MaxFPS      = 240
 )
@@ -59,7 +60,6 @@ type Video struct {
 	v      *C.tg_video
 	info   Info
 	w, h   int
-	buf    unsafe.Pointer
 	errBuf [256]C.char
 }
 
@@ -86,9 +86,6 @@ func Open(path string, maxShort int) (*Video, error) {
 		vid.info.Width, vid.info.Height = h, w
 	}
 	switch {
-	case w < MinSide || h < MinSide || w > MaxSide || h > MaxSide:
-		vid.Close()
-		return nil, fmt.Errorf("frames: video size %dx%d is outside %d..%d pixels", w, h, MinSide, MaxSide)
 	case vid.info.Duration <= 0 || vid.info.Duration > MaxDuration:
 		vid.Close()
 		return nil, fmt.Errorf("frames: video duration %s is not within (0, %s]", vid.info.Duration, MaxDuration)
@@ -101,10 +98,17 @@ func Open(path string, maxShort int) (*Video, error) {
 		vid.w = max(2, (w*maxShort/short)&^1)
 		vid.h = max(2, (h*maxShort/short)&^1)
 	}
-	C.tg_set_output(vid.v, C.int(vid.w), C.int(vid.h))
-	vid.buf = C.malloc(C.size_t(vid.w * vid.h * 3))
+	if rc := C.tg_set_output(vid.v, C.int(vid.w), C.int(vid.h), &vid.errBuf[0], C.int(len(vid.errBuf))); rc < 0 {
+		vid.Close()
+		return nil, fmt.Errorf("frames: %s", C.GoString(&vid.errBuf[0]))
+	}
 	return vid, nil
 }
+
+// WarmUp does the decoders' and the converter's one-time set-up, so that a
+// process started ahead of its video (a spare child) has it done before the
+// video arrives.
+func WarmUp() { C.tg_warm_up() }
 
 // Info describes the video.
 func (v *Video) Info() Info { return v.info }
@@ -114,10 +118,6 @@ func (v *Video) Close() {
 	if v.v != nil {
 		C.tg_close(v.v)
 		v.v = nil
-	}
-	if v.buf != nil {
-		C.free(v.buf)
-		v.buf = nil
 	}
 }
 
@@ -139,7 +139,7 @@ func (v *Video) KeyframeTimes() []time.Duration {
 // Keyframe seeks to the keyframe at or before t and decodes it alone.
 func (v *Video) Keyframe(t time.Duration) (Frame, error) {
 	var pts C.double
-	if rc := C.tg_keyframe(v.v, C.double(t.Seconds()), (*C.uint8_t)(v.buf), &pts, &v.errBuf[0], C.int(len(v.errBuf))); rc < 0 {
+	if rc := C.tg_keyframe(v.v, C.double(t.Seconds()), &pts, &v.errBuf[0], C.int(len(v.errBuf))); rc < 0 {
 		return Frame{}, fmt.Errorf("frames: keyframe at %s: %s", t, C.GoString(&v.errBuf[0]))
 	}
 	return v.frame(pts), nil
@@ -155,7 +155,7 @@ func (v *Video) Sequential(times []time.Duration, maxFrames int, fn func(Frame) 
 	for i, decoded := 0, 0; i < len(times) && decoded < maxFrames; decoded++ {
 		var pts C.double
 		var converted C.int
-		rc := C.tg_next(v.v, C.double(times[i].Seconds()), (*C.uint8_t)(v.buf), &pts, &converted, &v.errBuf[0], C.int(len(v.errBuf)))
+		rc := C.tg_next(v.v, C.double(times[i].Seconds()), &pts, &converted, &v.errBuf[0], C.int(len(v.errBuf)))
 		if rc == C.TG_END {
 			return nil
 		}
@@ -176,10 +176,18 @@ func (v *Video) Sequential(times []time.Duration, maxFrames int, fn func(Frame) 
 	return nil
 }
 
+// frame copies the converted picture out of its padded rows.
 func (v *Video) frame(pts C.double) Frame {
-	return Frame{
-		Time:  time.Duration(float64(pts) * float64(time.Second)),
-		Width: v.w, Height: v.h,
-		BGR: C.GoBytes(v.buf, C.int(v.w*v.h*3)),
+	var linesize C.int
+	data := C.tg_output(v.v, &linesize)
+	row, stride := v.w*3, int(linesize)
+	if stride < row {
+		panic(fmt.Sprintf("frames: output rows of %d bytes hold fewer than %d", stride, row))
 	}
+	src := unsafe.Slice((*byte)(unsafe.Pointer(data)), stride*(v.h-1)+row)
+	bgr := make([]byte, row*v.h)
+	for y := range v.h {
+		copy(bgr[y*row:(y+1)*row], src[y*stride:y*stride+row])
+	}
+	return Frame{Time: time.Duration(float64(pts) * float64(time.Second)), Width: v.w, Height: v.h, BGR: bgr}
 }

@@ -217,3 +217,47 @@ func HLSPlaylist(segmentURL string) []byte {
 	return []byte("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:10\n#EXT-X-MEDIA-SEQUENCE:0\n" +
 		"#EXTINF:10.0,\nfile:///etc/passwd\n#EXTINF:10.0,\n" + segmentURL + "\n#EXT-X-ENDLIST\n")
 }
+
+// Codec is a video codec phones and apps record or upload in.
+type Codec string
+
+// The codecs test clips come in.
+const (
+	H264 Codec = "h264"
+	HEVC Codec = "hevc"
+	VP9  Codec = "vp9"
+)
+
+// QuadrantColors are QuadrantClip's quadrants in BGR: top left, top right,
+// bottom left, bottom right.
+var QuadrantColors = [4][3]byte{{0, 0, 255}, {0, 255, 0}, {255, 0, 0}, {255, 255, 255}}
+
+// QuadrantClip is a 0.1 s MP4 of w x h pixels encoded with codec whose
+// quadrants are red, lime, blue and white (QuadrantColors): every row of a
+// decoded frame shows whether strides and sizes were handled right. Sizes
+// with an odd side are encoded 4:4:4 by x264 (4:2:0 needs even sides) and
+// 4:2:0 by libvpx; x265 keeps only even sides.
+func QuadrantClip(t testing.TB, codec Codec, w, h int) string {
+	return once(t, fmt.Sprintf("quadrants-%s-%dx%d.mp4", codec, w, h), func(p string) error {
+		pixfmt := "yuv420p"
+		if (w%2 != 0 || h%2 != 0) && codec != VP9 {
+			pixfmt = "yuv444p"
+		}
+		src := fmt.Sprintf("color=c=red:s=%dx%d:r=30:d=0.1,format=yuv444p,"+ // the source keeps odd sides
+			"drawbox=x=%[3]d:y=0:w=%[4]d:h=%[5]d:color=lime:t=fill,"+
+			"drawbox=x=0:y=%[5]d:w=%[3]d:h=%[6]d:color=blue:t=fill,"+
+			"drawbox=x=%[3]d:y=%[5]d:w=%[4]d:h=%[6]d:color=white:t=fill", w, h, w/2, w-w/2, h/2, h-h/2)
+		args := []string{"-f", "lavfi", "-i", src}
+		switch codec {
+		case H264:
+			args = append(args, "-c:v", "libx264", "-preset", "ultrafast")
+		case HEVC:
+			args = append(args, "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error", "-tag:v", "hvc1")
+		case VP9:
+			args = append(args, "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8")
+		default:
+			return fmt.Errorf("unknown codec %q", codec)
+		}
+		return ffmpeg(append(args, "-pix_fmt", pixfmt, p)...)
+	})
+}

@@ -12,32 +12,11 @@ import (
 	"gocv.io/x/gocv"
 )
 
-// fixtures finds ../shared/fixtures beside the repository (the directory
-// holding go.work).
-func fixtures(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			f := filepath.Join(dir, "..", "shared", "fixtures")
-			if _, err := os.Stat(f); err != nil {
-				t.Fatalf("shared fixtures not found at %s: %v", f, err)
-			}
-			return f
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.work above the package directory: cannot find ../shared/fixtures")
-		}
-		dir = parent
-	}
-}
-
+// TestCOCOClassesMatchYOLOv8Order checks COCOClasses against
+// testdata/coco80_classes.txt, the class list in the shape YOLOv8 exports
+// it (one name a line, in output-row order).
 func TestCOCOClassesMatchYOLOv8Order(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(fixtures(t), "vision", "coco80_classes.txt"))
+	b, err := os.ReadFile(filepath.Join("testdata", "coco80_classes.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
