@@ -6,8 +6,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -20,7 +18,7 @@ import (
 	"github.com/buylink/buylink/pkg/events"
 	"github.com/buylink/buylink/pkg/llm"
 	"github.com/buylink/buylink/services/caption-parser/captionparser"
-	"github.com/buylink/buylink/services/caption-parser/internal/fixtures"
+	"github.com/buylink/buylink/services/caption-parser/internal/openaitest"
 )
 
 var postedAt = time.Date(2024, 6, 5, 12, 0, 0, 0, time.UTC)
@@ -189,49 +187,11 @@ func TestPublishFailureIsRetryable(t *testing.T) {
 	}
 }
 
-// openRouter is a fake OpenRouter serving the real response fixture with a
-// given answer, or an error status.
-type openRouter struct {
-	mu       sync.Mutex
-	requests int
-	status   int
-	body     []byte
-}
-
-func (o *openRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	o.mu.Lock()
-	o.requests++
-	status, body := o.status, o.body
-	o.mu.Unlock()
-	if r.Header.Get("Authorization") != "Bearer test-key" {
-		status, body = 401, []byte(`{"error":{"code":401,"message":"No auth credentials found"}}`)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
-}
-
-func (o *openRouter) count() int {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.requests
-}
-
-func newOpenRouter(t *testing.T, answer string) (*openRouter, llm.Config) {
+// newOpenRouter starts a fake OpenAI-compatible API answering with answer.
+func newOpenRouter(t *testing.T, answer string) (*openaitest.Server, llm.Config) {
 	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(fixtures.Read(t, "openrouter/openrouter_toolcall_response_deepinfra.json"), &m); err != nil {
-		t.Fatal(err)
-	}
-	msg := m["choices"].([]any)[0].(map[string]any)["message"].(map[string]any)
-	msg["content"] = answer
-	delete(msg, "tool_calls")
-	m["model"] = "anthropic/claude-3.5-sonnet"
-	body, _ := json.Marshal(m)
-	o := &openRouter{status: 200, body: body}
-	srv := httptest.NewServer(o)
-	t.Cleanup(srv.Close)
-	return o, llm.Config{APIKey: "test-key", BaseURL: srv.URL, MaxAttempts: 1}
+	s := openaitest.New(t, answer)
+	return s, s.Config()
 }
 
 const serumAnswer = `{"products":[{"title":"Glow serum","price":38,"compare_at_price":null,"currency":"USD","buy_url":"glow.co/serum","discount_code":"GLOW10","offer_ends_at":null,"confidence":0.93}]}`
@@ -252,11 +212,11 @@ func TestLLMParsesCommerceCaptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	cps := pub.parsed(t)
-	if or.count() != 1 || len(cps) != 2 {
-		t.Fatalf("%d LLM requests, %d events", or.count(), len(cps))
+	if or.Count() != 1 || len(cps) != 2 {
+		t.Fatalf("%d LLM requests, %d events", or.Count(), len(cps))
 	}
 	cp := cps[0]
-	if cp.Parser != "llm" || cp.Model != "anthropic/claude-3.5-sonnet" || len(cp.Products) != 1 {
+	if cp.Parser != "llm" || cp.Model != openaitest.Model || len(cp.Products) != 1 {
 		t.Fatalf("payload %+v", cp)
 	}
 	if pr := cp.Products[0]; pr.Title != "Glow serum" || *pr.PriceMinor != 3800 || pr.Currency != "USD" || pr.BuyURL != "https://glow.co/serum" || pr.DiscountCode != "GLOW10" || pr.Confidence != 0.93 {
@@ -265,19 +225,17 @@ func TestLLMParsesCommerceCaptions(t *testing.T) {
 	if cps[1].Parser != "rules" || len(cps[1].Products) != 0 {
 		t.Errorf("non-commerce caption: %+v", cps[1])
 	}
-	if s := p.Stats(); s.ByLLM != 1 || s.ByRules != 1 || s.LLM.Calls != 1 || s.LLM.PromptTokens != 243 {
+	if s := p.Stats(); s.ByLLM != 1 || s.ByRules != 1 || s.LLM.Calls != 1 || s.LLM.PromptTokens != openaitest.PromptTokens {
 		t.Errorf("stats %+v", s)
 	}
 }
 
 func TestPermanentLLMFailureFallsBackToRules(t *testing.T) {
-	for name, set := range map[string]func(*openRouter, *llm.Config){
-		"no credits": func(o *openRouter, _ *llm.Config) {
-			o.status, o.body = 402, []byte(`{"error":{"code":402,"message":"Insufficient credits"}}`)
-		},
-		"bad key": func(_ *openRouter, c *llm.Config) { c.APIKey = "wrong" },
-		"invalid answer": func(o *openRouter, _ *llm.Config) {
-			o.body = []byte(strings.Replace(string(o.body), `"content":`, `"content":"nope","x":`, 1))
+	for name, set := range map[string]func(*openaitest.Server, *llm.Config){
+		"no credits": func(o *openaitest.Server, _ *llm.Config) { o.Fail(402, "Insufficient credits") },
+		"bad key":    func(_ *openaitest.Server, c *llm.Config) { c.APIKey = "wrong" },
+		"invalid answer": func(o *openaitest.Server, _ *llm.Config) {
+			o.SetRaw(200, string(openaitest.Response(t, "nope")))
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -295,8 +253,8 @@ func TestPermanentLLMFailureFallsBackToRules(t *testing.T) {
 			if cp.Parser != "rules" || cp.Model != "" || len(cp.Products) != 1 || cp.Products[0].Title != "Glow serum" {
 				t.Errorf("payload %+v", cp)
 			}
-			if s := p.Stats(); s.Fallbacks != 1 || or.count() != 1 {
-				t.Errorf("fallbacks %d, requests %d", s.Fallbacks, or.count())
+			if s := p.Stats(); s.Fallbacks != 1 || or.Count() != 1 {
+				t.Errorf("fallbacks %d, requests %d", s.Fallbacks, or.Count())
 			}
 		})
 	}
@@ -304,7 +262,7 @@ func TestPermanentLLMFailureFallsBackToRules(t *testing.T) {
 
 func TestTransientLLMFailureIsRetried(t *testing.T) {
 	or, cfg := newOpenRouter(t, serumAnswer)
-	or.status, or.body = 503, []byte(`{"error":{"code":503,"message":"No available provider"}}`)
+	or.Fail(503, "No available provider")
 	pub := &recorder{}
 	p, _ := captionparser.New(captionparser.Config{LLM: cfg, Logger: quiet()}, pub)
 	err := p.Handle(context.Background(), videoPosted(t, "our glow serum is $38 👉 glow.co/serum"))
@@ -332,8 +290,8 @@ func TestRedeliveryNeverPaysTwice(t *testing.T) {
 		}
 		_ = p.Close()
 	}
-	if or.count() != 1 {
-		t.Errorf("%d LLM requests for one caption delivered twice", or.count())
+	if or.Count() != 1 {
+		t.Errorf("%d LLM requests for one caption delivered twice", or.Count())
 	}
 }
 

@@ -2,22 +2,18 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 
-	"github.com/buylink/buylink/services/caption-parser/internal/fixtures"
+	"github.com/buylink/buylink/services/caption-parser/internal/openaitest"
 )
 
 func TestRulesMeetTheTargetsOnTheLabeledCaptions(t *testing.T) {
 	var out bytes.Buffer
-	labels := fixtures.Path(t, "captions/labeled-dev.jsonl")
+	labels := "../../testdata/captions/priced-a.jsonl"
 	if err := run([]string{"-labels", labels, "-v"}, &out); err != nil {
 		t.Fatal(err)
 	}
@@ -65,17 +61,17 @@ func TestVerboseListsMisses(t *testing.T) {
 
 func TestUnlabeledShare(t *testing.T) {
 	var out bytes.Buffer
-	if err := run([]string{"-unlabeled", fixtures.Path(t, "captions/tiktok_captions_real.jsonl")}, &out); err != nil {
+	if err := run([]string{"-unlabeled", "../../testdata/captions/negatives.jsonl"}, &out); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "of 1040 captions given products") {
+	if !strings.Contains(out.String(), "of 110 captions given products") {
 		t.Errorf("output %s", out.String())
 	}
 }
 
 func TestBadFlags(t *testing.T) {
 	t.Setenv("OPENROUTER_API_KEY", "")
-	labels := fixtures.Path(t, "captions/labeled-dev.jsonl")
+	labels := "../../testdata/captions/priced-a.jsonl"
 	for name, args := range map[string][]string{
 		"no labels":    {},
 		"bad parser":   {"-labels", labels, "-parser", "magic"},
@@ -91,24 +87,10 @@ func TestBadFlags(t *testing.T) {
 // TestLLMParserAgainstAFakeOpenRouter runs -parser llm end to end: every
 // caption is asked once (then served from the -cache directory).
 func TestLLMParserAgainstAFakeOpenRouter(t *testing.T) {
-	var fx map[string]any
-	if err := json.Unmarshal(fixtures.Read(t, "openrouter/openrouter_toolcall_response_deepinfra.json"), &fx); err != nil {
-		t.Fatal(err)
-	}
-	msg := fx["choices"].([]any)[0].(map[string]any)["message"].(map[string]any)
-	msg["content"] = `{"products":[]}`
-	delete(msg, "tool_calls")
-	body, _ := json.Marshal(fx)
-	var calls atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		calls.Add(1)
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(body)
-	}))
-	defer srv.Close()
-	t.Setenv("OPENROUTER_API_KEY", "k")
+	srv := openaitest.New(t, `{"products":[]}`)
+	t.Setenv("OPENROUTER_API_KEY", openaitest.Key)
 	t.Setenv("LLM_BASE_URL", srv.URL)
-	labels := fixtures.Path(t, "captions/labeled-dev.jsonl")
+	labels := "../../testdata/captions/priced-a.jsonl"
 	cache := t.TempDir()
 	for range 2 {
 		var out bytes.Buffer
@@ -119,7 +101,7 @@ func TestLLMParserAgainstAFakeOpenRouter(t *testing.T) {
 			t.Errorf("output %s", out.String())
 		}
 	}
-	if calls.Load() != 70 {
-		t.Errorf("%d calls for 70 captions evaluated twice with a cache", calls.Load())
+	if srv.Count() != 40 {
+		t.Errorf("%d calls for 40 captions evaluated twice with a cache", srv.Count())
 	}
 }
