@@ -16,7 +16,7 @@ FUZZ_TIME ?= 8s
 FUZZ_TARGETS := services/caption-parser/rules:FuzzParse services/caption-parser/llmparse:FuzzValidate \
 	services/auto-tagger/rules:FuzzRuleTagger services/auto-tagger/tagging:FuzzFinalize
 
-.PHONY: dev test test-short lint bench tidy tidy-check build deps fmt help fuzz plan plan-update preview deploy destroy diagram build-lambdas
+.PHONY: dev test test-short lint bench eval tidy tidy-check build deps fmt help fuzz plan plan-update preview deploy destroy diagram build-lambdas
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -38,6 +38,14 @@ test-short: ## unit tests only, no set-up, no race detector
 
 bench: deps ## run every benchmark (speed and memory targets)
 	@for m in $(MODULES); do echo "== go test -bench $${m#$(CURDIR)/}"; (cd $$m && $(GO) test $(BENCH_FLAGS) ./...); done
+
+# Real corpora for make eval: not part of the repository (a clone has none).
+EVAL_CORPORA ?= $(CURDIR)/../shared/fixtures/captions
+EVAL_FLAGS ?=
+
+eval: ## score the caption parser on every corpus in EVAL_CORPORA (../shared/fixtures/captions) when it is there; EVAL_FLAGS="-parser llm" for the LLM
+	@if [ ! -d "$(EVAL_CORPORA)" ]; then echo "make eval: no corpora at $(EVAL_CORPORA), nothing to score (the real captions are not part of the repository: see services/caption-parser/README.md)"; exit 0; fi; \
+	cd services/caption-parser && $(GO) run ./cmd/evalcaptions $(EVAL_FLAGS) $(EVAL_CORPORA)/*.jsonl
 
 fmt: ## gofmt every Go file
 	gofmt -w $(MODULES)

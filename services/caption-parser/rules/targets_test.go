@@ -22,7 +22,7 @@ func score(t *testing.T, path string) *eval.Report {
 	}
 	var r eval.Report
 	for _, c := range cases {
-		r.Add(c, rules.Parse(rules.Input{Text: c.Caption, PostedAt: posted}), nil)
+		r.Add(c, eval.Result{Products: rules.Parse(rules.Input{Text: c.Caption, PostedAt: posted})})
 	}
 	for _, m := range r.Misses {
 		t.Logf("miss %s %s: %s", m.CaseID, m.Kind, m.Detail)

@@ -36,6 +36,7 @@ type Server struct {
 	URL string
 
 	mu       sync.Mutex
+	anyKey   bool
 	status   int
 	body     []byte
 	requests []map[string]any
@@ -92,6 +93,14 @@ func (s *Server) Fail(status int, message string) {
 	s.SetRaw(status, string(body))
 }
 
+// AcceptAnyKey makes the server answer whatever key is sent, as a local
+// model server does.
+func (s *Server) AcceptAnyKey() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.anyKey = true
+}
+
 // Config returns an llm.Config for this server: its key and URL, one attempt.
 func (s *Server) Config() llm.Config {
 	return llm.Config{APIKey: Key, BaseURL: s.URL, MaxAttempts: 1}
@@ -117,11 +126,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = json.Unmarshal(raw, &req)
 	s.mu.Lock()
 	s.requests = append(s.requests, req)
-	status, body := s.status, s.body
+	status, body, anyKey := s.status, s.body, s.anyKey
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	switch {
-	case r.Header.Get("Authorization") != "Bearer "+Key:
+	case !anyKey && r.Header.Get("Authorization") != "Bearer "+Key:
 		status, body = http.StatusUnauthorized, []byte(`{"error":{"code":401,"message":"No auth credentials found"}}`)
 	case r.Method != http.MethodPost || r.URL.Path != "/chat/completions":
 		status, body = http.StatusNotFound, []byte(`{"error":{"code":404,"message":"Not Found"}}`)
