@@ -92,11 +92,29 @@ func isVietnameseLetter(r rune) bool {
 // Hangul, kana, Han, Vietnamese letters), then function words, hashtags,
 // handles and links aside.
 func Language(text string) string {
-	text = clip(text, MaxTextBytes)
-	return detectLanguage(text, lex(text))
+	text = plainText(clip(text, MaxTextBytes))
+	lang, _ := detectLanguage(text, lex(text))
+	return lang
 }
 
-func detectLanguage(text string, toks []token) string {
+// detectLanguage guesses the language of the tokens (see Language) and
+// reports whether they hold letters of a script written without spaces
+// between words (Thai, Japanese, Chinese).
+func detectLanguage(text string, toks []token) (lang string, scripted bool) {
+	lang = guessLanguage(text, toks)
+	return lang, lang == langTH || lang == langJA || lang == langZH || scriptedLetters(text, toks)
+}
+
+func scriptedLetters(text string, toks []token) bool {
+	for _, t := range toks {
+		if t.kind == tWord && !isASCII(text[t.start:t.end]) && unspaced(text[t.start:t.end]) {
+			return true
+		}
+	}
+	return false
+}
+
+func guessLanguage(text string, toks []token) string {
 	var thai, hangul, kana, han, viet, words int
 	var votes [8]int
 	for _, t := range toks {

@@ -57,12 +57,25 @@ func Parse(in Input) []events.ParsedProduct {
 
 // parse holds the analysis of one caption.
 type parse struct {
-	in     Input
-	text   string
-	toks   []token
-	prices []price
-	links  []link
-	codes  []code
+	in Input
+	// text is the caption with styled letters made plain (plainText); orig
+	// is the caption as written.
+	text, orig string
+	toks       []token
+	// lang is the caption's language (detectLanguage), "" when unknown;
+	// scripted reports letters of a script written without spaces (Thai,
+	// Japanese, Chinese).
+	lang     string
+	scripted bool
+	cues     []cueMatch
+	// placeNames are the places the caption names (places), read once.
+	placeNames []string
+	placesDone bool
+	// codeWord reports a word that introduces a code, with or without one.
+	codeWord bool
+	prices   []price
+	links    []link
+	codes    []code
 	// isoMentioned holds upper-case ISO codes written anywhere ("prices in CAD").
 	isoMentioned map[string]bool
 	// priceOf maps a token to the index of the price it belongs to, or -1.
@@ -79,19 +92,28 @@ type parse struct {
 type link struct {
 	tok int
 	url string // normalised: https:// added to bare domains
+	// buy reports a public link that may be a buy link: not social, not a
+	// link-in-bio page, not news, not the seller's own.
 	buy bool
+	// shop reports a buy link that is a way to buy on its own: a shop,
+	// marketplace or affiliate host, or a link a buy word introduces
+	// ("shop: x.com", "order at x.com", "👉 x.com").
+	shop bool
 }
 
 // code is one discount code of the caption.
 type code struct {
 	tok   int
 	value string
+	// listed reports a code of a list of codes ("name: CODE" pairs).
+	listed bool
 }
 
 func newParse(in Input) *parse {
 	in.Text = clip(in.Text, MaxTextBytes)
-	c := &parse{in: in, text: in.Text}
-	c.toks = lex(in.Text)
+	c := &parse{in: in, orig: in.Text, text: plainText(in.Text)}
+	c.toks = lex(c.text)
+	c.lang, c.scripted = detectLanguage(c.text, c.toks)
 	var flat strings.Builder
 	flat.Grow(len(in.Text) + 8)
 	flat.WriteByte(' ')
@@ -133,6 +155,7 @@ func newParse(in Input) *parse {
 		}
 	}
 	c.flat = flat.String()
+	c.findCues()
 	c.findPrices()
 	c.findCodes()
 	return c
@@ -155,57 +178,165 @@ func (c *parse) addLink(i int) {
 	}
 	t := c.toks[i]
 	u := NormalizeURL(c.text[t.start:t.end])
-	if u == "" {
-		return
+	if u == "" || !strings.Contains(c.orig, c.text[t.start:t.end]) {
+		return // a link written in styled letters is not the caption's link
 	}
 	// Shoppers are sent to buy links: never to private hosts or odd schemes.
-	buy := !IsSocialLink(u) && catalog.ValidatePublicURL("buyUrl", u) == nil
+	buy := !IsSocialLink(u) && !isNewsLink(u) && catalog.ValidatePublicURL("buyUrl", u) == nil
 	for _, s := range c.in.SellerLinks {
 		if n := NormalizeURL(strings.TrimSpace(s)); n != "" && sameLink(n, u) {
 			buy = false
 		}
 	}
-	c.links = append(c.links, link{tok: i, url: u, buy: buy})
+	c.links = append(c.links, link{tok: i, url: u, buy: buy, shop: buy && (isShopLink(u) || c.introducesLink(i))})
 }
 
-// has reports whether the flattened caption contains the phrase as whole words.
-func (c *parse) has(phrase string) bool {
-	return strings.Contains(c.flat, " "+phrase+" ")
+// introducesLink reports a buy word or an arrow just before the link at i:
+// "shop: x.com", "order at x.com", "available on x.com", "👉 x.com".
+func (c *parse) introducesLink(i int) bool {
+	for j, n := i-1, 0; j >= 0 && n < 3; j-- {
+		t := c.toks[j]
+		switch t.kind {
+		case tWord:
+			if linkLeads[t.low] {
+				return true
+			}
+			n++
+		case tEmoji:
+			if strings.ContainsAny(c.text[t.start:t.end], "👉➡⬇👇👆🛒🛍🔗→⇒⏩") {
+				return true
+			}
+			n++
+		case tPunct:
+			if s := c.text[t.start:t.end]; s == "→" || s == "»" || s == ">" {
+				return true
+			}
+		case tBreak, tURL:
+			return false
+		default:
+			n++
+		}
+	}
+	return false
 }
 
-// commerce reports whether the caption shows a sign of selling something.
-func (c *parse) commerce() bool {
+// linkLeads introduce the place to buy: "shop at x", "site: x", "tại x".
+var linkLeads = setOf("at", "on", "via", "from", "shop", "site", "store", "website", "web", "order", "buy", "purchase",
+	"here", "link", "available", "get", "grab", "tại", "ở", "di", "em", "en", "no", "na", "sur", "auf", "bei", "unter")
+
+// signals are what a caption says about selling.
+type signals struct {
+	// shopLink, code and buy are ways to buy: any one makes an offer of the
+	// thing the caption names.
+	shopLink, code, buy bool
+	// contact, available and book make an offer when nothing says the
+	// caption tells of an experience or the news.
+	contact, available, book bool
+	// priced reports a current price; pricedOffer one written as an offer:
+	// after a price word ("Price:", "giá", "harga", "ราคา", "from", "at"),
+	// or per piece, person or night ("$4 each", "250k/h", "£70 per night").
+	priced, pricedOffer bool
+	// buyLink reports a link that may be a buy link (see link.buy).
+	buyLink          bool
+	experience, news bool
+}
+
+func (c *parse) signals() signals {
+	var s signals
+	for _, l := range c.links {
+		s.shopLink = s.shopLink || l.shop
+		s.buyLink = s.buyLink || l.buy
+	}
+	s.code = len(c.codes) > 0
+	for _, m := range c.cues {
+		switch m.cue {
+		case cueBuy:
+			s.buy = true
+		case cueContact:
+			s.contact = true
+		case cueAvailable:
+			s.available = true
+		case cueBook:
+			s.book = true
+		case cueExperience:
+			s.experience = true
+		case cueNews:
+			s.news = true
+		}
+	}
+	for k := range c.prices {
+		if p := &c.prices[k]; p.role == roleCurrent && p.currency != "" {
+			s.priced = true
+			s.pricedOffer = s.pricedOffer || p.offered
+		}
+	}
+	return s
+}
+
+// offers reports whether the caption offers something: a way to buy (a
+// shop link, a code, a call to action, a price with a link), or a contact,
+// an availability, a booking or a price written as an offer where the
+// caption does not tell of an experience or the news.
+func (c *parse) offers() bool {
+	s := c.signals()
+	switch {
+	case s.shopLink || s.code || s.buy || s.priced && s.buyLink:
+		return true
+	case s.experience || s.news:
+		return false
+	}
+	return s.contact || s.available || s.book || s.pricedOffer
+}
+
+// maySell reports any sign of commerce: the captions the LLM gate sends. It
+// is generous by design: any money amount, link, code word or commerce cue
+// (a deal word, a contact, a booking), or a shop hashtag.
+func (c *parse) maySell() bool {
+	if len(c.prices) > 0 || len(c.codes) > 0 || c.codeWord {
+		return true
+	}
 	for _, l := range c.links {
 		if l.buy {
 			return true
 		}
 	}
-	if len(c.codes) > 0 {
-		return true
+	for _, m := range c.cues {
+		if m.cue != cueExperience && m.cue != cueNews {
+			return true
+		}
 	}
-	for _, p := range salePhrases {
-		if c.has(p) {
+	for _, h := range c.hashtags {
+		if shopHashtag(h) {
 			return true
 		}
 	}
 	return false
 }
 
-// products cuts the caption into products.
-func (c *parse) products() []events.ParsedProduct {
-	current := 0
-	for _, p := range c.prices {
-		if p.role == roleCurrent {
-			current++
+// shopHashtag reports a hashtag that speaks of shopping: #tiktokshop,
+// #shopee, #giamgia, #diskon, #racuntiktok, #sale.
+func shopHashtag(h string) bool {
+	h = lower(h)
+	for _, w := range shopTagWords {
+		if strings.Contains(h, w) {
+			return true
 		}
 	}
-	if current == 0 || !c.commerce() {
+	return false
+}
+
+var shopTagWords = []string{"shop", "sale", "promo", "deal", "diskon", "giamgia", "racun", "affiliate", "tiktokmademebuyit",
+	"amazonfind", "founditonamazon", "ltk", "preorder", "ready", "order", "jualan", "olshop", "ขาย", "โปร", "achadinho"}
+
+// products cuts the caption into products.
+func (c *parse) products() []events.ParsedProduct {
+	if !c.offers() {
 		return nil
 	}
 	var items []item
-	if items = c.listItems(); len(items) == 0 {
-		if items = c.inlineItems(); len(items) == 0 {
-			items = c.singleItem()
+	for _, read := range []func() []item{c.listItems, c.priceBlocks, c.codeItems, c.inlineItems, c.singleItem} {
+		if items = read(); len(items) > 0 {
+			break
 		}
 	}
 	if len(items) > MaxProducts {
@@ -218,7 +349,7 @@ func (c *parse) products() []events.ParsedProduct {
 			continue
 		}
 		pp := events.ParsedProduct{Index: len(out), Title: it.title, BuyURL: it.url, DiscountCode: it.code, Confidence: it.confidence()}
-		if it.price != nil {
+		if it.price != nil && it.price.currency != "" {
 			m, q := it.price.minor, it.price.currency
 			pp.PriceMinor, pp.Currency = &m, q
 			if it.old != nil && it.old.currency == q && it.old.minor > m {
@@ -251,7 +382,7 @@ type item struct {
 // a buy link, a code and a title read from a strong position.
 func (it item) confidence() float64 {
 	conf := 0.5
-	if it.price != nil {
+	if it.price != nil && it.price.currency != "" {
 		conf += 0.2
 	}
 	if it.url != "" {
@@ -337,6 +468,9 @@ func (c *parse) listItems() []item {
 				}
 			}
 		}
+		if r.price >= 0 && c.priceOnlyLine(l) {
+			r.price = -1 // "🇦🇪 AED: 260,000" prices the product named above it
+		}
 		if r.price >= 0 {
 			priced++
 		}
@@ -402,6 +536,77 @@ func (c *parse) listItems() []item {
 		it.old = c.oldPriceIn(r.l.first, r.l.end, p)
 		it.url, it.code = c.lineLinkCode(r.l, general)
 		items = append(items, it)
+	}
+	return items
+}
+
+// priceOnlyLine reports a line that holds a current price and, besides
+// emoji, flags and punctuation, only currency and price words: "🇬🇧
+// Pounds: £12,000", "AED :56,000", "Giá: 250k".
+func (c *parse) priceOnlyLine(l line) bool {
+	priced := false
+	for i := l.first; i < l.end; i++ {
+		t := c.toks[i]
+		if k, ok := c.inPrice(i); ok {
+			priced = priced || c.prices[k].role == roleCurrent
+			continue
+		}
+		if t.kind == tWord && !priceLabelWords[t.low] {
+			if _, ok := wordCurrencies[t.low]; !ok && !isoWords[c.text[t.start:t.end]] {
+				return false
+			}
+		}
+		if t.kind == tNum || t.kind == tURL || t.kind == tMention {
+			return false
+		}
+	}
+	return priced
+}
+
+// priceLabelWords label a price: "Price: $300", "Giá: 250k", "ราคา 590".
+var priceLabelWords = setOf("price", "prices", "precio", "preço", "prix", "preis", "giá", "harga", "ราคา", "presyo",
+	"rate", "rates", "official", "retail", "now", "only", "usd", "aed", "eur", "gbp")
+
+// priceBlocks reads products each followed by its own block of price lines
+// (one price per currency: "Hermès Birkin 25 …\n🇦🇪 AED: 260,000\n🇺🇸
+// Dollars: $70,000"): the product is the nearest line above the block that
+// names one, its price the block's first. It needs two blocks; a single
+// block is a single product's.
+func (c *parse) priceBlocks() []item {
+	lines := c.lines()
+	var items []item
+	for k := 0; k < len(lines); k++ {
+		if !c.priceOnlyLine(lines[k]) || k > 0 && c.priceOnlyLine(lines[k-1]) {
+			continue
+		}
+		var p *price
+		for j := range c.prices {
+			if q := &c.prices[j]; q.role == roleCurrent && q.num >= lines[k].first && q.num < lines[k].end {
+				p = q
+				break
+			}
+		}
+		for n := k - 1; n >= 0 && n >= k-3 && p != nil; n-- {
+			l := lines[n]
+			if l.first >= l.end || c.priceOnlyLine(l) || c.isCallToAction(l) {
+				continue
+			}
+			start := l.first
+			if m := c.markerEnd(l); m >= 0 {
+				start = m
+			}
+			if title := c.titleFrom(start, l.end); title != "" && !genericTitle(title) {
+				items = append(items, item{title: title, strong: true, price: p})
+				break
+			}
+		}
+	}
+	if len(items) < 2 {
+		return nil
+	}
+	g := c.generalLinkCode(func(int) bool { return false })
+	for i := range items {
+		items[i].url, items[i].code = g.url, g.code
 	}
 	return items
 }
@@ -603,8 +808,8 @@ func usedLink(items []item, u string) bool {
 	return false
 }
 
-// singleItem reads the caption as one product: the price the buyer pays, the
-// best title candidate, the first buy link and code.
+// singleItem reads the caption as one product: the price the buyer pays
+// (or none), the best title candidate, the first buy link and code.
 func (c *parse) singleItem() []item {
 	var main *price
 	for k := range c.prices {
@@ -616,15 +821,15 @@ func (c *parse) singleItem() []item {
 			main = p
 		}
 	}
-	if main == nil {
-		return nil
-	}
 	title, strong := c.bestTitle(main)
 	if title == "" {
 		return nil
 	}
-	it := item{title: withQty(title, main.qty), strong: strong, price: main}
-	it.old = c.oldPriceIn(0, len(c.toks), main)
+	it := item{title: title, strong: strong}
+	if main != nil {
+		it.title, it.price = withQty(title, main.qty), main
+		it.old = c.oldPriceIn(0, len(c.toks), main)
+	}
 	for _, l := range c.links {
 		if l.buy {
 			it.url = l.url
@@ -635,6 +840,46 @@ func (c *parse) singleItem() []item {
 		it.code = c.codes[0].value
 	}
 	return []item{it}
+}
+
+// codeItems reads a list of codes ("my codes: brand: CODE brand: CODE"):
+// a product per pair, named by the words before its colon.
+func (c *parse) codeItems() []item {
+	var items []item
+	prev := -1
+	for _, cd := range c.codes {
+		if !cd.listed {
+			continue
+		}
+		colon := cd.tok - 1
+		start := colon - 1
+		for start > prev+1 && start > colon-8 && c.toks[start-1].kind == tWord {
+			start--
+		}
+		if prev < 0 {
+			// The first name starts after the header's colon or emoji.
+			for start < colon && c.toks[start].kind != tWord {
+				start++
+			}
+		}
+		prev = cd.tok
+		title := c.titleFrom(start, colon)
+		if title == "" {
+			continue
+		}
+		it := item{title: title, strong: true, code: cd.value}
+		for _, l := range c.links {
+			if l.buy {
+				it.url = l.url
+				break
+			}
+		}
+		items = append(items, it)
+	}
+	if len(items) < 2 {
+		return nil
+	}
+	return items
 }
 
 // betterMain reports whether p is likelier than q to be the price a buyer

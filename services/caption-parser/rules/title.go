@@ -19,8 +19,8 @@ func (c *parse) isBreak(i int) bool {
 	switch t.kind {
 	case tBreak, tEmoji, tURL, tTag, tMention, tCur:
 		return true
-	case tNum:
-		_, ok := c.inPrice(i)
+	case tNum, tWord:
+		_, ok := c.inPrice(i) // a unit word belongs to its amount: "13 ribu"
 		return ok
 	case tPunct:
 		switch c.text[t.start:t.end] {
@@ -58,7 +58,7 @@ func (c *parse) skipLeadsBack(lo, i int) int {
 				continue
 			}
 		case tWord:
-			if leadWords[t.low] || backLeads[t.low] {
+			if leadWords[t.low] || backLeads[t.low] || priceLabelWords[t.low] || c.currencyWord(i) {
 				i--
 				continue
 			}
@@ -95,9 +95,10 @@ func (c *parse) phraseBefore(lo, hi int) (title string, adjacent bool) {
 		}
 		i = start - 1
 	}
-	// The price's own phrase is empty: take the one before it.
+	// The price's own phrase is empty: take the one before it, within the
+	// paragraph.
 	for i >= lo && (c.isBreak(i) && !c.isPriceTok(i) || c.toks[i].kind == tPunct) {
-		if c.toks[i].kind == tURL || c.toks[i].kind == tTag {
+		if t := c.toks[i]; t.kind == tURL || t.kind == tTag || t.kind == tBreak && t.lines > 1 {
 			return "", false
 		}
 		i--
@@ -177,13 +178,19 @@ const maxTitleTokens = 40
 // brackets ("(12oz)"), and trims trailing prepositions. It returns "" when
 // no word is left.
 func (c *parse) titleFrom(a, b int) string {
+	title, _ := c.titleSpan(a, b)
+	return title
+}
+
+// titleSpan is titleFrom that also returns the token after the title's last.
+func (c *parse) titleSpan(a, b int) (string, int) {
 	toks, text := c.toks, c.text
 	i := a
 	b = min(b, a+maxTitleTokens)
 	// Leading junk: markers, punctuation, brackets, articles, hype.
 	for i < b && i < a+maxTitleTokens/2 {
 		t := toks[i]
-		if t.kind == tWord && (determiners[t.low] || hypeWords[t.low] || leadWords[t.low]) {
+		if t.kind == tWord && (determiners[t.low] || hypeWords[t.low] || leadWords[t.low] || trailStrip[t.low]) {
 			i++
 			continue
 		}
@@ -215,11 +222,11 @@ collect:
 		t := toks[i]
 		switch t.kind {
 		case tWord:
-			if stopCut[t.low] || c.stopsHere(i) {
+			if stopCut[t.low] || c.stopsHere(i) || c.isCodeTrigger(t) || c.isPriceTok(i) || c.inCallToAction(i) {
 				break collect
 			}
 		case tNum:
-			if c.isPriceTok(i) || c.percentAfter(i) && c.isDiscount(i+1) {
+			if c.isPriceTok(i) || c.percentAfter(i) && c.isDiscount(i+1) || timeUnits[lower(text[t.numEnd:t.end])] {
 				break collect
 			}
 		case tPunct:
@@ -287,13 +294,17 @@ collect:
 		}
 	}
 	if words == 0 {
-		return ""
+		return "", a
 	}
 	out := strings.Join(strings.Fields(sb.String()), " ")
 	if utf8.RuneCountInString(out) > 120 {
 		out = truncateWords(out, 120)
 	}
-	return capitalize(out)
+	end := a
+	if len(parts) > 0 {
+		end = parts[len(parts)-1].end
+	}
+	return capitalize(out), end
 }
 
 func truncateWords(s string, n int) string {
@@ -320,9 +331,38 @@ func (c *parse) stopsHere(i int) bool {
 	case tNum:
 		return w != "of" && w != "de"
 	case tWord:
-		return determiners[n.low] || stopCut[n.low] || n.low == "you" || w == "in" && variantWords[n.low]
+		return determiners[n.low] || stopCut[n.low] || n.low == "you" || w == "in" && (variantWords[n.low] || c.variantAhead(i+1))
 	}
 	return false
+}
+
+// variantAhead reports a colour or a material within two words from i:
+// "in Togo calfskin", "in black", "in soft suede".
+func (c *parse) variantAhead(i int) bool {
+	for j := i; j < len(c.toks) && j < i+2; j++ {
+		if t := c.toks[j]; t.kind != tWord || variantNouns[t.low] {
+			return t.kind == tWord
+		}
+	}
+	return false
+}
+
+// variantNouns are colours and materials, which name a variant of a
+// product rather than the product.
+var variantNouns = setOf("leather", "calfskin", "lambskin", "suede", "canvas", "cotton", "linen", "silk", "satin",
+	"denim", "wool", "cashmere", "velvet", "gold", "silver", "black", "white", "pink", "red", "blue", "green",
+	"beige", "brown", "grey", "gray", "navy", "cream", "nude", "caviar", "croc", "crocodile", "python", "ostrich")
+
+// timeUnits make a number a time of day: "4am", "9pm".
+var timeUnits = setOf("am", "pm", "h", "hrs", "hr", "min", "mins")
+
+// currencyWord reports a word that names a currency ("Pounds", "AED").
+func (c *parse) currencyWord(i int) bool {
+	t := c.toks[i]
+	if _, ok := wordCurrencies[t.low]; ok {
+		return true
+	}
+	return isoWords[c.text[t.start:t.end]]
 }
 
 // isDiscount reports that the '%' at i is a discount ("30% off") rather
@@ -367,66 +407,356 @@ const maxCandidates = 48
 // candidate is a possible title of a single-product caption.
 type candidate struct {
 	title string
-	pos   int
+	pos   int // the token the phrase starts at (its demonstrative, verb or label)
+	end   int // the token after the title
 	base  float64
 }
 
-// bestTitle picks the title of a single-product caption among the phrase
-// before the price, the phrases after demonstratives ("this", "our",
-// "diese", "esse") and the caption's first phrase. Each is scored by its
-// kind, by the words it shares with the hashtags, by its length and by
-// where it stands relative to the price. strong reports a title that did
-// not come from the caption's first phrase alone.
-func (c *parse) bestTitle(main *price) (string, bool) {
-	var cands []candidate
-	if t, adjacent := c.phraseBefore(0, main.first); t != "" {
-		base := 2.0
-		if adjacent {
-			base = 3
-			if s := c.clauseStart(0, c.skipLeadsBack(0, main.first-1)); s > 0 && c.isPunct(s-1, ",") {
-				base = 2.5 // one item of an enumeration: "whisk, bowl & scoop for $45"
-			}
-		}
-		cands = append(cands, candidate{t, main.first - 1, base})
+// span is the tokens titles are measured against: the main price, or the
+// first way to buy when there is no price.
+type span struct{ first, last int }
+
+func (c *parse) anchor(main *price) span {
+	if main != nil {
+		return span{main.first, main.last}
 	}
-	// "this $12 lip oil", "our £20 tote": the product follows its price.
-	if w := c.prevWord(main.first, 0); w >= 0 && w == main.first-1 && determiners[c.toks[w].low] {
-		if t := c.titleFrom(main.last+1, len(c.toks)); t != "" {
-			cands = append(cands, candidate{t, main.first - 1, 3})
+	at := len(c.toks)
+	for _, m := range c.cues {
+		if m.cue <= cueBook && m.first < at {
+			at = m.first
+		}
+	}
+	for _, cd := range c.codes {
+		at = min(at, cd.tok)
+	}
+	for _, l := range c.links {
+		if l.shop {
+			at = min(at, l.tok)
+		}
+	}
+	if at == len(c.toks) {
+		at = 0
+	}
+	return span{at, at}
+}
+
+// bestTitle picks the title of a single-product caption among the phrase
+// before the price; the phrases after demonstratives ("this", "our",
+// "diese", "esse", "ini") or before post-nominal ones ("kopi ini", "phòng
+// này"); after "introducing" and buy verbs ("purchase my", "beli"); before
+// "is available"; after a "Product:" label; and the caption's first phrase.
+// Each is scored by its kind, by the words it shares with the hashtags, by
+// its length and by where it stands relative to the price. strong reports
+// a title that did not come from the caption's first phrase alone. A title
+// followed by "from @shop" names the shop: "Sneakers (coolkicks)".
+func (c *parse) bestTitle(main *price) (string, bool) {
+	a := c.anchor(main)
+	var cands []candidate
+	add := func(pos, from, to int, base float64) {
+		if len(cands) >= maxCandidates {
+			return
+		}
+		if t, end := c.titleSpan(from, to); t != "" {
+			cands = append(cands, candidate{t, pos, end, base})
+		}
+	}
+	if main != nil {
+		if t, adjacent := c.phraseBefore(0, main.first); t != "" {
+			base := 2.0
+			if adjacent {
+				base = 3
+				if s := c.clauseStart(0, c.skipLeadsBack(0, main.first-1)); s > 0 && c.isPunct(s-1, ",") {
+					base = 2.5 // one item of an enumeration: "whisk, bowl & scoop for $45"
+				}
+			}
+			cands = append(cands, candidate{t, main.first - 1, main.first, base})
+		}
+		// "this $12 lip oil", "our £20 tote": the product follows its price.
+		if w := c.prevWord(main.first, 0); w >= 0 && w == main.first-1 && determiners[c.toks[w].low] {
+			add(main.first-1, main.last+1, len(c.toks), 3)
 		}
 	}
 	for i, t := range c.toks {
-		if t.kind != tWord || len(cands) >= maxCandidates {
-			continue
+		if len(cands) >= maxCandidates {
+			break
 		}
-		base := 0.0
-		switch {
-		case strongDemonstratives[t.low]:
-			base = 3
-		case weakDemonstratives[t.low]:
-			base = 2
+		switch t.kind {
+		case tWord:
+		case tPunct:
+			if c.text[t.start:t.end] == ":" && i > 0 && c.toks[i-1].kind == tWord && productLabels[c.toks[i-1].low] {
+				// "Brand: Karasu Collectibles Product: Maki Zenin"
+				if title, end := c.titleSpan(i+1, len(c.toks)); title != "" && len(cands) < maxCandidates {
+					if brand := c.labeled(brandLabels); brand != "" && !strings.Contains(title, brand) {
+						title = brand + " " + title
+					}
+					cands = append(cands, candidate{title, i - 1, end, 3})
+				}
+			}
+			continue
+		case tMention:
+			if c.shopHandle(i) {
+				m := c.text[t.start+1 : t.end]
+				cands = append(cands, candidate{m, i, i + 1, 2})
+			}
+			continue
 		default:
 			continue
 		}
-		if title := c.titleFrom(i, len(c.toks)); title != "" {
-			cands = append(cands, candidate{title, i, base})
+		switch w := t.low; {
+		case strongDemonstratives[w]:
+			add(i, i, len(c.toks), 3)
+		case weakDemonstratives[w] && !c.afterPreposition(i):
+			add(i, i, len(c.toks), 2)
+		case introWords[w]:
+			add(i, i+1, len(c.toks), 3)
+		case buyVerbs[w] && c.followedByObject(i):
+			base := 2.5
+			if c.inCue(i, cueBuy) {
+				base = 3.5 // "link in my bio to purchase my guide"
+			}
+			add(i, i+1, len(c.toks), base)
+		case postDemonstratives[w]:
+			if i == 0 || c.isBreak(i-1) || c.toks[i-1].kind == tPunct {
+				add(i, i, len(c.toks), 3) // "Ini Kopi Susu Original"
+			} else if start := c.nounPhraseBefore(i); start < i {
+				add(start, start, i, 3) // "Royal Cheese Latte ini"
+			}
 		}
 	}
-	if title := c.titleFrom(0, len(c.toks)); title != "" {
-		cands = append(cands, candidate{title, 0, 1.5})
+	if c.scripted {
+		// Names in Latin letters inside Thai, Japanese or Chinese text:
+		// "โรงแรม VinHolidays Fiesta Phu Quoc ใหญ่".
+		for i := 0; i < len(c.toks) && len(cands) < maxCandidates; i++ {
+			if j := c.latinName(i); j > i+1 {
+				add(i, i, j, 2.5)
+				i = j
+			}
+		}
+	}
+	for _, m := range c.cues {
+		if m.cue == cueAvailable && m.first > 0 && c.toks[m.first-1].kind != tBreak {
+			// "Hermes Birkin 25 available at our store", "The X is now available".
+			end := m.first
+			for end > 0 && c.toks[end-1].kind == tWord && (stopCut[c.toks[end-1].low] || c.toks[end-1].low == "in") {
+				end--
+			}
+			if start := c.clauseStart(0, end-1); start < end {
+				add(start, start, end, 3)
+			}
+		}
+	}
+	if first := c.firstContent(); first < len(c.toks) {
+		add(first, first, len(c.toks), 1.5)
+		if joined := c.brandLine(first); joined != "" {
+			cands = append(cands, candidate{joined, first, first, 2})
+		}
 	}
 	best, bestScore := -1, -100.0
 	for k, cd := range cands {
-		s := c.score(cd, main)
-		if s > bestScore || s == bestScore && closer(cd.pos, cands[best].pos, main.first) {
+		s := c.score(cd, a, main != nil)
+		if s > bestScore || s == bestScore && closer(cd.pos, cands[best].pos, a.first) {
 			best, bestScore = k, s
 		}
 	}
-	if best < 0 || bestScore < 0.5 {
+	// A caption without a price must name its product more surely.
+	if best < 0 || bestScore < 0.5 || main == nil && bestScore < 1.25 {
 		return "", false
 	}
-	return cands[best].title, cands[best].base > 1.5
+	cd := cands[best]
+	return c.withShop(cd.title, cd.end), cd.base > 1.5
 }
+
+// productLabels label a product's name in listing-style captions.
+var productLabels = setOf("product", "item", "model", "produk", "sản", "phẩm", "produto", "producto", "produit", "artikel")
+
+// introWords present the product that follows: "Introducing the Hermès
+// Kelly", "Meet our X", "giới thiệu X".
+var introWords = setOf("introducing", "presenting", "meet", "introduce", "apresentando", "conheça", "presentamos",
+	"memperkenalkan", "giới", "ขอแนะนำ", "featuring")
+
+// buyVerbs are verbs whose object is the product: "purchase my guide",
+// "beli kopi kenangan", "mua áo", "find my new pullover", "comprar".
+var buyVerbs = setOf("purchase", "buy", "beli", "mua", "order", "comprar", "compre", "find", "shop", "cop", "snag",
+	"pesan", "kaufen", "acheter", "bestellen", "grab", "get", "rent", "sewa", "thuê", "book")
+
+// postDemonstratives follow the noun they point at: "kopi ini" (Indonesian,
+// Malay), "phòng này" (Vietnamese), "bag na ito" (Filipino).
+var postDemonstratives = setOf("ini", "này", "nầy", "ito", "iyan")
+
+// followedByObject reports a word after the buy verb at i that may start a
+// product's name: a determiner ("my new", "the") or a word that is not a
+// function word ("now", "here", "it"), a link or a price.
+func (c *parse) followedByObject(i int) bool {
+	if i+1 >= len(c.toks) {
+		return false
+	}
+	n := c.toks[i+1]
+	if n.kind != tWord || linkLeads[n.low] || trailStrip[n.low] || contextStops[n.low] || n.low == "or" {
+		return false
+	}
+	return determiners[n.low] && !stopCut[n.low] || !stopCut[n.low] && !genericWords[n.low]
+}
+
+// afterPreposition reports a preposition before the article at i: "out of
+// the kiln" names a place, not the product.
+func (c *parse) afterPreposition(i int) bool {
+	w := c.prevWord(i, 0)
+	return w >= 0 && w == i-1 && prepositions[c.toks[w].low]
+}
+
+var prepositions = setOf("of", "in", "on", "at", "to", "into", "from", "with", "for", "by", "under", "over", "de", "da",
+	"do", "em", "na", "no", "en", "à", "au", "dans", "sur", "von", "im", "zu", "di", "ke", "dari")
+
+// inCallToAction reports token i inside a phrase of a way to buy, a
+// contact or a booking ("link in bio", "DM to order"): never a title's.
+func (c *parse) inCallToAction(i int) bool {
+	for _, m := range c.cues {
+		if m.first <= i && i <= m.last && (m.cue == cueBuy || m.cue == cueContact || m.cue == cueBook) {
+			return true
+		}
+	}
+	return false
+}
+
+// inCue reports token i inside a cue of the kind, or right after one.
+func (c *parse) inCue(i int, k cue) bool {
+	for _, m := range c.cues {
+		if m.cue == k && m.first <= i && i <= m.last+3 {
+			return true
+		}
+	}
+	return false
+}
+
+// brandLabels label a brand in listing-style captions.
+var brandLabels = setOf("brand", "marca", "merek", "thương", "hiệu", "marque", "marke")
+
+// labeled returns the title after "<label>:" for a label of the set, or "".
+func (c *parse) labeled(labels map[string]bool) string {
+	for i := 1; i+1 < len(c.toks); i++ {
+		if c.isPunct(i, ":") && c.toks[i-1].kind == tWord && labels[c.toks[i-1].low] {
+			// The brand ends where the next label begins.
+			end := i + 1
+			for end < len(c.toks) && !(end+1 < len(c.toks) && c.isPunct(end+1, ":")) && c.toks[end].kind != tBreak {
+				end++
+			}
+			return c.titleFrom(i+1, end)
+		}
+	}
+	return ""
+}
+
+// shopHandle reports a handle presented as the shop: "from @PkStockX",
+// "shop with @Shoebar", or right before a code ("@ShareSneakers | use code").
+func (c *parse) shopHandle(i int) bool {
+	if w := c.prevWord(i, 0); w >= 0 && shopPrepositions[c.toks[w].low] {
+		return true
+	}
+	for j := i + 1; j < len(c.toks) && j <= i+4; j++ {
+		if t := c.toks[j]; t.kind == tWord && c.isCodeTrigger(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// latinName returns the end of a run of two or more capitalised Latin words
+// starting at i ("VinHolidays Fiesta Phu Quoc"), or i.
+func (c *parse) latinName(i int) int {
+	j := i
+	for j < len(c.toks) && c.toks[j].kind == tWord && isASCII(c.toks[j].low) {
+		r, _ := utf8.DecodeRuneInString(c.text[c.toks[j].start:])
+		if !unicode.IsUpper(r) || j > i && c.toks[j].space == false {
+			break
+		}
+		j++
+	}
+	return j
+}
+
+// nounPhraseBefore returns where the noun phrase ending before token i
+// starts: back over words that are not function words, within the phrase.
+func (c *parse) nounPhraseBefore(i int) int {
+	j := i
+	for j > 0 && i-j < 8 {
+		t := c.toks[j-1]
+		if t.kind != tWord && t.kind != tNum || stopCut[t.low] || contextStops[t.low] {
+			break
+		}
+		j--
+	}
+	return j
+}
+
+// firstContent returns the first token of the caption's own words: past a
+// reply header ("Replying to @x", "Membalas @x", "ตอบกลับ @x"), leading
+// hashtags, handles and emoji.
+func (c *parse) firstContent() int {
+	i := 0
+	for i < len(c.toks) {
+		t := c.toks[i]
+		switch {
+		case t.kind == tWord && replyWords[t.low] && c.mentionWithin(i, 3):
+			for i < len(c.toks) && c.toks[i].kind != tMention {
+				i++
+			}
+			i++
+			// A display name may follow the handle: "@Bai Geneva ✨".
+			for i < len(c.toks) && c.toks[i].kind == tWord && i+1 < len(c.toks) && c.toks[i+1].kind != tWord {
+				i++
+			}
+		case t.kind == tTag || t.kind == tMention || t.kind == tEmoji || t.kind == tBreak || t.kind == tPunct:
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+var replyWords = setOf("replying", "reply", "membalas", "balas", "trả", "ตอบกลับ", "respondendo", "respondiendo", "répondre")
+
+func (c *parse) mentionWithin(i, n int) bool {
+	for j := i; j < len(c.toks) && j <= i+n; j++ {
+		if c.toks[j].kind == tMention {
+			return true
+		}
+	}
+	return false
+}
+
+// brandLine reads a first line written "Brand - Model" or "Brand : Model"
+// ("Bottega Veneta - Mini Jodie") as one name, or "".
+func (c *parse) brandLine(first int) string {
+	end := first
+	for end < len(c.toks) && c.toks[end].kind != tBreak {
+		end++
+	}
+	for i := first + 1; i < end-1; i++ {
+		if !c.isPunct(i, "-") && !c.isPunct(i, "–") && !c.isPunct(i, ":") {
+			continue
+		}
+		left, _ := c.titleSpan(first, i)
+		right, _ := c.titleSpan(i+1, end)
+		if left == "" || right == "" || len(titleWords(left)) > 3 || len(titleWords(right)) > 6 {
+			return ""
+		}
+		return left + " " + right
+	}
+	return ""
+}
+
+// withShop names the shop a title's phrase is from: "the ceramic keycaps
+// from @cerakeyofficial" is "Ceramic keycaps (cerakeyofficial)".
+func (c *parse) withShop(title string, end int) string {
+	if end+1 < len(c.toks) && c.toks[end].kind == tWord && shopPrepositions[c.toks[end].low] && c.toks[end+1].kind == tMention {
+		m := c.toks[end+1]
+		return title + " (" + c.text[m.start+1:m.end] + ")"
+	}
+	return title
+}
+
+var shopPrepositions = setOf("from", "by", "at", "with", "dari", "da", "de", "von", "chez", "của")
 
 func closer(a, b, target int) bool {
 	if a < target && b < target {
@@ -435,7 +765,7 @@ func closer(a, b, target int) bool {
 	return a < target && b >= target
 }
 
-func (c *parse) score(cd candidate, main *price) float64 {
+func (c *parse) score(cd candidate, a span, priced bool) float64 {
 	words := titleWords(cd.title)
 	n := len(words)
 	if n == 0 {
@@ -459,16 +789,21 @@ func (c *parse) score(cd candidate, main *price) float64 {
 	if n > 6 {
 		s -= float64(n-6) * 0.5
 	}
-	if genericWords[words[n-1]] || generic == n || isPackPhrase(words) {
+	switch {
+	case generic == n || isPackPhrase(words):
 		s -= 3
+	case genericWords[words[n-1]] && n < 3:
+		s -= 3
+	case genericWords[words[n-1]]:
+		s -= 1.5 // "Men's Pouch Collection" names a range of products
 	}
-	if cd.pos > main.last {
+	if priced && cd.pos > a.last {
 		s--
 	}
 	if allDigits(words[0]) && n > 1 && !strings.Contains(cd.title, "-") {
 		s-- // a count, not a name: "2 colours left", "12 colors"
 	}
-	if c.paragraphBreakBetween(cd.pos, main.first) {
+	if c.paragraphBreakBetween(cd.pos, a.first) {
 		s -= 0.5
 	}
 	return s

@@ -34,7 +34,19 @@ var stopCut = setOf(
 	"ela", "muy", "muito", "aqui", "aquí", "por", "solo", "só", "agora", "ahora", "hoy", "hoje", "sin", "sem",
 	// Indonesian
 	"ini", "itu", "yang", "dengan", "untuk", "aja", "banget", "cuma", "hanya", "ya", "kak",
-	"adalah", "bisa", "sudah", "lagi", "tanpa", "tidak", "tak",
+	"adalah", "bisa", "sudah", "lagi", "tanpa", "tidak", "tak", "di", "ke", "kayak", "sambil", "karena", "tapi",
+	"jadi", "biar", "dapat", "dapet", "emang", "boleh", "semurah", "punya", "harganya", "turun", "terjun", "udah",
+	"langsung", "buruan", "klik", "cek", "yuk", "nih", "deh", "dong", "sih", "lho", "loh", "gak", "ga", "nggak",
+	// Vietnamese
+	"có", "là", "mà", "của", "với", "bên", "tại", "ở", "chỉ", "giá", "thì", "nha", "nhé", "được", "đã", "sẽ",
+	"đang", "rất", "quá", "siêu", "để", "khi", "nếu", "hay", "hoặc", "không", "cũng", "vừa", "ngay", "thôi", "ạ",
+	"nè", "luôn", "cho", "từ", "đến", "giảm", "tặng", "mình", "tụi", "bạn", "chúng", "thì", "rồi",
+	// Filipino
+	"po", "ay", "sa", "na", "ng", "namin", "natin", "ko", "mo", "niyo", "kasi", "lang", "talaga",
+	// English, more
+	"what", "what's", "what’s", "think", "please", "welcome", "available", "opens", "open", "reach", "contact",
+	"call", "click", "tap", "use", "comment", "follow", "visit", "would", "it’s", "i’m", "don’t", "ends", "ending",
+	"starts", "found", "says", "said", "asking",
 )
 
 // contextStops end a title only before a number, an article or a pronoun:
@@ -49,6 +61,7 @@ var determiners = setOf(
 	"diesen", "unser", "unsere", "unseren", "unserem", "meine", "el", "los", "las", "una", "uno",
 	"este", "esta", "estos", "estas", "ese", "esa", "esse", "essa", "nuestro", "nuestra", "nuestros",
 	"nosso", "nossa", "o", "os", "as", "meu", "minha", "mi", "mis", "and", "und", "e", "y", "dan",
+	"ang", "yung", "mga", "itong", "eto", "ini", "các", "những", "chiếc", "cái",
 	"et", "also", "plus", "then", "both", "ok", "okay", "so", "omg", "obsessed", "gente", "guys",
 	// imperatives that open a pitch: "get 2 pairs", "meet the …", "grab this …"
 	"get", "grab", "buy", "shop", "order", "try", "meet", "check", "snag", "score", "cop",
@@ -101,6 +114,12 @@ var genericWords = setOf(
 	"year", "month", "season", "hour", "hours", "minutes", "days", "weeks", "january", "february",
 	"march", "april", "june", "july", "august", "september", "october", "november", "december",
 	"sonntag", "samstag", "freitag", "dimanche", "samedi", "domingo", "sábado", "minggu",
+	// channels and deals
+	"booking", "whatsapp", "line", "zalo", "id", "tel", "hotline", "email", "inbox", "contact", "call", "reservation",
+	"reservations", "livestream", "live", "voucher", "promo", "discount", "diskon", "giảm", "giá", "harga", "ราคา",
+	"uang", "money", "welcome", "official", "rate", "rates", "fake", "replica", "views", "followers",
+	// media, not products
+	"song", "songs", "music", "sound", "audio", "channel", "playlist", "blog", "vlog", "podcast", "youtube", "reel",
 )
 
 // containerWords and unitWords make up pack phrases: "500g bag", "2 x 50 ml bottles".
