@@ -24,9 +24,12 @@ const (
 	// cuePromo speaks of a deal without offering one by itself: sale,
 	// promo, discount, voucher, "giảm giá", "diskon", "ลด".
 	cuePromo
-	// cueExperience tells of money spent or a thing tried, not offered:
-	// "I paid", "we stayed", "would you pay", "mình đã", "bỏ ra", "gastei".
+	// cueExperience tells of money spent or earned, not an offer: "I
+	// paid", "we stayed", "would you pay", "mình đã", "bỏ ra", "gastei".
 	cueExperience
+	// cueStory tells of a thing tried or bought: a haul, a review, a
+	// recommendation. A call to action still makes it an offer.
+	cueStory
 	// cueNews marks news and commentary: "breaking", "news", "tin tức".
 	cueNews
 )
@@ -41,17 +44,17 @@ var cueLexicon = map[cue]map[string][]string{
 		langEN: {"link in bio", "links in bio", "link in my bio", "linked in bio", "link in profile", "link in my profile",
 			"in my bio", "bio link", "link below", "links below", "link in comments", "link in the comments",
 			"cart", "orange cart", "yellow cart", "yellow basket", "orange basket", "yellow bag", "orange bag",
-			"tiktok shop", "tiktokshop", "shop tab", "showcase", "storefront", "amazon storefront", "ltk", "shop my",
+			"tiktok shop", "tiktokshop", "shop tab", "showcase", "storefront", "amazon storefront", "ltk",
 			"dm to order", "dm for orders", "dm me to order", "dm for price", "dm for prices", "dm to buy", "dm to book",
 			"pm to order", "pm for orders", "message to order", "message us to order", "whatsapp to order",
 			"to order", "order now", "order here", "order yours", "order via", "order from", "order online",
 			"shop now", "shop here", "shop with", "shop at", "buy now", "buy here", "buy it", "buy yours",
 			"get yours", "grab yours", "grab it", "cop yours", "checkout", "add to cart",
-			"available for purchase", "available to purchase", "available to order", "purchase my", "to purchase",
+			"available for purchase", "available to purchase", "available to order", "to purchase",
 			"pre-order", "preorder", "pre order", "place your order", "on amazon", "at target", "at walmart",
 			"at costco", "at sephora", "at ulta", "comment link", "comment for link", "comment for the link",
 			"free shipping", "shipping available", "ships worldwide", "we ship", "cash on delivery",
-			"use my code", "use code", "shop the look"},
+			"use my code", "use code", "shop the look", "to claim", "comment mine", "comment sold", "mine to claim"},
 		langID: {"keranjang", "keranjang kuning", "klik keranjang", "cek keranjang", "link di bio", "link bio",
 			"link di profil", "beli di", "order di", "pesan di", "checkout", "co sekarang", "beli sekarang",
 			"pesan sekarang", "order sekarang", "langsung order", "langsung checkout", "buruan beli", "buruan order",
@@ -62,7 +65,7 @@ var cueLexicon = map[cue]map[string][]string{
 			"langsung ke"},
 		langMS: {"beg kuning", "beg oren", "troli", "link di bio", "pm untuk order", "dm untuk order", "whatsapp untuk order",
 			"boleh order", "order sekarang", "beli sekarang", "tekan beg kuning", "klik beg kuning", "penghantaran percuma"},
-		langTL: {"mag-order", "order na", "pm for orders", "pm sa", "add to cart", "i-add to cart", "check out na",
+		langTL: {"mag-order", "order na", "mine na", "mine sa comments", "pm for orders", "pm sa", "add to cart", "i-add to cart", "check out na",
 			"pindutin ang basket", "dilaw na basket", "yellow basket", "link sa bio", "book now"},
 		langVI: {"giỏ hàng", "thêm vào giỏ", "thêm vào giỏ hàng", "giỏ hàng vàng", "link ở bio", "link trong bio",
 			"link bio", "link ở phần bio", "mua ngay", "mua tại", "mua ở", "đặt hàng", "đặt mua", "chốt đơn",
@@ -138,25 +141,33 @@ var cueLexicon = map[cue]map[string][]string{
 		langJA: {"価格", "セール", "割引"},
 	},
 	cueExperience: {
-		langEN: {"i paid", "we paid", "i spent", "we spent", "cost me", "cost us", "cost just", "cost only", "i bought", "we bought", "i got this",
+		langEN: {"i paid", "we paid", "i spent", "we spent", "i made", "we made", "i earned", "how i made", "cost me", "cost us", "cost just", "cost only", "i bought", "we bought", "i got this",
 			"checked into", "checked in", "we stayed", "i stayed", "stayed at", "would you pay", "would you buy",
-			"is it worth", "worth it?", "worth the", "i found", "found this", "good find", "i tried", "we tried",
-			"my review", "honest review", "review", "thrift", "thrifted", "haul", "throwback", "estimated",
-			"how much", "what $", "what you get", "get you", "gets you", "price i paid", "paid for", "i rented"},
-		langID: {"saya menginap", "aku menginap", "nginep", "menginap", "pengalaman", "review", "habis", "ngabisin",
-			"cuma sharing", "sharing", "rekomendasi", "aku beli", "saya beli", "berkat"},
-		langMS: {"saya beli", "aku beli", "review"},
+			"is it worth", "worth it?", "i found", "found this", "good find", "price i paid", "paid for",
+			"throwback", "estimated", "how much", "what $", "what you get", "get you", "gets you"},
+		langID: {"saya menginap", "aku menginap", "nginep", "menginap", "habis", "ngabisin", "cuma sharing", "berkat"},
 		langTL: {"pinagstayan namin", "nag-stay kami"},
-		langVI: {"mình đã", "tụi mình đã", "bỏ ra", "tốn", "review", "trải nghiệm", "lần đầu thử", "thử", "tham khảo",
-			"cảm ơn", "đi chơi"},
-		langTH: {"เราพัก", "รีวิว", "พักที่นี่", "ประมาณ", "ซื้อมา", "จ่ายไป"},
-		langPT: {"comprei", "paguei", "gastei", "testei", "review", "resenha"},
-		langES: {"compré", "pagué", "gasté", "probé", "reseña"},
-		langFR: {"j'ai acheté", "j'ai payé", "avis"},
-		langDE: {"gekauft", "bezahlt", "getestet"},
+		langVI: {"mình đã", "tụi mình đã", "bỏ ra", "tốn", "lần đầu thử", "cảm ơn"},
+		langTH: {"เราพัก", "พักที่นี่", "ซื้อมา", "จ่ายไป"},
+		langPT: {"comprei", "paguei", "gastei"},
+		langES: {"compré", "pagué", "gasté"},
+		langFR: {"j'ai acheté", "j'ai payé"},
+		langDE: {"gekauft", "bezahlt"},
+	},
+	cueStory: {
+		langEN: {"i tried", "we tried", "my review", "honest review", "review", "thrift", "thrifted", "haul", "i rented",
+			"worth the"},
+		langID: {"pengalaman", "review", "sharing", "rekomendasi", "aku beli", "saya beli"},
+		langMS: {"saya beli", "aku beli", "review"},
+		langVI: {"review", "trải nghiệm", "thử", "tham khảo", "đi chơi"},
+		langTH: {"รีวิว", "ประมาณ"},
+		langPT: {"testei", "review", "resenha"},
+		langES: {"probé", "reseña"},
+		langFR: {"avis"},
+		langDE: {"getestet"},
 	},
 	cueNews: {
-		langEN: {"breaking", "news", "announced", "announces", "launches", "launched", "report", "reportedly",
+		langEN: {"breaking", "news", "announced", "announces", "launches", "launched", "reportedly",
 			"according to", "celebrity", "spotted"},
 		langID: {"berita", "info terkini"},
 		langVI: {"tin tức", "nguồn", "cập nhật", "chính phủ", "ra mắt"},
@@ -209,10 +220,11 @@ var cueIndex, scriptCues = func() (map[string][]cuePhrase, []cuePhrase) {
 	return idx, script
 }()
 
-// unspaced reports a phrase in Thai, Japanese or Chinese script.
+// unspaced reports a phrase in Thai, Japanese or Chinese script, or in
+// Korean, whose words carry their endings ("구매하세요").
 func unspaced(s string) bool {
 	for _, r := range s {
-		if r >= 0x0E00 && r <= 0x0E7F || r >= 0x3040 && r <= 0x30FF || r >= 0x4E00 && r <= 0x9FFF {
+		if r >= 0x0E00 && r <= 0x0E7F || r >= 0x3040 && r <= 0x30FF || r >= 0x4E00 && r <= 0x9FFF || r >= 0xAC00 && r <= 0xD7A3 {
 			return true
 		}
 	}
@@ -246,8 +258,10 @@ func (c *parse) findCues() {
 			c.scriptCuesIn(i)
 		}
 		if t.low == "link" || t.low == "links" {
-			if j := c.bioAfter(i); j > 0 {
+			if j := c.bioAfter(i); j > i+2 || j > 0 && c.cueWord(i+1) != "in" {
 				c.cues = append(c.cues, cueMatch{cueBuy, i, j})
+				i = j
+				continue
 			}
 		}
 		phrases := cueIndex[c.cueWord(i)]

@@ -67,6 +67,8 @@ type parse struct {
 	// Japanese, Chinese).
 	lang     string
 	scripted bool
+	// stopMask selects the stop words of the caption's language (stops).
+	stopMask uint16
 	cues     []cueMatch
 	// placeNames are the places the caption names (places), read once.
 	placeNames []string
@@ -82,10 +84,9 @@ type parse struct {
 	priceOf []int
 	// paragraph numbers each token's paragraph (blank-line separated), lazily.
 	paragraph []int
-	// flat is the caption's words, lower-cased, one space apart, with "|" for
-	// punctuation, emoji and line breaks; hashtags, handles and URLs left out.
-	flat     string
-	hashtags []string
+	hashtags  []string
+	// foldedTags are the hashtags folded (inHashtag), made on first use.
+	foldedTags []string
 }
 
 // link is one URL of the caption.
@@ -114,47 +115,24 @@ func newParse(in Input) *parse {
 	c := &parse{in: in, orig: in.Text, text: plainText(in.Text)}
 	c.toks = lex(c.text)
 	c.lang, c.scripted = detectLanguage(c.text, c.toks)
-	var flat strings.Builder
-	flat.Grow(len(in.Text) + 8)
-	flat.WriteByte(' ')
+	c.stopMask = stopMaskOf(c.lang)
 	for i, t := range c.toks {
 		switch t.kind {
 		case tWord:
-			w := c.text[t.start:t.end]
-			if isoWords[w] {
+			if w := c.text[t.start:t.end]; isoWords[w] {
 				if c.isoMentioned == nil {
 					c.isoMentioned = map[string]bool{}
 				}
 				c.isoMentioned[isoCurrency(w)] = true
 			}
-			flat.WriteString(t.low)
-			flat.WriteByte(' ')
-		case tNum:
-			flat.WriteString(c.text[t.start:t.end])
-			flat.WriteByte(' ')
 		case tURL:
 			c.addLink(i)
-			flat.WriteString("| ")
 		case tTag:
 			if len(c.hashtags) < 30 {
 				c.hashtags = append(c.hashtags, c.text[t.start+1:t.end])
 			}
-			flat.WriteString("| ")
-		case tPunct:
-			switch s := c.text[t.start:t.end]; s {
-			case "&", "+":
-				flat.WriteString(s)
-				flat.WriteByte(' ')
-			case "'", "’", "‘", "\"", "“", "”", "„", "«", "»":
-				// Quotes do not break a phrase: comment "LINK".
-			default:
-				flat.WriteString("| ")
-			}
-		default:
-			flat.WriteString("| ")
 		}
 	}
-	c.flat = flat.String()
 	c.findCues()
 	c.findPrices()
 	c.findCodes()
@@ -237,8 +215,8 @@ type signals struct {
 	// or per piece, person or night ("$4 each", "250k/h", "£70 per night").
 	priced, pricedOffer bool
 	// buyLink reports a link that may be a buy link (see link.buy).
-	buyLink          bool
-	experience, news bool
+	buyLink                 bool
+	experience, story, news bool
 }
 
 func (c *parse) signals() signals {
@@ -260,6 +238,8 @@ func (c *parse) signals() signals {
 			s.book = true
 		case cueExperience:
 			s.experience = true
+		case cueStory:
+			s.story = true
 		case cueNews:
 			s.news = true
 		}
@@ -273,17 +253,23 @@ func (c *parse) signals() signals {
 	return s
 }
 
-// offers reports whether the caption offers something: a way to buy (a
-// shop link, a code, a call to action, a price with a link), or a contact,
-// an availability, a booking or a price written as an offer where the
-// caption does not tell of an experience or the news.
+// offers reports whether the caption offers something: a shop link, a code
+// or a price with a link; or, where the caption does not tell of an
+// experience or the news, a call to action, a contact, an availability, a
+// booking or a price written as an offer.
 func (c *parse) offers() bool {
 	s := c.signals()
 	switch {
-	case s.shopLink || s.code || s.buy || s.priced && s.buyLink:
+	case s.shopLink || s.code || s.priced && s.buyLink:
 		return true
 	case s.experience || s.news:
+		// "how I made $3,000 selling on tiktok shop", "I spent $500 and
+		// the cart was half empty": a story, whatever words it uses.
 		return false
+	case s.buy:
+		return true
+	case s.story:
+		return false // a haul or a review with no way to buy
 	}
 	return s.contact || s.available || s.book || s.pricedOffer
 }
@@ -301,7 +287,7 @@ func (c *parse) maySell() bool {
 		}
 	}
 	for _, m := range c.cues {
-		if m.cue != cueExperience && m.cue != cueNews {
+		if m.cue != cueExperience && m.cue != cueStory && m.cue != cueNews {
 			return true
 		}
 	}
@@ -520,7 +506,7 @@ func (c *parse) listItems() []item {
 			if !r.joins {
 				continue
 			}
-			if title := c.titleFrom(start, r.l.end); title != "" && !genericTitle(title) {
+			if title := c.titleFrom(start, r.l.end); title != "" && !c.genericTitle(title) {
 				it := item{title: title, strong: true}
 				it.url, it.code = c.lineLinkCode(r.l, general)
 				items = append(items, it)
@@ -595,7 +581,7 @@ func (c *parse) priceBlocks() []item {
 			if m := c.markerEnd(l); m >= 0 {
 				start = m
 			}
-			if title := c.titleFrom(start, l.end); title != "" && !genericTitle(title) {
+			if title := c.titleFrom(start, l.end); title != "" && !c.genericTitle(title) {
 				items = append(items, item{title: title, strong: true, price: p})
 				break
 			}
@@ -612,14 +598,14 @@ func (c *parse) priceBlocks() []item {
 }
 
 // genericTitle reports a title that names no product ("Tap the orange cart").
-func genericTitle(title string) bool {
+func (c *parse) genericTitle(title string) bool {
 	words := titleWords(title)
 	if len(words) == 0 {
 		return true
 	}
 	generic := 0
 	for _, w := range words {
-		if genericWords[w] || stopCut[w] {
+		if genericWords[w] || c.stops(w) {
 			generic++
 		}
 	}

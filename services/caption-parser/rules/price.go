@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -345,6 +346,16 @@ func (c *parse) resolveFamily(def string) string {
 	return def
 }
 
+// placeList holds the places of placeCurrencies, in order.
+var placeList = func() []string {
+	out := make([]string, 0, len(placeCurrencies))
+	for p := range placeCurrencies {
+		out = append(out, p)
+	}
+	slices.Sort(out)
+	return out
+}()
+
 // places returns the places of placeCurrencies the caption names in a word
 // or inside a hashtag ("#nepalitiktok").
 func (c *parse) places() []string {
@@ -360,7 +371,7 @@ func (c *parse) places() []string {
 			}
 		case tTag:
 			h := lower(c.text[t.start+1 : t.end])
-			for place := range placeCurrencies {
+			for _, place := range placeList {
 				if len(c.placeNames) < 8 && strings.Contains(h, place) {
 					c.placeNames = append(c.placeNames, place)
 				}
@@ -709,7 +720,7 @@ func (c *parse) perUnit(last int, after []string) bool {
 
 var (
 	nightWords = setOf("night", "person", "guest", "pax")
-	eachWords  = setOf("each", "ea", "cada", "chacun", "je", "pcs", "pc")
+	eachWords  = setOf("each", "ea", "cada", "chacun", "pcs", "pc", "shipping", "postage", "ongkir", "shipped")
 	perUnits   = setOf("h", "hr", "hour", "giờ", "jam", "night", "nights", "đêm", "malam", "คืน", "day", "ngày", "hari",
 		"person", "người", "orang", "pax", "pp", "guest", "week", "month", "tháng", "bulan", "noche", "nuit", "noite")
 )
@@ -768,7 +779,8 @@ var (
 		"cashback", "profit", "profits", "revenue", "salary", "tip", "tips", "budget", "worth", "value", "income", "bonus",
 		"reward", "rewards", "prize", "haul", "an hour", "per hour", "hr", "hour", "in sales", "sales",
 		"desconto", "descuento", "rabatt", "réduction", "diskon", "potongan", "views", "view", "follow", "follows",
-		"followers", "follower", "likes", "subs", "subscribers", "lượt", "back", "on the", "in public", "in luxury")
+		"followers", "follower", "likes", "subs", "subscribers", "lượt", "back", "on the", "in public", "in luxury",
+		"gold", "karat", "carat", "solid", "white gold", "rose gold")
 	approxWords = setOf("like", "about", "around", "approx", "approximately", "roughly", "nearly", "almost", "ca", "circa",
 		"cerca", "sekitar", "kisaran", "environ", "etwa", "menos", "khoảng", "tầm", "gần", "ประมาณ", "estimated")
 	oldWords = setOf("was", "were", "reg", "regular", "regularly", "usually", "normally", "originally", "orig", "retail", "rrp", "msrp", "uvp", "statt", "anstatt", "vorher", "sonst", "antes", "era", "eram", "avant", "valued", "value", "worth", "before", "compare", "normalpreis",

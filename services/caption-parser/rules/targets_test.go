@@ -37,6 +37,7 @@ var ownCaptions = []string{
 	"../testdata/captions/priced-a.jsonl",
 	"../testdata/captions/priced-b.jsonl",
 	"../testdata/captions/priced-c.jsonl",
+	"../testdata/captions/sellers.jsonl",
 }
 
 // TestTargetsOnLabeledCaptions holds the rules to the targets on

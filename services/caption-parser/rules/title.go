@@ -222,7 +222,7 @@ collect:
 		t := toks[i]
 		switch t.kind {
 		case tWord:
-			if stopCut[t.low] || c.stopsHere(i) || c.isCodeTrigger(t) || c.isPriceTok(i) || c.inCallToAction(i) {
+			if c.stops(t.low) || c.stopsHere(i) || c.isCodeTrigger(t) || c.isPriceTok(i) || c.inCallToAction(i) || titleCTAWords[t.low] {
 				break collect
 			}
 		case tNum:
@@ -331,7 +331,7 @@ func (c *parse) stopsHere(i int) bool {
 	case tNum:
 		return w != "of" && w != "de"
 	case tWord:
-		return determiners[n.low] || stopCut[n.low] || n.low == "you" || w == "in" && (variantWords[n.low] || c.variantAhead(i+1))
+		return determiners[n.low] || c.stops(n.low) || n.low == "you" || w == "in" && (variantWords[n.low] || c.variantAhead(i+1))
 	}
 	return false
 }
@@ -502,7 +502,11 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 		default:
 			continue
 		}
-		switch w := t.low; {
+		w := t.low
+		if titleLeads[w] == 0 {
+			continue
+		}
+		switch {
 		case strongDemonstratives[w]:
 			add(i, i, len(c.toks), 3)
 		case weakDemonstratives[w] && !c.afterPreposition(i):
@@ -523,22 +527,30 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 			}
 		}
 	}
+	// Names: runs of capitalised words ("Glow Shield SPF 50", "Ube Cheese
+	// Pandesal"), above all in Thai, Japanese or Chinese text ("โรงแรม
+	// VinHolidays Fiesta Phu Quoc ใหญ่").
+	nameBase := 1.5
 	if c.scripted {
-		// Names in Latin letters inside Thai, Japanese or Chinese text:
-		// "โรงแรม VinHolidays Fiesta Phu Quoc ใหญ่".
-		for i := 0; i < len(c.toks) && len(cands) < maxCandidates; i++ {
-			if j := c.latinName(i); j > i+1 {
-				add(i, i, j, 2.5)
-				i = j
+		nameBase = 3
+	}
+	for i := 0; i < len(c.toks) && len(cands) < maxCandidates; i++ {
+		if j := c.latinName(i); j > i+1 {
+			if !c.afterPreposition(i) { // "at Bottega Veneta Senayan City" is a place
+				add(i, i, j, nameBase)
 			}
+			i = j
 		}
 	}
 	for _, m := range c.cues {
-		if m.cue == cueAvailable && m.first > 0 && c.toks[m.first-1].kind != tBreak {
+		if (m.cue == cueAvailable || m.cue == cueBuy) && m.first > 0 && c.toks[m.first-1].kind != tBreak {
 			// "Hermes Birkin 25 available at our store", "The X is now available".
 			end := m.first
-			for end > 0 && c.toks[end-1].kind == tWord && (stopCut[c.toks[end-1].low] || c.toks[end-1].low == "in") {
-				end--
+			for end > 0 && c.toks[end-1].kind == tWord && (c.stops(c.toks[end-1].low) || prepositions[c.toks[end-1].low] || determiners[c.toks[end-1].low]) {
+				end-- // "X is now in my showcase"
+			}
+			if m.cue == cueBuy && end == m.first {
+				continue // "tinggal klik keranjang": the word before a call to action is not its object
 			}
 			if start := c.clauseStart(0, end-1); start < end {
 				add(start, start, end, 3)
@@ -546,9 +558,22 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 		}
 	}
 	if first := c.firstContent(); first < len(c.toks) {
-		add(first, first, len(c.toks), 1.5)
+		base := 1.5
+		if c.heading(first) {
+			base = 2.5 // a first line of its own names the product of a listing
+		}
 		if joined := c.brandLine(first); joined != "" {
-			cands = append(cands, candidate{joined, first, first, 2})
+			cands = append(cands, candidate{joined, first, first, base + 0.5})
+		} else {
+			// The first phrase that names something: "Restocked!! Matcha
+			// whisk set".
+			for i, n := first, 0; i < len(c.toks) && n < 3; n++ {
+				if t, end := c.titleSpan(i, len(c.toks)); t != "" {
+					cands = append(cands, candidate{t, i, end, base - 0.5*float64(n)})
+					break
+				}
+				i = c.nextPhrase(i)
+			}
 		}
 	}
 	best, bestScore := -1, -100.0
@@ -566,13 +591,25 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 	return c.withShop(cd.title, cd.end), cd.base > 1.5
 }
 
+// titleLeads holds every word that opens or closes a title candidate, so
+// that the scan asks one map per word.
+var titleLeads = func() map[string]uint8 {
+	m := map[string]uint8{}
+	for k, set := range []map[string]bool{strongDemonstratives, weakDemonstratives, introWords, buyVerbs, postDemonstratives} {
+		for w := range set {
+			m[w] |= 1 << k
+		}
+	}
+	return m
+}()
+
 // productLabels label a product's name in listing-style captions.
 var productLabels = setOf("product", "item", "model", "produk", "sản", "phẩm", "produto", "producto", "produit", "artikel")
 
 // introWords present the product that follows: "Introducing the Hermès
 // Kelly", "Meet our X", "giới thiệu X".
 var introWords = setOf("introducing", "presenting", "meet", "introduce", "apresentando", "conheça", "presentamos",
-	"memperkenalkan", "giới", "ขอแนะนำ", "featuring")
+	"memperkenalkan", "ขอแนะนำ", "featuring")
 
 // buyVerbs are verbs whose object is the product: "purchase my guide",
 // "beli kopi kenangan", "mua áo", "find my new pullover", "comprar".
@@ -594,8 +631,11 @@ func (c *parse) followedByObject(i int) bool {
 	if n.kind != tWord || linkLeads[n.low] || trailStrip[n.low] || contextStops[n.low] || n.low == "or" {
 		return false
 	}
-	return determiners[n.low] && !stopCut[n.low] || !stopCut[n.low] && !genericWords[n.low]
+	return determiners[n.low] || !c.stops(n.low) && !genericWords[n.low]
 }
+
+// titleCTAWords end a title wherever they stand: "links to all my stuff".
+var titleCTAWords = setOf("link", "links", "linked", "cart", "checkout", "dm", "inbox", "whatsapp")
 
 // afterPreposition reports a preposition before the article at i: "out of
 // the kiln" names a place, not the product.
@@ -604,8 +644,8 @@ func (c *parse) afterPreposition(i int) bool {
 	return w >= 0 && w == i-1 && prepositions[c.toks[w].low]
 }
 
-var prepositions = setOf("of", "in", "on", "at", "to", "into", "from", "with", "for", "by", "under", "over", "de", "da",
-	"do", "em", "na", "no", "en", "à", "au", "dans", "sur", "von", "im", "zu", "di", "ke", "dari")
+var prepositions = setOf("of", "in", "on", "at", "into", "from", "under", "over", "than", "de", "da", "do", "em", "na",
+	"no", "en", "à", "au", "dans", "sur", "von", "im", "di", "ke", "dari")
 
 // inCallToAction reports token i inside a phrase of a way to buy, a
 // contact or a booking ("link in bio", "DM to order"): never a title's.
@@ -663,15 +703,42 @@ func (c *parse) shopHandle(i int) bool {
 // latinName returns the end of a run of two or more capitalised Latin words
 // starting at i ("VinHolidays Fiesta Phu Quoc"), or i.
 func (c *parse) latinName(i int) int {
-	j := i
-	for j < len(c.toks) && c.toks[j].kind == tWord && isASCII(c.toks[j].low) {
-		r, _ := utf8.DecodeRuneInString(c.text[c.toks[j].start:])
-		if !unicode.IsUpper(r) || j > i && c.toks[j].space == false {
+	if t := c.toks[i]; t.kind != tWord || c.text[t.start] < 'A' || c.text[t.start] > 'Z' && c.text[t.start] < utf8.RuneSelf {
+		return i
+	}
+	j, caps := i, 0
+	for j < len(c.toks) {
+		t := c.toks[j]
+		if j > i && !t.space {
 			break
 		}
+		if t.kind == tNum && caps > 0 && !c.isPriceTok(j) {
+			j++ // "SPF 50", "Lumi 6L"
+			continue
+		}
+		if t.kind != tWord || !isLatin(c.text[t.start:t.end]) || determiners[t.low] && j == i {
+			break
+		}
+		if r, _ := utf8.DecodeRuneInString(c.text[t.start:]); !unicode.IsUpper(r) {
+			break
+		}
+		caps++
 		j++
 	}
+	if caps < 2 {
+		return i
+	}
 	return j
+}
+
+// isLatin reports a word in Latin letters (accents allowed).
+func isLatin(s string) bool {
+	for _, r := range s {
+		if r >= 0x0250 && !(r >= 0x1E00 && r <= 0x1EFF) && unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // nounPhraseBefore returns where the noun phrase ending before token i
@@ -680,7 +747,7 @@ func (c *parse) nounPhraseBefore(i int) int {
 	j := i
 	for j > 0 && i-j < 8 {
 		t := c.toks[j-1]
-		if t.kind != tWord && t.kind != tNum || stopCut[t.low] || contextStops[t.low] {
+		if t.kind != tWord && t.kind != tNum || c.stops(t.low) || contextStops[t.low] {
 			break
 		}
 		j--
@@ -725,6 +792,34 @@ func (c *parse) mentionWithin(i, n int) bool {
 	return false
 }
 
+// nextPhrase returns the first token of the phrase after the one at i.
+func (c *parse) nextPhrase(i int) int {
+	for i < len(c.toks) && !c.isBreak(i) {
+		i++
+	}
+	for i < len(c.toks) && (c.isBreak(i) || c.toks[i].kind == tPunct) {
+		i++
+	}
+	return i
+}
+
+// heading reports a short first line (at most twelve words) that the
+// caption's other lines follow.
+func (c *parse) heading(first int) bool {
+	words := 0
+	for i := first; i < len(c.toks); i++ {
+		switch t := c.toks[i]; t.kind {
+		case tBreak:
+			return words > 0 && i+1 < len(c.toks)
+		case tWord:
+			if words++; words > 12 {
+				return false
+			}
+		}
+	}
+	return false
+}
+
 // brandLine reads a first line written "Brand - Model" or "Brand : Model"
 // ("Bottega Veneta - Mini Jodie") as one name, or "".
 func (c *parse) brandLine(first int) string {
@@ -733,8 +828,14 @@ func (c *parse) brandLine(first int) string {
 		end++
 	}
 	for i := first + 1; i < end-1; i++ {
+		if c.toks[i].kind != tWord && c.toks[i].kind != tNum && c.toks[i].kind != tPunct {
+			return ""
+		}
 		if !c.isPunct(i, "-") && !c.isPunct(i, "–") && !c.isPunct(i, ":") {
 			continue
+		}
+		if c.toks[i-1].kind != tWord && c.toks[i-1].kind != tNum || c.isCodeTrigger(c.toks[i-1]) {
+			return ""
 		}
 		left, _ := c.titleSpan(first, i)
 		right, _ := c.titleSpan(i+1, end)
@@ -775,7 +876,7 @@ func (c *parse) score(cd candidate, a span, priced bool) float64 {
 	bonus := 0.0
 	generic := 0
 	for _, w := range words {
-		if genericWords[w] || stopCut[w] {
+		if genericWords[w] || c.stops(w) {
 			generic++
 		}
 		if len(w) >= 3 && c.inHashtag(w) {
@@ -783,8 +884,13 @@ func (c *parse) score(cd candidate, a span, priced bool) float64 {
 		}
 	}
 	s += min(bonus, 3)
+	// Capitalised words past the first are names: brands and models.
+	s += min(0.25*float64(c.capitalsIn(cd.title)), 1)
 	if n == 1 {
 		s -= 0.75
+	}
+	if thaiRun(cd.title) > 15 {
+		s -= 2 // a Thai sentence, not a name
 	}
 	if n > 6 {
 		s -= float64(n-6) * 0.5
@@ -803,10 +909,49 @@ func (c *parse) score(cd candidate, a span, priced bool) float64 {
 	if allDigits(words[0]) && n > 1 && !strings.Contains(cd.title, "-") {
 		s-- // a count, not a name: "2 colours left", "12 colors"
 	}
-	if c.paragraphBreakBetween(cd.pos, a.first) {
+	if priced && c.paragraphBreakBetween(cd.pos, a.first) {
 		s -= 0.5
 	}
 	return s
+}
+
+// thaiRun returns the length in runes of the longest run of Thai letters
+// in s.
+func thaiRun(s string) int {
+	longest, run := 0, 0
+	for _, r := range s {
+		if r >= 0x0E00 && r <= 0x0E7F {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return longest
+}
+
+// capitalsIn counts the words of a title after its first that start with a
+// capital letter, in a title not written all in capitals.
+func (c *parse) capitalsIn(title string) int {
+	n, lowerSeen, start := 0, false, true
+	for i, r := range title {
+		switch {
+		case r == ' ':
+			start = true
+			continue
+		case unicode.IsUpper(r):
+			if start && i > 0 {
+				n++
+			}
+		case unicode.IsLower(r):
+			lowerSeen = true
+		}
+		start = false
+	}
+	if !lowerSeen {
+		return 0
+	}
+	return n
 }
 
 // isPackPhrase reports a phrase that only sizes a pack: "set of 3", "12 pk",
@@ -862,9 +1007,14 @@ func (c *parse) sentenceBreakBetween(a, b int) bool {
 // inHashtag reports whether a title word and a hashtag contain one another
 // (accents folded): "kurta" in #kurta, "kaffeemühle" holds #kaffee.
 func (c *parse) inHashtag(w string) bool {
+	if c.foldedTags == nil {
+		c.foldedTags = make([]string, len(c.hashtags))
+		for i, h := range c.hashtags {
+			c.foldedTags[i] = fold(h)
+		}
+	}
 	fw := fold(w)
-	for _, h := range c.hashtags {
-		fh := fold(h)
+	for _, fh := range c.foldedTags {
 		if strings.Contains(fh, fw) || (len(fh) >= 4 && strings.Contains(fw, fh)) {
 			return true
 		}
@@ -881,15 +1031,15 @@ func titleWords(s string) []string {
 
 // fold lower-cases s and strips common Latin accents.
 func fold(s string) string {
-	s = strings.ToLower(s)
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			ascii = false
+	s = lower(s)
+	accented := false
+	for _, r := range s {
+		if _, ok := accentFold[r]; ok {
+			accented = true
 			break
 		}
 	}
-	if ascii {
+	if !accented {
 		return s
 	}
 	var b strings.Builder
