@@ -19,6 +19,7 @@ import (
 	"github.com/buylink/buylink/pkg/llm"
 	"github.com/buylink/buylink/services/caption-parser/captionparser"
 	"github.com/buylink/buylink/services/caption-parser/internal/openaitest"
+	"github.com/buylink/buylink/services/caption-parser/rules"
 )
 
 var postedAt = time.Date(2024, 6, 5, 12, 0, 0, 0, time.UTC)
@@ -415,5 +416,41 @@ func TestWorkerOnTheEmbeddedBus(t *testing.T) {
 	}
 	if failures != 2 || products != 1 || dead.count() != 1 {
 		t.Errorf("failures %d, products %d, dead letters %d; want 2, 1, 1", failures, products, dead.count())
+	}
+}
+
+// TestLLMGateSendsPricelessOffers: every caption the rules see as a
+// possible offer goes to the model, with or without a price and in any
+// language; a caption with no sign of commerce costs nothing.
+func TestLLMGateSendsPricelessOffers(t *testing.T) {
+	or, cfg := newOpenRouter(t, `{"products":[]}`)
+	p, err := captionparser.New(captionparser.Config{LLM: cfg, Logger: quiet()}, &recorder{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = p.Close() }()
+	sent := []string{
+		"Capucines East West Mini, in the new Jumbo Knot Collection !\n\nDM TO ORDER 📲",
+		"Áo khoác gió 2 lớp 🧥 thêm vào giỏ hàng nha #aokhoac",
+		"Emang boleh semurah ini beli kopi lewat tiktok, klik lokasi dibawah ya ✅",
+		"กระเป๋าสานมือ 👜 สั่งได้เลยทางไลน์",
+		"Use our klookcode: BRYNSHIRKLOOK for additional discount",
+		"This hotel in Vietnam cost just £9 a night!! #vietnam", // a look-alike: the model decides
+	}
+	for _, c := range sent {
+		if _, err := p.Parse(context.Background(), rules.Input{Text: c, PostedAt: postedAt}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if or.Count() != len(sent) {
+		t.Errorf("%d of %d possible offers sent to the model", or.Count(), len(sent))
+	}
+	for _, c := range []string{"when the beat drops 😂 #dance #fyp", "Day 12 of my glow up journey ✨", ""} {
+		if _, err := p.Parse(context.Background(), rules.Input{Text: c, PostedAt: postedAt}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if or.Count() != len(sent) {
+		t.Errorf("captions without a sign of commerce were sent: %d requests", or.Count())
 	}
 }

@@ -201,3 +201,37 @@ func FuzzValidate(f *testing.F) {
 		}
 	})
 }
+
+// Most real offers state no price: Validate keeps a product whose price is
+// null, with the code and the amounts the caption writes in the forms of
+// its language.
+func TestValidateKeepsPricelessProductsAndLocalAmounts(t *testing.T) {
+	for _, tc := range []struct {
+		caption, answer string
+		price           int64 // 0: none
+		currency, code  string
+	}{
+		{"Hermès Picotin 18 Gold Togo 🧡 available now, DM to order", `{"products":[{"title":"Hermès Picotin 18","price":null,"compare_at_price":null,"currency":null,"buy_url":null,"discount_code":null,"offer_ends_at":null,"confidence":0.8}]}`, 0, "", ""},
+		{"Sneakers from @kickvault | use code jay10 for 10% off", `{"products":[{"title":"Sneakers","price":null,"compare_at_price":null,"currency":null,"buy_url":null,"discount_code":"jay10","offer_ends_at":null,"confidence":0.7}]}`, 0, "", "jay10"},
+		{"Áo khoác gió giá chỉ 189k, thêm vào giỏ hàng", `{"products":[{"title":"Áo khoác gió","price":189000,"compare_at_price":null,"currency":"VND","buy_url":null,"discount_code":null,"offer_ends_at":null,"confidence":0.9}]}`, 189000, "VND", ""},
+		{"Serum cuma 79rb, cek keranjang kuning", `{"products":[{"title":"Serum","price":79000,"compare_at_price":null,"currency":"IDR","buy_url":null,"discount_code":null,"offer_ends_at":null,"confidence":0.9}]}`, 7900000, "IDR", ""},
+		{"ครีมกันแดด ราคา 390 บาท กดตะกร้าได้เลย", `{"products":[{"title":"ครีมกันแดด","price":390,"compare_at_price":null,"currency":"THB","buy_url":null,"discount_code":null,"offer_ends_at":null,"confidence":0.9}]}`, 39000, "THB", ""},
+	} {
+		ps, notes := llmparse.Validate(rules.Input{Text: tc.caption, PostedAt: posted}, decode(t, tc.answer))
+		if len(ps) != 1 || len(notes) != 0 {
+			t.Fatalf("%q: products %+v, notes %v", tc.caption, ps, notes)
+		}
+		p := ps[0]
+		switch {
+		case tc.price == 0 && (p.PriceMinor != nil || p.Currency != ""):
+			t.Errorf("%q: price %v %q, want none", tc.caption, p.PriceMinor, p.Currency)
+		case tc.price != 0 && (p.PriceMinor == nil || *p.PriceMinor != tc.price || p.Currency != tc.currency):
+			t.Errorf("%q: price %v %q, want %d %s", tc.caption, p.PriceMinor, p.Currency, tc.price, tc.currency)
+		case p.DiscountCode != tc.code:
+			t.Errorf("%q: code %q, want %q", tc.caption, p.DiscountCode, tc.code)
+		}
+		if err := productcheck.Check(tc.caption, ps); err != nil {
+			t.Errorf("%q: %v", tc.caption, err)
+		}
+	}
+}

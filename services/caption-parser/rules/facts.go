@@ -17,8 +17,10 @@ type Facts struct {
 	Codes []string
 	// Hashtags are the caption's hashtags without '#'.
 	Hashtags []string
-	// Commerce reports any sign of selling: a money amount, a buy link, a
-	// code, a cart or "link in bio". A caption without it offers nothing.
+	// Commerce reports any sign of commerce: a money amount, a public
+	// link, a code word, a cue of selling in any language (a cart, "link in
+	// bio", a contact, a booking, a deal word) or a shop hashtag. A caption
+	// without it offers nothing; one with it may (the LLM gate sends it).
 	Commerce bool
 
 	c *parse
