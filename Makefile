@@ -43,9 +43,11 @@ bench: deps ## run every benchmark (speed and memory targets)
 EVAL_CORPORA ?= $(CURDIR)/../shared/fixtures/captions
 EVAL_FLAGS ?=
 
-eval: ## score the caption parser on every corpus in EVAL_CORPORA (../shared/fixtures/captions) when it is there; EVAL_FLAGS="-parser llm" for the LLM
+eval: ## score the caption parser and the tagger on the real corpora in EVAL_CORPORA (../shared/fixtures/captions) when it is there; EVAL_FLAGS="-parser llm" for the LLM
 	@if [ ! -d "$(EVAL_CORPORA)" ]; then echo "make eval: no corpora at $(EVAL_CORPORA), nothing to score (the real captions are not part of the repository: see services/caption-parser/README.md)"; exit 0; fi; \
-	cd services/caption-parser && $(GO) run ./cmd/evalcaptions $(EVAL_FLAGS) $(EVAL_CORPORA)/*.jsonl
+	(cd services/caption-parser && $(GO) run ./cmd/evalcaptions $(EVAL_FLAGS) $(EVAL_CORPORA)/*.jsonl); \
+	if [ -f "$(EVAL_CORPORA)/real-commerce.jsonl" ]; then echo "== auto-tagger on the labeled products of real-commerce.jsonl"; \
+		(cd services/auto-tagger && $(GO) run ./cmd/evaltags -real $(EVAL_CORPORA)/real-commerce.jsonl -real-labels testdata/real-categories.jsonl); fi
 
 fmt: ## gofmt every Go file
 	gofmt -w $(MODULES)

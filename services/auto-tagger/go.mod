@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/buylink/buylink/pkg v0.0.0
 	gocloud.dev v0.43.0
+	golang.org/x/text v0.43.0
 )
 
 require (
@@ -55,9 +56,6 @@ require (
 	google.golang.org/protobuf v1.36.10 // indirect
 )
 
-require (
-	github.com/aws/aws-lambda-go v1.55.1 // indirect
-	golang.org/x/text v0.43.0 // indirect
-)
+require github.com/aws/aws-lambda-go v1.55.1 // indirect
 
 replace github.com/buylink/buylink/pkg => ../../pkg
