@@ -79,7 +79,7 @@ func (c *parse) codeAt(j int) bool {
 }
 
 func (c *parse) isCodeTrigger(t token) bool {
-	if codeTriggers[t.low] {
+	if t.vocab&vCode != 0 {
 		return true
 	}
 	if notCodeWords[t.low] || len(t.low) <= 4 {

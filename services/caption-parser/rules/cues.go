@@ -264,7 +264,11 @@ func (c *parse) findCues() {
 				continue
 			}
 		}
-		phrases := cueIndex[c.cueWord(i)]
+		w := c.cueWord(i)
+		if w == t.low && t.vocab&vCue == 0 {
+			continue
+		}
+		phrases := cueIndex[w]
 		best, bestLen := -1, 0
 		for k, p := range phrases {
 			if !speaks(c.lang, p.lang, len(p.words) > 1 || utf8.RuneCountInString(p.words[0]) >= 7) {
@@ -313,14 +317,14 @@ func (c *parse) quoted(first, last int) bool {
 // and, outside Vietnamese (where accents tell words apart), with the
 // accents sellers add for style dropped ("biö").
 func (c *parse) cueWord(i int) string {
-	w := c.toks[i].low
-	if c.lang == langVI || isASCII(w) {
-		return w
+	t := c.toks[i]
+	if t.vocab&vCue != 0 || c.lang == langVI || c.lang == langTH || isASCII(t.low) {
+		return t.low
 	}
-	if f := fold(w); cueIndex[f] != nil {
+	if f := fold(t.low); f != t.low && cueIndex[f] != nil {
 		return f
 	}
-	return w
+	return t.low
 }
 
 // bioAfter returns the token of "bio" when it follows the link word at i

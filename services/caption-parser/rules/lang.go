@@ -93,7 +93,7 @@ func isVietnameseLetter(r rune) bool {
 // handles and links aside.
 func Language(text string) string {
 	text = plainText(clip(text, MaxTextBytes))
-	lang, _ := detectLanguage(text, lex(text))
+	lang, _ := detectLanguage(text, words(text))
 	return lang
 }
 
@@ -122,7 +122,7 @@ func guessLanguage(text string, toks []token) string {
 			continue
 		}
 		words++
-		if b := wordLangs[t.low]; b != 0 {
+		if b := uint16(t.vocab & vLangs); b != 0 {
 			for i := range latinLangs {
 				if b&(1<<i) != 0 {
 					votes[i]++

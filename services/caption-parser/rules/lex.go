@@ -33,12 +33,15 @@ type token struct {
 	lines int
 	// low is the lower-cased text of a tWord.
 	low string
+	// vocab is what the rules know of a tWord (vocab), set by newParse.
+	vocab vocabFlags
 }
 
 // lex splits text into tokens. It never fails: every byte ends up in a token
 // or in skipped whitespace, so any input, valid UTF-8 or not, is accepted.
 func lex(text string) []token {
 	toks := make([]token, 0, len(text)/4+4)
+	low := lowerAligned(text)
 	space := true
 	i := 0
 	for i < len(text) {
@@ -77,12 +80,12 @@ func lex(text string) []token {
 			if end := scanURL(text, i); end > i {
 				t.kind, t.end = tURL, end
 			} else {
-				t = lexWordOrNum(text, i, t)
+				t = lexWordOrNum(text, low, i, t)
 			}
 		case r < utf8.RuneSelf && isDigit(byte(r)):
-			t = lexWordOrNum(text, i, t)
+			t = lexWordOrNum(text, low, i, t)
 		case unicode.IsLetter(r):
-			t = lexWordOrNum(text, i, t)
+			t = lexWordOrNum(text, low, i, t)
 		case isCurrencyRune(r):
 			t.kind, t.end = tCur, i+size
 		case isEmojiRune(r):
@@ -96,8 +99,9 @@ func lex(text string) []token {
 	return toks
 }
 
-// lexWordOrNum reads a word or a number starting at i.
-func lexWordOrNum(text string, i int, t token) token {
+// lexWordOrNum reads a word or a number starting at i; low is text in lower
+// case, byte for byte (lowerAligned).
+func lexWordOrNum(text, low string, i int, t token) token {
 	if isDigit(text[i]) {
 		t.kind = tNum
 		j := i
@@ -137,7 +141,7 @@ func lexWordOrNum(text string, i int, t token) token {
 			if isCurrencyWordPrefix(text[i:j]) {
 				// Rp45rb, Rs499, USD19: the currency ends the word.
 				t.end = j
-				t.low = lower(text[i:j])
+				t.low = low[i:j]
 				return t
 			}
 			j += size
@@ -154,8 +158,46 @@ func lexWordOrNum(text string, i int, t token) token {
 		break
 	}
 	t.end = j
-	t.low = lower(text[i:j])
+	t.low = low[i:j]
 	return t
+}
+
+// lowerAligned lower-cases text rune by rune where that keeps the rune's
+// length in bytes (every letter buylink's languages write), so that a word
+// at text[i:j] is low[i:j] in lower case: one string for a caption instead
+// of one per capitalised word. It returns text itself when it has no upper
+// case.
+func lowerAligned(text string) string {
+	upper := false
+	for _, r := range text {
+		if unicode.IsUpper(r) {
+			upper = true
+			break
+		}
+	}
+	if !upper {
+		return text
+	}
+	b := make([]byte, 0, len(text))
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b = append(b, c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if l := unicode.ToLower(r); l != r && r != utf8.RuneError && utf8.RuneLen(l) == size {
+			b = utf8.AppendRune(b, l)
+		} else {
+			b = append(b, text[i:i+size]...)
+		}
+		i += size
+	}
+	return string(b)
 }
 
 // lower lower-cases s, without allocating when it already is.

@@ -113,13 +113,13 @@ type code struct {
 func newParse(in Input) *parse {
 	in.Text = clip(in.Text, MaxTextBytes)
 	c := &parse{in: in, orig: in.Text, text: plainText(in.Text)}
-	c.toks = lex(c.text)
+	c.toks = words(c.text)
 	c.lang, c.scripted = detectLanguage(c.text, c.toks)
 	c.stopMask = stopMaskOf(c.lang)
 	for i, t := range c.toks {
 		switch t.kind {
 		case tWord:
-			if w := c.text[t.start:t.end]; isoWords[w] {
+			if w := c.text[t.start:t.end]; t.vocab&vISO != 0 && isoWords[w] {
 				if c.isoMentioned == nil {
 					c.isoMentioned = map[string]bool{}
 				}

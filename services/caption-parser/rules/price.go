@@ -134,6 +134,9 @@ func (c *parse) findPrices() {
 		}
 	}
 	c.inheritBareAmounts()
+	if len(c.prices) == 0 {
+		return
+	}
 	c.priceOf = make([]int, len(toks))
 	for i := range c.priceOf {
 		c.priceOf[i] = -1

@@ -8,6 +8,9 @@ import (
 
 // inPrice returns the price token i belongs to.
 func (c *parse) inPrice(i int) (int, bool) {
+	if c.priceOf == nil {
+		return -1, false
+	}
 	k := c.priceOf[i]
 	return k, k >= 0
 }
@@ -503,7 +506,7 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 			continue
 		}
 		w := t.low
-		if titleLeads[w] == 0 {
+		if t.vocab&vTitle == 0 {
 			continue
 		}
 		switch {
