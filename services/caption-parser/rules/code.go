@@ -50,12 +50,16 @@ func (c *parse) findCodes() {
 		if listHeaders[t.low] && c.codeList(i) {
 			continue
 		}
-		j, close := c.codeAfter(i)
+		j, how := c.codeAfter(i)
 		if j < 0 || c.codeAt(j) {
 			continue
 		}
+		// A code in lower case must be presented as one: after a colon or
+		// a quote, or right after "code" ("use code source"), not right
+		// after "promo" ("promo berlaku").
+		presented := how == afterMark || how == adjacent && !nounTriggers[t.low]
 		v := text[toks[j].start:toks[j].end]
-		if strings.Contains(c.orig, v) && (looksLikeCode(v) || close && !nounTriggers[t.low] && plainCode(v) && v == lower(v)) {
+		if strings.Contains(c.orig, v) && (looksLikeCode(v) || presented && plainCode(v) && v == lower(v)) {
 			c.codes = append(c.codes, code{tok: j, value: v})
 		}
 	}
@@ -93,10 +97,18 @@ func (c *parse) isCodeTrigger(t token) bool {
 	return false
 }
 
+// codePlace tells how a code stands after its trigger.
+type codePlace uint8
+
+const (
+	further   codePlace = iota // a few words on: must look like a code
+	adjacent                   // right after the trigger: "use code source"
+	afterMark                  // after a colon or an opening quote: "cupom: psicohane"
+)
+
 // codeAfter returns the token of the code the trigger at i introduces, or
-// -1, and whether it follows closely enough to be written in lower case:
-// right after the trigger or after a colon or an opening quote.
-func (c *parse) codeAfter(i int) (int, bool) {
+// -1, and how it stands after the trigger.
+func (c *parse) codeAfter(i int) (int, codePlace) {
 	toks := c.toks
 	quoted := false
 	for j := i + 1; j < len(toks) && j-i <= maxCodeLookahead; j++ {
@@ -108,7 +120,7 @@ func (c *parse) codeAfter(i int) (int, bool) {
 				quoted = s != "-" && s != "–" && s != "("
 				continue
 			case ".", "!", "?", ",", ";", "|":
-				return -1, false
+				return -1, further
 			}
 			continue
 		case tEmoji:
@@ -119,30 +131,32 @@ func (c *parse) codeAfter(i int) (int, bool) {
 				quoted = false
 				continue
 			}
-			if v := c.text[n.start:n.end]; looksLikeCode(v) {
-				return j, true
-			}
-			if j == i+1 || quoted {
-				return j, true
+			switch {
+			case quoted:
+				return j, afterMark
+			case j == i+1:
+				return j, adjacent
+			case looksLikeCode(c.text[n.start:n.end]):
+				return j, further
 			}
 			// "cupom de 20% off em qualquer plano: psicohane"
 			if k := c.afterColon(j); k >= 0 {
-				return k, true
+				return k, afterMark
 			}
-			return -1, false
+			return -1, further
 		case tNum:
 			if c.percentAfter(j) {
 				continue // "cupom de 20% off: X"
 			}
 			if _, ok := c.inPrice(j); ok || n.numEnd == n.end {
-				return -1, false // an amount or a count: "voucher 500K", "code 2"
+				return -1, further // an amount or a count: "voucher 500K", "code 2"
 			}
-			return j, true
+			return j, further
 		case tBreak, tURL, tTag, tMention, tCur:
-			return -1, false
+			return -1, further
 		}
 	}
-	return -1, false
+	return -1, further
 }
 
 // codeFillers may stand between a trigger and its code.

@@ -278,8 +278,11 @@ func (c *parse) findCues() {
 				best, bestLen = k, n
 			}
 		}
-		if best >= 0 && !c.quoted(i, i+bestLen-1) {
-			c.cues = append(c.cues, cueMatch{phrases[best].cue, i, i + bestLen - 1})
+		if best >= 0 {
+			if !c.quoted(i, i+bestLen-1) {
+				c.cues = append(c.cues, cueMatch{phrases[best].cue, i, i + bestLen - 1})
+			}
+			i += bestLen - 1 // the words of a phrase start no other
 		}
 	}
 }

@@ -15,6 +15,7 @@
 package rules
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -863,7 +864,36 @@ func (c *parse) codeItems() []item {
 		items = append(items, it)
 	}
 	if len(items) < 2 {
+		return c.segmentCodeItems()
+	}
+	return items
+}
+
+// segmentCodeItems reads a product per code in captions that give codes
+// for several brands, each in its own segment (a line, or the text after an
+// emoji): "📖 Imaginie Redação | cupom: psicohane 🧬 Bioatp | cupom:
+// psicohane". The product is named by its segment's first phrase. Every
+// code needs a segment of its own and every segment a name.
+func (c *parse) segmentCodeItems() []item {
+	if len(c.codes) < 2 {
 		return nil
+	}
+	var items []item
+	lastSeg := -1
+	for _, cd := range c.codes {
+		start := cd.tok
+		for start > 0 && c.toks[start-1].kind != tBreak && c.toks[start-1].kind != tEmoji {
+			start--
+		}
+		if start <= lastSeg {
+			return nil // two codes in one segment
+		}
+		lastSeg = start
+		title := c.titleFrom(start, cd.tok)
+		if title == "" || c.genericTitle(title) || slices.ContainsFunc(items, func(it item) bool { return strings.EqualFold(it.title, title) }) {
+			return nil
+		}
+		items = append(items, item{title: title, strong: true, code: cd.value})
 	}
 	return items
 }

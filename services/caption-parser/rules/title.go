@@ -225,7 +225,9 @@ collect:
 		t := toks[i]
 		switch t.kind {
 		case tWord:
-			if c.stops(t.low) || c.stopsHere(i) || c.isCodeTrigger(t) || c.isPriceTok(i) || c.inCallToAction(i) || titleCTAWords[t.low] {
+			if c.stops(t.low) || c.stopsHere(i) || c.isCodeTrigger(t) || c.isPriceTok(i) || c.inCallToAction(i) || titleCTAWords[t.low] ||
+				i > a && i+1 < b && c.isPunct(i+1, ":") && !toks[i+1].space && (i+2 >= len(toks) || toks[i+2].space) {
+				// "Product: Maki Zenin Size: 1/6": a field label ends the name
 				break collect
 			}
 		case tNum:
@@ -354,7 +356,9 @@ func (c *parse) variantAhead(i int) bool {
 // product rather than the product.
 var variantNouns = setOf("leather", "calfskin", "lambskin", "suede", "canvas", "cotton", "linen", "silk", "satin",
 	"denim", "wool", "cashmere", "velvet", "gold", "silver", "black", "white", "pink", "red", "blue", "green",
-	"beige", "brown", "grey", "gray", "navy", "cream", "nude", "caviar", "croc", "crocodile", "python", "ostrich")
+	"beige", "brown", "grey", "gray", "navy", "cream", "nude", "caviar", "croc", "crocodile", "python", "ostrich",
+	"bordeaux", "burgundy", "ivory", "tan", "camel", "olive", "khaki", "lilac", "lavender", "mint", "coral", "taupe",
+	"etoupe", "noir", "blanc", "rouge", "fuchsia", "yellow", "orange", "purple")
 
 // timeUnits make a number a time of day: "4am", "9pm".
 var timeUnits = setOf("am", "pm", "h", "hrs", "hr", "min", "mins")
@@ -582,6 +586,9 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 	best, bestScore := -1, -100.0
 	for k, cd := range cands {
 		s := c.score(cd, a, main != nil)
+		if c.withShop(cd.title, cd.end) != cd.title {
+			s += 1.5 // "sneakers from @coolkicks": the phrase and its shop
+		}
 		if s > bestScore || s == bestScore && closer(cd.pos, cands[best].pos, a.first) {
 			best, bestScore = k, s
 		}
@@ -901,9 +908,11 @@ func (c *parse) score(cd candidate, a span, priced bool) float64 {
 	switch {
 	case generic == n || isPackPhrase(words):
 		s -= 3
-	case genericWords[words[n-1]] && n < 3:
+	case !genericWords[words[n-1]] || namedLast(cd.title):
+		// "Sunny Day" in "Kem chống nắng Sunny Day" is a name
+	case n < 3:
 		s -= 3
-	case genericWords[words[n-1]]:
+	default:
 		s -= 1.5 // "Men's Pouch Collection" names a range of products
 	}
 	if priced && cd.pos > a.last {
@@ -931,6 +940,14 @@ func thaiRun(s string) int {
 		}
 	}
 	return longest
+}
+
+// namedLast reports a title whose last word is capitalised while the title
+// is not all in capitals: part of a name.
+func namedLast(title string) bool {
+	last := title[strings.LastIndexByte(title, ' ')+1:]
+	r, _ := utf8.DecodeRuneInString(last)
+	return unicode.IsUpper(r) && strings.ContainsFunc(title, unicode.IsLower)
 }
 
 // capitalsIn counts the words of a title after its first that start with a
