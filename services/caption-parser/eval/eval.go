@@ -285,7 +285,12 @@ type Report struct {
 	Offers, OffersSent, NegativesSent int
 	// Errors counts captions the parser failed on (scored as no prediction).
 	Errors int
-	Misses []Miss
+	// MatchedByOverlap counts the pairs matched when titles are compared by
+	// the overlap coefficient (shared tokens over the smaller set) instead
+	// of the Jaccard index: the lenient reading of "token-set overlap",
+	// reported beside the strict one (F1ByOverlap).
+	MatchedByOverlap int
+	Misses           []Miss
 }
 
 // Miss is one scoring miss, for -v listings.
@@ -329,6 +334,7 @@ func (r *Report) Add(c Case, res Result) {
 	if res.Sent {
 		r.OffersSent++
 	}
+	r.MatchedByOverlap += len(match(pred, c.Products, OverlapCoefficient))
 	pairs := Match(pred, c.Products)
 	matchedPred := make([]bool, len(pred))
 	matchedLabel := make([]bool, len(c.Products))
@@ -396,6 +402,15 @@ func (r *Report) FalsePositiveRate() float64 {
 	return float64(r.FalsePositives) / float64(r.Negatives)
 }
 
+// F1ByOverlap is F1 with titles matched by the overlap coefficient.
+func (r *Report) F1ByOverlap() float64 {
+	p, q := ratio(r.MatchedByOverlap, r.Predicted), ratio(r.MatchedByOverlap, r.Labeled)
+	if p+q == 0 {
+		return 0
+	}
+	return 2 * p * q / (p + q)
+}
+
 // GateRecall is the share of offers the LLM gate sends (1 without offers).
 func (r *Report) GateRecall() float64 { return ratio(r.OffersSent, r.Offers) }
 
@@ -410,10 +425,14 @@ func ratio(a, b int) float64 {
 // (at least 0.5), best pairs first; ties go to the earlier label, then the
 // earlier prediction.
 func Match(pred []events.ParsedProduct, labels []Label) []Pair {
+	return match(pred, labels, TitleOverlap)
+}
+
+func match(pred []events.ParsedProduct, labels []Label, overlap func(a, b string) float64) []Pair {
 	var all []Pair
 	for i, p := range pred {
 		for j, l := range labels {
-			if o := TitleOverlap(p.Title, l.Title); o >= 0.5 {
+			if o := overlap(p.Title, l.Title); o >= 0.5 {
 				all = append(all, Pair{i, j, o})
 			}
 		}
@@ -452,6 +471,22 @@ func TitleOverlap(a, b string) float64 {
 		}
 	}
 	return float64(inter) / float64(len(ta)+len(tb)-inter)
+}
+
+// OverlapCoefficient is the number of tokens two titles share over the
+// size of the smaller token set.
+func OverlapCoefficient(a, b string) float64 {
+	ta, tb := tokenSet(a), tokenSet(b)
+	if len(ta) == 0 || len(tb) == 0 {
+		return 0
+	}
+	inter := 0
+	for t := range ta {
+		if tb[t] {
+			inter++
+		}
+	}
+	return float64(inter) / float64(min(len(ta), len(tb)))
 }
 
 func tokenSet(s string) map[string]bool {

@@ -34,6 +34,28 @@ func TestTitleOverlapIsJaccardOfTokenSets(t *testing.T) {
 	}
 }
 
+func TestOverlapCoefficient(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want float64
+	}{
+		{"Kopi Kenangan", "Kopi Kenangan voucher (TikTok GO)", 1},
+		{"Sneakers", "sneakers (@ShareSneakers)", 1},
+		{"Glow serum", "Lumeskin Glow Serum", 1},
+		{"mirror", "lamp", 0},
+		{"", "lamp", 0},
+	} {
+		if got := eval.OverlapCoefficient(tc.a, tc.b); got != tc.want {
+			t.Errorf("OverlapCoefficient(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+	var r eval.Report
+	r.Add(eval.Case{ID: "a", Products: []eval.Label{{Title: "Kopi Kenangan voucher (TikTok GO)"}}}, eval.Result{Products: []events.ParsedProduct{{Title: "Kopi Kenangan"}}})
+	if r.Matched != 0 || r.MatchedByOverlap != 1 || r.F1() != 0 || r.F1ByOverlap() != 1 {
+		t.Errorf("report %+v", r)
+	}
+}
+
 func TestMatchTakesBestPairsFirst(t *testing.T) {
 	pred := []events.ParsedProduct{{Title: "gel pen set"}, {Title: "dotted grid notebook"}, {Title: "pen"}}
 	labels := []eval.Label{{Title: "Dotted grid notebook"}, {Title: "Pastel gel pen set"}}

@@ -141,7 +141,7 @@ var cueLexicon = map[cue]map[string][]string{
 		langJA: {"価格", "セール", "割引"},
 	},
 	cueExperience: {
-		langEN: {"i paid", "we paid", "i spent", "we spent", "i made", "we made", "i earned", "how i made", "cost me", "cost us", "cost just", "cost only", "i bought", "we bought", "i got this",
+		langEN: {"i paid", "we paid", "i spent", "we spent", "i earned", "cost me", "cost us", "cost just", "cost only", "i bought", "we bought", "i got this",
 			"checked into", "checked in", "we stayed", "i stayed", "stayed at", "would you pay", "would you buy",
 			"is it worth", "worth it?", "i found", "found this", "good find", "price i paid", "paid for",
 			"throwback", "estimated", "how much", "what $", "what you get", "get you", "gets you"},

@@ -543,7 +543,8 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 	}
 	for i := 0; i < len(c.toks) && len(cands) < maxCandidates; i++ {
 		if j := c.latinName(i); j > i+1 {
-			if !c.afterPreposition(i) { // "at Bottega Veneta Senayan City" is a place
+			// "at Bottega Veneta Senayan City", "welcome to Can Tho City": places
+			if w := c.prevWord(i, 0); !c.afterPreposition(i) && !(w >= 0 && w == i-1 && c.toks[w].low == "to") {
 				add(i, i, j, nameBase)
 			}
 			i = j
@@ -953,22 +954,29 @@ func namedLast(title string) bool {
 // capitalsIn counts the words of a title after its first that start with a
 // capital letter, in a title not written all in capitals.
 func (c *parse) capitalsIn(title string) int {
-	n, lowerSeen, start := 0, false, true
+	n, words, lowerSeen, lowerWord, start := 0, 0, false, false, true
 	for i, r := range title {
 		switch {
 		case r == ' ':
 			start = true
 			continue
-		case unicode.IsUpper(r):
-			if start && i > 0 {
+		case start && unicode.IsUpper(r):
+			words++
+			if i > 0 {
 				n++
 			}
+		case start && unicode.IsLower(r):
+			words++
+			lowerWord = true
+			lowerSeen = true
 		case unicode.IsLower(r):
 			lowerSeen = true
 		}
 		start = false
 	}
-	if !lowerSeen {
+	// All in capitals, or a sentence in Title Case ("Save How To Lose
+	// Saddlebags"): capitals say nothing.
+	if !lowerSeen || !lowerWord && words >= 4 {
 		return 0
 	}
 	return n

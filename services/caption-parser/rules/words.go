@@ -26,7 +26,7 @@ var stopWords = map[string][]string{
 		"no", "not", "zero", "none", "what", "what's", "what’s", "think", "please", "welcome", "opens",
 		"open", "reach", "contact", "call", "click", "tap", "use", "comment", "follow", "visit", "it’s",
 		"i’m", "don’t", "ends", "ending", "starts", "found", "says", "said", "asking", "trying", "try",
-		"tried", "send", "screenshot", "linked"},
+		"tried", "send", "screenshot", "linked", "selling"},
 	langDE: {"ist", "sind", "war", "hat", "haben", "mit", "für", "ich", "du", "er", "sie", "es", "wir",
 		"ihr", "mein", "dein", "zurück", "jetzt", "nur", "heute", "wieder", "auch", "schon", "bis"},
 	langFR: {"est", "sont", "c'est", "qui", "que", "avec", "pour", "je", "tu", "il", "elle", "nous", "vous",
