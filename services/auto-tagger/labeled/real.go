@@ -43,8 +43,11 @@ func LoadJoined(corpusPath, labelsPath string) ([]Example, error) {
 	cases := map[string]caseLine{}
 	if err := eachJSONLine(corpusPath, func(n int, line []byte) error {
 		var c caseLine
-		if err := json.Unmarshal(line, &c); err != nil || c.ID == "" {
-			return fmt.Errorf("%s:%d: not a labeled caption (%v)", corpusPath, n, err)
+		if err := json.Unmarshal(line, &c); err != nil {
+			return fmt.Errorf("%s:%d: not a labeled caption: %w", corpusPath, n, err)
+		}
+		if c.ID == "" {
+			return fmt.Errorf("%s:%d: a labeled caption without an id", corpusPath, n)
 		}
 		cases[c.ID] = c
 		return nil

@@ -231,7 +231,7 @@ func plainCode(v string) bool {
 	}
 	for i := 0; i < len(v); i++ {
 		ch := v[i]
-		if !isDigit(ch) && !('a' <= ch && ch <= 'z') && !('A' <= ch && ch <= 'Z') && ch != '-' && ch != '_' {
+		if !isDigit(ch) && (ch < 'a' || ch > 'z') && (ch < 'A' || ch > 'Z') && ch != '-' && ch != '_' {
 			return false
 		}
 	}

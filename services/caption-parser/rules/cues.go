@@ -364,13 +364,3 @@ func isASCII(s string) bool {
 	}
 	return true
 }
-
-// hasCue reports whether the caption states a cue.
-func (c *parse) hasCue(k cue) bool {
-	for _, m := range c.cues {
-		if m.cue == k {
-			return true
-		}
-	}
-	return false
-}

@@ -231,7 +231,7 @@ func (c *parse) currencyBefore(i int, p *price) string {
 		j--
 		prev = toks[j]
 	}
-	if !(!toks[j+1].space || sameLineGap(text, prev.end, toks[j+1].start)) {
+	if toks[j+1].space && !sameLineGap(text, prev.end, toks[j+1].start) {
 		return ""
 	}
 	switch prev.kind {

@@ -544,7 +544,7 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 	for i := 0; i < len(c.toks) && len(cands) < maxCandidates; i++ {
 		if j := c.latinName(i); j > i+1 {
 			// "at Bottega Veneta Senayan City", "welcome to Can Tho City": places
-			if w := c.prevWord(i, 0); !c.afterPreposition(i) && !(w >= 0 && w == i-1 && c.toks[w].low == "to") {
+			if w := c.prevWord(i, 0); !c.afterPreposition(i) && (w < 0 || w != i-1 || c.toks[w].low != "to") {
 				add(i, i, j, nameBase)
 			}
 			i = j
@@ -615,7 +615,7 @@ var titleLeads = func() map[string]uint8 {
 }()
 
 // productLabels label a product's name in listing-style captions.
-var productLabels = setOf("product", "item", "model", "produk", "sản", "phẩm", "produto", "producto", "produit", "artikel")
+var productLabels = setOf("product", "item", "model", "produk", "sản", "phẩm", "produto", "producto", "produit", "artikel") //nolint:misspell // Spanish
 
 // introWords present the product that follows: "Introducing the Hermès
 // Kelly", "Meet our X", "giới thiệu X".
@@ -688,7 +688,7 @@ func (c *parse) labeled(labels map[string]bool) string {
 		if c.isPunct(i, ":") && c.toks[i-1].kind == tWord && labels[c.toks[i-1].low] {
 			// The brand ends where the next label begins.
 			end := i + 1
-			for end < len(c.toks) && !(end+1 < len(c.toks) && c.isPunct(end+1, ":")) && c.toks[end].kind != tBreak {
+			for end < len(c.toks) && (end+1 >= len(c.toks) || !c.isPunct(end+1, ":")) && c.toks[end].kind != tBreak {
 				end++
 			}
 			return c.titleFrom(i+1, end)
@@ -745,7 +745,7 @@ func (c *parse) latinName(i int) int {
 // isLatin reports a word in Latin letters (accents allowed).
 func isLatin(s string) bool {
 	for _, r := range s {
-		if r >= 0x0250 && !(r >= 0x1E00 && r <= 0x1EFF) && unicode.IsLetter(r) {
+		if r >= 0x0250 && (r < 0x1E00 || r > 0x1EFF) && unicode.IsLetter(r) {
 			return false
 		}
 	}
@@ -792,7 +792,7 @@ func (c *parse) firstContent() int {
 	return i
 }
 
-var replyWords = setOf("replying", "reply", "membalas", "balas", "trả", "ตอบกลับ", "respondendo", "respondiendo", "répondre")
+var replyWords = setOf("replying", "reply", "membalas", "balas", "trả", "ตอบกลับ", "respondendo", "respondiendo", "répondre") //nolint:misspell // Portuguese
 
 func (c *parse) mentionWithin(i, n int) bool {
 	for j := i; j < len(c.toks) && j <= i+n; j++ {
