@@ -40,7 +40,7 @@ type token struct {
 // lex splits text into tokens. It never fails: every byte ends up in a token
 // or in skipped whitespace, so any input, valid UTF-8 or not, is accepted.
 func lex(text string) []token {
-	toks := make([]token, 0, len(text)/4+4)
+	toks := make([]token, 0, len(text)/3+8)
 	low := lowerAligned(text)
 	space := true
 	i := 0
@@ -132,6 +132,10 @@ func lexWordOrNum(text, low string, i int, t token) token {
 	t.kind = tWord
 	j := i
 	for j < len(text) {
+		if c := text[j]; 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' {
+			j++ // the common case first
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(text[j:])
 		switch {
 		case unicode.IsLetter(r) || unicode.Is(unicode.Mn, r):
@@ -169,8 +173,11 @@ func lexWordOrNum(text, low string, i int, t token) token {
 // case.
 func lowerAligned(text string) string {
 	upper := false
-	for _, r := range text {
-		if unicode.IsUpper(r) {
+	for i := 0; i < len(text); i++ {
+		if c := text[i]; c >= utf8.RuneSelf {
+			upper = strings.ContainsFunc(text[i:], unicode.IsUpper)
+			break
+		} else if 'A' <= c && c <= 'Z' {
 			upper = true
 			break
 		}

@@ -86,8 +86,15 @@ type parse struct {
 	// paragraph numbers each token's paragraph (blank-line separated), lazily.
 	paragraph []int
 	hashtags  []string
-	// foldedTags are the hashtags folded (inHashtag), made on first use.
+	// foldedTags are the hashtags folded (inHashtag), made on first use,
+	// and joinedTags the same joined by NUL.
 	foldedTags []string
+	joinedTags string
+	// ctaTok marks the tokens of calls to action (inCallToAction), made on
+	// first use.
+	ctaTok []bool
+	// wordBuf is scratch space for the words of a title (score).
+	wordBuf []string
 }
 
 // link is one URL of the caption.

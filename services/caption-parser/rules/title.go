@@ -214,7 +214,8 @@ func (c *parse) titleSpan(a, b int) (string, int) {
 		start, end int
 		space      bool
 	}
-	var parts []span
+	var partsBuf [maxTitleTokens]span
+	parts := partsBuf[:0]
 	pendingSpace := false
 	keep := func(from, to int) {
 		parts = append(parts, span{from, to, len(parts) > 0 && (toks[from].space || pendingSpace)})
@@ -409,7 +410,7 @@ func (c *parse) isPackGroup(a, b int) bool {
 }
 
 // maxCandidates bounds the title candidates of one caption.
-const maxCandidates = 48
+const maxCandidates = 24
 
 // candidate is a possible title of a single-product caption.
 type candidate struct {
@@ -661,12 +662,17 @@ var prepositions = setOf("of", "in", "on", "at", "into", "from", "under", "over"
 // inCallToAction reports token i inside a phrase of a way to buy, a
 // contact or a booking ("link in bio", "DM to order"): never a title's.
 func (c *parse) inCallToAction(i int) bool {
-	for _, m := range c.cues {
-		if m.first <= i && i <= m.last && (m.cue == cueBuy || m.cue == cueContact || m.cue == cueBook) {
-			return true
+	if c.ctaTok == nil {
+		c.ctaTok = make([]bool, len(c.toks))
+		for _, m := range c.cues {
+			if m.cue == cueBuy || m.cue == cueContact || m.cue == cueBook {
+				for k := m.first; k <= m.last; k++ {
+					c.ctaTok[k] = true
+				}
+			}
 		}
 	}
-	return false
+	return c.ctaTok[i]
 }
 
 // inCue reports token i inside a cue of the kind, or right after one.
@@ -878,7 +884,8 @@ func closer(a, b, target int) bool {
 }
 
 func (c *parse) score(cd candidate, a span, priced bool) float64 {
-	words := titleWords(cd.title)
+	c.wordBuf = appendTitleWords(c.wordBuf[:0], cd.title)
+	words := c.wordBuf
 	n := len(words)
 	if n == 0 {
 		return -100
@@ -1040,14 +1047,40 @@ func (c *parse) inHashtag(w string) bool {
 		for i, h := range c.hashtags {
 			c.foldedTags[i] = fold(h)
 		}
+		c.joinedTags = strings.Join(c.foldedTags, "\x00")
 	}
 	fw := fold(w)
+	if strings.Contains(c.joinedTags, fw) {
+		return true
+	}
 	for _, fh := range c.foldedTags {
-		if strings.Contains(fh, fw) || (len(fh) >= 4 && strings.Contains(fw, fh)) {
+		if len(fh) >= 4 && len(fh) <= len(fw) && strings.Contains(fw, fh) {
 			return true
 		}
 	}
 	return false
+}
+
+// appendTitleWords appends the lower-case runs of letters and digits of s
+// to dst.
+func appendTitleWords(dst []string, s string) []string {
+	start := -1
+	for i, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			dst = append(dst, lower(s[start:i]))
+			start = -1
+		}
+	}
+	if start >= 0 {
+		dst = append(dst, lower(s[start:]))
+	}
+	return dst
 }
 
 // titleWords splits a title into lower-case runs of letters and digits.

@@ -33,6 +33,15 @@ func isLetterBefore(text string, i int) bool {
 // domains whose last label is a known top-level domain ("amzn.to/3xY",
 // "shop.co.uk"). Trailing sentence punctuation is not part of the URL.
 func scanURL(text string, i int) int {
+	// Most words are no link: one without a '.' or ':' after its letters
+	// is rejected at once.
+	j := i
+	for j < len(text) && isDomainByte(text[j]) {
+		j++
+	}
+	if j == len(text) || text[j] != '.' && text[j] != ':' {
+		return i
+	}
 	rest := text[i:]
 	switch {
 	case hasPrefixFold(rest, "https://"), hasPrefixFold(rest, "http://"):
@@ -42,7 +51,7 @@ func scanURL(text string, i int) int {
 		return trimURLEnd(text, i, scanURLChars(text, i))
 	}
 	// Bare domain: labels of [A-Za-z0-9-] separated by dots, the last one a TLD.
-	j := i
+	j = i
 	lastDot := -1
 	labels := 0
 	for j < len(text) {
