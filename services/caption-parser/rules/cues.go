@@ -54,7 +54,7 @@ var cueLexicon = map[cue]map[string][]string{
 			"pre-order", "preorder", "pre order", "place your order", "on amazon", "at target", "at walmart",
 			"at costco", "at sephora", "at ulta", "comment link", "comment for link", "comment for the link",
 			"free shipping", "shipping available", "ships worldwide", "we ship", "cash on delivery",
-			"use my code", "use code", "shop the look", "to claim", "comment mine", "comment sold", "mine to claim"},
+			"use my code", "use code", "shop the look", "tap the location", "click the location", "location tag", "to claim", "comment mine", "comment sold", "mine to claim"},
 		langID: {"keranjang", "keranjang kuning", "klik keranjang", "cek keranjang", "link di bio", "link bio",
 			"link di profil", "beli di", "order di", "pesan di", "checkout", "co sekarang", "beli sekarang",
 			"pesan sekarang", "order sekarang", "langsung order", "langsung checkout", "buruan beli", "buruan order",
@@ -69,11 +69,11 @@ var cueLexicon = map[cue]map[string][]string{
 			"pindutin ang basket", "dilaw na basket", "yellow basket", "link sa bio", "book now"},
 		langVI: {"giỏ hàng", "thêm vào giỏ", "thêm vào giỏ hàng", "giỏ hàng vàng", "link ở bio", "link trong bio",
 			"link bio", "link ở phần bio", "mua ngay", "mua tại", "mua ở", "đặt hàng", "đặt mua", "chốt đơn",
-			"lên đơn", "inbox shop", "ib shop", "ib mình", "inbox mình", "đặt phòng", "đặt lịch", "book phòng",
+			"lên đơn", "bấm vào vị trí", "bấm vị trí", "bấm vào địa điểm", "ghim vị trí", "inbox shop", "ib shop", "ib mình", "inbox mình", "đặt phòng", "đặt lịch", "book phòng",
 			"book ngay", "book nhanh", "săn deal", "link sản phẩm", "link mua", "freeship", "miễn phí vận chuyển"},
 		langTH: {"ตะกร้า", "กดตะกร้า", "สั่งได้เลย", "สั่งซื้อ", "สั่งเลย", "สั่งได้ที่", "ลิงก์ในไบโอ", "ลิ้งในไบโอ",
 			"ลิงค์ในไบโอ", "ทักแชท", "ทักไลน์", "ทักมาได้", "จองห้องพัก", "จองได้ที่", "จองได้", "จองทาง",
-			"สนใจทัก", "ส่งฟรี", "เก็บเงินปลายทาง", "ซื้อได้ที่", "โค้ดส่วนลด"},
+			"สนใจทัก", "กดปักหมุด", "ปักหมุด", "ส่งฟรี", "เก็บเงินปลายทาง", "ซื้อได้ที่", "โค้ดส่วนลด"},
 		langPT: {"link na bio", "link no perfil", "carrinho", "carrinho laranja", "carrinho amarelo", "compre", "compre já",
 			"compre agora", "comprar", "peça já", "peça o seu", "encomende", "encomendas", "faça seu pedido",
 			"chama no direct", "chama no whats", "frete grátis", "link nos comentários", "loja", "na shopee"},
@@ -363,4 +363,30 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// locationWords name the place tag of a TikTok GO video: what such a video
+// sells through it is a voucher.
+var locationWords = setOf("lokasi", "lokasinya", "location", "vị", "trí", "địa", "điểm", "ปักหมุด")
+
+// sellsVoucher reports a caption that sells through the place tag of a
+// TikTok GO video ("klik tag lokasi", #tiktokgo): the product is a voucher
+// for the place or brand it names.
+func (c *parse) sellsVoucher() bool {
+	for _, h := range c.hashtags {
+		if strings.EqualFold(h, "tiktokgo") {
+			return true
+		}
+	}
+	for _, m := range c.cues {
+		if m.cue != cueBuy {
+			continue
+		}
+		for i := m.first; i <= m.last; i++ {
+			if t := c.toks[i]; locationWords[t.low] || c.scripted && strings.Contains(t.low, "ปักหมุด") {
+				return true
+			}
+		}
+	}
+	return false
 }

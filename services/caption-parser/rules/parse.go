@@ -819,6 +819,9 @@ func (c *parse) singleItem() []item {
 	if title == "" {
 		return nil
 	}
+	if c.sellsVoucher() && !strings.Contains(lower(title), "voucher") {
+		title += " voucher" // a TikTok GO video sells vouchers: "Kopi Kenangan voucher"
+	}
 	it := item{title: title, strong: strong}
 	if main != nil {
 		it.title, it.price = withQty(title, main.qty), main

@@ -555,7 +555,7 @@ func (c *parse) classify(k int) {
 			return
 		}
 	}
-	if approxWords[w1] || (p.first > 0 && toks[p.first-1].kind == tPunct && c.text[toks[p.first-1].start:toks[p.first-1].end] == "~") {
+	if approxWords[w1] || w1 == "voucher" || w1 == "vouchers" || (p.first > 0 && toks[p.first-1].kind == tPunct && c.text[toks[p.first-1].start:toks[p.first-1].end] == "~") {
 		p.role = roleExcluded
 		return
 	}
@@ -776,7 +776,7 @@ var (
 		"paid", "pay", "paying", "saved", "save", "saving", "saves", "won", "win", "winning", "raised", "raise", "donate", "donated",
 		"tip", "tipped", "lost", "lose", "owe", "owed", "owes", "gasté", "gastei", "gasto", "ganhei", "gané", "verdient",
 		"ausgegeben", "bezahlt", "pagué", "paguei", "habis", "away", "giving", "giveaway", "prize", "refund", "refunded",
-		"deposit", "voucher", "tặng", "thưởng", "nợ", "tốn", "hadiah", "dropping", "thrown", "fined", "tax",
+		"deposit", "tặng", "thưởng", "nợ", "tốn", "hadiah", "dropping", "thrown", "fined", "tax",
 		"taxa", "tarif", "estimated")
 	moneyAfter = setOf("gift", "giftcard", "voucher", "vouchers", "coupon", "coupons", "credit", "credits", "off", "discount",
 		"cashback", "profit", "profits", "revenue", "salary", "tip", "tips", "budget", "worth", "value", "income", "bonus",

@@ -447,3 +447,15 @@ func TestLanguage(t *testing.T) {
 		}
 	}
 }
+
+// A TikTok GO video sells vouchers through its place tag: the product is a
+// voucher for what the caption names.
+func TestPlaceTagSellsVouchers(t *testing.T) {
+	p := one(t, "Emang boleh semurah ini beli kopi susu aren lewat tiktok, caranya klik lokasi dibawah ya ✅ #tiktokgo")
+	if p.Title != "Kopi susu aren lewat tiktok voucher" && !strings.HasSuffix(p.Title, " voucher") {
+		t.Errorf("title %q, want a voucher", p.Title)
+	}
+	if p := one(t, "Es kopi susu aren cuma 12 ribu 🧋 buruan beli di Indomaret"); strings.Contains(p.Title, "voucher") {
+		t.Errorf("a shop sale is no voucher: %q", p.Title)
+	}
+}

@@ -38,7 +38,7 @@ var stopWords = map[string][]string{
 		"adalah", "bisa", "sudah", "lagi", "tanpa", "tidak", "tak", "di", "ke", "kayak", "sambil", "karena", "tapi",
 		"jadi", "biar", "dapat", "dapet", "emang", "boleh", "semurah", "punya", "harganya", "turun", "terjun", "udah",
 		"langsung", "buruan", "klik", "cek", "yuk", "nih", "deh", "dong", "sih", "lho", "loh", "gak", "ga", "nggak",
-		"sahaja", "je", "nak", "dah", "tinggal", "perlu"},
+		"sahaja", "je", "nak", "dah", "tinggal", "perlu", "cobain", "coba", "nyobain", "pake", "pakai"},
 	langVI: {"có", "là", "mà", "của", "với", "bên", "tại", "ở", "chỉ", "giá", "thì", "nha", "nhé", "được", "đã", "sẽ",
 		"đang", "rất", "quá", "siêu", "để", "khi", "nếu", "hay", "hoặc", "cũng", "vừa", "ngay", "thôi", "ạ",
 		"nè", "luôn", "cho", "từ", "đến", "giảm", "tặng", "mình", "tụi", "bạn", "chúng", "rồi", "đừng", "hãy"},
