@@ -22,25 +22,26 @@ const (
 )
 
 // token is one lexical unit of a caption, as byte offsets into the text.
+// (Its fields are ordered to pack: a caption holds hundreds of tokens.)
 type token struct {
 	start, end int
 	// numEnd ends the digit part of a tNum; text[numEnd:end] is its unit ("oz", "rb").
 	numEnd int
-	kind   kind
-	// space reports whitespace (or the start of the text) before the token.
-	space bool
 	// lines counts the line breaks of a tBreak.
 	lines int
 	// low is the lower-cased text of a tWord.
 	low string
 	// vocab is what the rules know of a tWord (vocab), set by newParse.
 	vocab vocabFlags
+	kind  kind
+	// space reports whitespace (or the start of the text) before the token.
+	space bool
 }
 
 // lex splits text into tokens. It never fails: every byte ends up in a token
 // or in skipped whitespace, so any input, valid UTF-8 or not, is accepted.
 func lex(text string) []token {
-	toks := make([]token, 0, len(text)/3+8)
+	toks := make([]token, 0, len(text)/5+8) // captions hold about one token per 6 bytes
 	low := lowerAligned(text)
 	space := true
 	i := 0

@@ -167,14 +167,16 @@ func (c *parse) addLink(i int) {
 	if u == "" || !strings.Contains(c.orig, c.text[t.start:t.end]) {
 		return // a link written in styled letters is not the caption's link
 	}
-	// Shoppers are sent to buy links: never to private hosts or odd schemes.
-	buy := !IsSocialLink(u) && !isNewsLink(u) && catalog.ValidatePublicURL("buyUrl", u) == nil
+	// Shoppers are sent to buy links: never to private hosts or odd schemes,
+	// socials, link-in-bio pages or news.
+	h := hostOf(u)
+	buy := !socialHost(h) && !inDomains(h, newsHosts) && catalog.ValidatePublicURL("buyUrl", u) == nil
 	for _, s := range c.in.SellerLinks {
 		if n := NormalizeURL(strings.TrimSpace(s)); n != "" && sameLink(n, u) {
 			buy = false
 		}
 	}
-	c.links = append(c.links, link{tok: i, url: u, buy: buy, shop: buy && (isShopLink(u) || c.introducesLink(i))})
+	c.links = append(c.links, link{tok: i, url: u, buy: buy, shop: buy && (shopHost(h) || c.introducesLink(i))})
 }
 
 // introducesLink reports a buy word or an arrow just before the link at i:

@@ -11,7 +11,13 @@ import (
 // and the Unicode line and paragraph separators to line breaks. It returns s
 // itself when there is nothing to change.
 func plainText(s string) string {
-	if !strings.ContainsFunc(s, styled) {
+	// Every rune plainText changes is written with a lead byte of 0xE2 or
+	// more: most captions are passed over by bytes.
+	i := 0
+	for i < len(s) && s[i] < 0xE2 {
+		i++
+	}
+	if i == len(s) || !strings.ContainsFunc(s[i:], styled) {
 		return s
 	}
 	var b strings.Builder

@@ -187,21 +187,11 @@ func hostOf(u string) string {
 
 // IsSocialLink reports whether u points at a social network, a messenger or
 // a link-in-bio page: the seller's own channels, not a place to buy.
-func IsSocialLink(u string) bool {
-	h := hostOf(u)
-	if h == "" || hostIn(u, shopHosts) {
-		return false // shop.tiktok.com is a shop
-	}
-	for d := h; ; {
-		if socialHosts[d] {
-			return true
-		}
-		k := strings.IndexByte(d, '.')
-		if k < 0 {
-			return false
-		}
-		d = d[k+1:]
-	}
+func IsSocialLink(u string) bool { return socialHost(hostOf(u)) }
+
+// socialHost is IsSocialLink for a host as hostOf returns it.
+func socialHost(h string) bool {
+	return h != "" && !inDomains(h, shopHosts) && inDomains(h, socialHosts) // shop.tiktok.com is a shop
 }
 
 // sameLink reports whether two normalised URLs name the same page, ignoring
@@ -230,9 +220,9 @@ var socialHosts = setOf(
 	"carrd.co", "allmylinks.com", "solo.to", "msha.ke", "linkin.bio", "komi.io", "snipfeed.co",
 )
 
-// hostIn reports whether the host of u, or a parent domain of it, is in set.
-func hostIn(u string, set map[string]bool) bool {
-	for d := hostOf(u); d != ""; {
+// inDomains reports whether the host, or a parent domain of it, is in set.
+func inDomains(h string, set map[string]bool) bool {
+	for d := h; d != ""; {
 		if set[d] {
 			return true
 		}
@@ -245,17 +235,13 @@ func hostIn(u string, set map[string]bool) bool {
 	return false
 }
 
-// isNewsLink reports a link to a news or reference site: never a buy link.
-func isNewsLink(u string) bool { return hostIn(u, newsHosts) }
-
-// isShopLink reports a link to a shop, a marketplace, an affiliate network
-// or a booking site, or to a host that calls itself a shop ("shopmila.co",
-// "mila.store", "mystore.com"): a way to buy on its own.
-func isShopLink(u string) bool {
-	if hostIn(u, shopHosts) {
+// shopHost reports the host of a shop, a marketplace, an affiliate network
+// or a booking site, or one that calls itself a shop ("shopmila.co",
+// "mila.store", "mystore.com"): a link to it is a way to buy on its own.
+func shopHost(h string) bool {
+	if inDomains(h, shopHosts) {
 		return true
 	}
-	h := hostOf(u)
 	if strings.HasSuffix(h, ".shop") || strings.HasSuffix(h, ".store") || strings.HasSuffix(h, ".myshopify.com") {
 		return true
 	}
