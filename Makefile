@@ -22,7 +22,7 @@ FUZZ_TARGETS := services/caption-parser/rules:FuzzParse services/caption-parser/
 # tests with AddressSanitizer (gcc -fsanitize=address through go test -asan).
 ASAN_PACKAGES := services/thumbnail-generator/internal/frames
 
-.PHONY: dev test test-short lint bench tidy tidy-check build deps fmt help fuzz asan plan plan-update preview deploy destroy diagram build-lambdas readme
+.PHONY: dev test test-short lint bench eval tidy tidy-check build deps fmt help fuzz asan plan plan-update preview deploy destroy diagram build-lambdas readme
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -47,6 +47,16 @@ test-short: ## unit tests only, no set-up, no race detector
 
 bench: deps ## run every benchmark (speed and memory targets)
 	@for m in $(MODULES); do echo "== go test -bench $${m#$(CURDIR)/}"; (cd $$m && $(GO) test $(BENCH_FLAGS) ./...); done
+
+# Real corpora for make eval: not part of the repository (a clone has none).
+EVAL_CORPORA ?= $(CURDIR)/../shared/fixtures/captions
+EVAL_FLAGS ?=
+
+eval: ## score the caption parser and the tagger on the real corpora in EVAL_CORPORA (../shared/fixtures/captions) when it is there; EVAL_FLAGS="-parser llm" for the LLM
+	@if [ ! -d "$(EVAL_CORPORA)" ]; then echo "make eval: no corpora at $(EVAL_CORPORA), nothing to score (the real captions are not part of the repository: see services/caption-parser/README.md)"; exit 0; fi; \
+	(cd services/caption-parser && $(GO) run ./cmd/evalcaptions $(EVAL_FLAGS) $(EVAL_CORPORA)/*.jsonl); \
+	if [ -f "$(EVAL_CORPORA)/real-commerce.jsonl" ]; then echo "== auto-tagger on the labeled products of real-commerce.jsonl"; \
+		(cd services/auto-tagger && $(GO) run ./cmd/evaltags -real $(EVAL_CORPORA)/real-commerce.jsonl -real-labels testdata/real-categories.jsonl); fi
 
 fmt: ## gofmt every Go file
 	gofmt -w $(MODULES)

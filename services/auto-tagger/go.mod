@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/buylink/buylink/pkg v0.0.0
 	gocloud.dev v0.43.0
+	golang.org/x/text v0.43.0
 )
 
 require (
@@ -84,7 +85,6 @@ require (
 	go.mongodb.org/mongo-driver/v2 v2.5.0 // indirect
 	golang.org/x/arch v0.22.0 // indirect
 	golang.org/x/crypto v0.48.0 // indirect
-	golang.org/x/text v0.43.0 // indirect
 )
 
 replace github.com/buylink/buylink/pkg => ../../pkg

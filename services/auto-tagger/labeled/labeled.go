@@ -171,6 +171,16 @@ func Evaluate(ctx context.Context, t tagging.Tagger, exs []Example) (Report, err
 // per-language accuracy and, last, "accuracy=<value>". Writes go through a
 // buffer whose Flush reports any write error.
 func (r Report) Write(w io.Writer, verbose bool) error {
+	return r.write(w, verbose, true)
+}
+
+// WriteSummary prints the per-language accuracy and the totals only, never
+// a product: for a hold-out, whose misses no one may tune on.
+func (r Report) WriteSummary(w io.Writer) error {
+	return r.write(w, false, false)
+}
+
+func (r Report) write(w io.Writer, verbose, products bool) error {
 	bw := bufio.NewWriter(w)
 	byLang := map[string][2]int{}
 	var langs []string
@@ -185,6 +195,7 @@ func (r Report) Write(w io.Writer, verbose bool) error {
 		}
 		byLang[o.Example.Lang] = c
 		switch {
+		case !products:
 		case !o.CategoryOK():
 			_, _ = fmt.Fprintf(bw, "MISS %-6s %q\n       want %s, got %q %s\n", o.Example.ID, o.Example.Title, o.Example.Category, o.Got.Category, formatTags(o.Got.Tags))
 		case verbose || len(o.MissingTags) > 0:

@@ -28,14 +28,16 @@ import (
 //	term=tag    the term adds tag instead of the entry's t
 //	=term       the term adds itself (normalised) as its tag
 type entry struct {
-	c, t, g                    string
-	en, es, pt, fr, de, id, xx string
+	c, t, g                            string
+	en, es, pt, fr, de, id, vi, th, xx string
 }
 
 // lang is a set of languages.
 type lang uint8
 
-// The languages of the lexicon: the caption parser's.
+// The languages of the lexicon: the caption parser's. Indonesian terms
+// serve Malay too; Vietnamese terms are folded to ASCII like the titles
+// ("áo khoác" matches "ao khoac" and #aokhoac).
 const (
 	langEN lang = 1 << iota
 	langES
@@ -43,14 +45,19 @@ const (
 	langFR
 	langDE
 	langID
+	langVI
+	langTH
 
-	allLangs = langEN | langES | langPT | langFR | langDE | langID
+	allLangs = langEN | langES | langPT | langFR | langDE | langID | langVI | langTH
+	// coreLangs must name every category (TestLexiconCoversEveryCategoryInEveryLanguage).
+	coreLangs = langEN | langES | langPT | langFR | langDE | langID
 	// headFirst languages put the head noun first ("organizador de
-	// maquillaje", "rak sepatu"); English and German put it last.
-	headFirst = langES | langPT | langFR | langID
+	// maquillaje", "rak sepatu", "áo khoác nữ", "ครีมกันแดด"); English and
+	// German put it last.
+	headFirst = langES | langPT | langFR | langID | langVI | langTH
 )
 
-var langNames = []string{"en", "es", "pt", "fr", "de", "id"}
+var langNames = []string{"en", "es", "pt", "fr", "de", "id", "vi", "th"}
 
 // String lists the languages ("en+fr").
 func (l lang) String() string {
@@ -156,7 +163,7 @@ func newLexicon(entries []entry) (*lexicon, error) {
 		fields := []struct {
 			l    lang
 			list string
-		}{{langEN, e.en}, {langES, e.es}, {langPT, e.pt}, {langFR, e.fr}, {langDE, e.de}, {langID, e.id}, {allLangs, e.xx}}
+		}{{langEN, e.en}, {langES, e.es}, {langPT, e.pt}, {langFR, e.fr}, {langDE, e.de}, {langID, e.id}, {langVI, e.vi}, {langTH, e.th}, {allLangs, e.xx}}
 		for _, f := range fields {
 			if strings.TrimSpace(f.list) == "" {
 				continue
@@ -245,13 +252,17 @@ func parseTerm(raw, entryTag string) (*term, error) {
 
 // lexNoise are shopping and platform phrases.
 var lexNoise = []entry{
-	{g: groupNoise, en: "link in bio, link in my bio, in my bio, tap the orange cart, orange cart, shop now, free shipping, tiktok shop, tiktok made me buy it", es: "link en bio, link en mi bio, envío gratis", pt: "link na bio, frete grátis", fr: "lien en bio, livraison gratuite", de: "link in bio, link im bio, kostenloser versand", id: "link di bio, gratis ongkir, keranjang kuning"},
+	{g: groupNoise, en: "link in bio, link in my bio, in my bio, tap the orange cart, orange cart, shop now, free shipping, tiktok shop, tiktok made me buy it, book now, to book, book an appointment, book your, book via, book with us, book a", es: "link en bio, link en mi bio, envío gratis", pt: "link na bio, frete grátis", fr: "lien en bio, livraison gratuite", de: "link in bio, link im bio, kostenloser versand", id: "link di bio, gratis ongkir, keranjang kuning"},
+}
+
+// allEntries returns every entry of the lexicon.
+func allEntries() []entry {
+	return slices.Concat(lexApparel, lexBeauty, lexHome, lexTech, lexLeisure, lexSEA, lexStays, lexAttributes, lexNoise)
 }
 
 // lex is the lexicon the rule tagger uses.
 var lex = func() *lexicon {
-	all := slices.Concat(lexApparel, lexBeauty, lexHome, lexTech, lexLeisure, lexAttributes, lexNoise)
-	lx, err := newLexicon(all)
+	lx, err := newLexicon(allEntries())
 	if err != nil {
 		panic("rules: invalid lexicon: " + err.Error())
 	}

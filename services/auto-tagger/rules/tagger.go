@@ -136,7 +136,7 @@ func combined(p *[numPlaces]float64) float64 {
 // computed once per batch.
 type shared struct {
 	cats, tags evidence
-	votes      [6]float64
+	votes      [8]float64
 	// several reports a batch of more than one product: its caption and
 	// hashtags alone cannot tell which product is which.
 	several bool
@@ -155,8 +155,8 @@ func newShared(b tagging.Batch) *shared {
 			best = max(best, tm.strength)
 		}
 		for _, tm := range ts {
-			if tm.strength < best-headTolerance {
-				continue
+			if tm.strength < best-headTolerance || tm.group == taxonomy.Style {
+				continue // #aesthetic, #luxury, #cute are for reach, not the product
 			}
 			v := hw * tm.strength
 			if compound {
@@ -204,6 +204,9 @@ func (t *Tagger) product(title string, cx *shared) tagging.Result {
 	ms := findMatches(&lex.products, toks, fs, true, nil)
 	attrs := withoutOpaque(findMatches(&lex.attributes, toks, fs, false, nil), ms)
 	lg := titleLanguage(toks, slices.Concat(ms, attrs), cx.votes)
+	if l := scriptLanguage(title); l != 0 {
+		lg = l // Thai script and Vietnamese letters settle it
+	}
 	ms, attrs = bestReadings(ms, lg), bestReadings(attrs, lg)
 
 	cats, tags := evidence{}, evidence{}
@@ -447,7 +450,7 @@ func headMatch(ms []match, seg []int, main int, lg lang) int {
 
 // titleLanguage guesses the title's language from its function words, its
 // single-language terms and the caption's votes; 0 when unsure.
-func titleLanguage(toks []string, ms []match, votes [6]float64) lang {
+func titleLanguage(toks []string, ms []match, votes [8]float64) lang {
 	for _, w := range toks {
 		if l, ok := functionWords[w]; ok {
 			vote(&votes, l, 1)
@@ -477,7 +480,21 @@ func titleLanguage(toks []string, ms []match, votes [6]float64) lang {
 	return lang(1) << best
 }
 
-func vote(votes *[6]float64, l lang, w float64) {
+// scriptLanguage returns Thai for a text in Thai script, Vietnamese for one
+// with letters only Vietnamese writes (ơ, ư, ă, đ, ạ, ả, ...), else 0.
+func scriptLanguage(s string) lang {
+	for _, r := range s {
+		switch {
+		case r >= 0x0E00 && r <= 0x0E7F:
+			return langTH
+		case r >= 0x1EA0 && r <= 0x1EF9, r == 'ơ', r == 'ư', r == 'ă', r == 'đ', r == 'Ơ', r == 'Ư', r == 'Ă', r == 'Đ':
+			return langVI
+		}
+	}
+	return 0
+}
+
+func vote(votes *[8]float64, l lang, w float64) {
 	n := float64(l.count())
 	for i := range votes {
 		if l&(1<<i) != 0 {

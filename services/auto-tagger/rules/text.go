@@ -1,19 +1,39 @@
 package rules
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/buylink/buylink/services/auto-tagger/tagging"
 )
 
-// words appends the folded words of s to dst: maximal runs of letters and
-// digits, lower-cased, with Latin accents removed ("Crème" -> "creme",
-// "Größe" -> "grosse"). Everything else separates words, so "t-shirt" is
-// "t shirt", "women's" is "women s" and "5-in-1" is "5 in 1". The lexicon's
-// terms go through the same function, so both sides always agree.
+// words appends the folded words of s to dst: maximal runs of letters,
+// combining marks and digits, lower-cased, with Latin accents removed
+// ("Crème" -> "creme", "Größe" -> "grosse", Vietnamese "Áo khoác" -> "ao
+// khoac", as Vietnamese hashtags are written). Everything else separates
+// words, so "t-shirt" is "t shirt", "women's" is "women s" and "5-in-1" is
+// "5 in 1". Thai, written without spaces, is cut into the words of the
+// lexicon (thaiWords). The lexicon's terms go through the same function, so
+// both sides always agree.
 func words(dst []string, s string) []string {
+	first := len(dst)
+	dst = latinWords(dst, s)
+	for i := first; i < len(dst); i++ {
+		if w := dst[i]; w[0] >= utf8.RuneSelf && isThai(w) {
+			cut := thaiWords(nil, w)
+			dst = slices.Insert(slices.Delete(dst, i, i+1), i, cut...)
+			i += len(cut) - 1
+		}
+	}
+	return dst
+}
+
+// latinWords is words without the Thai segmentation.
+func latinWords(dst []string, s string) []string {
 	var b strings.Builder
 	flush := func() {
 		if b.Len() > 0 {
@@ -41,7 +61,14 @@ func words(dst []string, s string) []string {
 			b.WriteString(f)
 			continue
 		}
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+		if r >= 0x00C0 && r <= 0x024F || r >= 0x1E00 && r <= 0x1EFF {
+			// Accented Latin letters, Vietnamese's among them: the base letter.
+			if base, _ := utf8.DecodeRuneInString(norm.NFD.String(string(r))); base < utf8.RuneSelf && unicode.IsLetter(base) {
+				b.WriteRune(unicode.ToLower(base))
+				continue
+			}
+		}
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) {
 			b.WriteRune(unicode.ToLower(r))
 			continue
 		}
@@ -68,6 +95,76 @@ var foldTable = func() map[rune]string {
 	}
 	return m
 }()
+
+func isThai(w string) bool {
+	r, _ := utf8.DecodeRuneInString(w)
+	return r >= 0x0E00 && r <= 0x0E7F
+}
+
+// thaiWords cuts a run of Thai text into words by longest match against
+// thaiDict (the lexicon's Thai terms and common Thai function words); the
+// letters between known words stay together as one unknown word.
+func thaiWords(dst []string, s string) []string {
+	unknown := 0 // start of the unknown letters before i
+	for i := 0; i < len(s); {
+		n := 0
+		for l := min(len(s)-i, thaiMaxBytes); l > 0; l-- {
+			if thaiDict[s[i:i+l]] {
+				n = l
+				break
+			}
+		}
+		if n == 0 {
+			_, size := utf8.DecodeRuneInString(s[i:])
+			i += size
+			continue
+		}
+		if unknown < i {
+			dst = append(dst, s[unknown:i])
+		}
+		dst = append(dst, s[i:i+n])
+		i += n
+		unknown = i
+	}
+	if unknown < len(s) {
+		dst = append(dst, s[unknown:])
+	}
+	return dst
+}
+
+// thaiDict holds the Thai words thaiWords knows; thaiMaxBytes is the
+// longest.
+var thaiDict, thaiMaxBytes = func() (map[string]bool, int) {
+	m := map[string]bool{}
+	longest := 0
+	add := func(w string) {
+		if w = strings.TrimSpace(w); w != "" && isThai(w) {
+			m[w] = true
+			longest = max(longest, len(w))
+		}
+	}
+	for _, e := range allEntries() {
+		for _, t := range strings.Split(e.th, ",") {
+			t = strings.TrimLeft(strings.TrimSpace(t), "~!^")
+			if k := strings.LastIndexByte(t, '='); k > 0 {
+				t = t[:k]
+			}
+			for _, w := range strings.Fields(t) {
+				add(w)
+			}
+		}
+	}
+	for _, w := range thaiFunctionWords {
+		add(w)
+	}
+	return m, longest
+}()
+
+// thaiFunctionWords are frequent Thai words that are not product names, so
+// that they split Thai text rather than hide inside unknown words.
+var thaiFunctionWords = []string{"ที่", "และ", "ของ", "ใน", "สำหรับ", "ราคา", "ได้", "เลย", "ค่ะ", "ครับ", "นะ",
+	"แค่", "ให้", "กับ", "จาก", "มี", "เป็น", "นี้", "ใหม่", "สวย", "ดี", "มาก", "ส่งฟรี", "พร้อมส่ง", "สั่ง", "ซื้อ",
+	"กด", "ตะกร้า", "ลด", "โปร", "บาท", "ชิ้น", "ใบ", "คู่", "ตัว", "อัน", "แบบ", "สี", "ไซส์", "ผู้หญิง", "ผู้ชาย"}
 
 // forms returns the forms under which a word may be found in the lexicon,
 // best first: the word itself, its English singular, Romance plurals without

@@ -16,7 +16,7 @@ import (
 
 // Version changes whenever the list of categories or their meaning changes;
 // it is part of the LLM tagger's cache key.
-const Version = "2025-07-1"
+const Version = "2025-12-1"
 
 // Category is one leaf of the taxonomy.
 type Category struct {
@@ -129,6 +129,7 @@ var categories = []Category{
 	{"automotive/care", "Car care", "car care", "car vacuums, detailing gels, car wash, polish, tire inflators"},
 	{"automotive/electronics", "Car electronics", "car electronics", "dash cams, car chargers, car phone holders with charging, car stereos"},
 	{"hardware/tools", "Tools & hardware", "tool", "drills, screwdrivers, tool sets, tape measures, ladders, hardware"},
+	{"travel/stays", "Stays", "stay", "hotel rooms, homestays, guesthouses, resorts, villas, camps and staycations booked from the seller"},
 }
 
 var byID = func() map[string]int {

@@ -1,11 +1,13 @@
 // Package captionparser is the caption-parser worker's logic: it consumes
 // video.posted, reads the caption's products, and publishes caption.parsed.
 //
-// With an OpenRouter key (OPENROUTER_API_KEY) captions that show any sign of
-// commerce go to the LLM parser (llmparse), whose answers are cached by
-// input hash (LLM_CACHE_URL: a file:// directory or the media bucket, so a
-// redelivered event never pays twice); every other caption, and every
-// caption when no key is set, goes to the rule parser (rules). When the LLM
+// With an OpenRouter key (OPENROUTER_API_KEY) every caption the rules see as
+// a possible offer (rules.Facts.Commerce: a price, a link, a code, a call to
+// action or a deal word in any language, priced or not) goes to the LLM
+// parser (llmparse), whose answers are cached by input hash (LLM_CACHE_URL:
+// a file:// directory or the media bucket, so a redelivered event never
+// pays twice); every other caption, and every caption when no key is set,
+// goes to the rule parser (rules). When the LLM
 // fails for good (no credits, bad key, an answer that does not fit) the
 // rules parse the caption instead; the event's parser field says which one
 // produced the products. A transient LLM failure (rate limit, outage) is

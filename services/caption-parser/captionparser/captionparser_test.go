@@ -6,8 +6,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -20,7 +18,8 @@ import (
 	"github.com/buylink/buylink/pkg/events"
 	"github.com/buylink/buylink/pkg/llm"
 	"github.com/buylink/buylink/services/caption-parser/captionparser"
-	"github.com/buylink/buylink/services/caption-parser/internal/fixtures"
+	"github.com/buylink/buylink/services/caption-parser/internal/openaitest"
+	"github.com/buylink/buylink/services/caption-parser/rules"
 )
 
 var postedAt = time.Date(2024, 6, 5, 12, 0, 0, 0, time.UTC)
@@ -189,49 +188,11 @@ func TestPublishFailureIsRetryable(t *testing.T) {
 	}
 }
 
-// openRouter is a fake OpenRouter serving the real response fixture with a
-// given answer, or an error status.
-type openRouter struct {
-	mu       sync.Mutex
-	requests int
-	status   int
-	body     []byte
-}
-
-func (o *openRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	o.mu.Lock()
-	o.requests++
-	status, body := o.status, o.body
-	o.mu.Unlock()
-	if r.Header.Get("Authorization") != "Bearer test-key" {
-		status, body = 401, []byte(`{"error":{"code":401,"message":"No auth credentials found"}}`)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
-}
-
-func (o *openRouter) count() int {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.requests
-}
-
-func newOpenRouter(t *testing.T, answer string) (*openRouter, llm.Config) {
+// newOpenRouter starts a fake OpenAI-compatible API answering with answer.
+func newOpenRouter(t *testing.T, answer string) (*openaitest.Server, llm.Config) {
 	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(fixtures.Read(t, "openrouter/openrouter_toolcall_response_deepinfra.json"), &m); err != nil {
-		t.Fatal(err)
-	}
-	msg := m["choices"].([]any)[0].(map[string]any)["message"].(map[string]any)
-	msg["content"] = answer
-	delete(msg, "tool_calls")
-	m["model"] = "anthropic/claude-3.5-sonnet"
-	body, _ := json.Marshal(m)
-	o := &openRouter{status: 200, body: body}
-	srv := httptest.NewServer(o)
-	t.Cleanup(srv.Close)
-	return o, llm.Config{APIKey: "test-key", BaseURL: srv.URL, MaxAttempts: 1}
+	s := openaitest.New(t, answer)
+	return s, s.Config()
 }
 
 const serumAnswer = `{"products":[{"title":"Glow serum","price":38,"compare_at_price":null,"currency":"USD","buy_url":"glow.co/serum","discount_code":"GLOW10","offer_ends_at":null,"confidence":0.93}]}`
@@ -252,11 +213,11 @@ func TestLLMParsesCommerceCaptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	cps := pub.parsed(t)
-	if or.count() != 1 || len(cps) != 2 {
-		t.Fatalf("%d LLM requests, %d events", or.count(), len(cps))
+	if or.Count() != 1 || len(cps) != 2 {
+		t.Fatalf("%d LLM requests, %d events", or.Count(), len(cps))
 	}
 	cp := cps[0]
-	if cp.Parser != "llm" || cp.Model != "anthropic/claude-3.5-sonnet" || len(cp.Products) != 1 {
+	if cp.Parser != "llm" || cp.Model != openaitest.Model || len(cp.Products) != 1 {
 		t.Fatalf("payload %+v", cp)
 	}
 	if pr := cp.Products[0]; pr.Title != "Glow serum" || *pr.PriceMinor != 3800 || pr.Currency != "USD" || pr.BuyURL != "https://glow.co/serum" || pr.DiscountCode != "GLOW10" || pr.Confidence != 0.93 {
@@ -265,19 +226,17 @@ func TestLLMParsesCommerceCaptions(t *testing.T) {
 	if cps[1].Parser != "rules" || len(cps[1].Products) != 0 {
 		t.Errorf("non-commerce caption: %+v", cps[1])
 	}
-	if s := p.Stats(); s.ByLLM != 1 || s.ByRules != 1 || s.LLM.Calls != 1 || s.LLM.PromptTokens != 243 {
+	if s := p.Stats(); s.ByLLM != 1 || s.ByRules != 1 || s.LLM.Calls != 1 || s.LLM.PromptTokens != openaitest.PromptTokens {
 		t.Errorf("stats %+v", s)
 	}
 }
 
 func TestPermanentLLMFailureFallsBackToRules(t *testing.T) {
-	for name, set := range map[string]func(*openRouter, *llm.Config){
-		"no credits": func(o *openRouter, _ *llm.Config) {
-			o.status, o.body = 402, []byte(`{"error":{"code":402,"message":"Insufficient credits"}}`)
-		},
-		"bad key": func(_ *openRouter, c *llm.Config) { c.APIKey = "wrong" },
-		"invalid answer": func(o *openRouter, _ *llm.Config) {
-			o.body = []byte(strings.Replace(string(o.body), `"content":`, `"content":"nope","x":`, 1))
+	for name, set := range map[string]func(*openaitest.Server, *llm.Config){
+		"no credits": func(o *openaitest.Server, _ *llm.Config) { o.Fail(402, "Insufficient credits") },
+		"bad key":    func(_ *openaitest.Server, c *llm.Config) { c.APIKey = "wrong" },
+		"invalid answer": func(o *openaitest.Server, _ *llm.Config) {
+			o.SetRaw(200, string(openaitest.Response(t, "nope")))
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -295,8 +254,8 @@ func TestPermanentLLMFailureFallsBackToRules(t *testing.T) {
 			if cp.Parser != "rules" || cp.Model != "" || len(cp.Products) != 1 || cp.Products[0].Title != "Glow serum" {
 				t.Errorf("payload %+v", cp)
 			}
-			if s := p.Stats(); s.Fallbacks != 1 || or.count() != 1 {
-				t.Errorf("fallbacks %d, requests %d", s.Fallbacks, or.count())
+			if s := p.Stats(); s.Fallbacks != 1 || or.Count() != 1 {
+				t.Errorf("fallbacks %d, requests %d", s.Fallbacks, or.Count())
 			}
 		})
 	}
@@ -304,7 +263,7 @@ func TestPermanentLLMFailureFallsBackToRules(t *testing.T) {
 
 func TestTransientLLMFailureIsRetried(t *testing.T) {
 	or, cfg := newOpenRouter(t, serumAnswer)
-	or.status, or.body = 503, []byte(`{"error":{"code":503,"message":"No available provider"}}`)
+	or.Fail(503, "No available provider")
 	pub := &recorder{}
 	p, _ := captionparser.New(captionparser.Config{LLM: cfg, Logger: quiet()}, pub)
 	err := p.Handle(context.Background(), videoPosted(t, "our glow serum is $38 👉 glow.co/serum"))
@@ -332,8 +291,8 @@ func TestRedeliveryNeverPaysTwice(t *testing.T) {
 		}
 		_ = p.Close()
 	}
-	if or.count() != 1 {
-		t.Errorf("%d LLM requests for one caption delivered twice", or.count())
+	if or.Count() != 1 {
+		t.Errorf("%d LLM requests for one caption delivered twice", or.Count())
 	}
 }
 
@@ -457,5 +416,41 @@ func TestWorkerOnTheEmbeddedBus(t *testing.T) {
 	}
 	if failures != 2 || products != 1 || dead.count() != 1 {
 		t.Errorf("failures %d, products %d, dead letters %d; want 2, 1, 1", failures, products, dead.count())
+	}
+}
+
+// TestLLMGateSendsPricelessOffers: every caption the rules see as a
+// possible offer goes to the model, with or without a price and in any
+// language; a caption with no sign of commerce costs nothing.
+func TestLLMGateSendsPricelessOffers(t *testing.T) {
+	or, cfg := newOpenRouter(t, `{"products":[]}`)
+	p, err := captionparser.New(captionparser.Config{LLM: cfg, Logger: quiet()}, &recorder{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = p.Close() }()
+	sent := []string{
+		"Capucines East West Mini, in the new Jumbo Knot Collection !\n\nDM TO ORDER 📲",
+		"Áo khoác gió 2 lớp 🧥 thêm vào giỏ hàng nha #aokhoac",
+		"Emang boleh semurah ini beli kopi lewat tiktok, klik lokasi dibawah ya ✅",
+		"กระเป๋าสานมือ 👜 สั่งได้เลยทางไลน์",
+		"Use our klookcode: BRYNSHIRKLOOK for additional discount",
+		"This hotel in Vietnam cost just £9 a night!! #vietnam", // a look-alike: the model decides
+	}
+	for _, c := range sent {
+		if _, err := p.Parse(context.Background(), rules.Input{Text: c, PostedAt: postedAt}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if or.Count() != len(sent) {
+		t.Errorf("%d of %d possible offers sent to the model", or.Count(), len(sent))
+	}
+	for _, c := range []string{"when the beat drops 😂 #dance #fyp", "Day 12 of my glow up journey ✨", ""} {
+		if _, err := p.Parse(context.Background(), rules.Input{Text: c, PostedAt: postedAt}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if or.Count() != len(sent) {
+		t.Errorf("captions without a sign of commerce were sent: %d requests", or.Count())
 	}
 }

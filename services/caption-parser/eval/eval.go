@@ -1,5 +1,5 @@
-// Package eval scores caption parsers against hand-labeled captions, exactly
-// as ../shared/fixtures/README.md defines it.
+// Package eval scores caption parsers against hand-labeled captions, as the
+// labeled corpora's README (../shared/fixtures/README.md) defines it.
 //
 // Per caption, predicted and labeled products are matched one to one by
 // title: the overlap of two titles is the Jaccard index of their token sets
@@ -12,17 +12,24 @@
 // matched/labeled, F1 their harmonic mean, field accuracy correct fields over
 // 4 x matched. A negative caption (no labeled product) with any predicted
 // product is a false positive.
+//
+// A corpus keeps a hold-out that is never tuned on: sorted by id, the
+// captions at positions 3, 6, 9, ... (every HoldoutEvery-th, counted from 1)
+// (Split). evalcaptions reports both parts and lists the misses of the tuned
+// part only.
 package eval
 
 import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"sort"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/buylink/buylink/pkg/events"
@@ -59,13 +66,8 @@ func Load(path string) ([]Case, error) {
 // Read reads labeled captions from r (see Load).
 func Read(r io.Reader) ([]Case, error) {
 	var cases []Case
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
-	for n := 1; sc.Scan(); n++ {
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 {
-			continue
-		}
+	ids := map[string]bool{}
+	err := eachLine(r, func(n int, line []byte) error {
 		var raw struct {
 			Case
 			Products *[]Label `json:"products"`
@@ -73,30 +75,197 @@ func Read(r io.Reader) ([]Case, error) {
 		dec := json.NewDecoder(bytes.NewReader(line))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&raw); err != nil {
-			return nil, fmt.Errorf("line %d: %w", n, err)
+			return fmt.Errorf("line %d: %w", n, err)
 		}
 		c := raw.Case
 		switch {
 		case c.ID == "":
-			return nil, fmt.Errorf("line %d: no id", n)
+			return fmt.Errorf("line %d: no id", n)
+		case ids[c.ID]:
+			return fmt.Errorf("line %d: id %s repeated", n, c.ID)
 		case raw.Products == nil:
-			return nil, fmt.Errorf("line %d (%s): no products list (negatives have \"products\": [])", n, c.ID)
+			return fmt.Errorf("line %d (%s): no products list (negatives have \"products\": [])", n, c.ID)
 		}
+		ids[c.ID] = true
 		c.Products = *raw.Products
 		for k, p := range c.Products {
 			if strings.TrimSpace(p.Title) == "" {
-				return nil, fmt.Errorf("line %d (%s): product %d has no title", n, c.ID, k)
+				return fmt.Errorf("line %d (%s): product %d has no title", n, c.ID, k)
 			}
 		}
 		cases = append(cases, c)
-	}
-	if err := sc.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	if len(cases) == 0 {
-		return nil, fmt.Errorf("no labeled captions")
+		return nil, errors.New("no labeled captions")
 	}
 	return cases, nil
+}
+
+// Caption is one unlabeled caption of a scrape: JSON lines with "text",
+// "id" and the posting time as "createTimeISO" (RFC 3339) or "createTime"
+// (Unix seconds), other fields ignored.
+type Caption struct {
+	ID       string
+	Text     string
+	PostedAt time.Time
+}
+
+// ReadCaptions reads unlabeled captions from r.
+func ReadCaptions(r io.Reader) ([]Caption, error) {
+	var out []Caption
+	err := eachLine(r, func(n int, line []byte) error {
+		var c struct {
+			ID            string  `json:"id"`
+			Text          *string `json:"text"`
+			CreateTimeISO string  `json:"createTimeISO"`
+			CreateTime    int64   `json:"createTime"`
+		}
+		if err := json.Unmarshal(line, &c); err != nil {
+			return fmt.Errorf("line %d: %w", n, err)
+		}
+		if c.Text == nil {
+			return fmt.Errorf("line %d: no \"text\"", n)
+		}
+		cp := Caption{ID: c.ID, Text: *c.Text}
+		if c.CreateTime > 0 {
+			cp.PostedAt = time.Unix(c.CreateTime, 0).UTC()
+		}
+		if t, err := time.Parse(time.RFC3339, c.CreateTimeISO); err == nil {
+			cp.PostedAt = t.UTC()
+		}
+		out = append(out, cp)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no captions")
+	}
+	return out, nil
+}
+
+// eachLine calls fn with every non-blank line of r and its number.
+func eachLine(r io.Reader, fn func(n int, line []byte) error) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
+	for n := 1; sc.Scan(); n++ {
+		if line := bytes.TrimSpace(sc.Bytes()); len(line) > 0 {
+			if err := fn(n, line); err != nil {
+				return err
+			}
+		}
+	}
+	return sc.Err()
+}
+
+// Corpus is one file of captions: labeled (JSON lines with "caption" and
+// "products") or unlabeled (JSON lines with "text").
+type Corpus struct {
+	Path      string
+	Labeled   []Case
+	Unlabeled []Caption
+	// Langs maps case ids to their language, from a sources file next to
+	// the corpus (see LoadLanguages); nil when there is none.
+	Langs map[string]string
+}
+
+// Open reads a corpus, telling its kind by its first line, and the
+// languages of its cases from <name>.sources.tsv beside it when present.
+func Open(path string) (Corpus, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Corpus{}, err
+	}
+	c := Corpus{Path: path}
+	first, _, _ := bytes.Cut(bytes.TrimSpace(data), []byte("\n"))
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(first, &probe); err != nil {
+		return c, fmt.Errorf("%s: line 1: %w", path, err)
+	}
+	_, hasCaption := probe["caption"]
+	_, hasProducts := probe["products"]
+	switch _, hasText := probe["text"]; {
+	case hasCaption && hasProducts:
+		c.Labeled, err = Read(bytes.NewReader(data))
+	case hasText:
+		c.Unlabeled, err = ReadCaptions(bytes.NewReader(data))
+	default:
+		err = errors.New("neither labeled captions (\"caption\", \"products\") nor captions (\"text\")")
+	}
+	if err != nil {
+		return c, fmt.Errorf("%s: %w", path, err)
+	}
+	sources := strings.TrimSuffix(path, ".jsonl") + ".sources.tsv"
+	if _, err := os.Stat(sources); err == nil {
+		if c.Langs, err = LoadLanguages(sources); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// LoadLanguages reads the languages of a corpus's cases from a tab-separated
+// file whose header names an "id" and a "lang" column.
+func LoadLanguages(path string) (map[string]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	idCol, langCol := -1, -1
+	for i, h := range strings.Split(strings.TrimRight(lines[0], "\r"), "\t") {
+		switch strings.TrimSpace(h) {
+		case "id":
+			idCol = i
+		case "lang":
+			langCol = i
+		}
+	}
+	if idCol < 0 || langCol < 0 {
+		return nil, fmt.Errorf("%s: the header names no id and lang columns", path)
+	}
+	langs := map[string]string{}
+	for n, line := range lines[1:] {
+		f := strings.Split(strings.TrimRight(line, "\r"), "\t")
+		if len(f) <= max(idCol, langCol) {
+			return nil, fmt.Errorf("%s:%d: %d columns", path, n+2, len(f))
+		}
+		langs[f[idCol]] = f[langCol]
+	}
+	return langs, nil
+}
+
+// HoldoutEvery makes every HoldoutEvery-th case, counted from 1 in the order
+// of the ids, part of the hold-out.
+const HoldoutEvery = 3
+
+// Split returns the tuned part and the hold-out of cases: sorted by id (byte
+// order), the cases at positions 3, 6, 9, ... are the hold-out.
+func Split(cases []Case) (tuned, holdout []Case) {
+	sorted := append([]Case(nil), cases...)
+	sort.SliceStable(sorted, func(a, b int) bool { return sorted[a].ID < sorted[b].ID })
+	for i, c := range sorted {
+		if (i+1)%HoldoutEvery == 0 {
+			holdout = append(holdout, c)
+		} else {
+			tuned = append(tuned, c)
+		}
+	}
+	return tuned, holdout
+}
+
+// Result is what a parser made of one caption.
+type Result struct {
+	Products []events.ParsedProduct
+	// Err is a parser failure, scored as no products.
+	Err error
+	// Sent reports that the LLM gate sends the caption to the model.
+	Sent bool
 }
 
 // Report accumulates the scores of many captions.
@@ -105,9 +274,23 @@ type Report struct {
 	Labeled, Predicted, Matched         int
 	// FieldsCorrect counts correct fields of matched pairs, titles included.
 	FieldsCorrect int
+	// PriceErrors, URLErrors and CodeErrors count matched products whose
+	// price, buy URL or discount code is wrong.
+	PriceErrors, URLErrors, CodeErrors int
+	// Missed counts labeled products no prediction matched; Spurious the
+	// predictions of offers that matched no label.
+	Missed, Spurious int
+	// Offers counts captions with labeled products; OffersSent those the
+	// LLM gate sends, NegativesSent the negatives it sends.
+	Offers, OffersSent, NegativesSent int
 	// Errors counts captions the parser failed on (scored as no prediction).
 	Errors int
-	Misses []Miss
+	// MatchedByOverlap counts the pairs matched when titles are compared by
+	// the overlap coefficient (shared tokens over the smaller set) instead
+	// of the Jaccard index: the lenient reading of "token-set overlap",
+	// reported beside the strict one (F1ByOverlap).
+	MatchedByOverlap int
+	Misses           []Miss
 }
 
 // Miss is one scoring miss, for -v listings.
@@ -125,24 +308,33 @@ type Pair struct {
 	Overlap     float64
 }
 
-// Add scores one caption's prediction; err is a parser failure.
-func (r *Report) Add(c Case, pred []events.ParsedProduct, err error) {
+// Add scores one caption's result.
+func (r *Report) Add(c Case, res Result) {
+	pred := res.Products
 	r.Captions++
-	if err != nil {
+	if res.Err != nil {
 		r.Errors++
-		r.Misses = append(r.Misses, Miss{c.ID, "error", err.Error()})
+		r.Misses = append(r.Misses, Miss{c.ID, "error", res.Err.Error()})
 		pred = nil
 	}
 	r.Labeled += len(c.Products)
 	r.Predicted += len(pred)
 	if len(c.Products) == 0 {
 		r.Negatives++
+		if res.Sent {
+			r.NegativesSent++
+		}
 		if len(pred) > 0 {
 			r.FalsePositives++
 			r.Misses = append(r.Misses, Miss{c.ID, "false positive", titles(pred)})
 		}
 		return
 	}
+	r.Offers++
+	if res.Sent {
+		r.OffersSent++
+	}
+	r.MatchedByOverlap += len(match(pred, c.Products, OverlapCoefficient))
 	pairs := Match(pred, c.Products)
 	matchedPred := make([]bool, len(pred))
 	matchedLabel := make([]bool, len(c.Products))
@@ -154,26 +346,31 @@ func (r *Report) Add(c Case, pred []events.ParsedProduct, err error) {
 		if PriceEqual(p, l) {
 			r.FieldsCorrect++
 		} else {
+			r.PriceErrors++
 			r.Misses = append(r.Misses, Miss{c.ID, "price", fmt.Sprintf("%q: got %s, want %s", l.Title, fmtPrice(p.PriceMinor, p.Currency), fmtPrice(l.PriceMinor, deref(l.Currency)))})
 		}
 		if URLEqual(p.BuyURL, l.BuyURL) {
 			r.FieldsCorrect++
 		} else {
+			r.URLErrors++
 			r.Misses = append(r.Misses, Miss{c.ID, "buy_url", fmt.Sprintf("%q: got %q, want %q", l.Title, p.BuyURL, deref(l.BuyURL))})
 		}
 		if p.DiscountCode == deref(l.DiscountCode) {
 			r.FieldsCorrect++
 		} else {
+			r.CodeErrors++
 			r.Misses = append(r.Misses, Miss{c.ID, "discount_code", fmt.Sprintf("%q: got %q, want %q", l.Title, p.DiscountCode, deref(l.DiscountCode))})
 		}
 	}
 	for k, l := range c.Products {
 		if !matchedLabel[k] {
+			r.Missed++
 			r.Misses = append(r.Misses, Miss{c.ID, "missed", fmt.Sprintf("%q (predicted: %s)", l.Title, titles(pred))})
 		}
 	}
 	for k, p := range pred {
 		if !matchedPred[k] {
+			r.Spurious++
 			r.Misses = append(r.Misses, Miss{c.ID, "spurious", fmt.Sprintf("%q", p.Title)})
 		}
 	}
@@ -197,13 +394,25 @@ func (r *Report) F1() float64 {
 // FieldAccuracy is correct fields / (4 x matched).
 func (r *Report) FieldAccuracy() float64 { return ratio(r.FieldsCorrect, 4*r.Matched) }
 
-// FalsePositiveRate is false positives / negatives.
+// FalsePositiveRate is false positives / negatives (0 without negatives).
 func (r *Report) FalsePositiveRate() float64 {
 	if r.Negatives == 0 {
 		return 0
 	}
 	return float64(r.FalsePositives) / float64(r.Negatives)
 }
+
+// F1ByOverlap is F1 with titles matched by the overlap coefficient.
+func (r *Report) F1ByOverlap() float64 {
+	p, q := ratio(r.MatchedByOverlap, r.Predicted), ratio(r.MatchedByOverlap, r.Labeled)
+	if p+q == 0 {
+		return 0
+	}
+	return 2 * p * q / (p + q)
+}
+
+// GateRecall is the share of offers the LLM gate sends (1 without offers).
+func (r *Report) GateRecall() float64 { return ratio(r.OffersSent, r.Offers) }
 
 func ratio(a, b int) float64 {
 	if b == 0 {
@@ -216,10 +425,14 @@ func ratio(a, b int) float64 {
 // (at least 0.5), best pairs first; ties go to the earlier label, then the
 // earlier prediction.
 func Match(pred []events.ParsedProduct, labels []Label) []Pair {
+	return match(pred, labels, TitleOverlap)
+}
+
+func match(pred []events.ParsedProduct, labels []Label, overlap func(a, b string) float64) []Pair {
 	var all []Pair
 	for i, p := range pred {
 		for j, l := range labels {
-			if o := TitleOverlap(p.Title, l.Title); o >= 0.5 {
+			if o := overlap(p.Title, l.Title); o >= 0.5 {
 				all = append(all, Pair{i, j, o})
 			}
 		}
@@ -258,6 +471,22 @@ func TitleOverlap(a, b string) float64 {
 		}
 	}
 	return float64(inter) / float64(len(ta)+len(tb)-inter)
+}
+
+// OverlapCoefficient is the number of tokens two titles share over the
+// size of the smaller token set.
+func OverlapCoefficient(a, b string) float64 {
+	ta, tb := tokenSet(a), tokenSet(b)
+	if len(ta) == 0 || len(tb) == 0 {
+		return 0
+	}
+	inter := 0
+	for t := range ta {
+		if tb[t] {
+			inter++
+		}
+	}
+	return float64(inter) / float64(min(len(ta), len(tb)))
 }
 
 func tokenSet(s string) map[string]bool {

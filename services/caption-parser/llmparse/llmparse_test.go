@@ -4,16 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/buylink/buylink/pkg/llm"
-	"github.com/buylink/buylink/services/caption-parser/internal/fixtures"
+	"github.com/buylink/buylink/services/caption-parser/internal/openaitest"
 	"github.com/buylink/buylink/services/caption-parser/internal/productcheck"
 	"github.com/buylink/buylink/services/caption-parser/llmparse"
 	"github.com/buylink/buylink/services/caption-parser/rules"
@@ -115,42 +111,14 @@ func TestValidateBoundsTitlesAndProducts(t *testing.T) {
 	}
 }
 
-// fake is a fake OpenRouter answering with the real response fixture whose
-// message content is the given answer, and recording requests.
-type fake struct {
-	mu       sync.Mutex
-	requests []map[string]any
-	answer   string
-	status   int
-	body     []byte
-}
-
-func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	raw, _ := io.ReadAll(r.Body)
-	var req map[string]any
-	_ = json.Unmarshal(raw, &req)
-	f.mu.Lock()
-	f.requests = append(f.requests, req)
-	f.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(f.status)
-	_, _ = w.Write(f.body)
-}
-
-func newFake(t *testing.T, answer string) (*fake, *llm.Client) {
+// newFake starts a fake OpenAI-compatible API answering with answer and
+// returns a client of it with an answer cache.
+func newFake(t *testing.T, answer string) (*openaitest.Server, *llm.Client) {
 	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(fixtures.Read(t, "openrouter/openrouter_toolcall_response_deepinfra.json"), &m); err != nil {
-		t.Fatal(err)
-	}
-	msg := m["choices"].([]any)[0].(map[string]any)["message"].(map[string]any)
-	msg["content"] = answer
-	delete(msg, "tool_calls")
-	body, _ := json.Marshal(m)
-	f := &fake{answer: answer, status: 200, body: body}
-	srv := httptest.NewServer(f)
-	t.Cleanup(srv.Close)
-	c, err := llm.New(llm.Config{APIKey: "k", BaseURL: srv.URL, Model: "anthropic/claude-3.5-sonnet", MaxAttempts: 1}, llm.Options{Cache: llm.NewMemoryCache(8)})
+	f := openaitest.New(t, answer)
+	cfg := f.Config()
+	cfg.Model = "anthropic/claude-3.5-sonnet"
+	c, err := llm.New(cfg, llm.Options{Cache: llm.NewMemoryCache(8)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,10 +137,10 @@ func TestParseAsksWithTheCaptionAsData(t *testing.T) {
 	if len(res.Products) != 1 || res.Products[0].BuyURL != "" || res.Products[0].PriceMinor != nil || len(res.Notes) != 2 {
 		t.Errorf("result %+v", res)
 	}
-	if res.Model != "meta-llama/llama-3.3-70b-instruct" {
+	if res.Model != openaitest.Model {
 		t.Errorf("model %q, want the one that answered", res.Model)
 	}
-	req := f.requests[0]
+	req := f.Requests()[0]
 	msgs := req["messages"].([]any)
 	system := msgs[0].(map[string]any)["content"].(string)
 	user := msgs[1].(map[string]any)["content"].(string)
@@ -191,8 +159,8 @@ func TestParseAsksWithTheCaptionAsData(t *testing.T) {
 		t.Errorf("response_format %v, model %v", rf, req["model"])
 	}
 	// The same caption again is served from the cache.
-	if res, err := llmparse.New(c).Parse(context.Background(), rules.Input{Text: injected, PostedAt: posted, SellerLinks: []string{"https://instagram.com/glow"}}); err != nil || !res.Cached || len(f.requests) != 1 {
-		t.Errorf("second parse: cached %v, %v, %d requests", res.Cached, err, len(f.requests))
+	if res, err := llmparse.New(c).Parse(context.Background(), rules.Input{Text: injected, PostedAt: posted, SellerLinks: []string{"https://instagram.com/glow"}}); err != nil || !res.Cached || f.Count() != 1 {
+		t.Errorf("second parse: cached %v, %v, %d requests", res.Cached, err, f.Count())
 	}
 }
 
@@ -202,7 +170,7 @@ func TestParseReportsPermanentFailures(t *testing.T) {
 	if !errors.Is(err, llm.ErrInvalidOutput) || !llm.IsPermanent(err) {
 		t.Errorf("err %v, want a permanent invalid-output error", err)
 	}
-	f.status, f.body = 402, []byte(`{"error":{"code":402,"message":"Insufficient credits"}}`)
+	f.Fail(402, "Insufficient credits")
 	_, err = llmparse.New(c).Parse(context.Background(), rules.Input{Text: "cup $6 at cups.com"})
 	if !llm.IsPermanent(err) {
 		t.Errorf("402: err %v, want permanent", err)
@@ -232,4 +200,38 @@ func FuzzValidate(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Most real offers state no price: Validate keeps a product whose price is
+// null, with the code and the amounts the caption writes in the forms of
+// its language.
+func TestValidateKeepsPricelessProductsAndLocalAmounts(t *testing.T) {
+	for _, tc := range []struct {
+		caption, answer string
+		price           int64 // 0: none
+		currency, code  string
+	}{
+		{"Hermès Picotin 18 Gold Togo 🧡 available now, DM to order", `{"products":[{"title":"Hermès Picotin 18","price":null,"compare_at_price":null,"currency":null,"buy_url":null,"discount_code":null,"offer_ends_at":null,"confidence":0.8}]}`, 0, "", ""},
+		{"Sneakers from @kickvault | use code jay10 for 10% off", `{"products":[{"title":"Sneakers","price":null,"compare_at_price":null,"currency":null,"buy_url":null,"discount_code":"jay10","offer_ends_at":null,"confidence":0.7}]}`, 0, "", "jay10"},
+		{"Áo khoác gió giá chỉ 189k, thêm vào giỏ hàng", `{"products":[{"title":"Áo khoác gió","price":189000,"compare_at_price":null,"currency":"VND","buy_url":null,"discount_code":null,"offer_ends_at":null,"confidence":0.9}]}`, 189000, "VND", ""},
+		{"Serum cuma 79rb, cek keranjang kuning", `{"products":[{"title":"Serum","price":79000,"compare_at_price":null,"currency":"IDR","buy_url":null,"discount_code":null,"offer_ends_at":null,"confidence":0.9}]}`, 7900000, "IDR", ""},
+		{"ครีมกันแดด ราคา 390 บาท กดตะกร้าได้เลย", `{"products":[{"title":"ครีมกันแดด","price":390,"compare_at_price":null,"currency":"THB","buy_url":null,"discount_code":null,"offer_ends_at":null,"confidence":0.9}]}`, 39000, "THB", ""},
+	} {
+		ps, notes := llmparse.Validate(rules.Input{Text: tc.caption, PostedAt: posted}, decode(t, tc.answer))
+		if len(ps) != 1 || len(notes) != 0 {
+			t.Fatalf("%q: products %+v, notes %v", tc.caption, ps, notes)
+		}
+		p := ps[0]
+		switch {
+		case tc.price == 0 && (p.PriceMinor != nil || p.Currency != ""):
+			t.Errorf("%q: price %v %q, want none", tc.caption, p.PriceMinor, p.Currency)
+		case tc.price != 0 && (p.PriceMinor == nil || *p.PriceMinor != tc.price || p.Currency != tc.currency):
+			t.Errorf("%q: price %v %q, want %d %s", tc.caption, p.PriceMinor, p.Currency, tc.price, tc.currency)
+		case p.DiscountCode != tc.code:
+			t.Errorf("%q: code %q, want %q", tc.caption, p.DiscountCode, tc.code)
+		}
+		if err := productcheck.Check(tc.caption, ps); err != nil {
+			t.Errorf("%q: %v", tc.caption, err)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/buylink/buylink/pkg/catalog"
@@ -16,8 +17,10 @@ type Facts struct {
 	Codes []string
 	// Hashtags are the caption's hashtags without '#'.
 	Hashtags []string
-	// Commerce reports any sign of selling: a money amount, a buy link, a
-	// code, a cart or "link in bio". A caption without it offers nothing.
+	// Commerce reports any sign of commerce: a money amount, a public
+	// link, a code word, a cue of selling in any language (a cart, "link in
+	// bio", a contact, a booking, a deal word) or a shop hashtag. A caption
+	// without it offers nothing; one with it may (the LLM gate sends it).
 	Commerce bool
 
 	c *parse
@@ -39,9 +42,11 @@ func Analyze(in Input) Facts {
 		f.Links = append(f.Links, Link{URL: l.url, Buy: l.buy})
 	}
 	for _, cd := range c.codes {
-		f.Codes = append(f.Codes, cd.value)
+		if !slices.Contains(f.Codes, cd.value) {
+			f.Codes = append(f.Codes, cd.value)
+		}
 	}
-	f.Commerce = len(c.prices) > 0 || c.commerce()
+	f.Commerce = c.maySell()
 	return f
 }
 
@@ -95,9 +100,9 @@ func (f Facts) StatesAmount(minor int64, currency string) bool {
 			continue
 		}
 		digits := f.c.text[t.start:t.numEnd]
-		mult, ok := amountMultipliers[lower(f.c.text[t.numEnd:t.end])]
-		if !ok {
-			mult = 1
+		mult := int64(1)
+		if u, ok := moneyUnits[lower(f.c.text[t.numEnd:t.end])]; ok {
+			mult = u.mult
 		}
 		if v, ok := parseMinor(digits, scale, mult); ok && v == minor {
 			return true

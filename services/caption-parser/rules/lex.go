@@ -22,23 +22,27 @@ const (
 )
 
 // token is one lexical unit of a caption, as byte offsets into the text.
+// (Its fields are ordered to pack: a caption holds hundreds of tokens.)
 type token struct {
 	start, end int
 	// numEnd ends the digit part of a tNum; text[numEnd:end] is its unit ("oz", "rb").
 	numEnd int
-	kind   kind
-	// space reports whitespace (or the start of the text) before the token.
-	space bool
 	// lines counts the line breaks of a tBreak.
 	lines int
 	// low is the lower-cased text of a tWord.
 	low string
+	// vocab is what the rules know of a tWord (vocab), set by newParse.
+	vocab vocabFlags
+	kind  kind
+	// space reports whitespace (or the start of the text) before the token.
+	space bool
 }
 
 // lex splits text into tokens. It never fails: every byte ends up in a token
 // or in skipped whitespace, so any input, valid UTF-8 or not, is accepted.
 func lex(text string) []token {
-	toks := make([]token, 0, len(text)/4+4)
+	toks := make([]token, 0, len(text)/5+8) // captions hold about one token per 6 bytes
+	low := lowerAligned(text)
 	space := true
 	i := 0
 	for i < len(text) {
@@ -77,12 +81,12 @@ func lex(text string) []token {
 			if end := scanURL(text, i); end > i {
 				t.kind, t.end = tURL, end
 			} else {
-				t = lexWordOrNum(text, i, t)
+				t = lexWordOrNum(text, low, i, t)
 			}
 		case r < utf8.RuneSelf && isDigit(byte(r)):
-			t = lexWordOrNum(text, i, t)
+			t = lexWordOrNum(text, low, i, t)
 		case unicode.IsLetter(r):
-			t = lexWordOrNum(text, i, t)
+			t = lexWordOrNum(text, low, i, t)
 		case isCurrencyRune(r):
 			t.kind, t.end = tCur, i+size
 		case isEmojiRune(r):
@@ -96,8 +100,9 @@ func lex(text string) []token {
 	return toks
 }
 
-// lexWordOrNum reads a word or a number starting at i.
-func lexWordOrNum(text string, i int, t token) token {
+// lexWordOrNum reads a word or a number starting at i; low is text in lower
+// case, byte for byte (lowerAligned).
+func lexWordOrNum(text, low string, i int, t token) token {
 	if isDigit(text[i]) {
 		t.kind = tNum
 		j := i
@@ -128,6 +133,10 @@ func lexWordOrNum(text string, i int, t token) token {
 	t.kind = tWord
 	j := i
 	for j < len(text) {
+		if c := text[j]; 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' {
+			j++ // the common case first
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(text[j:])
 		switch {
 		case unicode.IsLetter(r) || unicode.Is(unicode.Mn, r):
@@ -137,7 +146,7 @@ func lexWordOrNum(text string, i int, t token) token {
 			if isCurrencyWordPrefix(text[i:j]) {
 				// Rp45rb, Rs499, USD19: the currency ends the word.
 				t.end = j
-				t.low = lower(text[i:j])
+				t.low = low[i:j]
 				return t
 			}
 			j += size
@@ -154,8 +163,49 @@ func lexWordOrNum(text string, i int, t token) token {
 		break
 	}
 	t.end = j
-	t.low = lower(text[i:j])
+	t.low = low[i:j]
 	return t
+}
+
+// lowerAligned lower-cases text rune by rune where that keeps the rune's
+// length in bytes (every letter buylink's languages write), so that a word
+// at text[i:j] is low[i:j] in lower case: one string for a caption instead
+// of one per capitalised word. It returns text itself when it has no upper
+// case.
+func lowerAligned(text string) string {
+	upper := false
+	for i := 0; i < len(text); i++ {
+		if c := text[i]; c >= utf8.RuneSelf {
+			upper = strings.ContainsFunc(text[i:], unicode.IsUpper)
+			break
+		} else if 'A' <= c && c <= 'Z' {
+			upper = true
+			break
+		}
+	}
+	if !upper {
+		return text
+	}
+	b := make([]byte, 0, len(text))
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b = append(b, c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if l := unicode.ToLower(r); l != r && r != utf8.RuneError && utf8.RuneLen(l) == size {
+			b = utf8.AppendRune(b, l)
+		} else {
+			b = append(b, text[i:i+size]...)
+		}
+		i += size
+	}
+	return string(b)
 }
 
 // lower lower-cases s, without allocating when it already is.

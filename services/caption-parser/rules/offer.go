@@ -138,7 +138,7 @@ func containsAny(words []string, set map[string]bool) bool {
 // first, within the phrase: it stops at a line break, an emoji, a URL, a
 // number or sentence punctuation, and skips brackets, dashes and colons.
 func (c *parse) wordsBefore(i, n int) []string {
-	var out []string
+	out := make([]string, 0, 3)
 	for j := i - 1; j >= 0 && len(out) < n; j-- {
 		t := c.toks[j]
 		switch t.kind {
@@ -158,7 +158,7 @@ func (c *parse) wordsBefore(i, n int) []string {
 
 // wordsAfter returns up to n lower-case words after token i, nearest first.
 func (c *parse) wordsAfter(i, n int) []string {
-	var out []string
+	out := make([]string, 0, 3)
 	for j := i + 1; j < len(c.toks) && len(out) < n; j++ {
 		t := c.toks[j]
 		switch t.kind {

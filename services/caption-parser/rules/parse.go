@@ -15,6 +15,7 @@
 package rules
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -57,82 +58,90 @@ func Parse(in Input) []events.ParsedProduct {
 
 // parse holds the analysis of one caption.
 type parse struct {
-	in     Input
-	text   string
-	toks   []token
-	prices []price
-	links  []link
-	codes  []code
+	in Input
+	// text is the caption with styled letters made plain (plainText); orig
+	// is the caption as written.
+	text, orig string
+	toks       []token
+	// lang is the caption's language (detectLanguage), "" when unknown;
+	// scripted reports letters of a script written without spaces (Thai,
+	// Japanese, Chinese).
+	lang     string
+	scripted bool
+	// stopMask selects the stop words of the caption's language (stops).
+	stopMask uint16
+	cues     []cueMatch
+	// placeNames are the places the caption names (places), read once.
+	placeNames []string
+	placesDone bool
+	// codeWord reports a word that introduces a code, with or without one.
+	codeWord bool
+	prices   []price
+	links    []link
+	codes    []code
 	// isoMentioned holds upper-case ISO codes written anywhere ("prices in CAD").
 	isoMentioned map[string]bool
 	// priceOf maps a token to the index of the price it belongs to, or -1.
 	priceOf []int
 	// paragraph numbers each token's paragraph (blank-line separated), lazily.
 	paragraph []int
-	// flat is the caption's words, lower-cased, one space apart, with "|" for
-	// punctuation, emoji and line breaks; hashtags, handles and URLs left out.
-	flat     string
-	hashtags []string
+	hashtags  []string
+	// foldedTags are the hashtags folded (inHashtag), made on first use,
+	// and joinedTags the same joined by NUL.
+	foldedTags []string
+	joinedTags string
+	// ctaTok marks the tokens of calls to action (inCallToAction), made on
+	// first use.
+	ctaTok []bool
+	// wordBuf is scratch space for the words of a title (score).
+	wordBuf []string
 }
 
 // link is one URL of the caption.
 type link struct {
 	tok int
 	url string // normalised: https:// added to bare domains
+	// buy reports a public link that may be a buy link: not social, not a
+	// link-in-bio page, not news, not the seller's own.
 	buy bool
+	// shop reports a buy link that is a way to buy on its own: a shop,
+	// marketplace or affiliate host, or a link a buy word introduces
+	// ("shop: x.com", "order at x.com", "👉 x.com").
+	shop bool
 }
 
 // code is one discount code of the caption.
 type code struct {
 	tok   int
 	value string
+	// listed reports a code of a list of codes ("name: CODE" pairs).
+	listed bool
 }
 
 func newParse(in Input) *parse {
 	in.Text = clip(in.Text, MaxTextBytes)
-	c := &parse{in: in, text: in.Text}
-	c.toks = lex(in.Text)
-	var flat strings.Builder
-	flat.Grow(len(in.Text) + 8)
-	flat.WriteByte(' ')
+	c := &parse{in: in, orig: in.Text, text: plainText(in.Text)}
+	c.toks = words(c.text)
+	c.lang, c.scripted = detectLanguage(c.text, c.toks)
+	c.stopMask = stopMaskOf(c.lang)
 	for i, t := range c.toks {
 		switch t.kind {
 		case tWord:
-			w := c.text[t.start:t.end]
-			if isoWords[w] {
+			if w := c.text[t.start:t.end]; t.vocab&vISO != 0 && isoWords[w] {
 				if c.isoMentioned == nil {
 					c.isoMentioned = map[string]bool{}
 				}
 				c.isoMentioned[isoCurrency(w)] = true
 			}
-			flat.WriteString(t.low)
-			flat.WriteByte(' ')
-		case tNum:
-			flat.WriteString(c.text[t.start:t.end])
-			flat.WriteByte(' ')
 		case tURL:
 			c.addLink(i)
-			flat.WriteString("| ")
 		case tTag:
 			if len(c.hashtags) < 30 {
 				c.hashtags = append(c.hashtags, c.text[t.start+1:t.end])
 			}
-			flat.WriteString("| ")
-		case tPunct:
-			switch s := c.text[t.start:t.end]; s {
-			case "&", "+":
-				flat.WriteString(s)
-				flat.WriteByte(' ')
-			case "'", "’", "‘", "\"", "“", "”", "„", "«", "»":
-				// Quotes do not break a phrase: comment "LINK".
-			default:
-				flat.WriteString("| ")
-			}
-		default:
-			flat.WriteString("| ")
 		}
 	}
-	c.flat = flat.String()
+	c.findCues()
 	c.findPrices()
 	c.findCodes()
 	return c
@@ -155,57 +164,175 @@ func (c *parse) addLink(i int) {
 	}
 	t := c.toks[i]
 	u := NormalizeURL(c.text[t.start:t.end])
-	if u == "" {
-		return
+	if u == "" || !strings.Contains(c.orig, c.text[t.start:t.end]) {
+		return // a link written in styled letters is not the caption's link
 	}
-	// Shoppers are sent to buy links: never to private hosts or odd schemes.
-	buy := !IsSocialLink(u) && catalog.ValidatePublicURL("buyUrl", u) == nil
+	// Shoppers are sent to buy links: never to private hosts or odd schemes,
+	// socials, link-in-bio pages or news.
+	h := hostOf(u)
+	buy := !socialHost(h) && !inDomains(h, newsHosts) && catalog.ValidatePublicURL("buyUrl", u) == nil
 	for _, s := range c.in.SellerLinks {
 		if n := NormalizeURL(strings.TrimSpace(s)); n != "" && sameLink(n, u) {
 			buy = false
 		}
 	}
-	c.links = append(c.links, link{tok: i, url: u, buy: buy})
+	c.links = append(c.links, link{tok: i, url: u, buy: buy, shop: buy && (shopHost(h) || c.introducesLink(i))})
 }
 
-// has reports whether the flattened caption contains the phrase as whole words.
-func (c *parse) has(phrase string) bool {
-	return strings.Contains(c.flat, " "+phrase+" ")
+// introducesLink reports a buy word or an arrow just before the link at i:
+// "shop: x.com", "order at x.com", "available on x.com", "👉 x.com".
+func (c *parse) introducesLink(i int) bool {
+	for j, n := i-1, 0; j >= 0 && n < 3; j-- {
+		t := c.toks[j]
+		switch t.kind {
+		case tWord:
+			if linkLeads[t.low] {
+				return true
+			}
+			n++
+		case tEmoji:
+			if strings.ContainsAny(c.text[t.start:t.end], "👉➡⬇👇👆🛒🛍🔗→⇒⏩") {
+				return true
+			}
+			n++
+		case tPunct:
+			if s := c.text[t.start:t.end]; s == "→" || s == "»" || s == ">" {
+				return true
+			}
+		case tBreak, tURL:
+			return false
+		default:
+			n++
+		}
+	}
+	return false
 }
 
-// commerce reports whether the caption shows a sign of selling something.
-func (c *parse) commerce() bool {
+// linkLeads introduce the place to buy: "shop at x", "site: x", "tại x".
+var linkLeads = setOf("at", "on", "via", "from", "shop", "site", "store", "website", "web", "order", "buy", "purchase",
+	"here", "link", "available", "get", "grab", "tại", "ở", "di", "em", "en", "no", "na", "sur", "auf", "bei", "unter")
+
+// signals are what a caption says about selling.
+type signals struct {
+	// shopLink, code and buy are ways to buy: any one makes an offer of the
+	// thing the caption names.
+	shopLink, code, buy bool
+	// contact, available and book make an offer when nothing says the
+	// caption tells of an experience or the news.
+	contact, available, book bool
+	// priced reports a current price; pricedOffer one written as an offer:
+	// after a price word ("Price:", "giá", "harga", "ราคา", "from", "at"),
+	// or per piece, person or night ("$4 each", "250k/h", "£70 per night").
+	priced, pricedOffer bool
+	// buyLink reports a link that may be a buy link (see link.buy).
+	buyLink                 bool
+	experience, story, news bool
+}
+
+func (c *parse) signals() signals {
+	var s signals
+	for _, l := range c.links {
+		s.shopLink = s.shopLink || l.shop
+		s.buyLink = s.buyLink || l.buy
+	}
+	s.code = len(c.codes) > 0
+	for _, m := range c.cues {
+		switch m.cue {
+		case cueBuy:
+			s.buy = true
+		case cueContact:
+			s.contact = true
+		case cueAvailable:
+			s.available = true
+		case cueBook:
+			s.book = true
+		case cueExperience:
+			s.experience = true
+		case cueStory:
+			s.story = true
+		case cueNews:
+			s.news = true
+		}
+	}
+	for k := range c.prices {
+		if p := &c.prices[k]; p.role == roleCurrent && p.currency != "" {
+			s.priced = true
+			s.pricedOffer = s.pricedOffer || p.offered
+		}
+	}
+	return s
+}
+
+// offers reports whether the caption offers something: a shop link, a code
+// or a price with a link; or, where the caption does not tell of an
+// experience or the news, a call to action, a contact, an availability, a
+// booking or a price written as an offer.
+func (c *parse) offers() bool {
+	s := c.signals()
+	switch {
+	case s.shopLink || s.code || s.priced && s.buyLink:
+		return true
+	case s.experience || s.news:
+		// "how I made $3,000 selling on tiktok shop", "I spent $500 and
+		// the cart was half empty": a story, whatever words it uses.
+		return false
+	case s.buy:
+		return true
+	case s.story:
+		return false // a haul or a review with no way to buy
+	}
+	return s.contact || s.available || s.book || s.pricedOffer
+}
+
+// maySell reports any sign of commerce: the captions the LLM gate sends. It
+// is generous by design: any money amount, link, code word or commerce cue
+// (a deal word, a contact, a booking), or a shop hashtag.
+func (c *parse) maySell() bool {
+	if len(c.prices) > 0 || len(c.codes) > 0 || c.codeWord {
+		return true
+	}
 	for _, l := range c.links {
 		if l.buy {
 			return true
 		}
 	}
-	if len(c.codes) > 0 {
-		return true
+	for _, m := range c.cues {
+		if m.cue != cueExperience && m.cue != cueStory && m.cue != cueNews {
+			return true
+		}
 	}
-	for _, p := range salePhrases {
-		if c.has(p) {
+	for _, h := range c.hashtags {
+		if shopHashtag(h) {
 			return true
 		}
 	}
 	return false
 }
 
-// products cuts the caption into products.
-func (c *parse) products() []events.ParsedProduct {
-	current := 0
-	for _, p := range c.prices {
-		if p.role == roleCurrent {
-			current++
+// shopHashtag reports a hashtag that speaks of shopping: #tiktokshop,
+// #shopee, #giamgia, #diskon, #racuntiktok, #sale.
+func shopHashtag(h string) bool {
+	h = lower(h)
+	for _, w := range shopTagWords {
+		if strings.Contains(h, w) {
+			return true
 		}
 	}
-	if current == 0 || !c.commerce() {
+	return false
+}
+
+var shopTagWords = []string{"shop", "sale", "promo", "deal", "diskon", "giamgia", "racun", "affiliate", "tiktokmademebuyit",
+	"amazonfind", "founditonamazon", "ltk", "preorder", "ready", "order", "jualan", "olshop", "ขาย", "โปร", "achadinho"}
+
+// products cuts the caption into products.
+func (c *parse) products() []events.ParsedProduct {
+	if !c.offers() {
 		return nil
 	}
 	var items []item
-	if items = c.listItems(); len(items) == 0 {
-		if items = c.inlineItems(); len(items) == 0 {
-			items = c.singleItem()
+	for _, read := range []func() []item{c.listItems, c.priceBlocks, c.codeItems, c.inlineItems, c.singleItem} {
+		if items = read(); len(items) > 0 {
+			break
 		}
 	}
 	if len(items) > MaxProducts {
@@ -218,7 +345,7 @@ func (c *parse) products() []events.ParsedProduct {
 			continue
 		}
 		pp := events.ParsedProduct{Index: len(out), Title: it.title, BuyURL: it.url, DiscountCode: it.code, Confidence: it.confidence()}
-		if it.price != nil {
+		if it.price != nil && it.price.currency != "" {
 			m, q := it.price.minor, it.price.currency
 			pp.PriceMinor, pp.Currency = &m, q
 			if it.old != nil && it.old.currency == q && it.old.minor > m {
@@ -251,7 +378,7 @@ type item struct {
 // a buy link, a code and a title read from a strong position.
 func (it item) confidence() float64 {
 	conf := 0.5
-	if it.price != nil {
+	if it.price != nil && it.price.currency != "" {
 		conf += 0.2
 	}
 	if it.url != "" {
@@ -337,6 +464,9 @@ func (c *parse) listItems() []item {
 				}
 			}
 		}
+		if r.price >= 0 && c.priceOnlyLine(l) {
+			r.price = -1 // "🇦🇪 AED: 260,000" prices the product named above it
+		}
 		if r.price >= 0 {
 			priced++
 		}
@@ -386,7 +516,7 @@ func (c *parse) listItems() []item {
 			if !r.joins {
 				continue
 			}
-			if title := c.titleFrom(start, r.l.end); title != "" && !genericTitle(title) {
+			if title := c.titleFrom(start, r.l.end); title != "" && !c.genericTitle(title) {
 				it := item{title: title, strong: true}
 				it.url, it.code = c.lineLinkCode(r.l, general)
 				items = append(items, it)
@@ -406,15 +536,86 @@ func (c *parse) listItems() []item {
 	return items
 }
 
+// priceOnlyLine reports a line that holds a current price and, besides
+// emoji, flags and punctuation, only currency and price words: "🇬🇧
+// Pounds: £12,000", "AED :56,000", "Giá: 250k".
+func (c *parse) priceOnlyLine(l line) bool {
+	priced := false
+	for i := l.first; i < l.end; i++ {
+		t := c.toks[i]
+		if k, ok := c.inPrice(i); ok {
+			priced = priced || c.prices[k].role == roleCurrent
+			continue
+		}
+		if t.kind == tWord && !priceLabelWords[t.low] {
+			if _, ok := wordCurrencies[t.low]; !ok && !isoWords[c.text[t.start:t.end]] {
+				return false
+			}
+		}
+		if t.kind == tNum || t.kind == tURL || t.kind == tMention {
+			return false
+		}
+	}
+	return priced
+}
+
+// priceLabelWords label a price: "Price: $300", "Giá: 250k", "ราคา 590".
+var priceLabelWords = setOf("price", "prices", "precio", "preço", "prix", "preis", "giá", "harga", "ราคา", "presyo",
+	"rate", "rates", "official", "retail", "now", "only", "usd", "aed", "eur", "gbp")
+
+// priceBlocks reads products each followed by its own block of price lines
+// (one price per currency: "Hermès Birkin 25 …\n🇦🇪 AED: 260,000\n🇺🇸
+// Dollars: $70,000"): the product is the nearest line above the block that
+// names one, its price the block's first. It needs two blocks; a single
+// block is a single product's.
+func (c *parse) priceBlocks() []item {
+	lines := c.lines()
+	var items []item
+	for k := 0; k < len(lines); k++ {
+		if !c.priceOnlyLine(lines[k]) || k > 0 && c.priceOnlyLine(lines[k-1]) {
+			continue
+		}
+		var p *price
+		for j := range c.prices {
+			if q := &c.prices[j]; q.role == roleCurrent && q.num >= lines[k].first && q.num < lines[k].end {
+				p = q
+				break
+			}
+		}
+		for n := k - 1; n >= 0 && n >= k-3 && p != nil; n-- {
+			l := lines[n]
+			if l.first >= l.end || c.priceOnlyLine(l) || c.isCallToAction(l) {
+				continue
+			}
+			start := l.first
+			if m := c.markerEnd(l); m >= 0 {
+				start = m
+			}
+			if title := c.titleFrom(start, l.end); title != "" && !c.genericTitle(title) {
+				items = append(items, item{title: title, strong: true, price: p})
+				break
+			}
+		}
+	}
+	if len(items) < 2 {
+		return nil
+	}
+	g := c.generalLinkCode(func(int) bool { return false })
+	for i := range items {
+		items[i].url, items[i].code = g.url, g.code
+	}
+	return items
+}
+
 // genericTitle reports a title that names no product ("Tap the orange cart").
-func genericTitle(title string) bool {
+func (c *parse) genericTitle(title string) bool {
 	words := titleWords(title)
 	if len(words) == 0 {
 		return true
 	}
 	generic := 0
 	for _, w := range words {
-		if genericWords[w] || stopCut[w] {
+		if genericWords[w] || c.stops(w) {
 			generic++
 		}
 	}
@@ -603,8 +804,8 @@ func usedLink(items []item, u string) bool {
 	return false
 }
 
-// singleItem reads the caption as one product: the price the buyer pays, the
-// best title candidate, the first buy link and code.
+// singleItem reads the caption as one product: the price the buyer pays
+// (or none), the best title candidate, the first buy link and code.
 func (c *parse) singleItem() []item {
 	var main *price
 	for k := range c.prices {
@@ -616,15 +817,18 @@ func (c *parse) singleItem() []item {
 			main = p
 		}
 	}
-	if main == nil {
-		return nil
-	}
 	title, strong := c.bestTitle(main)
 	if title == "" {
 		return nil
 	}
-	it := item{title: withQty(title, main.qty), strong: strong, price: main}
-	it.old = c.oldPriceIn(0, len(c.toks), main)
+	if c.sellsVoucher() && !strings.Contains(lower(title), "voucher") {
+		title += " voucher" // a TikTok GO video sells vouchers: "Kopi Kenangan voucher"
+	}
+	it := item{title: title, strong: strong}
+	if main != nil {
+		it.title, it.price = withQty(title, main.qty), main
+		it.old = c.oldPriceIn(0, len(c.toks), main)
+	}
 	for _, l := range c.links {
 		if l.buy {
 			it.url = l.url
@@ -635,6 +839,75 @@ func (c *parse) singleItem() []item {
 		it.code = c.codes[0].value
 	}
 	return []item{it}
+}
+
+// codeItems reads a list of codes ("my codes: brand: CODE brand: CODE"):
+// a product per pair, named by the words before its colon.
+func (c *parse) codeItems() []item {
+	var items []item
+	prev := -1
+	for _, cd := range c.codes {
+		if !cd.listed {
+			continue
+		}
+		colon := cd.tok - 1
+		start := colon - 1
+		for start > prev+1 && start > colon-8 && c.toks[start-1].kind == tWord {
+			start--
+		}
+		if prev < 0 {
+			// The first name starts after the header's colon or emoji.
+			for start < colon && c.toks[start].kind != tWord {
+				start++
+			}
+		}
+		prev = cd.tok
+		title := c.titleFrom(start, colon)
+		if title == "" {
+			continue
+		}
+		it := item{title: title, strong: true, code: cd.value}
+		for _, l := range c.links {
+			if l.buy {
+				it.url = l.url
+				break
+			}
+		}
+		items = append(items, it)
+	}
+	if len(items) < 2 {
+		return c.segmentCodeItems()
+	}
+	return items
+}
+
+// segmentCodeItems reads a product per code in captions that give codes
+// for several brands, each in its own segment (a line, or the text after an
+// emoji): "📖 Imaginie Redação | cupom: psicohane 🧬 Bioatp | cupom:
+// psicohane". The product is named by its segment's first phrase. Every
+// code needs a segment of its own and every segment a name.
+func (c *parse) segmentCodeItems() []item {
+	if len(c.codes) < 2 {
+		return nil
+	}
+	var items []item
+	lastSeg := -1
+	for _, cd := range c.codes {
+		start := cd.tok
+		for start > 0 && c.toks[start-1].kind != tBreak && c.toks[start-1].kind != tEmoji {
+			start--
+		}
+		if start <= lastSeg {
+			return nil // two codes in one segment
+		}
+		lastSeg = start
+		title := c.titleFrom(start, cd.tok)
+		if title == "" || c.genericTitle(title) || slices.ContainsFunc(items, func(it item) bool { return strings.EqualFold(it.title, title) }) {
+			return nil
+		}
+		items = append(items, item{title: title, strong: true, code: cd.value})
+	}
+	return items
 }
 
 // betterMain reports whether p is likelier than q to be the price a buyer

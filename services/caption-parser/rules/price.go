@@ -1,7 +1,9 @@
 package rules
 
 import (
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/buylink/buylink/pkg/catalog"
 )
@@ -25,6 +27,9 @@ type price struct {
 	role             role
 	// lead reports a word such as "now" or "only" just before the amount.
 	lead bool
+	// offered reports a price written as an offer: after a lead or a price
+	// word ("Price:", "giá", "for"), or per unit ("250k/h", "$4 each").
+	offered bool
 	// bare reports an amount written without a currency, which took the
 	// currency of the caption's other prices ("today only 15!!").
 	bare bool
@@ -54,12 +59,37 @@ var symbolFamilies = map[string][]string{
 }
 
 // wordCurrencies are currency words written before or after an amount, by
-// their lower-case form: Rp 150.000, Rs.499, RM 25, 19.99 USD, 45 euros.
+// their lower-case form: Rp 150.000, Rs.499, RM 25, 19.99 USD, 45 euros,
+// 200,000 Dong, 499 TL.
 var wordCurrencies = map[string]string{
-	"rp": "IDR", "rs": "INR", "rm": "MYR", "eur": "EUR", "euro": "EUR", "euros": "EUR",
-	"dollars": "USD", "dollar": "USD", "bucks": "USD", "dólares": "USD", "dolares": "USD",
-	"reais": "BRL", "rupees": "INR", "rupiah": "IDR", "yen": "JPY", "usd": "USD", "gbp": "GBP",
+	"rp": "IDR", "rs": "INR", "rm": "MYR", "php": "PHP", "eur": "EUR", "euro": "EUR", "euros": "EUR",
+	"dollars": "USD", "dollar": "USD", "bucks": "USD", "dólares": "USD", "dolares": "USD", "dólar": "USD",
+	"reais": "BRL", "rupees": "INR", "rupiah": "IDR", "yen": "JPY", "usd": "USD", "gbp": "GBP", "pounds": "GBP",
+	"pound": "GBP", "baht": "THB", "dong": "VND", "won": "KRW", "ringgit": "MYR", "pesos": "", "lira": "TRY",
+	"tl": "TRY", "zł": "PLN", "zloty": "PLN", "złotych": "PLN", "dirham": "AED", "dirhams": "AED", "sgd": "SGD",
 }
+
+// moneyUnit is a unit that makes a number an amount of money: a multiplier
+// and, for most, the currency it implies (Indonesian rb and jt are rupiah,
+// Vietnamese nghìn, tr and củ are dong, Thai บาท is baht). k has none: the
+// caption's language decides (langMoney), else the currency stays unknown.
+type moneyUnit struct {
+	currency string
+	mult     int64
+}
+
+var moneyUnits = map[string]moneyUnit{
+	"k": {"", 1000}, "rb": {"IDR", 1000}, "ribu": {"IDR", 1000}, "ribuan": {"IDR", 1000},
+	"jt": {"IDR", 1_000_000}, "juta": {"IDR", 1_000_000},
+	"nghìn": {"VND", 1000}, "ngàn": {"VND", 1000}, "cành": {"VND", 1000}, "tr": {"VND", 1_000_000},
+	"triệu": {"VND", 1_000_000}, "củ": {"VND", 1_000_000}, "đ": {"VND", 1}, "vnđ": {"VND", 1}, "vnd": {"VND", 1},
+	"đồng": {"VND", 1}, "บาท": {"THB", 1}, "บ": {"THB", 1}, "원": {"KRW", 1}, "만원": {"KRW", 10_000},
+	"円": {"JPY", 1}, "万円": {"JPY", 10_000},
+}
+
+// langMoney is the currency a unit without one (k) means in a caption of
+// the language: only where one country writes the language.
+var langMoney = map[string]string{langVI: "VND", langID: "IDR", langTH: "THB", langKO: "KRW", langJA: "JPY"}
 
 // isoWords are upper-case ISO 4217 codes recognised next to an amount.
 var isoWords = setOf("USD", "EUR", "GBP", "CAD", "AUD", "NZD", "MXN", "JPY", "KRW", "INR", "IDR", "BRL",
@@ -68,17 +98,23 @@ var isoWords = setOf("USD", "EUR", "GBP", "CAD", "AUD", "NZD", "MXN", "JPY", "KR
 	"ARS", "LKR", "NPR", "BDT", "RON", "BGN", "ISK", "QAR", "KWD")
 
 // isCurrencyWordPrefix reports a currency word that may be glued to the
-// amount that follows it (Rp45rb, Rs499, USD19.99).
+// amount that follows it (Rp45rb, Rs499, RM25, Php499, USD19.99).
 func isCurrencyWordPrefix(s string) bool {
 	switch s {
-	case "Rp", "RP", "rp", "Rs", "RS", "rs", "RM":
+	case "Rp", "RP", "rp", "Rs", "RS", "rs", "RM", "Php", "PHP":
 		return true
 	}
 	return isoWords[s]
 }
 
-// amountMultipliers scale an amount by the unit glued to it: Rp45rb, $20k, Rp1,5jt.
-var amountMultipliers = map[string]int64{"": 1, "rb": 1000, "ribu": 1000, "k": 1000, "jt": 1_000_000, "juta": 1_000_000}
+// placeCurrencies settle an ambiguous symbol or word by a place the caption
+// names in a word or a hashtag: "Rs.2000 ... #kathmandu" is Nepalese.
+var placeCurrencies = map[string]string{
+	"nepal": "NPR", "kathmandu": "NPR", "pokhara": "NPR", "pakistan": "PKR", "karachi": "PKR", "lahore": "PKR",
+	"islamabad": "PKR", "srilanka": "LKR", "colombo": "LKR", "canada": "CAD", "toronto": "CAD",
+	"vancouver": "CAD", "australia": "AUD", "sydney": "AUD", "melbourne": "AUD", "mexico": "MXN", "méxico": "MXN",
+	"cdmx": "MXN", "singapore": "SGD", "hongkong": "HKD", "taiwan": "TWD", "taipei": "TWD", "newzealand": "NZD",
+}
 
 // findPrices returns every money amount of the caption, with its role.
 func (c *parse) findPrices() {
@@ -98,6 +134,9 @@ func (c *parse) findPrices() {
 		}
 	}
 	c.inheritBareAmounts()
+	if len(c.prices) == 0 {
+		return
+	}
 	c.priceOf = make([]int, len(toks))
 	for i := range c.priceOf {
 		c.priceOf[i] = -1
@@ -113,97 +152,159 @@ func (c *parse) findPrices() {
 }
 
 // priceAt reads the amount at the number token i with the currency written
-// before or after it.
+// before or after it, or the unit that makes it money ("45rb", "150k",
+// "13 ribu", "3,700 บาท", "4190.-" in Thai). An amount with a unit but no
+// currency the caption settles ("150k" in English) has currency "".
 func (c *parse) priceAt(i int) (price, bool) {
 	toks, text := c.toks, c.text
 	t := toks[i]
 	unit := text[t.numEnd:t.end]
 	p := price{num: i, first: i, last: i}
-	cur := ""
-	// A currency glued after the number as its unit: 19.99USD, 45EUR.
-	if isoWords[unit] {
-		cur, unit = unit, ""
-	}
-	mult, ok := amountMultipliers[lower(unit)]
-	if !ok && unit != "" {
-		return p, false
-	}
-	// Before: "$", "CA$", "R$ ", "Rp ", "Rs.", "USD ".
-	if cur == "" && i > 0 {
-		j := i - 1
-		prev := toks[j]
-		if prev.kind == tPunct && text[prev.start:prev.end] == "." && j > 0 && !prev.space && toks[j-1].kind == tWord && (toks[j-1].low == "rs" || toks[j-1].low == "rp") {
-			j--
-			prev = toks[j]
+	cur, unitCur, mult, hasUnit := "", "", int64(1), false
+	switch {
+	case isoWords[unit]: // 19.99USD, 45EUR
+		cur = isoCurrency(unit)
+	case unit != "":
+		u, ok := moneyUnits[lower(unit)]
+		if !ok {
+			return p, false
 		}
-		gapOK := !toks[j+1].space || j+1 == i && sameLineGap(text, prev.end, t.start)
-		switch {
-		case prev.kind == tCur && gapOK:
-			sym := text[prev.start:prev.end]
-			cur = symbolCurrencies[sym]
-			p.first = j
-			if sym == "$" && j > 0 && toks[j-1].kind == tWord && !prev.space {
-				if q, ok := dollarPrefixes[text[toks[j-1].start:toks[j-1].end]]; ok {
-					cur = q
-					p.first = j - 1
-				}
-			}
-			if sym == "$" && cur == "USD" && p.first == j {
-				cur = c.dollarCurrency()
-			} else if sym == "¥" || sym == "₹" {
-				cur = c.resolveFamily(cur)
-			}
-		case prev.kind == tWord && gapOK:
-			w := text[prev.start:prev.end]
-			if q, ok := wordCurrencies[prev.low]; ok && (isCurrencyWordPrefix(w) || isoWords[w]) {
-				cur = c.resolveFamily(q)
-				p.first = j
-			} else if isoWords[w] {
-				cur = isoCurrency(w)
-				p.first = j
-			}
-		}
-	}
-	// After: "19,99 €", "45€", "19.99 USD", "45 euros", "99¢".
-	if cur == "" && i+1 < len(toks) {
-		next := toks[i+1]
-		switch {
-		case next.kind == tCur && sameLineGap(text, t.end, next.start):
-			sym := text[next.start:next.end]
-			if sym == "¢" {
-				p.last = i + 1
-				minor, ok := parseMinor(text[t.start:t.numEnd], 0, 1)
-				if !ok || minor == 0 {
-					return p, false
-				}
-				p.minor, p.currency = minor, "USD"
-				return p, true
-			}
-			cur = symbolCurrencies[sym]
-			if sym == "$" {
-				cur = c.dollarCurrency()
-			}
+		unitCur, mult, hasUnit = u.currency, u.mult, true
+	case i+1 < len(toks) && toks[i+1].kind == tWord && sameLineGap(text, t.end, toks[i+1].start):
+		// A unit word: "13 ribu", "150 nghìn", "3,700 บาท".
+		if u, ok := moneyUnits[toks[i+1].low]; ok && utf8.RuneCountInString(toks[i+1].low) > 1 {
+			unitCur, mult, hasUnit = u.currency, u.mult, true
 			p.last = i + 1
-		case next.kind == tWord && sameLineGap(text, t.end, next.start):
-			w := text[next.start:next.end]
-			if isoWords[w] {
-				cur = isoCurrency(w)
-				p.last = i + 1
-			} else if q, ok := wordCurrencies[next.low]; ok && !isCurrencyWordPrefix(w) {
-				cur = c.resolveFamily(q)
-				p.last = i + 1
-			}
 		}
 	}
 	if cur == "" {
+		cur = c.currencyBefore(i, &p)
+	}
+	if cur == "" && p.last == i {
+		cur = c.currencyAfter(i, &p)
+		if p.currency != "" { // 99¢ is read whole
+			return p, true
+		}
+	}
+	switch {
+	case cur == "" && unitCur != "":
+		cur = unitCur
+	case cur == "" && hasUnit:
+		cur = langMoney[c.lang]
+	case cur == "" && c.lang == langTH && i+2 < len(toks) && c.isPunct(i+1, ".") && c.isPunct(i+2, "-") && !toks[i+1].space:
+		cur, p.last = "THB", i+2 // 4190.-
+	}
+	if cur == "" && !hasUnit {
 		return p, false
 	}
 	minor, ok := parseMinor(text[t.start:t.numEnd], catalog.CurrencyScale(cur), mult)
+	if cur == "" {
+		// Money in an unknown currency: its value in major units, never a
+		// product's price.
+		minor, ok = parseMinor(text[t.start:t.numEnd], 0, mult)
+	}
 	if !ok || minor <= 0 || minor > catalog.MaxPriceMinor {
 		return p, false
 	}
 	p.minor, p.currency = minor, cur
 	return p, true
+}
+
+// currencyBefore reads a currency written before the number at i ("$",
+// "CA$", "R$ ", "Rp ", "Rs.", "USD ", "AUD $", "AED: ", "Price: $"),
+// extending p.first over it.
+func (c *parse) currencyBefore(i int, p *price) string {
+	toks, text := c.toks, c.text
+	if i == 0 {
+		return ""
+	}
+	j := i - 1
+	prev := toks[j]
+	// "Rs.499", "Rp.150.000"
+	if prev.kind == tPunct && text[prev.start:prev.end] == "." && j > 0 && !prev.space && toks[j-1].kind == tWord && (toks[j-1].low == "rs" || toks[j-1].low == "rp") {
+		j--
+		prev = toks[j]
+	}
+	// "AED :56,000", "AED: 260,000"
+	if prev.kind == tPunct && text[prev.start:prev.end] == ":" && j > 0 && sameLineGap(text, prev.end, toks[i].start) &&
+		(toks[j-1].kind == tCur || toks[j-1].kind == tWord && (isoWords[text[toks[j-1].start:toks[j-1].end]] || isCurrencyWordPrefix(text[toks[j-1].start:toks[j-1].end]))) {
+		j--
+		prev = toks[j]
+	}
+	if toks[j+1].space && !sameLineGap(text, prev.end, toks[j+1].start) {
+		return ""
+	}
+	switch prev.kind {
+	case tCur:
+		sym := text[prev.start:prev.end]
+		cur := symbolCurrencies[sym]
+		p.first = j
+		if sym == "$" && j > 0 && toks[j-1].kind == tWord && sameLineGap(text, toks[j-1].end, prev.start) {
+			w := text[toks[j-1].start:toks[j-1].end]
+			if q, ok := dollarPrefixes[w]; ok && (!prev.space || isoWords[w]) {
+				p.first = j - 1 // CA$25, AUD $5800
+				return q
+			}
+		}
+		switch sym {
+		case "$":
+			return c.dollarCurrency()
+		case "¥", "₹":
+			return c.resolveFamily(cur)
+		}
+		return cur
+	case tWord:
+		w := text[prev.start:prev.end]
+		if q, ok := wordCurrencies[prev.low]; ok && q != "" && (isCurrencyWordPrefix(w) || isoWords[w]) {
+			p.first = j
+			return c.resolveFamily(q)
+		}
+		if isoWords[w] {
+			p.first = j
+			return isoCurrency(w)
+		}
+	}
+	return ""
+}
+
+// currencyAfter reads a currency written after the number at i ("19,99 €",
+// "45€", "19.99 USD", "45 euros", "499 TL"), extending p.last over it. It
+// reads "99¢" whole into p.
+func (c *parse) currencyAfter(i int, p *price) string {
+	toks, text := c.toks, c.text
+	if i+1 >= len(toks) {
+		return ""
+	}
+	t, next := toks[i], toks[i+1]
+	if !sameLineGap(text, t.end, next.start) {
+		return ""
+	}
+	switch next.kind {
+	case tCur:
+		sym := text[next.start:next.end]
+		p.last = i + 1
+		if sym == "¢" {
+			if minor, ok := parseMinor(text[t.start:t.numEnd], 0, 1); ok && minor > 0 {
+				p.minor, p.currency = minor, "USD"
+			}
+			return ""
+		}
+		if sym == "$" {
+			return c.dollarCurrency()
+		}
+		return symbolCurrencies[sym]
+	case tWord:
+		w := text[next.start:next.end]
+		if isoWords[w] {
+			p.last = i + 1
+			return isoCurrency(w)
+		}
+		if q, ok := wordCurrencies[next.low]; ok && q != "" && !isCurrencyWordPrefix(w) && (next.low != "tl" || w == "TL") {
+			p.last = i + 1
+			return c.resolveFamily(q)
+		}
+	}
+	return ""
 }
 
 // sameLineGap reports whether only spaces (no line break) separate two offsets.
@@ -222,16 +323,65 @@ func isoCurrency(w string) string {
 }
 
 // dollarCurrency is the currency a bare "$" means in this caption: USD unless
-// the caption names another dollar currency ("all prices in CAD").
+// the caption names another dollar currency ("all prices in CAD") or a place
+// that writes one.
 func (c *parse) dollarCurrency() string { return c.resolveFamily("USD") }
 
+// resolveFamily returns the member of def's family of currencies the
+// caption names (by ISO code, or by a place in a word or hashtag), else def.
 func (c *parse) resolveFamily(def string) string {
-	for _, alt := range symbolFamilies[def] {
+	alts := symbolFamilies[def]
+	if len(alts) == 0 {
+		return def
+	}
+	for _, alt := range alts {
 		if c.isoMentioned[alt] {
 			return alt
 		}
 	}
+	for _, place := range c.places() {
+		for _, alt := range alts {
+			if placeCurrencies[place] == alt {
+				return alt
+			}
+		}
+	}
 	return def
+}
+
+// placeList holds the places of placeCurrencies, in order.
+var placeList = func() []string {
+	out := make([]string, 0, len(placeCurrencies))
+	for p := range placeCurrencies {
+		out = append(out, p)
+	}
+	slices.Sort(out)
+	return out
+}()
+
+// places returns the places of placeCurrencies the caption names in a word
+// or inside a hashtag ("#nepalitiktok").
+func (c *parse) places() []string {
+	if c.placesDone {
+		return c.placeNames
+	}
+	c.placesDone = true
+	for _, t := range c.toks {
+		switch t.kind {
+		case tWord:
+			if _, ok := placeCurrencies[t.low]; ok {
+				c.placeNames = append(c.placeNames, t.low)
+			}
+		case tTag:
+			h := lower(c.text[t.start+1 : t.end])
+			for _, place := range placeList {
+				if len(c.placeNames) < 8 && strings.Contains(h, place) {
+					c.placeNames = append(c.placeNames, place)
+				}
+			}
+		}
+	}
+	return c.placeNames
 }
 
 // parseMinor reads an amount written with '.' or ',' as decimal or grouping
@@ -386,9 +536,10 @@ func (c *parse) classify(k int) {
 		w1 = before[0]
 	}
 	phrase := strings.Join(reverse(before), " ")
-	// Thresholds and ranges: "under $30", "orders over £25", "up to 50%".
+	// Thresholds and ranges: "under $30", "orders over £25", "up to 50%",
+	// "จองขั้นต่ำ 850 บาท" (book at least).
 	for _, w := range before[:min(len(before), 2)] {
-		if thresholdWords[w] {
+		if thresholdWords[w] || thaiThreshold(w) {
 			p.role = roleExcluded
 			return
 		}
@@ -404,7 +555,7 @@ func (c *parse) classify(k int) {
 			return
 		}
 	}
-	if approxWords[w1] || (p.first > 0 && toks[p.first-1].kind == tPunct && c.text[toks[p.first-1].start:toks[p.first-1].end] == "~") {
+	if approxWords[w1] || w1 == "voucher" || w1 == "vouchers" || (p.first > 0 && toks[p.first-1].kind == tPunct && c.text[toks[p.first-1].start:toks[p.first-1].end] == "~") {
 		p.role = roleExcluded
 		return
 	}
@@ -432,7 +583,13 @@ func (c *parse) classify(k int) {
 		p.role = roleOld
 		return
 	}
-	p.lead = strongLeads[w1] || (len(before) > 1 && strongLeads[before[1]])
+	// A change or a range: "went from $40,000 to $0", "from 5 to 10".
+	if fromWords[w1] && c.rangeEnd(p.last) {
+		p.role = roleExcluded
+		return
+	}
+	p.lead = strongLeads[w1] || (len(before) > 1 && strongLeads[before[1]]) || thaiLead(w1)
+	p.offered = offerLeads[w1] || len(before) > 1 && offerLeads[before[1]] || thaiLead(w1) || c.perUnit(p.last, after)
 	// Bundles: "2 for $30" and "$12 for 4", "$8.99 for a 2 pack".
 	if w1 == "for" || w1 == "für" || w1 == "por" {
 		if n := c.countBefore(p.first); n > 1 {
@@ -460,7 +617,31 @@ func (c *parse) laterPriceAfter(k int, words map[string]bool) bool {
 	return false
 }
 
-var toWords = setOf("por", "para", "jadi", "to", "now", "a", "à", "auf", "für", "only", "cuma", "hanya")
+// fromWords open a range or a change whose other end rangeEnd finds.
+var fromWords = setOf("from", "de", "dari", "từ", "desde", "von")
+
+// rangeEnd reports "to", "ke", "đến", "até", "a", "bis" and a number after
+// the amount ending at last, in the same sentence.
+func (c *parse) rangeEnd(last int) bool {
+	for j := last + 1; j+1 < len(c.toks) && j <= last+3; j++ {
+		t := c.toks[j]
+		if t.kind == tWord && rangeTo[t.low] {
+			n := c.toks[j+1]
+			if n.kind == tCur && j+2 < len(c.toks) {
+				n = c.toks[j+2]
+			}
+			return n.kind == tNum
+		}
+		if t.kind != tPunct || c.sentenceBreakBetween(j-1, j+1) {
+			return false
+		}
+	}
+	return false
+}
+
+var rangeTo = setOf("to", "ke", "đến", "até", "a", "bis", "hasta", "à", "sampai", "hingga")
+
+var toWords = setOf("por", "para", "jadi", "to", "now", "a", "à", "auf", "für", "only", "cuma", "hanya", "ke", "còn", "เหลือ")
 
 // countBefore reads "2 for" or "2 pairs for" before a price.
 func (c *parse) countBefore(first int) int {
@@ -512,6 +693,73 @@ func smallCount(s string) int {
 
 var packWords = setOf("pack", "packs", "pk", "pcs", "pc", "pieces", "piece", "set", "sets", "stück", "pares", "pairs", "pair", "count", "ct")
 
+// perUnit reports a price per piece, or per person or stretch of time as
+// rooms and rentals are priced: "$4 each", "250k/h", "£70 per night",
+// "350K/ 2 người".
+func (c *parse) perUnit(last int, after []string) bool {
+	if len(after) > 0 && eachWords[after[0]] {
+		return true
+	}
+	unit := ""
+	switch {
+	case last+1 < len(c.toks) && c.isPunct(last+1, "/"):
+		for j := last + 2; j < len(c.toks) && j <= last+3; j++ {
+			if t := c.toks[j]; t.kind == tWord || t.kind == tNum && t.numEnd == t.end {
+				if t.kind == tWord {
+					unit = t.low
+					break
+				}
+				continue // "/ 2 người"
+			}
+			break
+		}
+	case len(after) > 1 && (after[0] == "per" || after[0] == "mỗi"):
+		unit = after[1]
+	case len(after) > 1 && after[0] == "a" && nightWords[after[1]]:
+		return true // "$70 a night", not "$5 a day" of a budget
+	}
+	return perUnits[unit]
+}
+
+var (
+	nightWords = setOf("night", "person", "guest", "pax")
+	eachWords  = setOf("each", "ea", "cada", "chacun", "pcs", "pc", "shipping", "postage", "ongkir", "shipped")
+	perUnits   = setOf("h", "hr", "hour", "giờ", "jam", "night", "nights", "đêm", "malam", "คืน", "day", "ngày", "hari",
+		"person", "người", "orang", "pax", "pp", "guest", "week", "month", "tháng", "bulan", "noche", "nuit", "noite")
+)
+
+// thaiThreshold reports a run of Thai letters that ends in a bound:
+// ขั้นต่ำ (at least), สูงสุด (at most), ไม่เกิน (not over), ไม่ถึง (under).
+func thaiThreshold(w string) bool {
+	if w == "" || w[0] < utf8.RuneSelf {
+		return false
+	}
+	for _, suf := range []string{"ขั้นต่ำ", "สูงสุด", "ไม่เกิน", "ไม่ถึง", "กว่า", "ถึง"} {
+		if strings.HasSuffix(w, suf) {
+			return true
+		}
+	}
+	return false
+}
+
+// thaiLead reports a run of Thai letters that ends in a price word or says
+// "price": "ราคา", "แค่" (only), "เพียง" (merely), "เหลือ" (now down to),
+// "เริ่มต้น" (starting at).
+func thaiLead(w string) bool {
+	if w == "" || w[0] < utf8.RuneSelf {
+		return false
+	}
+	if strings.Contains(w, "ราคา") {
+		return true
+	}
+	for _, suf := range []string{"แค่", "เพียง", "เหลือ", "เริ่มต้น"} {
+		if strings.HasSuffix(w, suf) {
+			return true
+		}
+	}
+	return false
+}
+
 // percentAfter reports a '%' right after the amount.
 func (c *parse) percentAfter(last int) bool {
 	if last+1 >= len(c.toks) {
@@ -527,17 +775,28 @@ var (
 	moneyWords     = setOf("made", "make", "makes", "making", "earn", "earned", "earns", "earning", "spent", "spend", "spending",
 		"paid", "pay", "paying", "saved", "save", "saving", "saves", "won", "win", "winning", "raised", "raise", "donate", "donated",
 		"tip", "tipped", "lost", "lose", "owe", "owed", "owes", "gasté", "gastei", "gasto", "ganhei", "gané", "verdient",
-		"ausgegeben", "bezahlt", "pagué", "paguei", "habis", "away", "giving", "giveaway", "prize", "refund", "refunded")
+		"ausgegeben", "bezahlt", "pagué", "paguei", "habis", "away", "giving", "giveaway", "prize", "refund", "refunded",
+		"deposit", "tặng", "thưởng", "nợ", "tốn", "hadiah", "dropping", "thrown", "fined", "tax",
+		"taxa", "tarif", "estimated")
 	moneyAfter = setOf("gift", "giftcard", "voucher", "vouchers", "coupon", "coupons", "credit", "credits", "off", "discount",
 		"cashback", "profit", "profits", "revenue", "salary", "tip", "tips", "budget", "worth", "value", "income", "bonus",
 		"reward", "rewards", "prize", "haul", "an hour", "per hour", "hr", "hour", "in sales", "sales",
-		"desconto", "descuento", "rabatt", "réduction", "diskon", "potongan")
-	approxWords = setOf("like", "about", "around", "approx", "approximately", "roughly", "nearly", "almost", "ca", "circa", "cerca", "sekitar", "environ", "etwa")
-	oldWords    = setOf("was", "were", "reg", "regular", "regularly", "usually", "normally", "originally", "orig", "retail", "rrp", "msrp", "uvp", "statt", "anstatt", "vorher", "sonst", "antes", "era", "eram", "avant", "valued", "value", "worth", "before", "compare", "normalpreis")
+		"desconto", "descuento", "rabatt", "réduction", "diskon", "potongan", "views", "view", "follow", "follows",
+		"followers", "follower", "likes", "subs", "subscribers", "lượt", "back", "on the", "in public", "in luxury",
+		"gold", "karat", "carat", "solid", "white gold", "rose gold")
+	approxWords = setOf("like", "about", "around", "approx", "approximately", "roughly", "nearly", "almost", "ca", "circa",
+		"cerca", "sekitar", "kisaran", "environ", "etwa", "menos", "khoảng", "tầm", "gần", "ประมาณ", "estimated")
+	oldWords = setOf("was", "were", "reg", "regular", "regularly", "usually", "normally", "originally", "orig", "retail", "rrp", "msrp", "uvp", "statt", "anstatt", "vorher", "sonst", "antes", "era", "eram", "avant", "valued", "value", "worth", "before", "compare", "normalpreis",
+		"gốc", "normal", "asli", "coret", "ปกติ", "เต็ม", "dulu")
 	// strongLeads mark the price the buyer pays now: "now $19.99", "only 9.99", "por R$ 89,90".
 	strongLeads = setOf("now", "only", "just", "today", "sale", "nur", "jetzt", "heute", "solo", "sólo", "só", "por",
 		"agora", "ahora", "cuma", "hanya", "seulement", "solamente", "apenas", "sahaja", "saja", "deal", "jadi",
-		"maintenant", "aja", "seharga")
+		"maintenant", "aja", "seharga", "chỉ", "còn", "mulai", "lang", "từ")
+	// offerLeads write a price as an offer: "Price: $300", "giá 250k",
+	// "harga 50rb", "for $95", "from $20", "rates: ₱300".
+	offerLeads = setOf("price", "prices", "at", "priced", "giá", "harga", "harganya", "seharga", "rate", "rates", "official",
+		"presyo", "preço", "precio", "prix", "preis", "from", "start", "starting", "starts", "desde", "partir", "dès", "ab",
+		"từ", "mulai", "ราคา")
 	// leadWords may stand between a product phrase and its price.
 	leadWords = union(strongLeads, setOf("à", "price", "harga", "preço", "precio", "prix", "preis", "is", "it's",
 		"its", "for", "für", "at", "are", "costs", "cost", "priced", "pour", "para", "a", "um", "em", "de"))

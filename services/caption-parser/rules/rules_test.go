@@ -80,26 +80,41 @@ func TestOldPriceBecomesCompareAt(t *testing.T) {
 }
 
 func TestThingsThatAreNotPrices(t *testing.T) {
-	for _, caption := range []string{
-		"40% off everything this weekend!! shop now at deals.shop",                        // a percentage
-		"this 40oz tumbler in 12 colors is back, link in bio",                             // sizes and counts
-		"best of 2024 🎉 link in bio",                                                      // a year
-		"Order via WA 0812-3456-7890 atau klik link: toko.id/p",                           // a phone number
-		"free shipping on orders over $50 at shop.com",                                    // a threshold
-		"under $30 finds for your dorm, all linked in bio",                                // a range
-		"how I made $3,000 last month selling on tiktok shop",                             // income
-		"I spent $500 on groceries and the cart was half empty",                           // spending
-		"GIVEAWAY 🎉 I'm giving away a $100 gift card! link in bio",                        // a prize
-		"use code SAVE10 for $10 off at shop.com",                                         // a discount
-		"Ends 12/15 at 10am, 48 hrs only, link in bio",                                    // dates and times
-		"my 1,000th mug is out of the kiln, shop at clay.com",                             // an ordinal
-		"Rs.40000 coupon bundle with my code ab12cd! https://app.temu.com/k/x",            // a coupon's value
-		"the TJ's jar is $3.99 but homemade hits different",                               // no sign of a sale
-		"unpopular opinion: the $45 Stanley cup is NOT worth it",                          // an opinion
-		"3-ingredient pancakes: 2 bananas, 2 eggs, 1/2 cup oats. costs like $2 total lol", // an estimate
+	for _, tc := range []struct {
+		caption string
+		offer   bool // the caption offers a product, without a price
+	}{
+		{"40% off everything this weekend!! shop now at deals.shop", false},                        // a percentage
+		{"this 40oz tumbler in 12 colors is back, link in bio", true},                              // sizes and counts
+		{"best of 2024 🎉 link in bio", false},                                                      // a year
+		{"Order via WA 0812-3456-7890 atau klik link: toko.id/p", false},                           // a phone number
+		{"free shipping on orders over $50 at shop.com", false},                                    // a threshold
+		{"under $30 finds for your dorm, all linked in bio", false},                                // a range
+		{"how I made $3,000 last month selling on tiktok shop", false},                             // income
+		{"I spent $500 on groceries and the cart was half empty", false},                           // spending
+		{"GIVEAWAY 🎉 I'm giving away a $100 gift card! link in bio", false},                        // a prize
+		{"use code SAVE10 for $10 off at shop.com", false},                                         // a discount
+		{"Ends 12/15 at 10am, 48 hrs only, link in bio", false},                                    // dates and times
+		{"my 1,000th mug is out of the kiln, shop at clay.com", false},                             // an ordinal
+		{"Rs.40000 coupon bundle with my code ab12cd! https://app.temu.com/k/x", false},            // a coupon's value
+		{"the TJ's jar is $3.99 but homemade hits different", false},                               // no sign of a sale
+		{"unpopular opinion: the $45 Stanley cup is NOT worth it", false},                          // an opinion
+		{"3-ingredient pancakes: 2 bananas, 2 eggs, 1/2 cup oats. costs like $2 total lol", false}, // an estimate
+		{"My student loan went from $40,000 to $0 today!!! 🎉", false},                              // a change
+		{"Thank you for 40K! 🥳 #fyp", false},                                                       // a count
+		{"Nhà mình có 3 con mèo, 2tr follow rồi ❤️", false},                                        // followers
 	} {
-		if ps := rules.Parse(rules.Input{Text: caption}); len(ps) != 0 {
-			t.Errorf("%q: products %+v, want none", caption, ps)
+		ps := rules.Parse(rules.Input{Text: tc.caption})
+		for _, p := range ps {
+			if p.PriceMinor != nil {
+				t.Errorf("%q: price %s, want none", tc.caption, price(p))
+			}
+		}
+		if !tc.offer && len(ps) != 0 {
+			t.Errorf("%q: products %+v, want none", tc.caption, ps)
+		}
+		if tc.offer && len(ps) != 1 {
+			t.Errorf("%q: products %+v, want one without a price", tc.caption, ps)
 		}
 	}
 }
@@ -114,7 +129,9 @@ func TestLinks(t *testing.T) {
 		{"Scarf €19.99! Order at https://clochanknits.ie/scarf! 🧣", "https://clochanknits.ie/scarf"},
 		{"HEATED CURLER NOW $19.99 👉 LASHCURLCO.COM", "https://LASHCURLCO.COM"},
 		{"Lip balm trio NZ$18, shop via tuihoney.co.nz/lip-balm.", "https://tuihoney.co.nz/lip-balm"},
-		{"Mug $12 (see https://en.wikipedia.org/wiki/Mug_(vessel)) in the cart", "https://en.wikipedia.org/wiki/Mug_(vessel)"},
+		{"Mug $12 (see https://clayworks.co/p/Mug_(vessel)) in the cart", "https://clayworks.co/p/Mug_(vessel)"},
+		// News and reference sites are never buy links.
+		{"Mug $12 (see https://en.wikipedia.org/wiki/Mug_(vessel)) in the cart", ""},
 		// Social links are never buy links.
 		{"Hoops $42 — shop: https://aurelia.com/hoops | follow us: https://instagram.com/aurelia", "https://aurelia.com/hoops"},
 		{"Hoops $42 link in bio, see instagram.com/aurelia.jewelry and linktr.ee/aurelia", ""},
@@ -294,5 +311,151 @@ func TestHashtags(t *testing.T) {
 	want := []string{"SkinCare", "glow_up", "fyp", "2024", "b"}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("hashtags %v, want %v", got, want)
+	}
+}
+
+// Money as Southeast Asian and other sellers write it; an amount whose
+// currency the caption does not settle gets no price.
+func TestLocalMoney(t *testing.T) {
+	for _, tc := range []struct{ caption, want string }{
+		{"Áo thun nam cotton 👕 giá chỉ 129k, thêm vào giỏ hàng nha", "VND 129000"},
+		{"Nồi chiên Lumi 6L đang giảm còn 990.000đ tại link bio", "VND 990000"},
+		{"Căn view mây chỉ có giá 700 cành thôi ạ, inbox shop nha", "VND 700000"},
+		{"Serum Niacinamide cuma 79rb aja, cek keranjang kuning", "IDR 7900000"},
+		{"Kamar deluxe mulai 350rb/malam, info booking WA 0812", "IDR 35000000"},
+		{"Kopi Kenangan dari 21 ribu jadi 13 ribu, buruan beli di tiktok", "IDR 1300000"},
+		{"ครีมกันแดด SunCare ราคา 390 บาท กดตะกร้าได้เลย", "THB 39000"},
+		{"ที่พัก Baan Suan Resort ราคา 4190.- จองได้ที่ไลน์", "THB 419000"},
+		{"Ube Cheese Pandesal ₱150 per box, PM for orders", "PHP 15000"},
+		{"Baju kurung moden harga RM89 sahaja, tekan beg kuning", "MYR 8900"},
+		{"Get Luxurious A/C Room at Just Rs.2000 Only #kathmandu #nepalitiktok", "NPR 200000"},
+		{"Chanel Classic Flap Maxi\n\nAUD $5800\n\nDM to order", "AUD 580000"},
+		{"Hermès Kelly 25\n🇦🇪 AED: 56,000\nWhatsApp to book an appointment", "AED 5600000"},
+		{"Plecak szkolny 129 zł, link w bio, tiktok shop", "PLN 12900"},
+		{"Spor ayakkabı 899 TL, sepete ekle, tiktok shop", "TRY 89900"},
+		{"수분 크림 ₩15,000 프로필 링크에서 구매하세요", "KRW 15000"},
+		{"Hoodie 150k, link in bio", "none"}, // k in English: which currency?
+	} {
+		if got := price(one(t, tc.caption)); got != tc.want {
+			t.Errorf("%q: price %s, want %s", tc.caption, got, tc.want)
+		}
+	}
+}
+
+// Most real offers state no price: a named thing and a way to buy it
+// make a product, in any language.
+func TestPricelessOffers(t *testing.T) {
+	for _, tc := range []struct{ caption, title string }{
+		{"Capucines East West Mini, in the new Jumbo Knot Collection !\n\nDM TO ORDER 📲 #capucines", "Capucines East West Mini"},
+		{"Our classic chanel flap bag in bordeaux ❤️\nDm to order\n#newin", "Classic chanel flap bag"},
+		{"Bottega Veneta - Mini Jodie\n\nAvailable at Bottega Veneta Plaza Indonesia\n\nReach me through DM or WhatsApp", "Bottega Veneta Mini Jodie"},
+		{"Hermes birkin 25bag available at our store. This bag really has the best leather quality.", "Hermes birkin 25bag"},
+		{"Son kem lì Velvet Rose siêu mịn 💄 inbox shop để được tư vấn màu nha #sonkem", "Son kem lì Velvet Rose"},
+		{"Ini Kopi Susu Original kayak di Cafe 👍🏻. Buruan beli di Indomaret terdekat!", "Kopi Susu Original"},
+		{"Garrafa térmica Frost 1L 🧊 mantém gelado por 24h! tá no carrinho laranja", "Garrafa térmica Frost 1L"},
+		{"Vestido lino blanco 🤍 disponible en tallas S-XL, pedidos por DM", "Vestido lino blanco"},
+		{"Find my new CREW NECK PULLOVER at STUDIO (link in bio) 🛍️ #pilates", "Crew neck pullover"},
+		{"trying out the ceramic keycaps from @cerakeyofficial 🌸 link to the keycaps in biö", "Ceramic keycaps (cerakeyofficial)"},
+		{"Sneakers from @coolkicksmall.net | use code “wenss” 15% off on the website", "Sneakers (coolkicksmall.net)"},
+		{"𝑻𝒖𝒃𝒊𝒈𝒂𝒏 𝑮𝒂𝒓𝒅𝒆𝒏 𝑹𝒆𝒔𝒐𝒓𝒕! 💦 Book now with your family and friends", "Tubigan Garden Resort"},
+		{"Brand: Karasu Collectibles Product: Maki Zenin Size: 1/6 Price: $300 USD, any order email us", "Karasu Collectibles Maki Zenin"},
+	} {
+		p := one(t, tc.caption)
+		if p.Title != tc.title || p.PriceMinor != nil && !strings.Contains(tc.caption, "$") {
+			t.Errorf("%q: %q %s, want %q", tc.caption, p.Title, price(p), tc.title)
+		}
+	}
+}
+
+// Look-alikes: money paid, earned or reported, stories and news are not
+// offers, whatever words of commerce they use.
+func TestLookAlikesAreNotOffers(t *testing.T) {
+	for _, caption := range []string{
+		"This hotel in Vietnam cost just £9 a night!! 🇻🇳 #vietnam #wheretostay",
+		"Would you pay to stay here? It's only £7 per person!🤯 #vietnamtravel",
+		"Checked into Lasenta Boutique Hotel, such a good find for only $70 a night!!",
+		"Mình chỉ bỏ ra 300K mà nhận lại được cái phòng quá ưng ý #homestay",
+		"Apple ra mắt iPhone 16e mới, giá từ 17 triệu: #schannel",
+		"Makan seafood di Jimbaran habis 500rb berdua, worth it gak? 🦐",
+		"ไปกินชาบูร้านดัง หัวละ 499 บาท อร่อยมาก 😋 #รีวิวอาหาร",
+		"Gastei R$ 200 no mercado e olha o que eu trouxe 😭",
+		"how I made $3,000 last month selling on tiktok shop",
+		"Rate my $20 goodwill haul 👀 found a vintage jacket for $6",
+		"Estimated at around $75,000, this Birkin is equal parts fashion and investment",
+		"that one friend who always says 'add to cart' 😂 #friends",
+		"2,5tr views trên yt rồi cảm ơn các bạn nhaaa ❤️",
+	} {
+		if ps := rules.Parse(rules.Input{Text: caption}); len(ps) != 0 {
+			t.Errorf("%q: products %+v, want none", caption, ps)
+		}
+	}
+}
+
+// Codes as sellers present them: in capitals or lower case after "code",
+// "use code", "cupom:", quotes; several brands' codes each name their
+// product.
+func TestCodesAndCodeLists(t *testing.T) {
+	for _, tc := range []struct{ caption, code string }{
+		{"What y'all think? @ShareSneakers | use code source #sneakertok", "source"},
+		{"bottegas too fye | shop with @Shoebar Site: shoebar.ru Code: tball |", "tball"},
+		{"Budget hotel in Old Quarter, Hanoi 🇻🇳 Klook discount code: ALYANAKLOOK ⭐️", "ALYANAKLOOK"},
+		{"ที่พักฟูก๊วก โรงแรม VinHolidays Fiesta กรอกโค้ด “AGODAJIGAB” รับส่วนลด 10%", "AGODAJIGAB"},
+		{"Kem chống nắng Sunny Day 🌞 mã giảm giá SUNNY20 nhập khi thanh toán nha", "SUNNY20"},
+	} {
+		if got := one(t, tc.caption).DiscountCode; got != tc.code {
+			t.Errorf("%q: code %q, want %q", tc.caption, got, tc.code)
+		}
+	}
+	ps := rules.Parse(rules.Input{Text: "meus cupons de desconto: 🏷️ artes da dianinha: EDUARDA fofuns: MARIANAFOFUNS stationery pal: STUDCHUU15 #study"})
+	want := []string{"Artes da dianinha EDUARDA", "Fofuns MARIANAFOFUNS", "Stationery pal STUDCHUU15"}
+	if len(ps) != len(want) {
+		t.Fatalf("code list: %+v", ps)
+	}
+	for i, p := range ps {
+		if p.Title+" "+p.DiscountCode != want[i] {
+			t.Errorf("code list item %d: %q %q, want %q", i, p.Title, p.DiscountCode, want[i])
+		}
+	}
+	ps = rules.Parse(rules.Input{Text: "📖 Imaginie Redação | cupom de 20% off em qualquer plano: psicohane 🧬 Bioatp | cupom: psicohane (10% de desconto)"})
+	if len(ps) != 2 || ps[0].Title != "Imaginie Redação" || ps[1].Title != "Bioatp" || ps[0].DiscountCode != "psicohane" || ps[1].DiscountCode != "psicohane" {
+		t.Errorf("codes by brand: %+v", ps)
+	}
+	// "promo" names a deal as well as a code: a word after it is no code.
+	if ps := rules.Parse(rules.Input{Text: "Tas anyaman rotan 🌴 promo berlaku 1–30 Juni, klik keranjang"}); len(ps) != 1 || ps[0].DiscountCode != "" {
+		t.Errorf("promo: %+v", ps)
+	}
+}
+
+// The language of a caption, from its script, its letters and its
+// function words.
+func TestLanguage(t *testing.T) {
+	for text, want := range map[string]string{
+		"Nhà nghỉ Sunny House. 250k/h #khachsan":               "vi",
+		"ครีมกันแดด ราคา 390 บาท":                              "th",
+		"Emang boleh semurah ini beli kopi lewat tiktok":       "id",
+		"Baju kurung harga RM89 sahaja, tak mahal pun":         "ms",
+		"eto po yung pinagstayan namin near the airport":       "tl",
+		"você sempre encontra ele por um preço bom no site":    "pt",
+		"disponible en tallas S-XL, pedidos por DM para todos": "es",
+		"This compact saddle bag is the perfect everyday bag":  "en",
+		"수분 크림 50ml 프로필 링크에서 구매하세요":                            "ko",
+		"東京のカフェでラテを飲んだ":                                        "ja",
+		"#fyp #viral 😂": "",
+	} {
+		if got := rules.Language(text); got != want {
+			t.Errorf("Language(%q) = %q, want %q", text, got, want)
+		}
+	}
+}
+
+// A TikTok GO video sells vouchers through its place tag: the product is a
+// voucher for what the caption names.
+func TestPlaceTagSellsVouchers(t *testing.T) {
+	p := one(t, "Emang boleh semurah ini beli kopi susu aren lewat tiktok, caranya klik lokasi dibawah ya ✅ #tiktokgo")
+	if p.Title != "Kopi susu aren lewat tiktok voucher" && !strings.HasSuffix(p.Title, " voucher") {
+		t.Errorf("title %q, want a voucher", p.Title)
+	}
+	if p := one(t, "Es kopi susu aren cuma 12 ribu 🧋 buruan beli di Indomaret"); strings.Contains(p.Title, "voucher") {
+		t.Errorf("a shop sale is no voucher: %q", p.Title)
 	}
 }

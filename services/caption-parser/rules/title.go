@@ -8,6 +8,9 @@ import (
 
 // inPrice returns the price token i belongs to.
 func (c *parse) inPrice(i int) (int, bool) {
+	if c.priceOf == nil {
+		return -1, false
+	}
 	k := c.priceOf[i]
 	return k, k >= 0
 }
@@ -19,8 +22,8 @@ func (c *parse) isBreak(i int) bool {
 	switch t.kind {
 	case tBreak, tEmoji, tURL, tTag, tMention, tCur:
 		return true
-	case tNum:
-		_, ok := c.inPrice(i)
+	case tNum, tWord:
+		_, ok := c.inPrice(i) // a unit word belongs to its amount: "13 ribu"
 		return ok
 	case tPunct:
 		switch c.text[t.start:t.end] {
@@ -58,7 +61,7 @@ func (c *parse) skipLeadsBack(lo, i int) int {
 				continue
 			}
 		case tWord:
-			if leadWords[t.low] || backLeads[t.low] {
+			if leadWords[t.low] || backLeads[t.low] || priceLabelWords[t.low] || c.currencyWord(i) {
 				i--
 				continue
 			}
@@ -95,9 +98,10 @@ func (c *parse) phraseBefore(lo, hi int) (title string, adjacent bool) {
 		}
 		i = start - 1
 	}
-	// The price's own phrase is empty: take the one before it.
+	// The price's own phrase is empty: take the one before it, within the
+	// paragraph.
 	for i >= lo && (c.isBreak(i) && !c.isPriceTok(i) || c.toks[i].kind == tPunct) {
-		if c.toks[i].kind == tURL || c.toks[i].kind == tTag {
+		if t := c.toks[i]; t.kind == tURL || t.kind == tTag || t.kind == tBreak && t.lines > 1 {
 			return "", false
 		}
 		i--
@@ -177,13 +181,19 @@ const maxTitleTokens = 40
 // brackets ("(12oz)"), and trims trailing prepositions. It returns "" when
 // no word is left.
 func (c *parse) titleFrom(a, b int) string {
+	title, _ := c.titleSpan(a, b)
+	return title
+}
+
+// titleSpan is titleFrom that also returns the token after the title's last.
+func (c *parse) titleSpan(a, b int) (string, int) {
 	toks, text := c.toks, c.text
 	i := a
 	b = min(b, a+maxTitleTokens)
 	// Leading junk: markers, punctuation, brackets, articles, hype.
 	for i < b && i < a+maxTitleTokens/2 {
 		t := toks[i]
-		if t.kind == tWord && (determiners[t.low] || hypeWords[t.low] || leadWords[t.low]) {
+		if t.kind == tWord && (determiners[t.low] || hypeWords[t.low] || leadWords[t.low] || trailStrip[t.low]) {
 			i++
 			continue
 		}
@@ -204,7 +214,8 @@ func (c *parse) titleFrom(a, b int) string {
 		start, end int
 		space      bool
 	}
-	var parts []span
+	var partsBuf [maxTitleTokens]span
+	parts := partsBuf[:0]
 	pendingSpace := false
 	keep := func(from, to int) {
 		parts = append(parts, span{from, to, len(parts) > 0 && (toks[from].space || pendingSpace)})
@@ -215,11 +226,13 @@ collect:
 		t := toks[i]
 		switch t.kind {
 		case tWord:
-			if stopCut[t.low] || c.stopsHere(i) {
+			if c.stops(t.low) || c.stopsHere(i) || c.isCodeTrigger(t) || c.isPriceTok(i) || c.inCallToAction(i) || titleCTAWords[t.low] ||
+				i > a && i+1 < b && c.isPunct(i+1, ":") && !toks[i+1].space && (i+2 >= len(toks) || toks[i+2].space) {
+				// "Product: Maki Zenin Size: 1/6": a field label ends the name
 				break collect
 			}
 		case tNum:
-			if c.isPriceTok(i) || c.percentAfter(i) && c.isDiscount(i+1) {
+			if c.isPriceTok(i) || c.percentAfter(i) && c.isDiscount(i+1) || timeUnits[lower(text[t.numEnd:t.end])] {
 				break collect
 			}
 		case tPunct:
@@ -287,13 +300,17 @@ collect:
 		}
 	}
 	if words == 0 {
-		return ""
+		return "", a
 	}
 	out := strings.Join(strings.Fields(sb.String()), " ")
 	if utf8.RuneCountInString(out) > 120 {
 		out = truncateWords(out, 120)
 	}
-	return capitalize(out)
+	end := a
+	if len(parts) > 0 {
+		end = parts[len(parts)-1].end
+	}
+	return capitalize(out), end
 }
 
 func truncateWords(s string, n int) string {
@@ -320,9 +337,40 @@ func (c *parse) stopsHere(i int) bool {
 	case tNum:
 		return w != "of" && w != "de"
 	case tWord:
-		return determiners[n.low] || stopCut[n.low] || n.low == "you" || w == "in" && variantWords[n.low]
+		return determiners[n.low] || c.stops(n.low) || n.low == "you" || w == "in" && (variantWords[n.low] || c.variantAhead(i+1))
 	}
 	return false
+}
+
+// variantAhead reports a colour or a material within two words from i:
+// "in Togo calfskin", "in black", "in soft suede".
+func (c *parse) variantAhead(i int) bool {
+	for j := i; j < len(c.toks) && j < i+2; j++ {
+		if t := c.toks[j]; t.kind != tWord || variantNouns[t.low] {
+			return t.kind == tWord
+		}
+	}
+	return false
+}
+
+// variantNouns are colours and materials, which name a variant of a
+// product rather than the product.
+var variantNouns = setOf("leather", "calfskin", "lambskin", "suede", "canvas", "cotton", "linen", "silk", "satin",
+	"denim", "wool", "cashmere", "velvet", "gold", "silver", "black", "white", "pink", "red", "blue", "green",
+	"beige", "brown", "grey", "gray", "navy", "cream", "nude", "caviar", "croc", "crocodile", "python", "ostrich",
+	"bordeaux", "burgundy", "ivory", "tan", "camel", "olive", "khaki", "lilac", "lavender", "mint", "coral", "taupe",
+	"etoupe", "noir", "blanc", "rouge", "fuchsia", "yellow", "orange", "purple")
+
+// timeUnits make a number a time of day: "4am", "9pm".
+var timeUnits = setOf("am", "pm", "h", "hrs", "hr", "min", "mins")
+
+// currencyWord reports a word that names a currency ("Pounds", "AED").
+func (c *parse) currencyWord(i int) bool {
+	t := c.toks[i]
+	if _, ok := wordCurrencies[t.low]; ok {
+		return true
+	}
+	return isoWords[c.text[t.start:t.end]]
 }
 
 // isDiscount reports that the '%' at i is a discount ("30% off") rather
@@ -362,71 +410,471 @@ func (c *parse) isPackGroup(a, b int) bool {
 }
 
 // maxCandidates bounds the title candidates of one caption.
-const maxCandidates = 48
+const maxCandidates = 24
 
 // candidate is a possible title of a single-product caption.
 type candidate struct {
 	title string
-	pos   int
+	pos   int // the token the phrase starts at (its demonstrative, verb or label)
+	end   int // the token after the title
 	base  float64
 }
 
-// bestTitle picks the title of a single-product caption among the phrase
-// before the price, the phrases after demonstratives ("this", "our",
-// "diese", "esse") and the caption's first phrase. Each is scored by its
-// kind, by the words it shares with the hashtags, by its length and by
-// where it stands relative to the price. strong reports a title that did
-// not come from the caption's first phrase alone.
-func (c *parse) bestTitle(main *price) (string, bool) {
-	var cands []candidate
-	if t, adjacent := c.phraseBefore(0, main.first); t != "" {
-		base := 2.0
-		if adjacent {
-			base = 3
-			if s := c.clauseStart(0, c.skipLeadsBack(0, main.first-1)); s > 0 && c.isPunct(s-1, ",") {
-				base = 2.5 // one item of an enumeration: "whisk, bowl & scoop for $45"
-			}
-		}
-		cands = append(cands, candidate{t, main.first - 1, base})
+// span is the tokens titles are measured against: the main price, or the
+// first way to buy when there is no price.
+type span struct{ first, last int }
+
+func (c *parse) anchor(main *price) span {
+	if main != nil {
+		return span{main.first, main.last}
 	}
-	// "this $12 lip oil", "our £20 tote": the product follows its price.
-	if w := c.prevWord(main.first, 0); w >= 0 && w == main.first-1 && determiners[c.toks[w].low] {
-		if t := c.titleFrom(main.last+1, len(c.toks)); t != "" {
-			cands = append(cands, candidate{t, main.first - 1, 3})
+	at := len(c.toks)
+	for _, m := range c.cues {
+		if m.cue <= cueBook && m.first < at {
+			at = m.first
+		}
+	}
+	for _, cd := range c.codes {
+		at = min(at, cd.tok)
+	}
+	for _, l := range c.links {
+		if l.shop {
+			at = min(at, l.tok)
+		}
+	}
+	if at == len(c.toks) {
+		at = 0
+	}
+	return span{at, at}
+}
+
+// bestTitle picks the title of a single-product caption among the phrase
+// before the price; the phrases after demonstratives ("this", "our",
+// "diese", "esse", "ini") or before post-nominal ones ("kopi ini", "phòng
+// này"); after "introducing" and buy verbs ("purchase my", "beli"); before
+// "is available"; after a "Product:" label; and the caption's first phrase.
+// Each is scored by its kind, by the words it shares with the hashtags, by
+// its length and by where it stands relative to the price. strong reports
+// a title that did not come from the caption's first phrase alone. A title
+// followed by "from @shop" names the shop: "Sneakers (coolkicks)".
+func (c *parse) bestTitle(main *price) (string, bool) {
+	a := c.anchor(main)
+	var cands []candidate
+	add := func(pos, from, to int, base float64) {
+		if len(cands) >= maxCandidates {
+			return
+		}
+		if t, end := c.titleSpan(from, to); t != "" {
+			cands = append(cands, candidate{t, pos, end, base})
+		}
+	}
+	if main != nil {
+		if t, adjacent := c.phraseBefore(0, main.first); t != "" {
+			base := 2.0
+			if adjacent {
+				base = 3
+				if s := c.clauseStart(0, c.skipLeadsBack(0, main.first-1)); s > 0 && c.isPunct(s-1, ",") {
+					base = 2.5 // one item of an enumeration: "whisk, bowl & scoop for $45"
+				}
+			}
+			cands = append(cands, candidate{t, main.first - 1, main.first, base})
+		}
+		// "this $12 lip oil", "our £20 tote": the product follows its price.
+		if w := c.prevWord(main.first, 0); w >= 0 && w == main.first-1 && determiners[c.toks[w].low] {
+			add(main.first-1, main.last+1, len(c.toks), 3)
 		}
 	}
 	for i, t := range c.toks {
-		if t.kind != tWord || len(cands) >= maxCandidates {
-			continue
+		if len(cands) >= maxCandidates {
+			break
 		}
-		base := 0.0
-		switch {
-		case strongDemonstratives[t.low]:
-			base = 3
-		case weakDemonstratives[t.low]:
-			base = 2
+		switch t.kind {
+		case tWord:
+		case tPunct:
+			if c.text[t.start:t.end] == ":" && i > 0 && c.toks[i-1].kind == tWord && productLabels[c.toks[i-1].low] {
+				// "Brand: Karasu Collectibles Product: Maki Zenin"
+				if title, end := c.titleSpan(i+1, len(c.toks)); title != "" && len(cands) < maxCandidates {
+					if brand := c.labeled(brandLabels); brand != "" && !strings.Contains(title, brand) {
+						title = brand + " " + title
+					}
+					cands = append(cands, candidate{title, i - 1, end, 3})
+				}
+			}
+			continue
+		case tMention:
+			if c.shopHandle(i) {
+				m := c.text[t.start+1 : t.end]
+				cands = append(cands, candidate{m, i, i + 1, 2})
+			}
+			continue
 		default:
 			continue
 		}
-		if title := c.titleFrom(i, len(c.toks)); title != "" {
-			cands = append(cands, candidate{title, i, base})
+		w := t.low
+		if t.vocab&vTitle == 0 {
+			continue
+		}
+		switch {
+		case strongDemonstratives[w]:
+			add(i, i, len(c.toks), 3)
+		case weakDemonstratives[w] && !c.afterPreposition(i):
+			add(i, i, len(c.toks), 2)
+		case introWords[w]:
+			add(i, i+1, len(c.toks), 3)
+		case buyVerbs[w] && c.followedByObject(i):
+			base := 2.5
+			if c.inCue(i, cueBuy) {
+				base = 3.5 // "link in my bio to purchase my guide"
+			}
+			add(i, i+1, len(c.toks), base)
+		case postDemonstratives[w]:
+			if i == 0 || c.isBreak(i-1) || c.toks[i-1].kind == tPunct {
+				add(i, i, len(c.toks), 3) // "Ini Kopi Susu Original"
+			} else if start := c.nounPhraseBefore(i); start < i {
+				add(start, start, i, 3) // "Royal Cheese Latte ini"
+			}
 		}
 	}
-	if title := c.titleFrom(0, len(c.toks)); title != "" {
-		cands = append(cands, candidate{title, 0, 1.5})
+	// Names: runs of capitalised words ("Glow Shield SPF 50", "Ube Cheese
+	// Pandesal"), above all in Thai, Japanese or Chinese text ("โรงแรม
+	// VinHolidays Fiesta Phu Quoc ใหญ่").
+	nameBase := 1.5
+	if c.scripted {
+		nameBase = 3
+	}
+	for i := 0; i < len(c.toks) && len(cands) < maxCandidates; i++ {
+		if j := c.latinName(i); j > i+1 {
+			// "at Bottega Veneta Senayan City", "welcome to Can Tho City": places
+			if w := c.prevWord(i, 0); !c.afterPreposition(i) && (w < 0 || w != i-1 || c.toks[w].low != "to") {
+				add(i, i, j, nameBase)
+			}
+			i = j
+		}
+	}
+	for _, m := range c.cues {
+		if (m.cue == cueAvailable || m.cue == cueBuy) && m.first > 0 && c.toks[m.first-1].kind != tBreak {
+			// "Hermes Birkin 25 available at our store", "The X is now available".
+			end := m.first
+			for end > 0 && c.toks[end-1].kind == tWord && (c.stops(c.toks[end-1].low) || prepositions[c.toks[end-1].low] || determiners[c.toks[end-1].low]) {
+				end-- // "X is now in my showcase"
+			}
+			if m.cue == cueBuy && end == m.first {
+				continue // "tinggal klik keranjang": the word before a call to action is not its object
+			}
+			if start := c.clauseStart(0, end-1); start < end {
+				add(start, start, end, 3)
+			}
+		}
+	}
+	if first := c.firstContent(); first < len(c.toks) {
+		base := 1.5
+		if c.heading(first) {
+			base = 2.5 // a first line of its own names the product of a listing
+		}
+		if joined := c.brandLine(first); joined != "" {
+			cands = append(cands, candidate{joined, first, first, base + 0.5})
+		} else {
+			// The first phrase that names something: "Restocked!! Matcha
+			// whisk set".
+			for i, n := first, 0; i < len(c.toks) && n < 3; n++ {
+				if t, end := c.titleSpan(i, len(c.toks)); t != "" {
+					cands = append(cands, candidate{t, i, end, base - 0.5*float64(n)})
+					break
+				}
+				i = c.nextPhrase(i)
+			}
+		}
 	}
 	best, bestScore := -1, -100.0
 	for k, cd := range cands {
-		s := c.score(cd, main)
-		if s > bestScore || s == bestScore && closer(cd.pos, cands[best].pos, main.first) {
+		s := c.score(cd, a, main != nil)
+		if c.withShop(cd.title, cd.end) != cd.title {
+			s += 1.5 // "sneakers from @coolkicks": the phrase and its shop
+		}
+		if s > bestScore || s == bestScore && closer(cd.pos, cands[best].pos, a.first) {
 			best, bestScore = k, s
 		}
 	}
-	if best < 0 || bestScore < 0.5 {
+	// A caption without a price must name its product more surely.
+	if best < 0 || bestScore < 0.5 || main == nil && bestScore < 1.25 {
 		return "", false
 	}
-	return cands[best].title, cands[best].base > 1.5
+	cd := cands[best]
+	return c.withShop(cd.title, cd.end), cd.base > 1.5
 }
+
+// titleLeads holds every word that opens or closes a title candidate, so
+// that the scan asks one map per word.
+var titleLeads = func() map[string]uint8 {
+	m := map[string]uint8{}
+	for k, set := range []map[string]bool{strongDemonstratives, weakDemonstratives, introWords, buyVerbs, postDemonstratives} {
+		for w := range set {
+			m[w] |= 1 << k
+		}
+	}
+	return m
+}()
+
+// productLabels label a product's name in listing-style captions.
+var productLabels = setOf("product", "item", "model", "produk", "sản", "phẩm", "produto", "producto", "produit", "artikel") //nolint:misspell // Spanish
+
+// introWords present the product that follows: "Introducing the Hermès
+// Kelly", "Meet our X", "giới thiệu X".
+var introWords = setOf("introducing", "presenting", "meet", "introduce", "apresentando", "conheça", "presentamos",
+	"memperkenalkan", "ขอแนะนำ", "featuring")
+
+// buyVerbs are verbs whose object is the product: "purchase my guide",
+// "beli kopi kenangan", "mua áo", "find my new pullover", "comprar".
+var buyVerbs = setOf("purchase", "buy", "beli", "mua", "order", "comprar", "compre", "find", "shop", "cop", "snag",
+	"pesan", "kaufen", "acheter", "bestellen", "grab", "get", "rent", "sewa", "thuê", "book")
+
+// postDemonstratives follow the noun they point at: "kopi ini" (Indonesian,
+// Malay), "phòng này" (Vietnamese), "bag na ito" (Filipino).
+var postDemonstratives = setOf("ini", "này", "nầy", "ito", "iyan")
+
+// followedByObject reports a word after the buy verb at i that may start a
+// product's name: a determiner ("my new", "the") or a word that is not a
+// function word ("now", "here", "it"), a link or a price.
+func (c *parse) followedByObject(i int) bool {
+	if i+1 >= len(c.toks) {
+		return false
+	}
+	n := c.toks[i+1]
+	if n.kind != tWord || linkLeads[n.low] || trailStrip[n.low] || contextStops[n.low] || n.low == "or" {
+		return false
+	}
+	return determiners[n.low] || !c.stops(n.low) && !genericWords[n.low]
+}
+
+// titleCTAWords end a title wherever they stand: "links to all my stuff".
+var titleCTAWords = setOf("link", "links", "linked", "cart", "checkout", "dm", "inbox", "whatsapp")
+
+// afterPreposition reports a preposition before the article at i: "out of
+// the kiln" names a place, not the product.
+func (c *parse) afterPreposition(i int) bool {
+	w := c.prevWord(i, 0)
+	return w >= 0 && w == i-1 && prepositions[c.toks[w].low]
+}
+
+var prepositions = setOf("of", "in", "on", "at", "into", "from", "under", "over", "than", "de", "da", "do", "em", "na",
+	"no", "en", "à", "au", "dans", "sur", "von", "im", "di", "ke", "dari")
+
+// inCallToAction reports token i inside a phrase of a way to buy, a
+// contact or a booking ("link in bio", "DM to order"): never a title's.
+func (c *parse) inCallToAction(i int) bool {
+	if c.ctaTok == nil {
+		c.ctaTok = make([]bool, len(c.toks))
+		for _, m := range c.cues {
+			if m.cue == cueBuy || m.cue == cueContact || m.cue == cueBook {
+				for k := m.first; k <= m.last; k++ {
+					c.ctaTok[k] = true
+				}
+			}
+		}
+	}
+	return c.ctaTok[i]
+}
+
+// inCue reports token i inside a cue of the kind, or right after one.
+func (c *parse) inCue(i int, k cue) bool {
+	for _, m := range c.cues {
+		if m.cue == k && m.first <= i && i <= m.last+3 {
+			return true
+		}
+	}
+	return false
+}
+
+// brandLabels label a brand in listing-style captions.
+var brandLabels = setOf("brand", "marca", "merek", "thương", "hiệu", "marque", "marke")
+
+// labeled returns the title after "<label>:" for a label of the set, or "".
+func (c *parse) labeled(labels map[string]bool) string {
+	for i := 1; i+1 < len(c.toks); i++ {
+		if c.isPunct(i, ":") && c.toks[i-1].kind == tWord && labels[c.toks[i-1].low] {
+			// The brand ends where the next label begins.
+			end := i + 1
+			for end < len(c.toks) && (end+1 >= len(c.toks) || !c.isPunct(end+1, ":")) && c.toks[end].kind != tBreak {
+				end++
+			}
+			return c.titleFrom(i+1, end)
+		}
+	}
+	return ""
+}
+
+// shopHandle reports a handle presented as the shop: "from @PkStockX",
+// "shop with @Shoebar", or right before a code ("@ShareSneakers | use code").
+func (c *parse) shopHandle(i int) bool {
+	if w := c.prevWord(i, 0); w >= 0 && shopPrepositions[c.toks[w].low] {
+		return true
+	}
+	for j := i + 1; j < len(c.toks) && j <= i+4; j++ {
+		if t := c.toks[j]; t.kind == tWord && c.isCodeTrigger(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// latinName returns the end of a run of two or more capitalised Latin words
+// starting at i ("VinHolidays Fiesta Phu Quoc"), or i.
+func (c *parse) latinName(i int) int {
+	if t := c.toks[i]; t.kind != tWord || c.text[t.start] < 'A' || c.text[t.start] > 'Z' && c.text[t.start] < utf8.RuneSelf {
+		return i
+	}
+	j, caps := i, 0
+	for j < len(c.toks) {
+		t := c.toks[j]
+		if j > i && !t.space {
+			break
+		}
+		if t.kind == tNum && caps > 0 && !c.isPriceTok(j) {
+			j++ // "SPF 50", "Lumi 6L"
+			continue
+		}
+		if t.kind != tWord || !isLatin(c.text[t.start:t.end]) || determiners[t.low] && j == i {
+			break
+		}
+		if r, _ := utf8.DecodeRuneInString(c.text[t.start:]); !unicode.IsUpper(r) {
+			break
+		}
+		caps++
+		j++
+	}
+	if caps < 2 {
+		return i
+	}
+	return j
+}
+
+// isLatin reports a word in Latin letters (accents allowed).
+func isLatin(s string) bool {
+	for _, r := range s {
+		if r >= 0x0250 && (r < 0x1E00 || r > 0x1EFF) && unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// nounPhraseBefore returns where the noun phrase ending before token i
+// starts: back over words that are not function words, within the phrase.
+func (c *parse) nounPhraseBefore(i int) int {
+	j := i
+	for j > 0 && i-j < 8 {
+		t := c.toks[j-1]
+		if t.kind != tWord && t.kind != tNum || c.stops(t.low) || contextStops[t.low] {
+			break
+		}
+		j--
+	}
+	return j
+}
+
+// firstContent returns the first token of the caption's own words: past a
+// reply header ("Replying to @x", "Membalas @x", "ตอบกลับ @x"), leading
+// hashtags, handles and emoji.
+func (c *parse) firstContent() int {
+	i := 0
+	for i < len(c.toks) {
+		t := c.toks[i]
+		switch {
+		case t.kind == tWord && replyWords[t.low] && c.mentionWithin(i, 3):
+			for i < len(c.toks) && c.toks[i].kind != tMention {
+				i++
+			}
+			i++
+			// A display name may follow the handle: "@Bai Geneva ✨".
+			for i < len(c.toks) && c.toks[i].kind == tWord && i+1 < len(c.toks) && c.toks[i+1].kind != tWord {
+				i++
+			}
+		case t.kind == tTag || t.kind == tMention || t.kind == tEmoji || t.kind == tBreak || t.kind == tPunct:
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+var replyWords = setOf("replying", "reply", "membalas", "balas", "trả", "ตอบกลับ", "respondendo", "respondiendo", "répondre") //nolint:misspell // Portuguese
+
+func (c *parse) mentionWithin(i, n int) bool {
+	for j := i; j < len(c.toks) && j <= i+n; j++ {
+		if c.toks[j].kind == tMention {
+			return true
+		}
+	}
+	return false
+}
+
+// nextPhrase returns the first token of the phrase after the one at i.
+func (c *parse) nextPhrase(i int) int {
+	for i < len(c.toks) && !c.isBreak(i) {
+		i++
+	}
+	for i < len(c.toks) && (c.isBreak(i) || c.toks[i].kind == tPunct) {
+		i++
+	}
+	return i
+}
+
+// heading reports a short first line (at most twelve words) that the
+// caption's other lines follow.
+func (c *parse) heading(first int) bool {
+	words := 0
+	for i := first; i < len(c.toks); i++ {
+		switch t := c.toks[i]; t.kind {
+		case tBreak:
+			return words > 0 && i+1 < len(c.toks)
+		case tWord:
+			if words++; words > 12 {
+				return false
+			}
+		}
+	}
+	return false
+}
+
+// brandLine reads a first line written "Brand - Model" or "Brand : Model"
+// ("Bottega Veneta - Mini Jodie") as one name, or "".
+func (c *parse) brandLine(first int) string {
+	end := first
+	for end < len(c.toks) && c.toks[end].kind != tBreak {
+		end++
+	}
+	for i := first + 1; i < end-1; i++ {
+		if c.toks[i].kind != tWord && c.toks[i].kind != tNum && c.toks[i].kind != tPunct {
+			return ""
+		}
+		if !c.isPunct(i, "-") && !c.isPunct(i, "–") && !c.isPunct(i, ":") {
+			continue
+		}
+		if c.toks[i-1].kind != tWord && c.toks[i-1].kind != tNum || c.isCodeTrigger(c.toks[i-1]) {
+			return ""
+		}
+		left, _ := c.titleSpan(first, i)
+		right, _ := c.titleSpan(i+1, end)
+		if left == "" || right == "" || len(titleWords(left)) > 3 || len(titleWords(right)) > 6 {
+			return ""
+		}
+		return left + " " + right
+	}
+	return ""
+}
+
+// withShop names the shop a title's phrase is from: "the ceramic keycaps
+// from @cerakeyofficial" is "Ceramic keycaps (cerakeyofficial)".
+func (c *parse) withShop(title string, end int) string {
+	if end+1 < len(c.toks) && c.toks[end].kind == tWord && shopPrepositions[c.toks[end].low] && c.toks[end+1].kind == tMention {
+		m := c.toks[end+1]
+		return title + " (" + c.text[m.start+1:m.end] + ")"
+	}
+	return title
+}
+
+var shopPrepositions = setOf("from", "by", "at", "with", "dari", "da", "de", "von", "chez", "của")
 
 func closer(a, b, target int) bool {
 	if a < target && b < target {
@@ -435,8 +883,9 @@ func closer(a, b, target int) bool {
 	return a < target && b >= target
 }
 
-func (c *parse) score(cd candidate, main *price) float64 {
-	words := titleWords(cd.title)
+func (c *parse) score(cd candidate, a span, priced bool) float64 {
+	c.wordBuf = appendTitleWords(c.wordBuf[:0], cd.title)
+	words := c.wordBuf
 	n := len(words)
 	if n == 0 {
 		return -100
@@ -445,7 +894,7 @@ func (c *parse) score(cd candidate, main *price) float64 {
 	bonus := 0.0
 	generic := 0
 	for _, w := range words {
-		if genericWords[w] || stopCut[w] {
+		if genericWords[w] || c.stops(w) {
 			generic++
 		}
 		if len(w) >= 3 && c.inHashtag(w) {
@@ -453,25 +902,91 @@ func (c *parse) score(cd candidate, main *price) float64 {
 		}
 	}
 	s += min(bonus, 3)
+	// Capitalised words past the first are names: brands and models.
+	s += min(0.25*float64(c.capitalsIn(cd.title)), 1)
 	if n == 1 {
 		s -= 0.75
+	}
+	if thaiRun(cd.title) > 15 {
+		s -= 2 // a Thai sentence, not a name
 	}
 	if n > 6 {
 		s -= float64(n-6) * 0.5
 	}
-	if genericWords[words[n-1]] || generic == n || isPackPhrase(words) {
+	switch {
+	case generic == n || isPackPhrase(words):
 		s -= 3
+	case !genericWords[words[n-1]] || namedLast(cd.title):
+		// "Sunny Day" in "Kem chống nắng Sunny Day" is a name
+	case n < 3:
+		s -= 3
+	default:
+		s -= 1.5 // "Men's Pouch Collection" names a range of products
 	}
-	if cd.pos > main.last {
+	if priced && cd.pos > a.last {
 		s--
 	}
 	if allDigits(words[0]) && n > 1 && !strings.Contains(cd.title, "-") {
 		s-- // a count, not a name: "2 colours left", "12 colors"
 	}
-	if c.paragraphBreakBetween(cd.pos, main.first) {
+	if priced && c.paragraphBreakBetween(cd.pos, a.first) {
 		s -= 0.5
 	}
 	return s
+}
+
+// thaiRun returns the length in runes of the longest run of Thai letters
+// in s.
+func thaiRun(s string) int {
+	longest, run := 0, 0
+	for _, r := range s {
+		if r >= 0x0E00 && r <= 0x0E7F {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return longest
+}
+
+// namedLast reports a title whose last word is capitalised while the title
+// is not all in capitals: part of a name.
+func namedLast(title string) bool {
+	last := title[strings.LastIndexByte(title, ' ')+1:]
+	r, _ := utf8.DecodeRuneInString(last)
+	return unicode.IsUpper(r) && strings.ContainsFunc(title, unicode.IsLower)
+}
+
+// capitalsIn counts the words of a title after its first that start with a
+// capital letter, in a title not written all in capitals.
+func (c *parse) capitalsIn(title string) int {
+	n, words, lowerSeen, lowerWord, start := 0, 0, false, false, true
+	for i, r := range title {
+		switch {
+		case r == ' ':
+			start = true
+			continue
+		case start && unicode.IsUpper(r):
+			words++
+			if i > 0 {
+				n++
+			}
+		case start && unicode.IsLower(r):
+			words++
+			lowerWord = true
+			lowerSeen = true
+		case unicode.IsLower(r):
+			lowerSeen = true
+		}
+		start = false
+	}
+	// All in capitals, or a sentence in Title Case ("Save How To Lose
+	// Saddlebags"): capitals say nothing.
+	if !lowerSeen || !lowerWord && words >= 4 {
+		return 0
+	}
+	return n
 }
 
 // isPackPhrase reports a phrase that only sizes a pack: "set of 3", "12 pk",
@@ -527,14 +1042,45 @@ func (c *parse) sentenceBreakBetween(a, b int) bool {
 // inHashtag reports whether a title word and a hashtag contain one another
 // (accents folded): "kurta" in #kurta, "kaffeemühle" holds #kaffee.
 func (c *parse) inHashtag(w string) bool {
+	if c.foldedTags == nil {
+		c.foldedTags = make([]string, len(c.hashtags))
+		for i, h := range c.hashtags {
+			c.foldedTags[i] = fold(h)
+		}
+		c.joinedTags = strings.Join(c.foldedTags, "\x00")
+	}
 	fw := fold(w)
-	for _, h := range c.hashtags {
-		fh := fold(h)
-		if strings.Contains(fh, fw) || (len(fh) >= 4 && strings.Contains(fw, fh)) {
+	if strings.Contains(c.joinedTags, fw) {
+		return true
+	}
+	for _, fh := range c.foldedTags {
+		if len(fh) >= 4 && len(fh) <= len(fw) && strings.Contains(fw, fh) {
 			return true
 		}
 	}
 	return false
+}
+
+// appendTitleWords appends the lower-case runs of letters and digits of s
+// to dst.
+func appendTitleWords(dst []string, s string) []string {
+	start := -1
+	for i, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			dst = append(dst, lower(s[start:i]))
+			start = -1
+		}
+	}
+	if start >= 0 {
+		dst = append(dst, lower(s[start:]))
+	}
+	return dst
 }
 
 // titleWords splits a title into lower-case runs of letters and digits.
@@ -546,15 +1092,15 @@ func titleWords(s string) []string {
 
 // fold lower-cases s and strips common Latin accents.
 func fold(s string) string {
-	s = strings.ToLower(s)
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			ascii = false
+	s = lower(s)
+	accented := false
+	for _, r := range s {
+		if _, ok := accentFold[r]; ok {
+			accented = true
 			break
 		}
 	}
-	if ascii {
+	if !accented {
 		return s
 	}
 	var b strings.Builder

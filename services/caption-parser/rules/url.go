@@ -33,6 +33,15 @@ func isLetterBefore(text string, i int) bool {
 // domains whose last label is a known top-level domain ("amzn.to/3xY",
 // "shop.co.uk"). Trailing sentence punctuation is not part of the URL.
 func scanURL(text string, i int) int {
+	// Most words are no link: one without a '.' or ':' after its letters
+	// is rejected at once.
+	j := i
+	for j < len(text) && isDomainByte(text[j]) {
+		j++
+	}
+	if j == len(text) || text[j] != '.' && text[j] != ':' {
+		return i
+	}
 	rest := text[i:]
 	switch {
 	case hasPrefixFold(rest, "https://"), hasPrefixFold(rest, "http://"):
@@ -42,7 +51,7 @@ func scanURL(text string, i int) int {
 		return trimURLEnd(text, i, scanURLChars(text, i))
 	}
 	// Bare domain: labels of [A-Za-z0-9-] separated by dots, the last one a TLD.
-	j := i
+	j = i
 	lastDot := -1
 	labels := 0
 	for j < len(text) {
@@ -178,21 +187,11 @@ func hostOf(u string) string {
 
 // IsSocialLink reports whether u points at a social network, a messenger or
 // a link-in-bio page: the seller's own channels, not a place to buy.
-func IsSocialLink(u string) bool {
-	h := hostOf(u)
-	if h == "" {
-		return false
-	}
-	for d := h; ; {
-		if socialHosts[d] {
-			return true
-		}
-		k := strings.IndexByte(d, '.')
-		if k < 0 {
-			return false
-		}
-		d = d[k+1:]
-	}
+func IsSocialLink(u string) bool { return socialHost(hostOf(u)) }
+
+// socialHost is IsSocialLink for a host as hostOf returns it.
+func socialHost(h string) bool {
+	return h != "" && !inDomains(h, shopHosts) && inDomains(h, socialHosts) // shop.tiktok.com is a shop
 }
 
 // sameLink reports whether two normalised URLs name the same page, ignoring
@@ -217,7 +216,62 @@ var socialHosts = setOf(
 	"discord.gg", "discord.com", "twitch.tv", "reddit.com", "t.me", "telegram.me", "wa.me",
 	"whatsapp.com", "linktr.ee", "beacons.ai", "bio.link", "campsite.bio", "lnk.bio",
 	"tap.bio", "hoo.be", "stan.store", "spotify.com", "soundcloud.com", "patreon.com",
-	"onlyfans.com", "tumblr.com", "vk.com", "weibo.com", "line.me", "kakao.com",
+	"onlyfans.com", "tumblr.com", "vk.com", "weibo.com", "line.me", "lin.ee", "kakao.com", "zalo.me",
+	"carrd.co", "allmylinks.com", "solo.to", "msha.ke", "linkin.bio", "komi.io", "snipfeed.co",
+)
+
+// inDomains reports whether the host, or a parent domain of it, is in set.
+func inDomains(h string, set map[string]bool) bool {
+	for d := h; d != ""; {
+		if set[d] {
+			return true
+		}
+		k := strings.IndexByte(d, '.')
+		if k < 0 {
+			return false
+		}
+		d = d[k+1:]
+	}
+	return false
+}
+
+// shopHost reports the host of a shop, a marketplace, an affiliate network
+// or a booking site, or one that calls itself a shop ("shopmila.co",
+// "mila.store", "mystore.com"): a link to it is a way to buy on its own.
+func shopHost(h string) bool {
+	if inDomains(h, shopHosts) {
+		return true
+	}
+	if strings.HasSuffix(h, ".shop") || strings.HasSuffix(h, ".store") || strings.HasSuffix(h, ".myshopify.com") {
+		return true
+	}
+	name, _, _ := strings.Cut(h, ".")
+	return strings.Contains(name, "shop") || strings.Contains(name, "store") || strings.Contains(name, "boutique")
+}
+
+// newsHosts are news and reference sites.
+var newsHosts = setOf(
+	"wikipedia.org", "cnn.com", "bbc.com", "bbc.co.uk", "nytimes.com", "theguardian.com", "reuters.com",
+	"apnews.com", "vnexpress.net", "tuoitre.vn", "thanhnien.vn", "dantri.com.vn", "kompas.com", "detik.com",
+	"tribunnews.com", "cnnindonesia.com", "thairath.co.th", "bangkokpost.com", "g1.globo.com", "uol.com.br",
+	"elpais.com", "lemonde.fr", "spiegel.de", "bild.de", "medium.com", "substack.com",
+)
+
+// shopHosts are marketplaces, shops, affiliate networks and booking sites
+// (and their subdomains).
+var shopHosts = setOf(
+	"amazon.com", "amazon.co.uk", "amazon.de", "amazon.fr", "amazon.es", "amazon.it", "amazon.ca", "amazon.com.au",
+	"amazon.co.jp", "amazon.in", "amazon.com.br", "amazon.com.mx", "amazon.sg", "amzn.to", "amzn.eu", "a.co",
+	"shopee.vn", "shopee.co.id", "shopee.co.th", "shopee.ph", "shopee.com.my", "shopee.sg", "shopee.com.br", "shp.ee",
+	"tokopedia.com", "tokopedia.link", "tk.tokopedia.com", "lazada.vn", "lazada.co.id", "lazada.co.th", "lazada.com.ph",
+	"lazada.com.my", "lazada.sg", "shop.tiktok.com", "vt.tokopedia.com", "etsy.com", "etsy.me", "ebay.com", "ebay.co.uk",
+	"ebay.de", "ebay.us", "temu.com", "temu.to", "shein.com", "aliexpress.com", "aliexpress.us", "dhgate.com",
+	"walmart.com", "target.com", "bestbuy.com", "sephora.com", "ulta.com", "mercadolivre.com.br", "mercadolibre.com",
+	"mercadolibre.com.mx", "magazineluiza.com.br", "americanas.com.br", "bukalapak.com", "blibli.com", "tiki.vn",
+	"sendo.vn", "klook.com", "agoda.com", "booking.com", "traveloka.com", "airbnb.com", "trip.com",
+	"liketk.it", "shopltk.com", "shopmy.us", "rstyle.me", "howl.me", "gumroad.com", "payhip.com", "depop.com",
+	"poshmark.com", "vinted.com", "mercari.com", "stockx.com", "goat.com", "farfetch.com", "ssense.com",
+	"fashionphile.com", "therealreal.com", "vestiairecollective.com", "shopify.com",
 )
 
 // tlds are the top-level domains a bare domain may end with. The list keeps to

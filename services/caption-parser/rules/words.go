@@ -5,37 +5,93 @@ package rules
 // Indonesian. They are grammar (articles, pronouns, auxiliaries, common
 // verbs, prepositions), never product names.
 
-// stopCut words end a product title: auxiliaries, pronouns, relative words,
-// common verbs and adverbs of running text.
-var stopCut = setOf(
-	// English
-	"is", "are", "was", "were", "be", "been", "being", "am", "has", "have", "had", "do", "does", "did",
-	"don't", "doesn't", "that", "which", "who", "whose", "where", "when", "while", "will", "would",
-	"could", "should", "may", "might", "must", "i", "i'm", "i've", "i'll", "im", "you", "you're",
-	"he", "she", "it", "it's", "its", "we", "we're", "they", "they're", "me", "him", "us", "them",
-	"my", "your", "his", "their", "everyone", "everyone's", "everybody", "someone", "anyone",
-	"changed", "changes", "makes", "made", "gives", "gave", "got", "gets", "works", "worked",
-	"fits", "fixed", "fixes", "replaced", "replaces", "keeps", "kept", "helps", "helped", "comes",
-	"came", "goes", "went", "looks", "feels", "smells", "sold", "sells", "arrived", "lasts",
-	"lasted", "holds", "needs", "wants", "loves", "loved", "hates", "actually", "literally",
-	"really", "never", "always", "also", "so", "very", "too", "rn", "lol", "omg", "btw", "tho",
-	"though", "here", "there", "back", "like", "at", "if", "because", "but", "than", "as", "after",
-	"before", "until", "since", "via", "on", "from", "with", "without", "when", "just", "now",
-	"only", "today", "available", "restocked", "finally", "officially", "chops", "charges", "left",
-	"no", "not", "zero", "without", "never", "none",
-	// German
-	"ist", "sind", "war", "hat", "haben", "mit", "für", "ich", "du", "er", "sie", "es", "wir",
-	"ihr", "mein", "dein", "zurück", "jetzt", "nur", "heute", "wieder", "auch", "schon", "bis",
-	// French
-	"est", "sont", "c'est", "qui", "que", "avec", "pour", "je", "tu", "il", "elle", "nous", "vous",
-	"ne", "n'est", "chez", "jusqu'à",
-	// Spanish, Portuguese
-	"son", "está", "estão", "tá", "é", "são", "con", "com", "para", "yo", "eu", "você", "ele",
-	"ela", "muy", "muito", "aqui", "aquí", "por", "solo", "só", "agora", "ahora", "hoy", "hoje", "sin", "sem",
-	// Indonesian
-	"ini", "itu", "yang", "dengan", "untuk", "aja", "banget", "cuma", "hanya", "ya", "kak",
-	"adalah", "bisa", "sudah", "lagi", "tanpa", "tidak", "tak",
-)
+// stopWords end a product title, by language: auxiliaries, pronouns,
+// relative words, common verbs and adverbs of running text. A word stops a
+// title in captions of its language and in English ones ("son" is "are" in
+// Spanish and lipstick in Vietnamese); English words stop every title.
+var stopWords = map[string][]string{
+	langEN: {"is", "are", "was", "were", "be", "been", "being", "am", "has", "have", "had", "do", "does", "did",
+		"don't", "doesn't", "that", "which", "who", "whose", "where", "when", "while", "will", "would",
+		"could", "should", "may", "might", "must", "i", "i'm", "i've", "i'll", "im", "you", "you're",
+		"he", "she", "it", "it's", "its", "we", "we're", "they", "they're", "me", "him", "us", "them",
+		"my", "your", "his", "their", "everyone", "everyone's", "everybody", "someone", "anyone",
+		"changed", "changes", "makes", "made", "gives", "gave", "got", "gets", "works", "worked",
+		"fits", "fixed", "fixes", "replaced", "replaces", "keeps", "kept", "helps", "helped", "comes",
+		"came", "goes", "went", "looks", "feels", "smells", "sold", "sells", "arrived", "lasts",
+		"lasted", "holds", "needs", "wants", "loves", "loved", "hates", "actually", "literally",
+		"really", "never", "always", "also", "so", "very", "too", "rn", "lol", "omg", "btw", "tho",
+		"though", "here", "there", "back", "like", "at", "if", "because", "but", "than", "as", "after",
+		"before", "until", "since", "via", "on", "from", "with", "without", "just", "now",
+		"only", "today", "available", "restocked", "finally", "officially", "chops", "charges", "left",
+		"no", "not", "zero", "none", "what", "what's", "what’s", "think", "please", "welcome", "opens",
+		"open", "reach", "contact", "call", "click", "tap", "use", "comment", "follow", "visit", "it’s",
+		"i’m", "don’t", "ends", "ending", "starts", "found", "says", "said", "asking", "trying", "try",
+		"tried", "send", "screenshot", "linked", "selling"},
+	langDE: {"ist", "sind", "war", "hat", "haben", "mit", "für", "ich", "du", "er", "sie", "es", "wir",
+		"ihr", "mein", "dein", "zurück", "jetzt", "nur", "heute", "wieder", "auch", "schon", "bis"},
+	langFR: {"est", "sont", "c'est", "qui", "que", "avec", "pour", "je", "tu", "il", "elle", "nous", "vous",
+		"ne", "n'est", "chez", "jusqu'à", "sur"},
+	langES: {"son", "está", "es", "con", "para", "yo", "muy", "aquí", "por", "solo", "ahora", "hoy", "sin", "que", "en"},
+	langPT: {"está", "estão", "tá", "é", "são", "com", "para", "eu", "você", "ele", "ela", "muito", "aqui", "por",
+		"só", "agora", "hoje", "sem", "que", "no", "na"},
+	langID: {"ini", "itu", "yang", "dengan", "untuk", "aja", "banget", "cuma", "hanya", "ya", "kak",
+		"adalah", "bisa", "sudah", "lagi", "tanpa", "tidak", "tak", "di", "ke", "kayak", "sambil", "karena", "tapi",
+		"jadi", "biar", "dapat", "dapet", "emang", "boleh", "semurah", "punya", "harganya", "turun", "terjun", "udah",
+		"langsung", "buruan", "klik", "cek", "yuk", "nih", "deh", "dong", "sih", "lho", "loh", "gak", "ga", "nggak",
+		"sahaja", "je", "nak", "dah", "tinggal", "perlu", "cobain", "coba", "nyobain", "pake", "pakai"},
+	langVI: {"có", "là", "mà", "của", "với", "bên", "tại", "ở", "chỉ", "giá", "thì", "nha", "nhé", "được", "đã", "sẽ",
+		"đang", "rất", "quá", "siêu", "để", "khi", "nếu", "hay", "hoặc", "cũng", "vừa", "ngay", "thôi", "ạ",
+		"nè", "luôn", "cho", "từ", "đến", "giảm", "tặng", "mình", "tụi", "bạn", "chúng", "rồi", "đừng", "hãy"},
+	langTL: {"po", "ay", "sa", "na", "ng", "namin", "natin", "ko", "mo", "niyo", "kasi", "lang", "talaga", "ulit"},
+}
+
+// stopLangs maps every stop word to its languages, a bit per language
+// (langBit).
+var stopLangs = func() map[string]uint16 {
+	m := map[string]uint16{}
+	for lang, words := range stopWords {
+		for _, w := range words {
+			m[w] |= langBit(lang)
+		}
+	}
+	return m
+}()
+
+// langBit is the bit of a language in the masks of stopLangs; Malay shares
+// Indonesian's.
+func langBit(lang string) uint16 {
+	if lang == langMS {
+		lang = langID
+	}
+	for i, l := range latinLangs {
+		if l == lang {
+			return 1 << i
+		}
+	}
+	switch lang {
+	case langVI:
+		return 1 << 8
+	case langTH:
+		return 1 << 9
+	}
+	return 1 << 10
+}
+
+// stops reports a word that ends a title in this caption: a stop word of
+// English or of the caption's language (of any language when the language
+// is unknown).
+func (c *parse) stops(w string) bool {
+	return stopLangs[w]&c.stopMask != 0
+}
+
+// stopMaskOf is the mask of the languages whose stop words end titles in
+// a caption of the language: English's and its own, all when unknown.
+func stopMaskOf(lang string) uint16 {
+	if lang == "" {
+		return ^uint16(0)
+	}
+	return langBit(langEN) | langBit(lang)
+}
 
 // contextStops end a title only before a number, an article or a pronoun:
 // "in 5 colours", "for that glass skin look", "and the", "with my".
@@ -49,6 +105,7 @@ var determiners = setOf(
 	"diesen", "unser", "unsere", "unseren", "unserem", "meine", "el", "los", "las", "una", "uno",
 	"este", "esta", "estos", "estas", "ese", "esa", "esse", "essa", "nuestro", "nuestra", "nuestros",
 	"nosso", "nossa", "o", "os", "as", "meu", "minha", "mi", "mis", "and", "und", "e", "y", "dan",
+	"ang", "yung", "mga", "itong", "eto", "ini", "các", "những", "chiếc", "cái",
 	"et", "also", "plus", "then", "both", "ok", "okay", "so", "omg", "obsessed", "gente", "guys",
 	// imperatives that open a pitch: "get 2 pairs", "meet the …", "grab this …"
 	"get", "grab", "buy", "shop", "order", "try", "meet", "check", "snag", "score", "cop",
@@ -58,14 +115,14 @@ var determiners = setOf(
 var hypeWords = setOf(
 	"viral", "bestselling", "best-selling", "best", "selling", "bestseller", "new", "all-new",
 	"favorite", "favourite", "fave", "fav", "famous", "trending", "iconic", "cult", "must-have",
-	"perfect", "amazing", "cute", "brand", "hot", "popular", "legendary", "holy", "grail",
+	"perfect", "amazing", "cute", "brand", "hot", "popular", "legendary", "holy", "grail", "promo",
 )
 
 // trailStrip words are dropped from the end of a title.
 var trailStrip = setOf(
 	"of", "de", "da", "do", "du", "di", "for", "für", "from", "by", "with", "in", "at", "à", "a",
 	"and", "or", "und", "et", "y", "e", "dan", "each", "only", "just", "now", "is", "are", "the",
-	"to", "on", "por", "per", "je", "pro", "ea", "cada", "chacun", "ini", "itu", "aja", "cuma",
+	"to", "on", "por", "per", "je", "pro", "ea", "cada", "chacun", "ini", "itu", "aja", "cuma", "pake", "pakai", "lewat", "via",
 )
 
 // backLeads may stand between a product phrase and its price.
@@ -101,6 +158,12 @@ var genericWords = setOf(
 	"year", "month", "season", "hour", "hours", "minutes", "days", "weeks", "january", "february",
 	"march", "april", "june", "july", "august", "september", "october", "november", "december",
 	"sonntag", "samstag", "freitag", "dimanche", "samedi", "domingo", "sábado", "minggu",
+	// channels and deals
+	"booking", "whatsapp", "line", "zalo", "id", "tel", "hotline", "email", "inbox", "contact", "call", "reservation",
+	"reservations", "livestream", "live", "voucher", "promo", "discount", "diskon", "giảm", "giá", "harga", "ราคา",
+	"uang", "money", "welcome", "official", "rate", "rates", "fake", "replica", "views", "followers",
+	// media, not products
+	"song", "songs", "music", "sound", "audio", "channel", "playlist", "blog", "vlog", "podcast", "youtube", "reel",
 )
 
 // containerWords and unitWords make up pack phrases: "500g bag", "2 x 50 ml bottles".
@@ -108,22 +171,6 @@ var (
 	containerWords = setOf("bag", "bags", "box", "boxes", "jar", "jars", "bottle", "bottles", "can", "cans", "tube", "tubes", "pouch", "case", "tin", "tins")
 	unitWords      = setOf("g", "kg", "ml", "l", "oz", "lb", "lbs", "cl", "gr", "grams", "ounce", "ounces")
 )
-
-// salePhrases show that a caption sells something (with a buy link, a code or a price).
-var salePhrases = []string{
-	"cart", "keranjang", "carrinho", "carrito", "panier", "warenkorb", "tiktok shop", "tiktokshop",
-	"shop tab", "showcase", "etalase", "link in bio", "links in bio", "linked in bio", "link in my bio",
-	"in my bio", "link in profile", "link im profil", "lien en bio", "lien dans ma bio", "link na bio",
-	"link en bio", "link en mi perfil", "link di bio", "bio link", "storefront", "comment link",
-	"dm me", "dm to order", "dm for", "link below", "link in comments", "shop now", "order now",
-	"buy now", "get yours", "grab yours", "grab it", "on amazon", "at target", "at walmart",
-	"at costco", "at sephora", "at ulta", "in stock", "restock", "restocked", "checkout", "cod",
-	"free shipping", "ships", "order via", "jetzt bestellen", "bestellen", "kaufen", "compra",
-	"comprar", "cómpralo", "beli", "pesan", "commander", "acheter", "beg kuning", "beg oren",
-	"yellow basket", "yellow bag", "orange bag", "orange basket", "linked", "ltk", "shop my",
-	"links below", "enlace en bio", "enlace en la bio", "enlace en mi perfil", "link en la bio",
-	"lien dans la bio", "link in der bio", "link nella bio", "link di profil",
-}
 
 // ctaWords mark a call to action: a line with one is not a product.
 var ctaWords = setOf("cart", "link", "links", "linked", "bio", "code", "codes", "shop", "order", "dm",

@@ -1,0 +1,116 @@
+package rules
+
+// Vietnamese and Thai terms for the categories Southeast Asian sellers sell
+// most, with more Indonesian and Malay ones, and the stays (hotels,
+// homestays, resorts) that sell on TikTok there. Vietnamese is written with
+// its accents and matches titles with or without them; Thai terms are also
+// the words Thai titles are cut into (see thaiWords). See lexicon.go for the
+// entry format.
+var lexSEA = []entry{
+	// apparel
+	{c: "apparel/tops", vi: "áo, áo nữ, áo nam, áo croptop", th: "เสื้อ, เสื้อผู้หญิง, เสื้อครอป"},
+	{c: "apparel/tops", t: "t shirt", vi: "áo thun, áo phông, áo thun nam, áo thun nữ", th: "เสื้อยืด, เสื้อยืดโอเวอร์ไซส์", id: "kaos oversize, kaos pria, kaos wanita"},
+	{c: "apparel/tops", t: "shirt", vi: "áo sơ mi, sơ mi", th: "เสื้อเชิ้ต", id: "kemeja pria, kemeja flanel, kemeja linen"},
+	{c: "apparel/tops", t: "sweater", vi: "áo len, áo nỉ=sweatshirt, áo cardigan=cardigan", th: "เสื้อไหมพรม, เสื้อกันหนาว=sweater, คาร์ดิแกน=cardigan", id: "baju rajut"},
+	{c: "apparel/tops", t: "hoodie", vi: "áo hoodie", th: "เสื้อฮู้ด"},
+	{c: "apparel/bottoms", vi: "quần", th: "กางเกง", id: "bawahan"},
+	{c: "apparel/bottoms", t: "jeans", vi: "quần jean, quần bò", th: "กางเกงยีนส์, ยีนส์"},
+	{c: "apparel/bottoms", t: "pants", vi: "quần dài, quần ống rộng, quần tây", th: "กางเกงขายาว, กางเกงขากว้าง"},
+	{c: "apparel/bottoms", t: "skirt", vi: "chân váy", th: "กระโปรง"},
+	{c: "apparel/bottoms", t: "shorts", vi: "quần short, quần đùi", th: "กางเกงขาสั้น"},
+	{c: "apparel/dresses", t: "dress", vi: "váy, đầm, váy hoa, đầm maxi, váy liền", th: "เดรส, ชุดเดรส", id: "gaun pesta, dress wanita, baju kurung, kurung, kebaya"},
+	{c: "apparel/dresses", t: "ao dai", vi: "áo dài, áo dài cách tân"},
+	{c: "apparel/outerwear", t: "jacket", vi: "áo khoác, áo khoác gió, áo gió, áo bomber", th: "เสื้อแจ็คเก็ต, แจ็คเก็ต, เสื้อคลุม", id: "jaket bomber, jaket jeans"},
+	{c: "apparel/outerwear", t: "coat", vi: "áo măng tô, áo dạ", th: "เสื้อโค้ท, โค้ท"},
+	{c: "apparel/activewear", t: "sports bra", vi: "đồ tập gym, đồ thể thao, bộ đồ tập, áo bra thể thao", th: "ชุดออกกำลังกาย, สปอร์ตบรา"},
+	{c: "apparel/sleepwear", t: "pajamas", vi: "đồ ngủ, bộ đồ ngủ, pijama", th: "ชุดนอน, ชุดนอนผู้หญิง", id: "baju tidur satin"},
+	{c: "apparel/underwear", t: "bra", vi: "áo ngực, áo lót, đồ lót", th: "ชุดชั้นใน, เสื้อใน, บรา"},
+	{c: "apparel/underwear", t: "sock", vi: "tất, vớ", th: "ถุงเท้า"},
+	{c: "apparel/swimwear", t: "swimsuit", vi: "đồ bơi, bikini=bikini", th: "ชุดว่ายน้ำ, บิกินี่=bikini"},
+	{c: "apparel/shoes", vi: "giày, giày dép, giày nữ, giày nam", th: "รองเท้า", id: "sepatu wanita, sepatu pria"},
+	{c: "apparel/shoes", t: "sneaker", vi: "giày thể thao, giày sneaker, giày chạy bộ", th: "รองเท้าผ้าใบ, รองเท้าวิ่ง, สนีกเกอร์", id: "sepatu lari, sepatu sekolah"},
+	{c: "apparel/shoes", t: "sandal", vi: "dép, sandal, dép quai hậu", th: "รองเท้าแตะ, รองเท้าแตะแบบสวม, รองเท้ารัดส้น"},
+	{c: "apparel/shoes", t: "heel", vi: "giày cao gót", th: "รองเท้าส้นสูง"},
+	{c: "apparel/shoes", t: "boot", vi: "bốt, giày bốt", th: "รองเท้าบูท"},
+	{c: "apparel/accessories", t: "hat", vi: "mũ, nón", th: "หมวก"},
+	{c: "apparel/accessories", t: "sunglasses", vi: "kính mát, kính râm", th: "แว่นกันแดด, แว่นตา"},
+	{c: "apparel/accessories", t: "scarf", vi: "khăn quàng, khăn choàng", th: "ผ้าพันคอ", id: "hijab, kerudung, jilbab, tudung, tudung bawal"},
+	{c: "apparel/accessories", t: "belt", vi: "thắt lưng", th: "เข็มขัด"},
+	{c: "apparel/jewelry", vi: "trang sức", th: "เครื่องประดับ"},
+	{c: "apparel/jewelry", t: "earring", vi: "bông tai, khuyên tai", th: "ต่างหู", id: "anting"},
+	{c: "apparel/jewelry", t: "necklace", vi: "dây chuyền, vòng cổ", th: "สร้อยคอ", id: "kalung"},
+	{c: "apparel/jewelry", t: "ring", vi: "nhẫn", th: "แหวน", id: "cincin"},
+	{c: "apparel/jewelry", t: "bracelet", vi: "vòng tay, lắc tay", th: "กำไล, สร้อยข้อมือ", id: "gelang"},
+	{c: "apparel/jewelry", t: "watch", vi: "đồng hồ", th: "นาฬิกา", id: "jam tangan"},
+	// bags
+	{c: "bags/handbags", t: "bag", vi: "túi, túi xách, túi đeo chéo=crossbody bag, túi tote=tote bag", th: "กระเป๋า, กระเป๋าสะพาย, กระเป๋าถือ, กระเป๋าสาน, กระเป๋าสะพายข้าง=crossbody bag", id: "tas, tas wanita, tas selempang=crossbody bag, tas anyaman, tas rotan, beg tangan"},
+	// Iconic bag models sell under their own names.
+	{c: "bags/handbags", t: "handbag", xx: "birkin, ~kelly, lady dior, capucines, neverfull, ~speedy, jodie, saddle bag, flap bag, classic flap, picotin, evelyne, constance, peekaboo, pouch, messenger bag, cassette bag"},
+	{c: "bags/backpacks", t: "backpack", vi: "balo, ba lô", th: "กระเป๋าเป้, เป้", id: "tas ransel, beg galas"},
+	{c: "bags/luggage", t: "suitcase", vi: "vali", th: "กระเป๋าเดินทาง", id: "koper"},
+	{c: "bags/wallets", t: "wallet", vi: "ví", th: "กระเป๋าสตางค์", id: "dompet"},
+	// beauty
+	{c: "beauty/skincare", vi: "dưỡng da, chăm sóc da", th: "สกินแคร์, บำรุงผิว", id: "perawatan wajah, penjagaan kulit"},
+	{c: "beauty/skincare", t: "sunscreen", vi: "kem chống nắng", th: "ครีมกันแดด, กันแดด", id: "sunscreen, sunblock, tabir surya"},
+	{c: "beauty/skincare", t: "serum", vi: "serum, tinh chất", th: "เซรั่ม", id: "serum wajah"},
+	{c: "beauty/skincare", t: "moisturizer", vi: "kem dưỡng, kem dưỡng ẩm, dưỡng ẩm", th: "ครีมบำรุง, มอยส์เจอไรเซอร์, ครีม", id: "pelembap, pelembab, moisturiser"},
+	{c: "beauty/skincare", t: "cleanser", vi: "sữa rửa mặt, tẩy trang=makeup remover, nước tẩy trang=makeup remover", th: "โฟมล้างหน้า, คลีนซิ่ง", id: "sabun muka, pembersih wajah"},
+	{c: "beauty/skincare", t: "toner", vi: "nước hoa hồng, toner", th: "โทนเนอร์"},
+	{c: "beauty/skincare", t: "face mask", vi: "mặt nạ", th: "มาส์กหน้า, มาสก์หน้า", id: "masker wajah, masker"},
+	{c: "beauty/makeup", vi: "trang điểm", th: "เครื่องสำอาง, แต่งหน้า", id: "alat solek"},
+	{c: "beauty/makeup", t: "lipstick", vi: "son, son môi, son kem, son kem lì, son thỏi", th: "ลิปสติก, ลิป", id: "lipstik, lip cream, lipmatte"},
+	{c: "beauty/makeup", t: "foundation", vi: "kem nền, phấn nền, cushion", th: "รองพื้น, คุชชั่น", id: "alas bedak, bedak, cushion"},
+	{c: "beauty/makeup", t: "mascara", vi: "mascara, chuốt mi", th: "มาสคาร่า"},
+	{c: "beauty/makeup", t: "blush", vi: "má hồng, phấn má", th: "บลัชออน", id: "perona pipi"},
+	{c: "beauty/haircare", t: "shampoo", vi: "dầu gội", th: "แชมพู", id: "sampo"},
+	{c: "beauty/haircare", t: "hair oil", vi: "dầu dưỡng tóc, tinh dầu dưỡng tóc", th: "น้ำมันใส่ผม, ออยล์ใส่ผม", id: "minyak rambut, serum rambut, vitamin rambut"},
+	{c: "beauty/fragrance", t: "perfume", vi: "nước hoa", th: "น้ำหอม", id: "parfum, minyak wangi, wangian"},
+	{c: "beauty/nails", t: "nail polish", vi: "sơn móng tay, sơn móng", th: "ยาทาเล็บ", id: "kutek, cat kuku"},
+	{c: "beauty/bath-body", t: "body lotion", vi: "sữa dưỡng thể, dưỡng thể", th: "โลชั่น, โลชั่นทาผิว", id: "losion badan, body lotion"},
+	{c: "beauty/bath-body", t: "body wash", vi: "sữa tắm", th: "ครีมอาบน้ำ, สบู่เหลว", id: "sabun mandi"},
+	// home, kitchen
+	{c: "home/decor", t: "candle", vi: "nến thơm, nến", th: "เทียนหอม, เทียน", id: "lilin aromaterapi, lilin"},
+	{c: "home/bedding", t: "bedding", vi: "chăn ga gối, chăn, ga giường, ra giường", th: "ผ้าปูที่นอน, ผ้าห่ม, ชุดเครื่องนอน", id: "sprei, seprai, selimut, bed cover, cadar"},
+	{c: "home/storage", t: "organizer", vi: "kệ để đồ, kệ sách, hộp đựng đồ", th: "ชั้นวาง, กล่องเก็บของ", id: "kotak penyimpanan"},
+	{c: "home/cleaning", t: "mop", vi: "cây lau nhà", th: "ไม้ถูพื้น", id: "alat pel"},
+	{c: "home/lighting", t: "lamp", vi: "đèn, đèn ngủ, đèn led", th: "โคมไฟ, ไฟled", id: "lampu tidur, lampu hias"},
+	{c: "home/appliances", t: "fan", vi: "quạt, quạt mini, quạt tích điện", th: "พัดลม, พัดลมพกพา", id: "kipas angin, kipas portable"},
+	{c: "home/appliances", t: "vacuum", vi: "máy hút bụi, robot hút bụi", th: "เครื่องดูดฝุ่น", id: "vacuum cleaner, penyedot debu"},
+	{c: "kitchen/appliances", t: "air fryer", vi: "nồi chiên không dầu", th: "หม้อทอดไร้น้ำมัน", id: "air fryer low watt"},
+	{c: "kitchen/appliances", t: "blender", vi: "máy xay sinh tố, máy xay", th: "เครื่องปั่น, เครื่องปั่นน้ำผลไม้"},
+	{c: "kitchen/appliances", t: "cooker", vi: "nồi cơm điện=rice cooker, nồi áp suất=pressure cooker", th: "หม้อหุงข้าว=rice cooker"},
+	{c: "kitchen/cookware", t: "pan", vi: "chảo, nồi, chảo chống dính", th: "กระทะ, หม้อ", id: "wajan, panci, kuali"},
+	{c: "kitchen/drinkware", t: "tumbler", vi: "bình giữ nhiệt, ly giữ nhiệt, bình nước", th: "แก้วเก็บความเย็น, กระบอกน้ำ, ขวดน้ำ", id: "tumbler, botol minum, botol air"},
+	// electronics
+	{c: "electronics/phone-accessories", t: "phone case", vi: "ốp lưng, ốp điện thoại", th: "เคสโทรศัพท์, เคสมือถือ", id: "casing hp, softcase, case hp, sarung telefon"},
+	{c: "electronics/phone-accessories", t: "charger", vi: "sạc dự phòng=power bank, củ sạc, cáp sạc", th: "ที่ชาร์จ, พาวเวอร์แบงค์=power bank, สายชาร์จ", id: "charger hp, kabel data, powerbank=power bank"},
+	{c: "electronics/audio", t: "earbud", vi: "tai nghe, tai nghe bluetooth", th: "หูฟัง, หูฟังบลูทูธ", id: "headset, earphone, tws"},
+	{c: "electronics/audio", t: "speaker", vi: "loa, loa bluetooth", th: "ลำโพง, ลำโพงบลูทูธ", id: "speaker bluetooth"},
+	{c: "electronics/wearables", t: "smartwatch", vi: "đồng hồ thông minh", th: "สมาร์ทวอทช์, นาฬิกาอัจฉริยะ", id: "jam pintar"},
+	{c: "electronics/computers", t: "laptop", vi: "máy tính xách tay, laptop", th: "โน้ตบุ๊ก, แล็ปท็อป"},
+	{c: "electronics/computers", t: "keyboard", vi: "bàn phím", th: "คีย์บอร์ด", id: "papan ketik"},
+	{c: "electronics/computers", t: "monitor", vi: "màn hình", th: "จอคอม, จอมอนิเตอร์", id: "monitor"},
+	{c: "books/nonfiction", t: "guide", en: "travel guide, trip planning guide, planning guide, ebook, e-book, digital guide", id: "panduan, ebook", vi: "cẩm nang, sách điện tử", th: "คู่มือ, อีบุ๊ก"},
+	// food
+	{c: "food/beverages", t: "coffee", vi: "cà phê, cafe, cà phê sữa", th: "กาแฟ", id: "kopi susu, kopi susu aren, es kopi, es kopi susu, kopi kenangan, ngopi"},
+	{c: "food/beverages", t: "tea", vi: "trà, trà sữa=milk tea", th: "ชา, ชานม=milk tea, ชาไทย", id: "teh tarik, es teh, milk tea=milk tea"},
+	{c: "food/snacks", t: "snack", vi: "đồ ăn vặt, bánh tráng, khô gà", th: "ขนม, ขนมขบเคี้ยว", id: "keripik pedas, basreng, seblak, kuih"},
+	{c: "food/sweets", t: "cake", vi: "bánh, bánh ngọt, bánh kem", th: "เค้ก, ขนมหวาน", id: "kue, kek, brownies"},
+	{c: "food/pantry", t: "sauce", vi: "nước mắm, tương ớt", th: "น้ำพริก, ซอส", id: "sambal, sambel"},
+	// health
+	{c: "health/supplements", t: "supplement", vi: "thực phẩm chức năng, viên uống, vitamin", th: "อาหารเสริม, วิตามิน", id: "suplemen, vitamin"},
+	// toys, baby, pets
+	{c: "toys/plush", t: "plush", vi: "gấu bông, thú bông", th: "ตุ๊กตา", id: "boneka"},
+	{c: "baby/gear", t: "stroller", vi: "xe đẩy", th: "รถเข็นเด็ก", id: "stroller bayi, kereta bayi"},
+	{c: "pets/cat", t: "cat litter", vi: "cát vệ sinh, cát mèo", th: "ทรายแมว", id: "pasir kucing"},
+	{c: "pets/dog", t: "dog food", vi: "thức ăn cho chó", th: "อาหารสุนัข", id: "makanan anjing"},
+}
+
+// lexStays are the stays: rooms and places to stay booked from the seller.
+var lexStays = []entry{
+	{c: "travel/stays", xx: "staycation, staycations, airbnb", en: "accommodation, accomodation, lodging, booking", es: "alojamiento, hospedaje", pt: "hospedagem, pousada", fr: "hébergement", de: "unterkunft, übernachtung", id: "penginapan", vi: "lưu trú, nghỉ dưỡng", th: "ที่พัก"},
+	{c: "travel/stays", t: "hotel", en: "hotel, hotels, boutique hotel, motel, hostel, inn, guesthouse, guest house, bed and breakfast, hotel room", es: "hotel, hostal", pt: "hotel, hostel", fr: "hôtel, auberge", de: "hotel, pension, hostel", id: "hotel, kamar hotel, losmen", vi: "khách sạn, nhà nghỉ, nhà trọ", th: "โรงแรม, โฮสเทล"},
+	{c: "travel/stays", t: "homestay", en: "homestay, home stay, holiday home, vacation rental", es: "casa vacacional", pt: "casa de temporada", fr: "gîte, location de vacances", de: "ferienwohnung, ferienhaus", id: "homestay, villa homestay", vi: "homestay, home", th: "โฮมสเตย์"},
+	{c: "travel/stays", t: "resort", en: "resort, villa, glamping, campsite, camp, cabin, bungalow", es: "resort, villa, cabaña", pt: "resort, chalé, vila", fr: "resort, villa, chalet", de: "resort, villa, hütte", id: "resort, villa, glamping, vila", vi: "resort, biệt thự, villa, khu nghỉ dưỡng", th: "รีสอร์ท, วิลล่า, แคมป์"},
+	{c: "travel/stays", t: "room", en: "deluxe room, double room, suite, hotel suite", es: "habitación doble, suite", pt: "quarto duplo, suíte", fr: "chambre double, suite", de: "doppelzimmer, suite", id: "kamar deluxe, kamar", vi: "phòng, phòng đôi, căn phòng", th: "ห้องพัก, ห้อง"},
+}

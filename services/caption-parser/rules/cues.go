@@ -1,0 +1,392 @@
+package rules
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// cue is what a phrase of a caption says about selling.
+type cue uint8
+
+const (
+	// cueBuy is a way to buy: a cart, "link in bio", "DM to order",
+	// "order now", "klik lokasi", "thêm vào giỏ hàng", "สั่งได้เลย".
+	cueBuy cue = iota + 1
+	// cueContact is a channel a buyer can write to or call: WhatsApp, LINE,
+	// Zalo, inbox, a hotline, "reach me", "liên hệ". An offer with a
+	// product named, not a way to buy on its own.
+	cueContact
+	// cueAvailable says the thing can be had: "available at", "in stock",
+	// "tersedia", "có sẵn", "disponível".
+	cueAvailable
+	// cueBook invites a booking: "book now", "booking", "đặt phòng", "จอง".
+	cueBook
+	// cuePromo speaks of a deal without offering one by itself: sale,
+	// promo, discount, voucher, "giảm giá", "diskon", "ลด".
+	cuePromo
+	// cueExperience tells of money spent or earned, not an offer: "I
+	// paid", "we stayed", "would you pay", "mình đã", "bỏ ra", "gastei".
+	cueExperience
+	// cueStory tells of a thing tried or bought: a haul, a review, a
+	// recommendation. A call to action still makes it an offer.
+	cueStory
+	// cueNews marks news and commentary: "breaking", "news", "tin tức".
+	cueNews
+)
+
+// cueLexicon holds the phrases of each cue by language, lower case, words
+// separated by single spaces. Thai, Japanese and Chinese write no spaces
+// between words: their phrases are found anywhere in a run of letters.
+// Adding a language is adding its phrases here (and its function words in
+// lang.go); nothing else depends on the caption's language.
+var cueLexicon = map[cue]map[string][]string{
+	cueBuy: {
+		langEN: {"link in bio", "links in bio", "link in my bio", "linked in bio", "link in profile", "link in my profile",
+			"in my bio", "bio link", "link below", "links below", "link in comments", "link in the comments",
+			"cart", "orange cart", "yellow cart", "yellow basket", "orange basket", "yellow bag", "orange bag",
+			"tiktok shop", "tiktokshop", "shop tab", "showcase", "storefront", "amazon storefront", "ltk",
+			"dm to order", "dm for orders", "dm me to order", "dm for price", "dm for prices", "dm to buy", "dm to book",
+			"pm to order", "pm for orders", "message to order", "message us to order", "whatsapp to order",
+			"to order", "order now", "order here", "order yours", "order via", "order from", "order online",
+			"shop now", "shop here", "shop with", "shop at", "buy now", "buy here", "buy it", "buy yours",
+			"get yours", "grab yours", "grab it", "cop yours", "checkout", "add to cart",
+			"available for purchase", "available to purchase", "available to order", "to purchase",
+			"pre-order", "preorder", "pre order", "place your order", "on amazon", "at target", "at walmart",
+			"at costco", "at sephora", "at ulta", "comment link", "comment for link", "comment for the link",
+			"free shipping", "shipping available", "ships worldwide", "we ship", "cash on delivery",
+			"use my code", "use code", "shop the look", "tap the location", "click the location", "location tag", "to claim", "comment mine", "comment sold", "mine to claim"},
+		langID: {"keranjang", "keranjang kuning", "klik keranjang", "cek keranjang", "link di bio", "link bio",
+			"link di profil", "beli di", "order di", "pesan di", "checkout", "co sekarang", "beli sekarang",
+			"pesan sekarang", "order sekarang", "langsung order", "langsung checkout", "buruan beli", "buruan order",
+			"buruan checkout", "klik lokasi", "tag lokasi", "klik tag lokasi", "lokasi di bawah", "lokasi dibawah", "klik lokasinya",
+			"tag lokasinya", "klik tag lokasinya",
+			"klik link", "chat admin", "hubungi admin", "japri", "dm untuk order", "wa untuk order", "cod",
+			"gratis ongkir", "free ongkir", "bisa cod", "etalase", "tiktok shop", "beli covernya", "beli voucher",
+			"langsung ke"},
+		langMS: {"beg kuning", "beg oren", "troli", "link di bio", "pm untuk order", "dm untuk order", "whatsapp untuk order",
+			"boleh order", "order sekarang", "beli sekarang", "tekan beg kuning", "klik beg kuning", "penghantaran percuma"},
+		langTL: {"mag-order", "order na", "mine na", "mine sa comments", "pm for orders", "pm sa", "add to cart", "i-add to cart", "check out na",
+			"pindutin ang basket", "dilaw na basket", "yellow basket", "link sa bio", "book now"},
+		langVI: {"giỏ hàng", "thêm vào giỏ", "thêm vào giỏ hàng", "giỏ hàng vàng", "link ở bio", "link trong bio",
+			"link bio", "link ở phần bio", "mua ngay", "mua tại", "mua ở", "đặt hàng", "đặt mua", "chốt đơn",
+			"lên đơn", "bấm vào vị trí", "bấm vị trí", "bấm vào địa điểm", "ghim vị trí", "inbox shop", "ib shop", "ib mình", "inbox mình", "đặt phòng", "đặt lịch", "book phòng",
+			"book ngay", "book nhanh", "săn deal", "link sản phẩm", "link mua", "freeship", "miễn phí vận chuyển"},
+		langTH: {"ตะกร้า", "กดตะกร้า", "สั่งได้เลย", "สั่งซื้อ", "สั่งเลย", "สั่งได้ที่", "ลิงก์ในไบโอ", "ลิ้งในไบโอ",
+			"ลิงค์ในไบโอ", "ทักแชท", "ทักไลน์", "ทักมาได้", "จองห้องพัก", "จองได้ที่", "จองได้", "จองทาง",
+			"สนใจทัก", "กดปักหมุด", "ปักหมุด", "ส่งฟรี", "เก็บเงินปลายทาง", "ซื้อได้ที่", "โค้ดส่วนลด"},
+		langPT: {"link na bio", "link no perfil", "carrinho", "carrinho laranja", "carrinho amarelo", "compre", "compre já",
+			"compre agora", "comprar", "peça já", "peça o seu", "encomende", "encomendas", "faça seu pedido",
+			"chama no direct", "chama no whats", "frete grátis", "link nos comentários", "loja", "na shopee"},
+		langES: {"link en bio", "enlace en bio", "enlace en la bio", "link en la bio", "enlace en mi perfil",
+			"link en mi perfil", "carrito", "cómpralo", "compra aquí", "compra ya", "comprar", "pide el tuyo",
+			"haz tu pedido", "pedidos por", "pedidos al", "envío gratis", "envíos a"},
+		langFR: {"lien en bio", "lien dans ma bio", "lien dans la bio", "panier", "commander", "commandez",
+			"acheter", "achetez", "en vente", "livraison gratuite"},
+		langDE: {"link in der bio", "link im profil", "warenkorb", "jetzt bestellen", "bestellen", "kaufen",
+			"jetzt kaufen", "versandkostenfrei"},
+		langKO: {"구매", "주문", "장바구니", "프로필 링크", "링크는 프로필"},
+		langJA: {"購入", "注文", "カート", "プロフィールのリンク"},
+	},
+	cueContact: {
+		langEN: {"whatsapp", "whats app", "what's app", "dm", "dm me", "dm us", "pm", "pm me", "message me", "message us",
+			"reach me", "reach us", "contact us", "contact me", "call us", "call or text", "text us", "email us",
+			"hotline", "line id", "line app", "line official", "telegram", "viber", "inquiries", "enquiries",
+			"for reservations", "for inquiries", "personal shopping", "personal shopper"},
+		langID: {"wa", "whatsapp", "hubungi", "info booking", "info pemesanan", "pemesanan", "pesanan", "admin", "dm"},
+		langMS: {"whatsapp", "wasap", "hubungi"},
+		langTL: {"pm", "message"},
+		langVI: {"liên hệ", "inbox", "ib", "zalo", "hotline", "nhắn tin", "gọi ngay", "sđt"},
+		langTH: {"ไลน์", "ติดต่อ", "โทร", "แอดไลน์"},
+		langPT: {"whatsapp", "direct", "chama na dm", "contato"},
+		langES: {"whatsapp", "escríbeme", "escríbenos", "contáctanos", "mándame dm"},
+		langFR: {"whatsapp", "contactez"},
+		langDE: {"whatsapp", "schreib mir"},
+	},
+	cueAvailable: {
+		langEN: {"available", "now available", "available at", "available in", "available through", "available now",
+			"in stock", "back in stock", "restocked", "just dropped", "new arrival", "new arrivals", "new in",
+			"sourced", "sourcing", "for sale"},
+		langID: {"tersedia", "ready stock", "stok", "restock", "dijual"},
+		langMS: {"ada stok", "stok"},
+		langVI: {"có sẵn", "hàng về", "sẵn hàng", "còn hàng", "đang bán"},
+		langTH: {"มีจำหน่าย", "พร้อมส่ง", "มีของ"},
+		langPT: {"disponível", "disponíveis", "à venda", "pronta entrega"},
+		langES: {"disponible", "disponibles", "en venta"},
+		langFR: {"disponible", "en stock"},
+		langDE: {"verfügbar", "erhältlich"},
+	},
+	cueBook: {
+		langEN: {"book now", "book your", "book you", "book with us", "book via", "booking", "bookings", "reserve now",
+			"reservations", "book a", "book an", "to book"},
+		langID: {"booking", "reservasi", "booking sekarang"},
+		langVI: {"booking", "đặt chỗ", "book"},
+		langTH: {"จอง", "booking"},
+		langTL: {"book na", "reserve na"},
+		langPT: {"reserve", "reservas"},
+		langES: {"reserva", "reservas"},
+	},
+	cuePromo: {
+		langEN: {"sale", "on sale", "promo", "discount", "deal", "deals", "voucher", "coupon", "cashback", "% off",
+			"off", "flash sale", "bundle", "limited", "offer", "price", "prices", "shop", "order", "buy", "purchase", "link"},
+		langID: {"promo", "diskon", "potongan", "murah", "harga", "voucher", "cashback", "beli", "order", "pesan", "jual", "ngopi"},
+		langMS: {"harga", "promosi", "murah", "beli"},
+		langTL: {"presyo", "mura", "sale"},
+		langVI: {"giá", "giảm giá", "giảm", "ưu đãi", "khuyến mãi", "sale", "deal", "voucher", "rẻ", "mua", "bán", "combo"},
+		langTH: {"ราคา", "ลด", "โปร", "ส่วนลด", "ขาย", "ซื้อ", "ถูก"},
+		langPT: {"preço", "desconto", "promoção", "oferta", "cupom", "cupons"},
+		langES: {"precio", "descuento", "oferta", "promoción", "cupón", "rebaja"},
+		langFR: {"prix", "promo", "réduction", "soldes"},
+		langDE: {"preis", "rabatt", "angebot", "gutschein"},
+		langKO: {"가격", "할인", "세일"},
+		langJA: {"価格", "セール", "割引"},
+	},
+	cueExperience: {
+		langEN: {"i paid", "we paid", "i spent", "we spent", "i earned", "cost me", "cost us", "cost just", "cost only", "i bought", "we bought", "i got this",
+			"checked into", "checked in", "we stayed", "i stayed", "stayed at", "would you pay", "would you buy",
+			"is it worth", "worth it?", "i found", "found this", "good find", "price i paid", "paid for",
+			"throwback", "estimated", "how much", "what $", "what you get", "get you", "gets you"},
+		langID: {"saya menginap", "aku menginap", "nginep", "menginap", "habis", "ngabisin", "cuma sharing", "berkat"},
+		langTL: {"pinagstayan namin", "nag-stay kami"},
+		langVI: {"mình đã", "tụi mình đã", "bỏ ra", "tốn", "lần đầu thử", "cảm ơn"},
+		langTH: {"เราพัก", "พักที่นี่", "ซื้อมา", "จ่ายไป"},
+		langPT: {"comprei", "paguei", "gastei"},
+		langES: {"compré", "pagué", "gasté"},
+		langFR: {"j'ai acheté", "j'ai payé"},
+		langDE: {"gekauft", "bezahlt"},
+	},
+	cueStory: {
+		langEN: {"i tried", "we tried", "my review", "honest review", "review", "thrift", "thrifted", "haul", "i rented",
+			"worth the", "reco", "recommend", "recommendation", "where to stay", "must visit", "must try"},
+		langID: {"pengalaman", "review", "sharing", "rekomendasi", "aku beli", "saya beli"},
+		langMS: {"saya beli", "aku beli", "review"},
+		langVI: {"review", "trải nghiệm", "thử", "tham khảo", "đi chơi"},
+		langTH: {"รีวิว", "ประมาณ", "แนะนำ", "พิกัด"},
+		langPT: {"testei", "review", "resenha", "recomendo", "indico"},
+		langES: {"probé", "reseña", "recomiendo"},
+		langFR: {"avis"},
+		langDE: {"getestet"},
+	},
+	cueNews: {
+		langEN: {"breaking", "news", "announced", "announces", "launches", "launched", "reportedly",
+			"according to", "celebrity", "spotted"},
+		langID: {"berita", "info terkini"},
+		langVI: {"tin tức", "nguồn", "cập nhật", "chính phủ", "ra mắt"},
+		langTH: {"ข่าว"},
+		langPT: {"notícia", "notícias", "noticias", "taxação", "imposto"},
+		langES: {"noticia", "noticias"},
+	},
+}
+
+// cuePhrase is one phrase of the lexicon as words.
+type cuePhrase struct {
+	words []string
+	cue   cue
+	lang  string
+}
+
+// speaks reports whether a phrase of language l counts in a caption of
+// language lang: English phrases count in every caption (sellers everywhere
+// mix them in), the others in captions of their language (Indonesian and
+// Malay as one). Phrases distinct enough not to be read in another
+// language (two words or more, or one long word: "carrinho", "keranjang")
+// count in every caption, as sellers mix languages.
+func speaks(lang, l string, distinct bool) bool {
+	switch {
+	case l == langEN || l == lang || distinct:
+		return true
+	case (l == langID || l == langMS) && (lang == langID || lang == langMS):
+		return true
+	}
+	return false
+}
+
+// cueIndex maps the first word of each spaced phrase to its phrases;
+// scriptCues holds the phrases of the languages written without spaces.
+var cueIndex, scriptCues = func() (map[string][]cuePhrase, []cuePhrase) {
+	idx := map[string][]cuePhrase{}
+	var script []cuePhrase
+	for kind, byLang := range cueLexicon {
+		for lang, phrases := range byLang {
+			for _, p := range phrases {
+				if unspaced(p) {
+					script = append(script, cuePhrase{words: []string{p}, cue: kind, lang: lang})
+					continue
+				}
+				words := strings.Fields(p)
+				idx[words[0]] = append(idx[words[0]], cuePhrase{words: words, cue: kind, lang: lang})
+			}
+		}
+	}
+	return idx, script
+}()
+
+// unspaced reports a phrase in Thai, Japanese or Chinese script, or in
+// Korean, whose words carry their endings ("구매하세요").
+func unspaced(s string) bool {
+	for _, r := range s {
+		if r >= 0x0E00 && r <= 0x0E7F || r >= 0x3040 && r <= 0x30FF || r >= 0x4E00 && r <= 0x9FFF || r >= 0xAC00 && r <= 0xD7A3 {
+			return true
+		}
+	}
+	return false
+}
+
+// cueMatch is a phrase of the lexicon found in the caption, by tokens.
+type cueMatch struct {
+	cue         cue
+	first, last int
+}
+
+// maxCueMatches bounds the cues recorded for one caption.
+const maxCueMatches = 64
+
+// findCues records the cue phrases of the caption, the longest at each
+// word. Spaced phrases match whole words in sequence (hashtags, handles and
+// links are not words); unspaced ones match inside runs of letters.
+func (c *parse) findCues() {
+	toks := c.toks
+	for i := 0; i < len(toks) && len(c.cues) < maxCueMatches; i++ {
+		t := toks[i]
+		if t.kind == tPunct && c.text[t.start:t.end] == "%" && i+1 < len(toks) && toks[i+1].kind == tWord && toks[i+1].low == "off" {
+			c.cues = append(c.cues, cueMatch{cuePromo, i, i + 1})
+			continue
+		}
+		if t.kind != tWord {
+			continue
+		}
+		if c.scripted && t.end-t.start > 2 && !isASCII(c.text[t.start:t.end]) {
+			c.scriptCuesIn(i)
+		}
+		if t.low == "link" || t.low == "links" {
+			if j := c.bioAfter(i); j > i+2 || j > 0 && c.cueWord(i+1) != "in" {
+				c.cues = append(c.cues, cueMatch{cueBuy, i, j})
+				i = j
+				continue
+			}
+		}
+		w := c.cueWord(i)
+		if w == t.low && t.vocab&vCue == 0 {
+			continue
+		}
+		phrases := cueIndex[w]
+		best, bestLen := -1, 0
+		for k, p := range phrases {
+			if !speaks(c.lang, p.lang, len(p.words) > 1 || utf8.RuneCountInString(p.words[0]) >= 7) {
+				continue
+			}
+			if n := c.matchWords(i, p.words); n > bestLen || n == bestLen && n > 0 && p.cue < phrases[best].cue {
+				best, bestLen = k, n
+			}
+		}
+		if best >= 0 {
+			if !c.quoted(i, i+bestLen-1) {
+				c.cues = append(c.cues, cueMatch{phrases[best].cue, i, i + bestLen - 1})
+			}
+			i += bestLen - 1 // the words of a phrase start no other
+		}
+	}
+}
+
+// matchWords returns the number of tokens the words match from token i
+// (quotes between them aside: comment "LINK"), or 0.
+func (c *parse) matchWords(i int, words []string) int {
+	j := i
+	for k, w := range words {
+		for k > 0 && j < len(c.toks) && c.isQuote(j) {
+			j++
+		}
+		if j >= len(c.toks) || c.toks[j].kind != tWord || c.cueWord(j) != w {
+			return 0
+		}
+		j++
+	}
+	return j - i
+}
+
+func (c *parse) isQuote(i int) bool {
+	t := c.toks[i]
+	return t.kind == tPunct && strings.Contains(quoteMarks, c.text[t.start:t.end])
+}
+
+const quoteMarks = "'\"“”‘’«»„"
+
+// quoted reports a phrase between quotation marks: reported speech
+// ("says 'add to cart'"), not a call to action.
+func (c *parse) quoted(first, last int) bool {
+	return first > 0 && last+1 < len(c.toks) && c.isQuote(first-1) && c.isQuote(last+1)
+}
+
+// cueWord is the word at token i as the lexicon writes it: lower case,
+// and, outside Vietnamese (where accents tell words apart), with the
+// accents sellers add for style dropped ("biö").
+func (c *parse) cueWord(i int) string {
+	t := c.toks[i]
+	if t.vocab&vCue != 0 || c.lang == langVI || c.lang == langTH || isASCII(t.low) {
+		return t.low
+	}
+	if f := fold(t.low); f != t.low && cueIndex[f] != nil {
+		return f
+	}
+	return t.low
+}
+
+// bioAfter returns the token of "bio" when it follows the link word at i
+// on the same line within six words ("link to the keycaps in bio", "link
+// for everything in my bio"), or -1.
+func (c *parse) bioAfter(i int) int {
+	for j := i + 1; j < len(c.toks) && j <= i+8; j++ {
+		t := c.toks[j]
+		if t.kind == tBreak || t.kind == tURL {
+			return -1
+		}
+		if t.kind == tWord && (t.low == "bio" || fold(t.low) == "bio") {
+			return j
+		}
+	}
+	return -1
+}
+
+// scriptCuesIn records the unspaced phrases inside the word at token i.
+func (c *parse) scriptCuesIn(i int) {
+	s := c.toks[i].low
+	for _, p := range scriptCues {
+		if len(c.cues) < maxCueMatches && speaks(c.lang, p.lang, true) && strings.Contains(s, p.words[0]) {
+			c.cues = append(c.cues, cueMatch{p.cue, i, i})
+		}
+	}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// locationWords name the place tag of a TikTok GO video: what such a video
+// sells through it is a voucher.
+var locationWords = setOf("lokasi", "lokasinya", "location", "vị", "trí", "địa", "điểm", "ปักหมุด")
+
+// sellsVoucher reports a caption that sells through the place tag of a
+// TikTok GO video ("klik tag lokasi", #tiktokgo): the product is a voucher
+// for the place or brand it names.
+func (c *parse) sellsVoucher() bool {
+	for _, h := range c.hashtags {
+		if strings.EqualFold(h, "tiktokgo") {
+			return true
+		}
+	}
+	for _, m := range c.cues {
+		if m.cue != cueBuy {
+			continue
+		}
+		for i := m.first; i <= m.last; i++ {
+			if t := c.toks[i]; locationWords[t.low] || c.scripted && strings.Contains(t.low, "ปักหมุด") {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,52 @@
+package rules
+
+// vocabFlags say what the rules know of a word, so that every word of a
+// caption is looked up once (token.vocab) and the passes that follow ask a
+// map only about the words that may concern them.
+type vocabFlags uint32
+
+const (
+	// vLangs holds the word's languages as function word (wordLangs).
+	vLangs vocabFlags = 0xff
+	// vCue marks the first word of a cue phrase (cueIndex).
+	vCue vocabFlags = 1 << (8 + iota)
+	// vCode marks a word that introduces a code (codeTriggers).
+	vCode
+	// vTitle marks a word that opens or closes a title candidate
+	// (titleLeads).
+	vTitle
+	// vISO marks the lower case of an ISO 4217 code (isoWords).
+	vISO
+)
+
+// vocab holds the flags of every word the rules know, lower case.
+var vocab = func() map[string]vocabFlags {
+	m := map[string]vocabFlags{}
+	for w, b := range wordLangs {
+		m[w] |= vocabFlags(b)
+	}
+	for w := range cueIndex {
+		m[w] |= vCue
+	}
+	for w := range codeTriggers {
+		m[w] |= vCode
+	}
+	for w := range titleLeads {
+		m[w] |= vTitle
+	}
+	for w := range isoWords {
+		m[lower(w)] |= vISO
+	}
+	return m
+}()
+
+// words lexes text and sets the vocabulary flags of its words.
+func words(text string) []token {
+	toks := lex(text)
+	for i := range toks {
+		if t := &toks[i]; t.kind == tWord {
+			t.vocab = vocab[t.low]
+		}
+	}
+	return toks
+}
