@@ -41,7 +41,7 @@ const MaxBlobBytes = 64 << 20
 var keyRE = regexp.MustCompile(`^[a-z0-9-]+/[0-9a-f]{2}/[0-9a-f]{64}\.[a-z0-9]{1,5}$`)
 
 var extensions = map[string]string{
-	"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "video/mp4": "mp4",
+	"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "video/mp4": "mp4", "video/quicktime": "mov", "video/webm": "webm",
 	"application/json": "json", "text/plain": "txt",
 }
 

@@ -188,6 +188,8 @@ func StatusOf(code catalog.Code) int {
 		return http.StatusForbidden
 	case catalog.CodeUnavailable:
 		return http.StatusServiceUnavailable
+	case catalog.CodeTooLarge:
+		return http.StatusRequestEntityTooLarge
 	}
 	return http.StatusInternalServerError
 }
