@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -26,6 +27,24 @@ type Session struct {
 	ExpiresAt time.Time
 	// Refresh is empty when the sign-in gave none.
 	Refresh string
+}
+
+// CSRF is the CSRF token of the session's forms (what CSRF answers for a
+// request carrying its cookies).
+func (s Session) CSRF() string {
+	if s.Refresh != "" {
+		return csrfToken(s.Refresh)
+	}
+	return csrfToken(s.Token)
+}
+
+// Cookies are the session's cookies as a browser sends them back.
+func (s Session) Cookies() []*http.Cookie {
+	out := []*http.Cookie{{Name: SessionCookie, Value: s.Token}}
+	if s.Refresh != "" {
+		out = append(out, &http.Cookie{Name: RefreshCookie, Value: s.Refresh})
+	}
+	return out
 }
 
 // Renewer trades a refresh token for a fresh ID token (the hosted UI's

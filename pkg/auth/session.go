@@ -118,11 +118,21 @@ func CheckCSRF(c *gin.Context) error {
 	return checkCSRF(c, CSRF(c))
 }
 
+// CheckCSRFToken verifies a CSRF token read by the handler itself (from a
+// multipart body streamed part by part, which must not be parsed whole).
+func CheckCSRFToken(c *gin.Context, got string) error {
+	return matchCSRF(CSRF(c), got)
+}
+
 func checkCSRF(c *gin.Context, want string) error {
 	got := c.GetHeader(HeaderCSRF)
 	if got == "" {
 		got = c.PostForm("csrf")
 	}
+	return matchCSRF(want, got)
+}
+
+func matchCSRF(want, got string) error {
 	if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
 		return catalog.Errorf(catalog.CodeForbidden, "the form has expired; reload the page and try again")
 	}

@@ -2,6 +2,8 @@ package catalog
 
 import (
 	"crypto/rand"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -108,6 +110,38 @@ type Video struct {
 	ProductTags []ProductTags `json:"productTags,omitempty"`
 	CreatedAt   time.Time     `json:"createdAt"`
 	UpdatedAt   time.Time     `json:"updatedAt"`
+}
+
+// Explain says in plain words where the video is, for its seller.
+func (v *Video) Explain() string {
+	switch v.Status {
+	case VideoQueued:
+		return "Waiting to be read."
+	case VideoProcessing:
+		return "Reading the caption and cutting product pictures."
+	case VideoReady:
+		switch v.ProductCount {
+		case 0:
+			return "Done: no products were found in the caption. Edit the caption to list them, or add products by hand."
+		case 1:
+			return "Done: 1 product is on your shop."
+		}
+		return fmt.Sprintf("Done: %d products are on your shop.", v.ProductCount)
+	}
+	r := strings.ToLower(v.FailureReason)
+	switch {
+	case strings.Contains(r, "neither a video nor images"):
+		return "We could not get this post's video or pictures. Upload the video file, then retry."
+	case strings.Contains(r, "did not finish after"):
+		return "This took too long and was stopped. Retry it."
+	case strings.Contains(r, "download"):
+		return "The video could not be downloaded. Upload the file instead, or retry later."
+	case strings.Contains(r, "decod"):
+		return "The video file could not be read. Upload it again as MP4."
+	case strings.HasPrefix(r, "caption"):
+		return "The caption could not be read. Edit it and re-read it."
+	}
+	return "Something went wrong: " + v.FailureReason + ". Retry it."
 }
 
 // ProductTags is the tagging step's result for the product at Index in a

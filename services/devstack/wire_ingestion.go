@@ -41,7 +41,7 @@ func wireIngestion(ctx context.Context, st *Stack, router *gin.Engine, w *wiring
 	}
 	deps := ingestion.Deps{
 		Store: st.Store, Idempotency: st.Store, Publisher: st.Topics, Verifier: verifier,
-		LocalIssuer: issuer, DevLogin: true, Logger: st.Log,
+		LocalIssuer: issuer, DevLogin: true, Media: st.Media, Renewer: issuer, Logger: st.Log,
 	}
 	if st.Config.AdminPasswordHash != "" {
 		if deps.AdminLogin, err = auth.NewAdminLogin(auth.AdminLoginConfig{PasswordHash: st.Config.AdminPasswordHash, Issuer: issuer}); err != nil {
