@@ -225,7 +225,7 @@ func (f editForm) patch() (ProductPatch, error) {
 		if catalog.ValidateCurrency("currency", code) != nil {
 			return pt, catalog.Invalid("currency", "must be an ISO 4217 code such as USD or EUR (got %q)", truncateRunes(code, 10))
 		}
-		v, err := parseDecimalPrice(price.field, price.raw, code)
+		v, err := parsePrice(price.field, price.raw, code, separators{})
 		if err != nil {
 			return pt, err
 		}
