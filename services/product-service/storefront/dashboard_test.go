@@ -139,7 +139,7 @@ func TestDashboardEditsNeedCSRFAndShowOnTheShop(t *testing.T) {
 
 	good.Set("csrf", string(csrf))
 	resp, _ = r.form("/dashboard/products/"+mug, tokBella, good)
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/dashboard?done=saved" {
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/dashboard?done=saved#row-"+mug {
 		t.Fatalf("save: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	p, err := r.store.GetProduct(context.Background(), mug)
