@@ -107,6 +107,8 @@ type Server struct {
 	clicks   *clicks.Recorder
 	counted  *metrics.Counter
 	pages    *template.Template
+	// openAPIDoc is the OpenAPI document naming this site as its server.
+	openAPIDoc *response
 }
 
 // New checks the configuration and starts the click recorder.
@@ -143,13 +145,17 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	doc, err := servedOpenAPI(strings.TrimSuffix(base.String(), "/"))
+	if err != nil {
+		return nil, err
+	}
 	return &Server{
 		store: cfg.Store, media: cfg.Media, verifier: cfg.Verifier, browser: &auth.Browser{Verifier: cfg.Verifier, Renewer: cfg.Renewer, Now: cfg.Now},
 		base: strings.TrimSuffix(base.String(), "/"), login: cfg.LoginURL, log: cfg.Logger, now: cfg.Now,
 		cache:   newResponseCache(cfg.CacheTTL, 4096, cfg.Now),
 		clicks:  clicks.NewRecorder(cfg.Store, cfg.Clicks),
 		counted: cfg.Metrics.Counter(metrics.Clicks, metrics.Count),
-		pages:   pages,
+		pages:   pages, openAPIDoc: doc,
 	}, nil
 }
 
