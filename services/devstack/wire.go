@@ -62,11 +62,11 @@ func wire(ctx context.Context, st *Stack, router *gin.Engine) (*wiring, error) {
 	if err := seedDemoSeller(ctx, st); err != nil {
 		return nil, err
 	}
-	verifier, err := wireIngestion(ctx, st, router, w)
+	verifier, renewer, err := wireIngestion(ctx, st, router, w)
 	if err != nil {
 		return nil, err
 	}
-	if err := wireProductService(st, router, w, verifier); err != nil {
+	if err := wireProductService(st, router, w, verifier, renewer); err != nil {
 		return nil, err
 	}
 	wireAdmin(st, router, w)
@@ -149,9 +149,9 @@ func seedDemoSeller(ctx context.Context, st *Stack) error {
 // shared router, and its projector as a worker on each result event. The
 // projector's writes invalidate the storefront's page cache at once; the
 // click recorder drains when the stack stops, before the store closes.
-func wireProductService(st *Stack, router *gin.Engine, w *wiring, verifier auth.Verifier) error {
+func wireProductService(st *Stack, router *gin.Engine, w *wiring, verifier auth.Verifier, renewer auth.Renewer) error {
 	srv, err := storefront.New(storefront.Config{
-		Store: st.Store, Media: st.Media, Verifier: verifier, PublicURL: st.Config.PublicURL, Logger: st.Log, Metrics: st.Metrics,
+		Store: st.Store, Media: st.Media, Verifier: verifier, Renewer: renewer, PublicURL: st.Config.PublicURL, Logger: st.Log, Metrics: st.Metrics,
 	})
 	if err != nil {
 		return err

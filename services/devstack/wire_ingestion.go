@@ -21,40 +21,49 @@ const LocalIssuerPath = "/auth"
 // kept in DATA_DIR/auth/issuer-key.pem so tokens survive restarts): its JWKS,
 // the dev login, the admin login when ADMIN_PASSWORD_HASH is set; and runs
 // scheduled ingestion through Apify every IngestEvery when APIFY_TOKEN is set.
-// It returns the verifier of the local issuer's tokens, for the other seller
-// endpoints.
-func wireIngestion(ctx context.Context, st *Stack, router *gin.Engine, w *wiring) (auth.Verifier, error) {
+// It returns the verifier of the local issuer's tokens and the issuer, which
+// renews browser sessions, for the other seller endpoints.
+func wireIngestion(ctx context.Context, st *Stack, router *gin.Engine, w *wiring) (auth.Verifier, auth.Renewer, error) {
 	key, _, err := auth.LoadOrCreateKey(filepath.Join(st.Config.DataDir, "auth", "issuer-key.pem"))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	issuer, err := auth.NewLocalIssuer(auth.LocalIssuerConfig{URL: st.Config.PublicURL + LocalIssuerPath, Key: key})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// The stack serves the JWKS itself: the verifier fetches it over
 	// loopback, whatever the public URL is.
 	jwks := "http://" + loopback(st.ListenAddr) + issuer.JWKSPath()
 	verifier, err := auth.NewJWTVerifier(ctx, auth.JWTConfig{Issuers: []auth.TrustedIssuer{issuer.Trust(jwks)}, Logger: st.Log})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	deps := ingestion.Deps{
 		Store: st.Store, Idempotency: st.Store, Publisher: st.Topics, Verifier: verifier,
 		LocalIssuer: issuer, DevLogin: true, Media: st.Media, Renewer: issuer, Logger: st.Log,
 	}
+	var apify *tiktok.ApifyClient
+	if st.Config.ApifyToken != "" {
+		if apify, err = tiktok.NewApifyClient(tiktok.ApifyOptions{Token: st.Config.ApifyToken, Actor: st.Config.ApifyActor,
+			BaseURL: st.Config.ApifyBaseURL, Logger: st.Log}); err != nil {
+			return nil, nil, err
+		}
+		deps.Finders = append(deps.Finders, ingestion.ApifyFinder{Client: apify})
+	}
 	if st.Config.AdminPasswordHash != "" {
 		if deps.AdminLogin, err = auth.NewAdminLogin(auth.AdminLoginConfig{PasswordHash: st.Config.AdminPasswordHash, Issuer: issuer}); err != nil {
-			return nil, fmt.Errorf("ADMIN_PASSWORD_HASH: %w", err)
+			return nil, nil, fmt.Errorf("ADMIN_PASSWORD_HASH: %w", err)
 		}
 	}
 	if err := ingestion.Register(router, deps); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	w.links = append(w.links,
 		link{"ingestion API (bearer token)", ingestion.PathVideos},
 		link{`dev login: POST {"handle":"demo"}`, ingestion.PathDevLogin},
 		link{"seller sign-in (browser, no password)", ingestion.PathLoginPage},
+		link{"create a shop (browser)", auth.PathSignup},
 		link{"local issuer JWKS", issuer.JWKSPath()})
 	if deps.AdminLogin != nil {
 		w.links = append(w.links, link{`admin login: POST {"password":…}`, ingestion.PathAdminLogin})
@@ -64,12 +73,7 @@ func wireIngestion(ctx context.Context, st *Stack, router *gin.Engine, w *wiring
 
 	if st.Config.ApifyToken == "" {
 		w.notes = append(w.notes, "scheduled ingestion off: APIFY_TOKEN is not set")
-		return verifier, nil
-	}
-	apify, err := tiktok.NewApifyClient(tiktok.ApifyOptions{Token: st.Config.ApifyToken, Actor: st.Config.ApifyActor,
-		BaseURL: st.Config.ApifyBaseURL, Logger: st.Log})
-	if err != nil {
-		return nil, err
+		return verifier, issuer, nil
 	}
 	sched := &ingestion.Scheduler{Sellers: st.Store, Scraper: apify, Logger: st.Log,
 		Ingester: &ingestion.Ingester{Videos: st.Store, Publisher: st.Topics, Logger: st.Log},
@@ -78,7 +82,7 @@ func wireIngestion(ctx context.Context, st *Stack, router *gin.Engine, w *wiring
 	every := st.Config.IngestEvery
 	w.tasks = append(w.tasks, task{name: "scheduled ingestion", run: func(ctx context.Context) error { return sched.RunEvery(ctx, every) }})
 	w.notes = append(w.notes, fmt.Sprintf("scheduled ingestion: every %s through Apify, at once at start (not for the demo seller)", every))
-	return verifier, nil
+	return verifier, issuer, nil
 }
 
 // loopback is the address by which the process reaches its own listener.

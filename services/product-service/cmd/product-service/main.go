@@ -148,23 +148,26 @@ func run(ctx context.Context, log *slog.Logger, ready func(addr string)) error {
 		return err
 	}
 	defer closeVerifier()
-	srv, err := storefront.New(storefront.Config{
-		Store: store, Media: mediaStore, Verifier: v, PublicURL: publicURL,
-		LoginURL: env("LOGIN_URL", "/login"), Logger: log,
-	})
-	if err != nil {
-		return err
-	}
-	router := web.New(web.Options{Logger: log, TrustedProxies: splitList(env("TRUSTED_PROXIES", ""))})
-	web.Health(router, map[string]web.Check{"store": store.Ping})
+	var ui *auth.HostedUI
 	if hosted := env("AUTH_HOSTED_UI_URL", ""); hosted != "" {
 		ids := splitList(env("AUTH_CLIENT_IDS", ""))
 		if len(ids) == 0 {
 			return errors.New("AUTH_HOSTED_UI_URL needs AUTH_CLIENT_IDS, the app client the hosted UI signs in for")
 		}
-		ui := &auth.HostedUI{BaseURL: hosted, ClientID: ids[0], RedirectURL: publicURL + "/auth/callback", Verifier: v}
-		router.GET("/login", ui.Login)
-		router.GET("/auth/callback", ui.Callback)
+		ui = &auth.HostedUI{BaseURL: hosted, ClientID: ids[0], RedirectURL: publicURL + auth.PathCallback, Verifier: v}
+	}
+	cfg := storefront.Config{Store: store, Media: mediaStore, Verifier: v, PublicURL: publicURL, LoginURL: env("LOGIN_URL", "/login"), Logger: log}
+	if ui != nil {
+		cfg.Renewer = ui
+	}
+	srv, err := storefront.New(cfg)
+	if err != nil {
+		return err
+	}
+	router := web.New(web.Options{Logger: log, TrustedProxies: splitList(env("TRUSTED_PROXIES", ""))})
+	web.Health(router, map[string]web.Check{"store": store.Ping})
+	if ui != nil {
+		ui.Register(router)
 	}
 	router.GET("/media/*key", gin.WrapH(media.Handler(mediaStore, "/media/")))
 	router.HEAD("/media/*key", gin.WrapH(media.Handler(mediaStore, "/media/")))
