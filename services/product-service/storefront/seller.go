@@ -748,10 +748,20 @@ func (s *Server) clickReport(ctx context.Context, sl catalog.Seller, days int) (
 		for _, p := range all {
 			titles[p.ID] = p.Title
 		}
+		links, err := s.store.ListLinks(ctx, sl.Handle)
+		if err != nil {
+			return ClickReport{}, err
+		}
+		for _, l := range links {
+			titles[l.ID] = "Link: " + l.Title
+		}
 		for _, pc := range byID {
 			pc.Title = titles[pc.ProductID]
 			if pc.Title == "" {
 				pc.Title = "(deleted product)"
+				if catalog.IsLinkID(pc.ProductID) {
+					pc.Title = "(deleted link)"
+				}
 			}
 			rep.Products = append(rep.Products, *pc)
 		}
