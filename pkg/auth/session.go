@@ -532,4 +532,3 @@ func fieldErrors(err error) map[string]string {
 	}
 	return map[string]string{"": "Something went wrong. Try again."}
 }
-
