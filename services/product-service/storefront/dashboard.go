@@ -1,6 +1,7 @@
 package storefront
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -64,6 +65,52 @@ func (s *Server) authenticate(c *gin.Context) bool {
 		return false
 	}
 	c.Request = c.Request.WithContext(auth.WithIdentity(c.Request.Context(), id))
+	return true
+}
+
+// formSeller checks a dashboard form's CSRF token and returns the seller it
+// acts for; on failure it has answered with the error page.
+func (s *Server) formSeller(c *gin.Context) (catalog.Seller, bool) {
+	err := checkCSRF(c)
+	var sl catalog.Seller
+	if err == nil {
+		sl, err = s.actingSeller(c)
+	}
+	if err != nil {
+		s.htmlError(c, err)
+		return sl, false
+	}
+	return sl, true
+}
+
+// saveOrder saves the order a page's drag and drop made (form field "ids",
+// comma-separated) with reorder, and answers 204: the script already shows
+// the order.
+func (s *Server) saveOrder(c *gin.Context, reorder func(context.Context, catalog.Seller, []string) error) {
+	err := checkCSRF(c)
+	var sl catalog.Seller
+	if err == nil {
+		sl, err = s.actingSeller(c)
+	}
+	if err == nil {
+		err = reorder(c.Request.Context(), sl, strings.Split(c.PostForm("ids"), ","))
+	}
+	if err != nil {
+		web.WriteError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// askFirst renders the page asking before a deletion, unless the form says
+// the seller confirmed (confirm=yes, which the page's script adds); it
+// reports whether it asked.
+func (s *Server) askFirst(c *gin.Context, sl catalog.Seller, tab, what, action, cancel string) bool {
+	if c.PostForm("confirm") == "yes" {
+		return false
+	}
+	sq := sellerQuery(c)
+	s.renderHTML(c, http.StatusOK, "confirm", confirmView{dashBase: s.dashBase(c, sl, tab, "Delete"), What: what, Action: action + sq, Cancel: cancel})
 	return true
 }
 
@@ -459,15 +506,11 @@ func postedForm(c *gin.Context) editForm {
 }
 
 func (s *Server) dashboardSave(c *gin.Context) {
-	if err := checkCSRF(c); err != nil {
-		s.htmlError(c, err)
+	sl, ok := s.formSeller(c)
+	if !ok {
 		return
 	}
-	sl, err := s.actingSeller(c)
-	if err != nil {
-		s.htmlError(c, err)
-		return
-	}
+	var err error
 	id := c.Param("id")
 	f := postedForm(c)
 	pt, err := f.patch(separatorsOf(c.GetHeader("Accept-Language")))
@@ -497,15 +540,11 @@ func (s *Server) dashboardSave(c *gin.Context) {
 // dashboardCreateProduct adds a product by hand, with an optional image
 // (the form is multipart).
 func (s *Server) dashboardCreateProduct(c *gin.Context) {
-	if err := checkCSRF(c); err != nil {
-		s.htmlError(c, err)
+	sl, ok := s.formSeller(c)
+	if !ok {
 		return
 	}
-	sl, err := s.actingSeller(c)
-	if err != nil {
-		s.htmlError(c, err)
-		return
-	}
+	var err error
 	ctx := c.Request.Context()
 	f := postedForm(c)
 	fail := func(err error) {
@@ -546,15 +585,11 @@ func (s *Server) dashboardCreateProduct(c *gin.Context) {
 // dashboardProductImage sets a product's card image: one of its pictures
 // (choice=<key>, "" for the default) or an uploaded image.
 func (s *Server) dashboardProductImage(c *gin.Context) {
-	if err := checkCSRF(c); err != nil {
-		s.htmlError(c, err)
+	sl, ok := s.formSeller(c)
+	if !ok {
 		return
 	}
-	sl, err := s.actingSeller(c)
-	if err != nil {
-		s.htmlError(c, err)
-		return
-	}
+	var err error
 	id := c.Param("id")
 	if file, ferr := uploadedFile(c, "image"); ferr != nil {
 		err = ferr
@@ -600,15 +635,11 @@ type confirmView struct {
 }
 
 func (s *Server) dashboardAction(c *gin.Context) {
-	if err := checkCSRF(c); err != nil {
-		s.htmlError(c, err)
+	sl, ok := s.formSeller(c)
+	if !ok {
 		return
 	}
-	sl, err := s.actingSeller(c)
-	if err != nil {
-		s.htmlError(c, err)
-		return
-	}
+	var err error
 	ctx, id := c.Request.Context(), c.Param("id")
 	done, anchor := "saved", "#row-"+id
 	switch action := c.Param("action"); action {
@@ -628,9 +659,8 @@ func (s *Server) dashboardAction(c *gin.Context) {
 		err = s.move(c, sl, id, action == "up")
 	case "delete":
 		var p catalog.Product
-		if p, err = s.ownProduct(ctx, sl, id); err == nil && c.PostForm("confirm") != "yes" {
-			s.renderHTML(c, http.StatusOK, "confirm", confirmView{dashBase: s.dashBase(c, sl, "products", "Delete"),
-				What: p.Title, Action: "/dashboard/products/" + id + "/delete" + sellerQuery(c), Cancel: "/dashboard" + sellerQuery(c) + anchor})
+		if p, err = s.ownProduct(ctx, sl, id); err == nil &&
+			s.askFirst(c, sl, "products", p.Title, "/dashboard/products/"+id+"/delete", "/dashboard"+sellerQuery(c)+anchor) {
 			return
 		}
 		if err == nil {
@@ -650,24 +680,8 @@ func (s *Server) dashboardAction(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/dashboard"+withDone(sellerQuery(c), done)+anchor)
 }
 
-// dashboardReorder saves the order the page's drag and drop made: ids are
-// the seller's products in their new order (form field "ids",
-// comma-separated). It answers 204 (the script already shows the order).
-func (s *Server) dashboardReorder(c *gin.Context) {
-	if err := checkCSRF(c); err != nil {
-		web.WriteError(c, err)
-		return
-	}
-	sl, err := s.actingSeller(c)
-	if err == nil {
-		err = s.reorder(c.Request.Context(), sl, strings.Split(c.PostForm("ids"), ","))
-	}
-	if err != nil {
-		web.WriteError(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
-}
+// dashboardReorder saves the products' order a drag and drop made.
+func (s *Server) dashboardReorder(c *gin.Context) { s.saveOrder(c, s.reorder) }
 
 // move swaps a product with its neighbour in the listing (among pinned or
 // unpinned products), numbering the seller's order 1, 2, ... and writing

@@ -87,15 +87,11 @@ func (s *Server) dashboardProfile(c *gin.Context) {
 // come with it) and goes back to the editor, or shows it again with the
 // message next to the field at fault.
 func (s *Server) dashboardSaveProfile(c *gin.Context) {
-	if err := checkCSRF(c); err != nil {
-		s.htmlError(c, err)
+	sl, ok := s.formSeller(c)
+	if !ok {
 		return
 	}
-	sl, err := s.actingSeller(c)
-	if err != nil {
-		s.htmlError(c, err)
-		return
-	}
+	var err error
 	socials := map[string]string{}
 	form := map[string]string{"displayName": c.PostForm("displayName"), "bio": c.PostForm("bio"), "accentColor": c.PostForm("accentColor")}
 	for _, n := range catalog.SocialNetworks {
@@ -240,15 +236,11 @@ func (s *Server) dashboardEditLink(c *gin.Context) {
 // dashboardSaveLink creates (no id) or saves a link from the links form
 // (multipart: an image may come with it).
 func (s *Server) dashboardSaveLink(c *gin.Context) {
-	if err := checkCSRF(c); err != nil {
-		s.htmlError(c, err)
+	sl, ok := s.formSeller(c)
+	if !ok {
 		return
 	}
-	sl, err := s.actingSeller(c)
-	if err != nil {
-		s.htmlError(c, err)
-		return
-	}
+	var err error
 	id := c.Param("id")
 	form := map[string]string{"title": c.PostForm("title"), "url": c.PostForm("url"), "startsAt": c.PostForm("startsAt"), "endsAt": c.PostForm("endsAt")}
 	pt := LinkPatch{Title: Optional[string]{Set: true, Value: form["title"]}, URL: Optional[string]{Set: true, Value: form["url"]}}
@@ -302,15 +294,11 @@ func (s *Server) dashboardSaveLink(c *gin.Context) {
 }
 
 func (s *Server) dashboardLinkAction(c *gin.Context) {
-	if err := checkCSRF(c); err != nil {
-		s.htmlError(c, err)
+	sl, ok := s.formSeller(c)
+	if !ok {
 		return
 	}
-	sl, err := s.actingSeller(c)
-	if err != nil {
-		s.htmlError(c, err)
-		return
-	}
+	var err error
 	ctx, id := c.Request.Context(), c.Param("id")
 	done, anchor := "link", "#link-"+id
 	switch action := c.Param("action"); action {
@@ -318,9 +306,8 @@ func (s *Server) dashboardLinkAction(c *gin.Context) {
 		err = s.moveLink(ctx, sl, id, action == "up")
 	case "delete":
 		var l catalog.Link
-		if l, err = s.ownLink(ctx, sl, id); err == nil && c.PostForm("confirm") != "yes" {
-			s.renderHTML(c, http.StatusOK, "confirm", confirmView{dashBase: s.dashBase(c, sl, "links", "Delete"),
-				What: l.Title, Action: "/dashboard/links/" + id + "/delete" + sellerQuery(c), Cancel: "/dashboard/links" + sellerQuery(c) + anchor})
+		if l, err = s.ownLink(ctx, sl, id); err == nil &&
+			s.askFirst(c, sl, "links", l.Title, "/dashboard/links/"+id+"/delete", "/dashboard/links"+sellerQuery(c)+anchor) {
 			return
 		}
 		if err == nil {
@@ -337,23 +324,8 @@ func (s *Server) dashboardLinkAction(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/dashboard/links"+withDone(sellerQuery(c), done)+anchor)
 }
 
-// dashboardReorderLinks saves the order the page's drag and drop made
-// (form field "ids", comma-separated); 204.
-func (s *Server) dashboardReorderLinks(c *gin.Context) {
-	if err := checkCSRF(c); err != nil {
-		web.WriteError(c, err)
-		return
-	}
-	sl, err := s.actingSeller(c)
-	if err == nil {
-		err = s.reorderLinks(c.Request.Context(), sl, strings.Split(c.PostForm("ids"), ","))
-	}
-	if err != nil {
-		web.WriteError(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
-}
+// dashboardReorderLinks saves the links' order a drag and drop made.
+func (s *Server) dashboardReorderLinks(c *gin.Context) { s.saveOrder(c, s.reorderLinks) }
 
 // videosView is the Videos panel.
 type videosView struct {
