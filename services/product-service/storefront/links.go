@@ -3,6 +3,7 @@ package storefront
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -66,7 +67,7 @@ func (pt *LinkPatch) apply(l *catalog.Link, creating bool) error {
 	}
 	if f := pt.URL; f.Set {
 		u := strings.TrimSpace(f.Value)
-		if u != "" && !strings.Contains(u, "://") {
+		if u != "" && !hasScheme.MatchString(u) {
 			u = "https://" + u
 		}
 		if err := catalog.ValidatePublicURL("url", u); err != nil {
@@ -106,6 +107,10 @@ func (pt *LinkPatch) apply(l *catalog.Link, creating bool) error {
 	}
 	return nil
 }
+
+// hasScheme recognises an address that names its scheme ("https:",
+// "javascript:"), as opposed to "shop.example.com/x" or "host:8080".
+var hasScheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*:($|[^0-9])`)
 
 func (s *Server) linkView(l catalog.Link) SellerLink {
 	out := SellerLink{Link: l, ClickURL: s.clickURL(l.ID), Live: l.LiveAt(s.now())}
@@ -281,9 +286,6 @@ func (s *Server) reorderLinks(ctx context.Context, sl catalog.Seller, ids []stri
 	if err != nil {
 		return err
 	}
-	if len(ids) != len(all) {
-		return catalog.Invalid("linkIds", "must list each of the shop's %d links once (got %d)", len(all), len(ids))
-	}
 	mine := map[string]bool{}
 	for _, l := range all {
 		mine[l.ID] = true
@@ -297,6 +299,9 @@ func (s *Server) reorderLinks(ctx context.Context, sl catalog.Seller, ids []stri
 			return catalog.Invalid("linkIds", "lists %q twice", id)
 		}
 		seen[id] = true
+	}
+	if len(ids) != len(all) {
+		return catalog.Invalid("linkIds", "must list each of the shop's %d links once (got %d)", len(all), len(ids))
 	}
 	for i, id := range ids {
 		if _, err := s.putLink(ctx, sl, id, func(l *catalog.Link) error { l.Position = i + 1; return nil }); err != nil {

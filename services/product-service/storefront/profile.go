@@ -176,6 +176,9 @@ func uploadedForm(c *gin.Context) (*multipart.Form, error) {
 // uploadedFile is the file of a multipart form's field; nil when the field
 // was left empty.
 func uploadedFile(c *gin.Context, field string) (multipart.File, error) {
+	if c.ContentType() != "multipart/form-data" {
+		return nil, nil
+	}
 	form, err := uploadedForm(c)
 	if err != nil {
 		return nil, err
