@@ -198,8 +198,7 @@ func (c *isoCheck) end(field string, size int64) error {
 // a Segment of known size must end where the file does. (A recording
 // streamed with an unknown Segment size cannot be checked this way.)
 type ebmlCheck struct {
-	head   []byte
-	segEnd int64 // -1: unknown; 0: not read yet
+	head []byte
 }
 
 func (c *ebmlCheck) Write(p []byte) (int, error) {
