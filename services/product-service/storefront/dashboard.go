@@ -616,11 +616,6 @@ func (s *Server) dashboardProductImage(c *gin.Context) {
 	s.htmlError(c, err)
 }
 
-func errorMessage(err error) string {
-	_, msg := errorStatus(err)
-	return msg
-}
-
 func withDone(query, done string) string {
 	if query == "" {
 		return "?done=" + done
