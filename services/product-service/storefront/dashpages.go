@@ -195,21 +195,13 @@ func schedule(l catalog.Link, now time.Time) string {
 	return "Shows until " + f(l.EndsAt)
 }
 
-func (s *Server) dashboardLinks(c *gin.Context) {
-	sl, err := s.actingSeller(c)
-	if err != nil {
-		s.htmlError(c, err)
-		return
-	}
-	rows, err := s.linkRows(c, sl)
-	if err != nil {
-		s.htmlError(c, err)
-		return
-	}
-	s.renderHTML(c, http.StatusOK, "links", linksView{dashBase: s.dashBase(c, sl, "links", "Links"), Links: rows, Max: catalog.MaxLinks})
-}
+func (s *Server) dashboardLinks(c *gin.Context) { s.linksPage(c, "") }
 
-func (s *Server) dashboardEditLink(c *gin.Context) {
+func (s *Server) dashboardEditLink(c *gin.Context) { s.linksPage(c, c.Param("id")) }
+
+// linksPage renders the links editor, with the form of the link edit when
+// one is named.
+func (s *Server) linksPage(c *gin.Context, edit string) {
 	sl, err := s.actingSeller(c)
 	if err != nil {
 		s.htmlError(c, err)
@@ -220,14 +212,18 @@ func (s *Server) dashboardEditLink(c *gin.Context) {
 		s.htmlError(c, err)
 		return
 	}
-	v := linksView{dashBase: s.dashBase(c, sl, "links", "Edit link"), Links: rows, Max: catalog.MaxLinks}
+	title := "Links"
+	if edit != "" {
+		title = "Edit link"
+	}
+	v := linksView{dashBase: s.dashBase(c, sl, "links", title), Links: rows, Max: catalog.MaxLinks}
 	for i := range rows {
-		if rows[i].ID == c.Param("id") {
+		if edit != "" && rows[i].ID == edit {
 			v.Edit = &rows[i]
 		}
 	}
-	if v.Edit == nil {
-		s.htmlError(c, catalog.NotFound("link", truncateRunes(c.Param("id"), 40)))
+	if edit != "" && v.Edit == nil {
+		s.htmlError(c, catalog.NotFound("link", truncateRunes(edit, 40)))
 		return
 	}
 	s.renderHTML(c, http.StatusOK, "links", v)
