@@ -266,6 +266,20 @@ func TestDashboardSelfServicePages(t *testing.T) {
 	resp, body = r.multipartReq("/dashboard/links", tokBella, cookie(tokBella), map[string]string{"csrf": csrf, "title": "Giveaway", "url": "http://localhost/x"}, "", nil)
 	wantStatus(t, resp, body, 400)
 	mustContain(t, body, `id="url-err"`, "public host")
+	// Editing a link: the form is filled in; another seller's link is not found.
+	resp, body = r.jsonReq(http.MethodPost, "/api/seller/links", tokBella, `{"title":"Shop all","url":"https://shop.example.com/all"}`)
+	wantStatus(t, resp, body, 201)
+	link := decode[storefront.SellerLink](t, body)
+	resp, body = r.get("/dashboard/links/"+link.ID, cookie(tokBella)...)
+	wantStatus(t, resp, body, 200)
+	mustContain(t, body, `value="Shop all"`, `action="/dashboard/links/`+link.ID+`"`)
+	if resp, _ := r.get("/dashboard/links/"+link.ID, cookie(tokOther)...); resp.StatusCode != 404 {
+		t.Fatalf("another seller's link page: %d", resp.StatusCode)
+	}
+	resp, _ = r.form("/dashboard/links/"+link.ID+"/delete", tokOther, url.Values{"csrf": {r.csrf(tokOther)}, "confirm": {"yes"}})
+	if resp.StatusCode != 404 {
+		t.Fatalf("deleting another seller's link: %d", resp.StatusCode)
+	}
 	// Profile from the form; an avatar that is not an image is refused next to its field.
 	resp, body = r.multipartReq("/dashboard/profile", tokBella, cookie(tokBella), map[string]string{"csrf": csrf, "displayName": "Bella", "accentColor": "#b0124f"}, "avatar", []byte("<svg/>"))
 	wantStatus(t, resp, body, 400)
