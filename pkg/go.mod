@@ -19,6 +19,7 @@ require (
 	github.com/sashabaranov/go-openai v1.43.0
 	gocloud.dev v0.43.0
 	golang.org/x/crypto v0.48.0
+	golang.org/x/image v0.30.0
 	golang.org/x/net v0.51.0
 	golang.org/x/term v0.47.0
 	golang.org/x/time v0.15.0

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what buylink's tests and `make dev` need and a fresh Debian machine
 # lacks: Debian packages listed in scripts/apt-packages.txt and the npm test
-# servers pinned in tools/testservers/package-lock.json. Idempotent: it does
+# servers pinned in tools/testservers/package-lock.json and the OpenAPI linter
+# pinned in tools/openapi/package-lock.json. Idempotent: it does
 # nothing when everything is there. Non-interactive; needs root (or sudo) only
 # when something is missing.
 set -euo pipefail
@@ -32,8 +33,10 @@ if [ -f tools/testservers/package-lock.json ]; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends npm >/dev/null
   fi
-  if [ ! -d tools/testservers/node_modules ] || [ tools/testservers/package-lock.json -nt tools/testservers/node_modules/.package-lock.json ]; then
-    echo "deps: installing the npm test servers (tools/testservers)"
-    (cd tools/testservers && npm ci --no-audit --no-fund --loglevel=error)
-  fi
+  for dir in tools/testservers tools/openapi; do
+    if [ ! -d $dir/node_modules ] || [ $dir/package-lock.json -nt $dir/node_modules/.package-lock.json ]; then
+      echo "deps: installing the npm test tools ($dir)"
+      (cd $dir && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+  done
 fi

@@ -186,12 +186,16 @@ func (l *ipLimiters) take(ip string, now time.Time) (time.Duration, bool) {
 // signs only local accounts (IsLocalAccount: never the admin's subject,
 // never a Cognito user's). POST {"handle": "demo"} logs in as the owner of
 // a seller; POST {"sub": "local|alice", "username": "alice"} as a new
-// account (to onboard a seller with POST /api/sellers).
+// account (to onboard a seller with POST /api/sellers). Its browser pages
+// (Register) sign in by handle and create shops.
 type DevLogin struct {
 	Issuer *LocalIssuer
 	// SubOf returns the subject owning a seller handle (a catalog not-found
 	// error when there is no such seller).
 	SubOf func(ctx context.Context, handle string) (string, error)
+	// Signup, when set, creates a seller bound to a new local account (the
+	// sign-up page): a conflict when the handle is taken.
+	Signup func(ctx context.Context, handle, displayName, sub string) error
 }
 
 type devLoginRequest struct {

@@ -44,10 +44,15 @@ func TestDevLoginPageSetsTheSessionCookie(t *testing.T) {
 		t.Fatalf("submit: %d %v", w.Code, w.Header())
 	}
 	ck := w.Result().Cookies()
-	if len(ck) != 1 || ck[0].Name != SessionCookie || !ck[0].HttpOnly || ck[0].SameSite != http.SameSiteLaxMode || ck[0].Value == "" {
-		t.Fatalf("cookie: %+v", ck)
+	if len(ck) != 2 || ck[0].Name != SessionCookie || ck[1].Name != RefreshCookie {
+		t.Fatalf("cookies: %+v", ck)
 	}
-	if w := post(url.Values{"handle": {"ghost"}}); w.Code != 404 || !strings.Contains(w.Body.String(), "no seller") || len(w.Result().Cookies()) != 0 {
+	for _, c := range ck {
+		if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Value == "" {
+			t.Fatalf("cookie: %+v", c)
+		}
+	}
+	if w := post(url.Values{"handle": {"ghost"}}); w.Code != 404 || !strings.Contains(w.Body.String(), "no shop @ghost") || len(w.Result().Cookies()) != 0 {
 		t.Fatalf("unknown seller: %d %s", w.Code, w.Body)
 	}
 	if w := post(url.Values{"handle": {"<script>"}}); w.Code != 400 || strings.Contains(w.Body.String(), "<script>") {

@@ -2,8 +2,11 @@ package catalog
 
 import "time"
 
-// Click is one shopper's visit through a product's buy link.
+// Click is one shopper's visit through a product's buy link or a plain
+// link.
 type Click struct {
+	// ProductID is the id of the product or link clicked (link ids start
+	// with "l", IsLinkID).
 	ProductID string    `json:"productId"`
 	Seller    string    `json:"seller"`
 	At        time.Time `json:"at"`

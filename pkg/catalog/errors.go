@@ -17,7 +17,10 @@ const (
 	CodeUnauthorized Code = "unauthorized"
 	CodeForbidden    Code = "forbidden"
 	CodeUnavailable  Code = "unavailable"
-	CodeInternal     Code = "internal"
+	// CodeTooLarge is an upload or body over its size limit; the message
+	// names the limit.
+	CodeTooLarge Code = "too_large"
+	CodeInternal Code = "internal"
 )
 
 // Error is a domain error: a code, a message meant for the caller, the field it
@@ -71,6 +74,11 @@ func NotFound(kind, id string) *Error {
 // Conflict reports a write that clashes with the existing state.
 func Conflict(format string, args ...any) *Error {
 	return &Error{Code: CodeConflict, Message: fmt.Sprintf(format, args...)}
+}
+
+// TooLarge reports a value of the named field over its size limit.
+func TooLarge(field, format string, args ...any) *Error {
+	return &Error{Code: CodeTooLarge, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
 // Unavailable wraps a transient failure of a dependency; the operation may be retried.

@@ -14,17 +14,23 @@ import (
 type ProductStatus string
 
 // The product statuses: drafts await the seller, published ones are public,
-// hidden ones are kept but not shown.
+// hidden ones are kept but not shown, deleted ones are in the seller's bin
+// (soft deleted) until restored or purged.
 const (
 	ProductDraft     ProductStatus = "draft"
 	ProductPublished ProductStatus = "published"
 	ProductHidden    ProductStatus = "hidden"
+	ProductDeleted   ProductStatus = "deleted"
 )
 
 // Valid reports whether s is one of the known statuses.
 func (s ProductStatus) Valid() bool {
-	return s == ProductDraft || s == ProductPublished || s == ProductHidden
+	return s == ProductDraft || s == ProductPublished || s == ProductHidden || s == ProductDeleted
 }
+
+// Settable reports whether a seller may set the status directly (deleting
+// and restoring go through Delete and Restore).
+func (s ProductStatus) Settable() bool { return s.Valid() && s != ProductDeleted }
 
 // Product sources: which part of buylink produced the product's fields.
 const (
@@ -63,18 +69,25 @@ type Product struct {
 	// PriceMinor is the price in ISO 4217 minor units; nil when not stated.
 	PriceMinor *int64 `json:"priceMinor,omitempty"`
 	// CompareAtMinor is a former price shown struck through; nil when none.
-	CompareAtMinor *int64        `json:"compareAtMinor,omitempty"`
-	Currency       string        `json:"currency,omitempty"`
-	BuyURL         string        `json:"buyUrl,omitempty"`
-	DiscountCode   string        `json:"discountCode,omitempty"`
-	OfferEndsAt    *time.Time    `json:"offerEndsAt,omitempty"`
-	Category       string        `json:"category,omitempty"`
-	Tags           []Tag         `json:"tags,omitempty"`
-	Thumbnails     []Thumbnail   `json:"thumbnails,omitempty"`
-	Status         ProductStatus `json:"status"`
-	Position       int           `json:"position"`
-	Pinned         bool          `json:"pinned"`
-	Source         string        `json:"source"`
+	CompareAtMinor *int64      `json:"compareAtMinor,omitempty"`
+	Currency       string      `json:"currency,omitempty"`
+	BuyURL         string      `json:"buyUrl,omitempty"`
+	DiscountCode   string      `json:"discountCode,omitempty"`
+	OfferEndsAt    *time.Time  `json:"offerEndsAt,omitempty"`
+	Category       string      `json:"category,omitempty"`
+	Tags           []Tag       `json:"tags,omitempty"`
+	Thumbnails     []Thumbnail `json:"thumbnails,omitempty"`
+	// Image is the card image the seller chose (one of the video's
+	// thumbnails or an upload); nil shows the first of Thumbnails.
+	Image  *Thumbnail    `json:"image,omitempty"`
+	Status ProductStatus `json:"status"`
+	// DeletedAt is when the seller deleted the product, and RestoreStatus
+	// the status Restore brings back; both are set only while deleted.
+	DeletedAt     *time.Time    `json:"deletedAt,omitempty"`
+	RestoreStatus ProductStatus `json:"restoreStatus,omitempty"`
+	Position      int           `json:"position"`
+	Pinned        bool          `json:"pinned"`
+	Source        string        `json:"source"`
 	// Edited names the fields a seller changed by hand; later pipeline runs
 	// leave them alone.
 	Edited []string `json:"edited,omitempty"`
@@ -92,6 +105,45 @@ func ProductID(videoID string, index int) string {
 	return "p" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:10]))
 }
 
+// NewManualProductID returns a fresh id for a product a seller adds by hand
+// (no video), of the same shape as ProductID's.
+func NewManualProductID() string { return productIDPrefix + randomIDPart() }
+
+// CardImage is the image the storefront shows for the product: the chosen
+// Image, else the first thumbnail; nil when there is none.
+func (p *Product) CardImage() *Thumbnail {
+	if p.Image != nil {
+		return p.Image
+	}
+	if len(p.Thumbnails) > 0 {
+		return &p.Thumbnails[0]
+	}
+	return nil
+}
+
+// Delete moves the product to the seller's bin at now, remembering its
+// status for Restore. Deleting a deleted product changes nothing.
+func (p *Product) Delete(now time.Time) {
+	if p.Status == ProductDeleted {
+		return
+	}
+	now = now.UTC()
+	p.RestoreStatus, p.Status, p.DeletedAt = p.Status, ProductDeleted, &now
+}
+
+// Restore takes the product out of the bin with the status it had; it is a
+// conflict when the product is not deleted.
+func (p *Product) Restore() error {
+	if p.Status != ProductDeleted {
+		return Conflict("product %s is not deleted", p.ID)
+	}
+	p.Status, p.RestoreStatus, p.DeletedAt = p.RestoreStatus, "", nil
+	if !p.Status.Settable() {
+		p.Status = ProductHidden
+	}
+	return nil
+}
+
 // Clone returns a copy of p that shares no slices or pointers with it, so a
 // mutation function cannot change a stored original.
 func (p Product) Clone() Product {
@@ -102,6 +154,8 @@ func (p Product) Clone() Product {
 	p.PriceMinor = clonePtr(p.PriceMinor)
 	p.CompareAtMinor = clonePtr(p.CompareAtMinor)
 	p.OfferEndsAt = clonePtr(p.OfferEndsAt)
+	p.Image = clonePtr(p.Image)
+	p.DeletedAt = clonePtr(p.DeletedAt)
 	return p
 }
 
@@ -143,8 +197,8 @@ func (p *Product) Validate() error {
 	if err := ValidateHandle("seller", p.Seller); err != nil {
 		return err
 	}
-	if len(p.VideoIDs) == 0 {
-		return Invalid("videoIds", "must name at least one source video")
+	if len(p.VideoIDs) == 0 && p.Source != ProductFromManual {
+		return Invalid("videoIds", "must name at least one source video (only products added by hand have none)")
 	}
 	for _, id := range p.VideoIDs {
 		if err := ValidateVideoID("videoIds", id); err != nil {
@@ -197,8 +251,22 @@ func (p *Product) Validate() error {
 	if err := validateThumbnails(p.Thumbnails); err != nil {
 		return err
 	}
+	if p.Image != nil {
+		if err := validateThumbnails([]Thumbnail{*p.Image}); err != nil {
+			return Invalid("image", "needs a media key and a valid size")
+		}
+	}
 	if !p.Status.Valid() {
-		return Invalid("status", "must be draft, published or hidden (got %q)", truncate(string(p.Status), 20))
+		return Invalid("status", "must be draft, published, hidden or deleted (got %q)", truncate(string(p.Status), 20))
+	}
+	if (p.Status == ProductDeleted) != (p.DeletedAt != nil) {
+		return Invalid("deletedAt", "is set exactly when the product is deleted")
+	}
+	if p.Status == ProductDeleted && !p.RestoreStatus.Settable() {
+		return Invalid("restoreStatus", "must be draft, published or hidden while the product is deleted")
+	}
+	if p.Status != ProductDeleted && p.RestoreStatus != "" {
+		return Invalid("restoreStatus", "is set only while the product is deleted")
 	}
 	switch p.Source {
 	case ProductFromRules, ProductFromLLM, ProductFromManual:

@@ -49,7 +49,8 @@ type VideoQuery struct {
 type ProductQuery struct {
 	Seller  string
 	VideoID string
-	// Statuses keeps products in any of these statuses; empty keeps all.
+	// Statuses keeps products in any of these statuses; empty keeps every
+	// product that is not deleted (ProductDeleted must be asked for).
 	Statuses []ProductStatus
 	Tag      string
 	Category string
@@ -97,6 +98,19 @@ type ProductStore interface {
 	ListProducts(ctx context.Context, q ProductQuery, p Page) ([]Product, string, error)
 }
 
+// LinkStore keeps sellers' plain links.
+type LinkStore interface {
+	// PutLink applies fn to the stored link with the id, or to a new zero
+	// link carrying only the id (exists=false), and stores the result. Id
+	// and seller of an existing link cannot change.
+	PutLink(ctx context.Context, id string, fn func(l *Link, exists bool) error) (Link, error)
+	GetLink(ctx context.Context, id string) (Link, error)
+	DeleteLink(ctx context.Context, id string) error
+	// ListLinks lists every link of the seller (at most MaxLinks are kept
+	// by the seller API), by position, then creation time, then id.
+	ListLinks(ctx context.Context, seller string) ([]Link, error)
+}
+
 // ClickStore records clicks and counts them.
 type ClickStore interface {
 	RecordClick(ctx context.Context, c Click) error
@@ -111,6 +125,7 @@ type Store interface {
 	SellerStore
 	VideoStore
 	ProductStore
+	LinkStore
 	ClickStore
 	// Ping checks that the backend answers.
 	Ping(ctx context.Context) error

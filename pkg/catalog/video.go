@@ -1,6 +1,11 @@
 package catalog
 
-import "time"
+import (
+	"crypto/rand"
+	"fmt"
+	"strings"
+	"time"
+)
 
 // VideoStatus is where a video is in the pipeline.
 type VideoStatus string
@@ -32,6 +37,42 @@ const (
 	SourceImport    = "import"
 )
 
+// Where a video's media came from (Video.MediaSource).
+const (
+	// MediaFromSeller: the media URL the seller or the scraper gave.
+	MediaFromSeller = "seller"
+	// MediaFromUpload: a file the seller uploaded to buylink's media.
+	MediaFromUpload = "upload"
+	// MediaFromApify: an Apify single-post run found the post's media.
+	MediaFromApify = "apify"
+	// MediaFromOEmbed: TikTok's public oEmbed answer gave the post's cover
+	// image (no video).
+	MediaFromOEmbed = "oembed"
+	// MediaNone: nothing could be found; the post has only its caption.
+	MediaNone = "none"
+)
+
+// TikTok ids are unsigned 64-bit numbers, at most 20 digits; a video
+// uploaded without a TikTok post gets an id of uploadIDDigits digits, so the
+// two never meet.
+const uploadIDDigits = 24
+
+// NewUploadVideoID returns a fresh id for a video uploaded without a TikTok
+// post.
+func NewUploadVideoID() string {
+	var b [uploadIDDigits]byte
+	_, _ = rand.Read(b[:])
+	for i := range b {
+		b[i] = '0' + b[i]%10
+	}
+	b[0] = '9'
+	return string(b[:])
+}
+
+// IsUploadVideoID reports whether id is one NewUploadVideoID made: the
+// video has no TikTok page.
+func IsUploadVideoID(id string) bool { return len(id) == uploadIDDigits }
+
 // Video is one TikTok post of a seller, identified by its TikTok id.
 type Video struct {
 	ID       string `json:"id"`
@@ -40,10 +81,13 @@ type Video struct {
 	MediaURL string `json:"mediaUrl,omitempty"`
 	CoverURL string `json:"coverUrl,omitempty"`
 	// ImageURLs are the images of a slideshow post, which has no video.
-	ImageURLs []string    `json:"imageUrls,omitempty"`
-	Caption   string      `json:"caption,omitempty"`
-	PostedAt  time.Time   `json:"postedAt"`
-	Status    VideoStatus `json:"status"`
+	ImageURLs []string `json:"imageUrls,omitempty"`
+	// MediaSource says where MediaURL, CoverURL or ImageURLs came from
+	// (MediaFromSeller, ...); empty for videos stored before it existed.
+	MediaSource string      `json:"mediaSource,omitempty"`
+	Caption     string      `json:"caption,omitempty"`
+	PostedAt    time.Time   `json:"postedAt"`
+	Status      VideoStatus `json:"status"`
 	// FailureReason says why a failed video failed.
 	FailureReason string `json:"failureReason,omitempty"`
 	// Attempts counts how often the pipeline was started for the video.
@@ -66,6 +110,38 @@ type Video struct {
 	ProductTags []ProductTags `json:"productTags,omitempty"`
 	CreatedAt   time.Time     `json:"createdAt"`
 	UpdatedAt   time.Time     `json:"updatedAt"`
+}
+
+// Explain says in plain words where the video is, for its seller.
+func (v *Video) Explain() string {
+	switch v.Status {
+	case VideoQueued:
+		return "Waiting to be read."
+	case VideoProcessing:
+		return "Reading the caption and cutting product pictures."
+	case VideoReady:
+		switch v.ProductCount {
+		case 0:
+			return "Done: no products were found in the caption. Edit the caption to list them, or add products by hand."
+		case 1:
+			return "Done: 1 product is on your shop."
+		}
+		return fmt.Sprintf("Done: %d products are on your shop.", v.ProductCount)
+	}
+	r := strings.ToLower(v.FailureReason)
+	switch {
+	case strings.Contains(r, "neither a video nor images"), strings.Contains(r, "images is usable"):
+		return "We could not get this post's video or pictures. Upload the video file, then retry."
+	case strings.Contains(r, "did not finish after"):
+		return "This took too long and was stopped. Retry it."
+	case strings.Contains(r, "download"):
+		return "The video could not be downloaded. Upload the file instead, or retry later."
+	case strings.Contains(r, "decod"):
+		return "The video file could not be read. Upload it again as MP4."
+	case strings.HasPrefix(r, "caption"):
+		return "The caption could not be read. Edit it and re-read it."
+	}
+	return "Something went wrong: " + v.FailureReason + ". Retry it."
 }
 
 // ProductTags is the tagging step's result for the product at Index in a
@@ -140,6 +216,11 @@ func (v *Video) Validate() error {
 		if err := ValidateTags(pt.Tags); err != nil {
 			return err
 		}
+	}
+	switch v.MediaSource {
+	case "", MediaFromSeller, MediaFromUpload, MediaFromApify, MediaFromOEmbed, MediaNone:
+	default:
+		return Invalid("mediaSource", "must be seller, upload, apify, oembed or none (got %q)", truncate(v.MediaSource, 20))
 	}
 	switch v.Source {
 	case "", SourceManual, SourceScheduled, SourceImport:

@@ -19,6 +19,13 @@ const (
 	ThumbsPrefix      = "thumbs/"
 	LLMCachePrefix    = "llm-cache/"
 	DeadLettersPrefix = "deadletters/"
+	// VideosPrefix holds the videos sellers upload (package ingestion).
+	VideosPrefix = "videos/"
+	// The pictures sellers upload (package storefront): avatars, hand-made
+	// products' and links' images.
+	AvatarsPrefix       = "avatars/"
+	ProductImagesPrefix = "products/"
+	LinkImagesPrefix    = "links/"
 )
 
 // commonEnv is read by every binary (package obs, package metrics, the AWS SDK).
@@ -82,14 +89,20 @@ var All = []Deployable{
 		Name: IngestionAPI, Doc: "video intake and status, seller onboarding",
 		Kind: HTTP, Runtimes: []Runtime{ECS}, LocalAddr: ":3001",
 		Produces: []string{events.TypeVideoPosted},
-		Routes:   []string{"/api/videos*", "/api/sellers*"},
+		Routes:   []string{"/api/videos*", "/api/sellers*", "/api/seller/videos*", "/api/handles*"},
 		Env: append(append([]Var{}, authEnv...),
+			Var{Name: "PUBLIC_URL", Doc: "the address sellers and workers use (uploaded videos' media URLs)", Default: "http://localhost:3001", AWS: FromPublicURL},
+			Var{Name: "MEDIA_BUCKET_URL", Doc: "where uploaded videos are stored (file:// or s3://)", Default: "file://DATA_DIR/media", AWS: FromMedia},
+			Var{Name: "AUTH_HOSTED_UI_URL", Doc: "Cognito's hosted UI: renews the dashboard's browser sessions for AUTH_CLIENT_IDS' first client", AWS: FromHostedUI},
+			Var{Name: "APIFY_TOKEN", Doc: "turns on finding the media of videos posted by URL alone (an Apify single-post run)", AWS: FromSecret, Secret: "apify-token"},
+			Var{Name: "APIFY_ACTOR", Doc: "the scraper actor", Default: "clockworks~tiktok-scraper"},
+			Var{Name: "APIFY_BASE_URL", Doc: "the Apify API address (tests)", Default: "https://api.apify.com"},
 			Var{Name: "LOCAL_ISSUER_URL", Doc: "turns on the local token issuer: its tokens' iss and the base of the JWKS it serves (not on AWS: Cognito signs there)"},
 			Var{Name: "LOCAL_ISSUER_KEY_FILE", Doc: "the local issuer's RSA key, made on first start", Default: "DATA_DIR/auth/issuer-key.pem"},
 			Var{Name: "ADMIN_PASSWORD_HASH", Doc: "bcrypt hash turning on POST /auth/admin/login (needs the local issuer; on AWS admins are Cognito's admins group)"},
 			Var{Name: "TIKTOK_OEMBED_URL", Doc: "TikTok's oEmbed endpoint, asked who posted a video before a seller may claim it", Default: "https://www.tiktok.com/oembed"},
 		),
-		Grants:   Grants{Table: ReadWrite},
+		Grants:   Grants{Table: ReadWrite, Media: []MediaGrant{{Prefix: VideosPrefix, Write: true}}},
 		Binaries: map[Runtime]string{ECS: "services/ingestion-api/cmd/ingestion-api"},
 	},
 	{
@@ -141,8 +154,10 @@ var All = []Deployable{
 			{Name: "AUTH_HOSTED_UI_URL", Doc: "Cognito's hosted UI: serves /login and /auth/callback for AUTH_CLIENT_IDS' first client", AWS: FromHostedUI},
 			{Name: "LOCAL_ISSUER_URL", Doc: "a buylink local issuer (ingestion-api's) whose tokens sellers use"},
 			{Name: "LOCAL_ISSUER_JWKS_URL", Doc: "its JWKS", Default: "LOCAL_ISSUER_URL/.well-known/jwks.json"},
+			{Name: "LOCAL_ISSUER_KEY_FILE", Doc: "its RSA key (ingestion-api's file), to renew the browser sessions it signed", Default: "sessions are not renewed"},
 		}, authEnv...),
-		Grants:   Grants{Table: ReadWrite, Media: []MediaGrant{{Prefix: ThumbsPrefix}}},
+		Grants: Grants{Table: ReadWrite, Media: []MediaGrant{{Prefix: ThumbsPrefix}, {Prefix: VideosPrefix},
+			{Prefix: AvatarsPrefix, Write: true}, {Prefix: ProductImagesPrefix, Write: true}, {Prefix: LinkImagesPrefix, Write: true}}},
 		Binaries: map[Runtime]string{ECS: "services/product-service/cmd/product-service"},
 	},
 	{

@@ -41,7 +41,7 @@ const MaxBlobBytes = 64 << 20
 var keyRE = regexp.MustCompile(`^[a-z0-9-]+/[0-9a-f]{2}/[0-9a-f]{64}\.[a-z0-9]{1,5}$`)
 
 var extensions = map[string]string{
-	"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "video/mp4": "mp4",
+	"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "video/mp4": "mp4", "video/quicktime": "mov", "video/webm": "webm",
 	"application/json": "json", "text/plain": "txt",
 }
 
@@ -114,6 +114,28 @@ func (s *Store) Put(ctx context.Context, prefix string, data []byte, contentType
 		return "", catalog.Unavailable(err, "store media %s", key)
 	}
 	return key, nil
+}
+
+// Delete removes the blob with the key (an upload whose record could not be
+// stored); a missing blob is not an error.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if !ValidKey(key) {
+		return catalog.NotFound("media", key)
+	}
+	if err := s.b.Delete(ctx, key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+		return catalog.Unavailable(err, "delete media %s", key)
+	}
+	return nil
+}
+
+// KeyOf returns the key of one of this store's public URLs, or "" when the
+// URL is not one.
+func (s *Store) KeyOf(u string) string {
+	key, ok := strings.CutPrefix(u, s.publicBase+"/")
+	if !ok || !ValidKey(key) {
+		return ""
+	}
+	return key
 }
 
 // Object is an open blob: its reader and attributes.

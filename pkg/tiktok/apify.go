@@ -215,6 +215,45 @@ func (c *ApifyClient) ScrapeProfile(ctx context.Context, q ProfileQuery) (Batch,
 	return b, nil
 }
 
+// PostInput is the actor input of a single-post scrape: the post's URL,
+// with its video, cover and slideshow images downloaded to Apify's storage.
+type PostInput struct {
+	PostURLs                      []string `json:"postURLs"`
+	ResultsPerPage                int      `json:"resultsPerPage"`
+	ShouldDownloadVideos          bool     `json:"shouldDownloadVideos"`
+	ShouldDownloadCovers          bool     `json:"shouldDownloadCovers"`
+	ShouldDownloadSlideshowImages bool     `json:"shouldDownloadSlideshowImages"`
+}
+
+// ErrPostNotFound reports a single-post scrape that returned no usable
+// post with the asked id.
+var ErrPostNotFound = errors.New("apify: the post was not found")
+
+// ScrapePost runs the actor for one post (a post added by its URL alone)
+// and returns it with its media, like ScrapeProfile's posts.
+func (c *ApifyClient) ScrapePost(ctx context.Context, ref VideoRef, pageURL string) (Post, error) {
+	body, err := json.Marshal(PostInput{PostURLs: []string{pageURL}, ResultsPerPage: 1,
+		ShouldDownloadVideos: true, ShouldDownloadCovers: true, ShouldDownloadSlideshowImages: true})
+	if err != nil {
+		return Post{}, err
+	}
+	params := url.Values{"format": {"json"}, "clean": {"true"}, "maxItems": {"1"}}
+	b, err := c.runSync(ctx, body, params)
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && apiErr.Status == http.StatusRequestTimeout {
+		b, err = c.runAsync(ctx, body, params)
+	}
+	if err != nil {
+		return Post{}, fmt.Errorf("scrape post %s: %w", ref.ID, err)
+	}
+	for _, p := range b.Posts {
+		if p.ID == ref.ID {
+			return p, nil
+		}
+	}
+	return Post{}, fmt.Errorf("%w: %s (%d items, %d errors)", ErrPostNotFound, ref.ID, len(b.Posts), b.ErrorItems)
+}
+
 func (c *ApifyClient) actorURL(suffix string, params url.Values) string {
 	return c.o.BaseURL + "/v2/acts/" + url.PathEscape(c.o.Actor) + suffix + "?" + params.Encode()
 }

@@ -12,8 +12,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path"
 	"regexp"
 	"runtime/debug"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -28,6 +31,12 @@ const (
 	HeaderRequestID     = "X-Request-ID"
 	HeaderCorrelationID = "X-Correlation-ID"
 )
+
+// PageCSP is the Content-Security-Policy of every HTML page buylink serves:
+// its own scripts, styles and images (media may redirect to the bucket over
+// https), forms posting to itself, nothing inline.
+const PageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; " +
+	"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 // Defaults for Options.
 const (
@@ -151,8 +160,35 @@ func securityHeaders() gin.HandlerFunc {
 	}
 }
 
+// largeBodies are the routes ("METHOD /full/path") registered with
+// HandleLargeBody and their body limits.
+var largeBodies sync.Map
+
+// Router is a gin router that knows its base path (an engine or a group).
+type Router interface {
+	gin.IRoutes
+	BasePath() string
+}
+
+// HandleLargeBody registers a route whose request bodies may be up to
+// limit bytes (uploads) instead of the engine's MaxBodyBytes. The handler
+// still reads the body through a limit, and should extend the connection's
+// read deadline (http.ResponseController) for slow uploads.
+func HandleLargeBody(r Router, method, relativePath string, limit int64, handlers ...gin.HandlerFunc) {
+	full := path.Join(r.BasePath(), relativePath)
+	if strings.HasSuffix(relativePath, "/") && !strings.HasSuffix(full, "/") {
+		full += "/"
+	}
+	largeBodies.Store(method+" "+full, limit)
+	r.Handle(method, relativePath, handlers...)
+}
+
 func limits(maxBody int64, maxURL int) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		maxBody := maxBody
+		if n, ok := largeBodies.Load(c.Request.Method + " " + c.FullPath()); ok && c.FullPath() != "" {
+			maxBody = n.(int64)
+		}
 		if len(c.Request.RequestURI) > maxURL {
 			writeJSONError(c, http.StatusRequestURITooLong, "uri_too_long",
 				fmt.Sprintf("the request URI is %d bytes; at most %d are accepted", len(c.Request.RequestURI), maxURL))
@@ -188,6 +224,8 @@ func StatusOf(code catalog.Code) int {
 		return http.StatusForbidden
 	case catalog.CodeUnavailable:
 		return http.StatusServiceUnavailable
+	case catalog.CodeTooLarge:
+		return http.StatusRequestEntityTooLarge
 	}
 	return http.StatusInternalServerError
 }

@@ -247,3 +247,29 @@ func TestClientIPIgnoresForwardedForUnlessTrusted(t *testing.T) {
 		}
 	}
 }
+
+func TestHandleLargeBody(t *testing.T) {
+	r := New(Options{MaxBodyBytes: 100})
+	echo := func(c *gin.Context) {
+		b, err := io.ReadAll(c.Request.Body)
+		if err != nil {
+			WriteError(c, err)
+			return
+		}
+		c.String(http.StatusOK, "%d", len(b))
+	}
+	HandleLargeBody(r.Group("/up"), http.MethodPost, "/file", 1000, echo)
+	r.POST("/small", echo)
+	for _, c := range []struct {
+		path   string
+		n      int
+		status int
+	}{{"/up/file", 900, 200}, {"/up/file", 1001, 413}, {"/small", 101, 413}, {"/small", 100, 200}} {
+		req := httptest.NewRequest(http.MethodPost, c.path, strings.NewReader(strings.Repeat("x", c.n)))
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		if w.Code != c.status {
+			t.Errorf("%s with %d bytes: %d, want %d (%s)", c.path, c.n, w.Code, c.status, w.Body)
+		}
+	}
+}

@@ -37,6 +37,8 @@ require (
 	github.com/aws/smithy-go v1.22.4 // indirect
 	github.com/boombuler/barcode v1.1.0 // indirect
 	github.com/elastic/go-seccomp-bpf v1.6.0 // indirect
+	github.com/chromedp/cdproto v0.159.0 // indirect
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/go-openapi/jsonpointer v0.22.5 // indirect
 	github.com/go-openapi/swag/jsonname v0.25.5 // indirect
 	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
@@ -129,6 +131,7 @@ replace github.com/buylink/buylink/services/auto-tagger => ../auto-tagger
 
 require (
 	github.com/buylink/buylink/services/product-service v0.0.0
+	github.com/chromedp/chromedp v0.23.0
 	github.com/getkin/kin-openapi v0.152.0
 )
 

@@ -140,7 +140,7 @@ func TestDevstackSchedulesIngestionWhenAnApifyTokenIsSet(t *testing.T) {
 	}
 	// A seller onboards; the next scheduled run ingests its 10 posts.
 	token := devLogin(t, base, `{"sub":"local|linen","username":"`+apifytest.ProfileHandle+`"}`)
-	if code, b := call(t, "POST", base+"/api/sellers", token, `{"handle":"`+apifytest.ProfileHandle+`","display_name":"Linen & Clay"}`); code != 201 {
+	if code, b := call(t, "POST", base+"/api/sellers", token, `{"handle":"`+apifytest.ProfileHandle+`","displayName":"Linen & Clay"}`); code != 201 {
 		t.Fatalf("onboard: %d %s", code, b)
 	}
 	seen := map[string]bool{}

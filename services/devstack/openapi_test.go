@@ -45,8 +45,8 @@ func TestAPIResponsesMatchTheOpenAPIDocument(t *testing.T) {
 		invalid            bool // sent on purpose: only the answer is checked
 	}{
 		{"GET", "/api/sellers/me", "", true, 200, false},
-		{"POST", "/api/sellers", `{"handle":"demo","display_name":"buylink demo shop"}`, true, 200, false},
-		{"POST", "/api/sellers", `{"handle":"someone.else","display_name":"Someone"}`, true, 409, false},
+		{"POST", "/api/sellers", `{"handle":"demo","displayName":"buylink demo shop"}`, true, 200, false},
+		{"POST", "/api/sellers", `{"handle":"someone.else","displayName":"Someone"}`, true, 409, false},
 		{"POST", "/api/sellers", `{"handle":"x"}`, true, 400, true},
 		{"POST", "/api/videos", `{"video_url":"` + video + `","seller_handle":"demo","caption":"Speckled mug $19.99 shop.example.com/mug"}`, true, 202, false},
 		{"POST", "/api/videos", `{"video_url":"` + video + `","seller_handle":"demo"}`, true, 200, false},

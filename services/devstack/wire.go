@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/buylink/buylink/pkg/auth"
 	"github.com/buylink/buylink/pkg/bus"
 	"github.com/buylink/buylink/pkg/catalog"
 	"github.com/buylink/buylink/pkg/deploy"
@@ -103,6 +104,7 @@ func wire(ctx context.Context, st *Stack, router *gin.Engine) (*wiring, error) {
 		link{"ingestion API (bearer token)", ingestion.PathVideos},
 		link{`dev login: POST {"handle":"demo"}`, ingestion.PathDevLogin},
 		link{"seller sign-in (browser, no password)", ingestion.PathLoginPage},
+		link{"create a shop (browser)", auth.PathSignup},
 		link{"local issuer JWKS", ingestion.LocalIssuerPath + "/.well-known/jwks.json"},
 		link{"shop", "/s/" + DemoSeller}, link{"shop API", "/api/shops/" + DemoSeller},
 		link{"seller dashboard (bearer token or buylink_token cookie)", "/dashboard"}, link{"OpenAPI", "/openapi.json"})
@@ -128,6 +130,9 @@ func (st *Stack) deps(d deploy.Deployable) host.Deps {
 		"LOCAL_ISSUER_JWKS_URL": "http://" + host.Loopback(st.ListenAddr) + ingestion.LocalIssuerPath + "/.well-known/jwks.json",
 		"ADMIN_PASSWORD_HASH":   st.Config.AdminPasswordHash,
 		"AUTH_ISSUER":           "", // devstack's sellers sign in locally
+		"APIFY_TOKEN":           st.Config.ApifyToken,
+		"APIFY_ACTOR":           st.Config.ApifyActor,
+		"APIFY_BASE_URL":        st.Config.ApifyBaseURL,
 	}
 	if st.Config.TikTokOEmbedURL != "" {
 		own[tiktok.OEmbedURLEnv] = st.Config.TikTokOEmbedURL

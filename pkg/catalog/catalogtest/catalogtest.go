@@ -1,7 +1,8 @@
 // Package catalogtest is the conformance suite every catalog.Store must pass:
 // create/get/update, idempotent upserts, ordering and opaque-cursor paging,
-// not-found and conflict semantics, validation, concurrent writers and click
-// counting. A backend's test calls Run with a function that opens an empty store.
+// not-found and conflict semantics, validation, concurrent writers, click
+// counting, seller profiles, plain links, soft-deleted and hand-made
+// products. A backend's test calls Run with a function that opens an empty store.
 package catalogtest
 
 import (
@@ -34,6 +35,11 @@ func Run(t *testing.T, open Opener) {
 		{"Validation", testValidation},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"Clicks", testClicks},
+		{"Profiles", testProfiles},
+		{"Links", testLinks},
+		{"SoftDelete", testSoftDelete},
+		{"ManualProducts", testManualProducts},
+		{"VideoMedia", testVideoMedia},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) {

@@ -21,11 +21,13 @@
 //	video link     PRODUCT#<id>       VIDEO#<video>  VIDEO#<video>#PRODUCTS / <order>        -
 //	tag link       PRODUCT#<id>       TAG#<tag>      TAG#<tag>#PRODUCTS / <order>            SELLER#<handle>#TAG#<tag> / <order>
 //	click          CLICK#<random id>  CLICK          SELLER#<handle>#CLICKS / <at>#<id>      -
+//	seller link    LINK#<id>          LINK           SELLER#<handle>#LINKS / <link order>    -
 //	idempotency    IDEMPOTENCY#<key>  IDEMPOTENCY    -                                       -
 //
 // Times in keys are 20-digit numbers that sort like the times (timeKey).
 // <order> sorts products in listing order: pinned first, then position, then
-// newest source video first (an inverted time), then id.
+// newest source video first (an inverted time), then id. <link order> sorts
+// a seller's plain links by position, then creation time, then id.
 //
 // # Access patterns
 //
@@ -41,6 +43,8 @@
 //     each wanted status, merged. Links carry only keys and the order key;
 //     the products they lead to are read with BatchGetItem (strongly
 //     consistent, unprocessed keys asked for again with backoff).
+//   - ListLinks: Query gsi1 SELLER#<handle>#LINKS (a seller keeps at most
+//     catalog.MaxLinks links).
 //   - DailyClicks: one Query of gsi1 SELLER#<handle>#CLICKS over [from, to),
 //     counted per product and UTC day in the store.
 //
@@ -58,7 +62,7 @@
 // transactions (the local emulator, dynalite, has none, and none are needed):
 //
 //   - Read-modify-write (UpdateSeller, UpdateVideo, UpsertProduct,
-//     DeleteProduct) is optimistic: the item is written on condition that ver
+//     DeleteProduct, PutLink) is optimistic: the item is written on condition that ver
 //     is still the version read, and the whole read-apply-write runs again
 //     when it is not, with jittered backoff, up to 100 times (then conflict).
 //     The mutation functions may therefore run more than once, as package

@@ -32,12 +32,13 @@ const (
 
 // Record kinds (attrKind).
 const (
-	kindSeller  = "seller"
-	kindAccount = "account"
-	kindVideo   = "video"
-	kindProduct = "product"
-	kindLink    = "link"
-	kindClick   = "click"
+	kindSeller     = "seller"
+	kindAccount    = "account"
+	kindVideo      = "video"
+	kindProduct    = "product"
+	kindLink       = "link"
+	kindClick      = "click"
+	kindSellerLink = "sellerlink"
 )
 
 // Sort keys of the records that are alone in their partition.
@@ -47,6 +48,7 @@ const (
 	skVideo   = "VIDEO"
 	skProduct = "PRODUCT"
 	skClick   = "CLICK"
+	skLink    = "LINK"
 )
 
 // Partition keys of the base table.

@@ -20,9 +20,9 @@ import (
 // flight.
 const TombstoneTTL = 24 * time.Hour
 
-// allProductStatuses are the gsi2 partitions a listing without a seller,
-// video or tag reads when no status is asked for.
-var allProductStatuses = []catalog.ProductStatus{catalog.ProductDraft, catalog.ProductPublished, catalog.ProductHidden}
+// liveProductStatuses are the gsi2 partitions a listing without a seller,
+// video or tag reads when no status is asked for: every status but deleted.
+var liveProductStatuses = []catalog.ProductStatus{catalog.ProductDraft, catalog.ProductPublished, catalog.ProductHidden}
 
 func productItem(p *catalog.Product, ver int64) (item, error) {
 	ok := productOrderKey(p)
@@ -272,7 +272,7 @@ func (s *Store) ListProducts(ctx context.Context, q catalog.ProductQuery, p cata
 	default:
 		statuses := q.Statuses
 		if len(statuses) == 0 {
-			statuses = allProductStatuses
+			statuses = liveProductStatuses
 		}
 		var srcs []source
 		for _, st := range uniq(statuses) {
@@ -297,6 +297,7 @@ func productMatches(p *catalog.Product, q catalog.ProductQuery, text string) boo
 	case q.Seller != "" && p.Seller != q.Seller,
 		q.VideoID != "" && !slices.Contains(p.VideoIDs, q.VideoID),
 		len(q.Statuses) > 0 && !slices.Contains(q.Statuses, p.Status),
+		len(q.Statuses) == 0 && p.Status == catalog.ProductDeleted,
 		q.Tag != "" && !slices.ContainsFunc(p.Tags, func(t catalog.Tag) bool { return t.Name == q.Tag }),
 		q.Category != "" && p.Category != q.Category,
 		text != "" && !strings.Contains(strings.ToLower(p.Title), text),

@@ -134,6 +134,8 @@ func (s *Store) ListProducts(ctx context.Context, q catalog.ProductQuery, p cata
 			st = append(st, string(x))
 		}
 		add("status IN ("+placeholders(len(st))+")", st...)
+	} else {
+		add("status != ?", string(catalog.ProductDeleted))
 	}
 	if q.Tag != "" {
 		add("id IN (SELECT product_id FROM product_tags WHERE tag = ?)", q.Tag)

@@ -25,7 +25,9 @@ const LocalIssuerPath = "/auth"
 // (LOCAL_ISSUER_URL, its key in LOCAL_ISSUER_KEY_FILE), with the admin
 // password login when ADMIN_PASSWORD_HASH is set. At least one issuer is
 // required. A posted video's author is asked of TikTok's oEmbed
-// (TIKTOK_OEMBED_URL). In devstack it also serves the password-less dev login.
+// (TIKTOK_OEMBED_URL); the media of a video posted by URL alone is found by
+// an Apify single-post run (APIFY_TOKEN) or else is its oEmbed cover; uploads
+// go to MEDIA_BUCKET_URL. In devstack it also serves the password-less dev login.
 func Component(ctx context.Context, d host.Deps) (*host.Component, error) {
 	env := d.Env
 	cognito, localURL, adminHash := env.Get("AUTH_ISSUER"), env.Get("LOCAL_ISSUER_URL"), env.Get("ADMIN_PASSWORD_HASH")
@@ -45,7 +47,18 @@ func Component(ctx context.Context, d host.Deps) (*host.Component, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", tiktok.OEmbedURLEnv, err)
 	}
-	deps := Deps{Store: d.Store, Idempotency: idem, Publisher: d.Publisher, Authors: authors, Logger: d.Log, DevLogin: d.Devstack}
+	deps := Deps{Store: d.Store, Idempotency: idem, Publisher: d.Publisher, Authors: authors, Media: d.Media, Logger: d.Log, DevLogin: d.Devstack}
+	var notes []string
+	if token := env.Get("APIFY_TOKEN"); token != "" {
+		apify, err := tiktok.NewApifyClient(tiktok.ApifyOptions{Token: token, Actor: env.Get("APIFY_ACTOR"), BaseURL: env.Get("APIFY_BASE_URL"), Logger: d.Log})
+		if err != nil {
+			return nil, err
+		}
+		deps.Finders = append(deps.Finders, ApifyFinder{Client: apify})
+	} else {
+		notes = append(notes, "videos posted by URL alone get TikTok's cover image only: set APIFY_TOKEN to find their video")
+	}
+	deps.Finders = append(deps.Finders, OEmbedFinder{Authors: authors})
 	var trusted []auth.TrustedIssuer
 	if cognito != "" {
 		trusted = append(trusted, auth.TrustedIssuer{Issuer: cognito, JWKSURL: env.Get("AUTH_JWKS_URL"), ClientIDs: host.SplitList(env.Get("AUTH_CLIENT_IDS"))})
@@ -75,7 +88,19 @@ func Component(ctx context.Context, d host.Deps) (*host.Component, error) {
 		return nil, err
 	}
 	deps.Verifier = verifier
-	c := &host.Component{Routes: func(r gin.IRouter) error { return Register(r, deps) }}
+	// Browser sessions (the dashboard's forms post here) are renewed by
+	// whoever signed them.
+	if hosted := env.Get("AUTH_HOSTED_UI_URL"); hosted != "" {
+		ids := host.SplitList(env.Get("AUTH_CLIENT_IDS"))
+		if len(ids) == 0 {
+			verifier.Close()
+			return nil, errors.New("AUTH_HOSTED_UI_URL needs AUTH_CLIENT_IDS, the app client the hosted UI signs in for")
+		}
+		deps.Renewer = &auth.HostedUI{BaseURL: hosted, ClientID: ids[0], Verifier: verifier}
+	} else if deps.LocalIssuer != nil {
+		deps.Renewer = deps.LocalIssuer
+	}
+	c := &host.Component{Routes: func(r gin.IRouter) error { return Register(r, deps) }, Notes: notes}
 	c.OnClose(func() error { verifier.Close(); return nil })
 	if deps.AdminLogin == nil {
 		c.Notes = append(c.Notes, "admin login off: set ADMIN_PASSWORD_HASH (go run ./services/ingestion-api/cmd/ingestion-api hash-password)")

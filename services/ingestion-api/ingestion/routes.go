@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -11,7 +12,9 @@ import (
 	"github.com/buylink/buylink/pkg/auth"
 	"github.com/buylink/buylink/pkg/bus"
 	"github.com/buylink/buylink/pkg/catalog"
+	"github.com/buylink/buylink/pkg/media"
 	"github.com/buylink/buylink/pkg/tiktok"
+	"github.com/buylink/buylink/pkg/web"
 )
 
 // Resolver turns a TikTok short link into the video it leads to
@@ -48,6 +51,15 @@ type Deps struct {
 	// local account without a password. Devstack only: it requires
 	// LocalIssuer and must never be set in a deployed service.
 	DevLogin bool
+	// Media stores uploaded videos (POST /api/seller/videos with a file)
+	// and gives the addresses of thumbnails; without it uploads are
+	// refused.
+	Media *media.Store
+	// Renewer renews browser sessions (the dashboard's forms post here):
+	// the local issuer in devstack, the hosted UI on AWS.
+	Renewer auth.Renewer
+	// Finders find the media of posts given by URL alone (see Ingester).
+	Finders []MediaFinder
 	// IdempotencyTTL is how long an Idempotency-Key is remembered
 	// (default 24h).
 	IdempotencyTTL time.Duration
@@ -56,21 +68,26 @@ type Deps struct {
 
 // The routes Register serves.
 const (
-	PathVideos     = "/api/videos"
-	PathSellers    = "/api/sellers"
-	PathAdminLogin = "/auth/admin/login"
-	PathDevLogin   = "/auth/dev/login"
-	PathLoginPage  = "/login"
+	PathVideos       = "/api/videos"
+	PathSellers      = "/api/sellers"
+	PathSellerVideos = "/api/seller/videos"
+	PathAdminLogin   = "/auth/admin/login"
+	PathDevLogin     = "/auth/dev/login"
+	PathLoginPage    = auth.PathLogin
 )
 
 // Register puts the ingestion API on r:
 //
-//	POST /api/sellers, GET /api/sellers/me       seller onboarding (bearer token)
+//	POST /api/sellers, GET /api/sellers/me       seller onboarding (bearer token, or the claim form)
+//	GET  /api/handles/:handle                    whether a new seller may claim a handle (public)
 //	POST /api/videos, GET /api/videos[/:id]      video intake and status (bearer token)
+//	GET, POST /api/seller/videos                 the seller's videos: list, add by URL or upload
+//	POST /api/seller/videos/:id/retry|reparse    start a video again, after a new caption
+//	                                             (bearer token, or the dashboard's forms)
 //	GET  <local issuer>/.well-known/jwks.json    when a local issuer is given
 //	POST /auth/admin/login                      when an admin login is given
 //	POST /auth/dev/login                        devstack only (Deps.DevLogin)
-//	GET, POST /login                            devstack only: browser sign-in form setting the session cookie
+//	GET, POST /login, /signup; POST /logout      devstack only: the browser's sign-in and sign-up pages
 func Register(r gin.IRouter, d Deps) error {
 	switch {
 	case d.Store == nil || d.Publisher == nil || d.Verifier == nil || d.Idempotency == nil:
@@ -94,14 +111,21 @@ func Register(r gin.IRouter, d Deps) error {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
-	a := &api{Deps: d, ingester: &Ingester{Videos: d.Store, Publisher: d.Publisher, Logger: d.Logger}}
+	a := &api{Deps: d, ingester: &Ingester{Videos: d.Store, Publisher: d.Publisher, Finders: d.Finders, Logger: d.Logger},
+		browser: &auth.Browser{Verifier: d.Verifier, Renewer: d.Renewer}}
 
-	authed := r.Group("/api", auth.Middleware(d.Verifier))
+	r.GET(auth.PathHandleAvailability+":handle", a.handleAvailability)
+	authed := r.Group("/api", a.sellerAuth)
 	authed.POST("/sellers", a.createSeller)
 	authed.GET("/sellers/me", a.mySeller)
 	authed.POST("/videos", a.postVideo)
 	authed.GET("/videos", a.listVideos)
 	authed.GET("/videos/:id", a.getVideo)
+	seller := r.Group(PathSellerVideos, a.sellerAuth, noStore)
+	seller.GET("", a.sellerVideos)
+	web.HandleLargeBody(seller, http.MethodPost, "", media.MaxVideoBytes+maxFormOverhead, a.addVideo)
+	seller.POST("/:id/retry", a.retryVideo)
+	seller.POST("/:id/reparse", a.reparseVideo)
 
 	if d.LocalIssuer != nil {
 		r.GET(d.LocalIssuer.JWKSPath(), d.LocalIssuer.ServeJWKS)
@@ -114,11 +138,14 @@ func Register(r gin.IRouter, d Deps) error {
 			s, err := d.Store.GetSeller(ctx, handle)
 			return s.Sub, err
 		}}
+		dev.Signup = func(ctx context.Context, handle, displayName, sub string) error {
+			_, _, err := a.onboard(ctx, sub, CreateSellerRequest{Handle: handle, DisplayName: displayName})
+			return err
+		}
 		r.POST(PathDevLogin, dev.Handle)
-		// The browser sign-in of the seller dashboard: the same tokens, in
-		// the session cookie.
-		r.GET(PathLoginPage, dev.Page)
-		r.POST(PathLoginPage, dev.Submit)
+		// The browser's sign-in and sign-up: the same tokens, in the
+		// session cookies.
+		dev.Register(r)
 	}
 	return nil
 }
@@ -127,6 +154,12 @@ func Register(r gin.IRouter, d Deps) error {
 type api struct {
 	Deps
 	ingester *Ingester
+	browser  *auth.Browser
+}
+
+func noStore(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	c.Next()
 }
 
 // identity returns the caller Middleware put on the request.

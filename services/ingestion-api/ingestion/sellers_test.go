@@ -19,7 +19,7 @@ func TestSellerOnboarding(t *testing.T) {
 	if r := e.do("GET", "/api/sellers/me", alice, ""); r.status != 404 || !strings.Contains(r.message(t), "create one with POST /api/sellers") {
 		t.Fatalf("me before onboarding: %d %s", r.status, r.body)
 	}
-	body := `{"handle":"@Alice.Shop","display_name":"Alice's shop","avatar_url":"https://cdn.example.com/a.jpg","bio":"Linen.\nHandmade."}`
+	body := `{"handle":"@Alice.Shop","displayName":"Alice's shop","avatarUrl":"https://cdn.example.com/a.jpg","bio":"Linen.\nHandmade."}`
 	r := e.do("POST", "/api/sellers", alice, body)
 	var s catalog.Seller
 	r.decode(t, &s)
@@ -37,17 +37,17 @@ func TestSellerOnboarding(t *testing.T) {
 		status            int
 		want              string
 	}{
-		{"handle owned by another account", e.token("local|mallory"), `{"handle":"alice.shop","display_name":"x"}`, 409, `handle "alice.shop" is already taken`},
-		{"account owning another seller", alice, `{"handle":"alice_two","display_name":"x"}`, 409, `this account already owns the seller "alice.shop"`},
-		{"invalid handle", e.token("local|bob"), `{"handle":"bob shop","display_name":"x"}`, 400, "handle: must be 2-24 characters"},
-		{"handle ending with a period", e.token("local|bob"), `{"handle":"bob.","display_name":"x"}`, 400, "handle: must not end with a period"},
-		{"no display name", e.token("local|bob"), `{"handle":"bob_shop"}`, 400, "display_name: is required"},
-		{"invisible display name", e.token("local|bob"), `{"handle":"bob_shop","display_name":"\u200b\u202e\u2066"}`, 400, "display_name: is required"},
-		{"multi-line display name", e.token("local|bob"), `{"handle":"bob_shop","display_name":"a\nb"}`, 400, "display_name: must be a single line"},
-		{"avatar on a private address", e.token("local|bob"), `{"handle":"bob_shop","display_name":"Bob","avatar_url":"http://10.0.0.5/a.png"}`, 400, "avatar_url: must point at a public host"},
-		{"bio too long", e.token("local|bob"), `{"handle":"bob_shop","display_name":"Bob","bio":"` + strings.Repeat("b", 501) + `"}`, 400, "bio: must be at most 500 characters"},
-		{"unknown field", e.token("local|bob"), `{"handle":"bob_shop","display_name":"Bob","sub":"local|alice"}`, 400, `unknown field "sub"`},
-		{"no token", "", `{"handle":"bob_shop","display_name":"Bob"}`, 401, "a bearer token is required"},
+		{"handle owned by another account", e.token("local|mallory"), `{"handle":"alice.shop","displayName":"x"}`, 409, `handle "alice.shop" is already taken`},
+		{"account owning another seller", alice, `{"handle":"alice_two","displayName":"x"}`, 409, `this account already owns the seller "alice.shop"`},
+		{"invalid handle", e.token("local|bob"), `{"handle":"bob shop","displayName":"x"}`, 400, "handle: must be 2-24 characters"},
+		{"handle ending with a period", e.token("local|bob"), `{"handle":"bob.","displayName":"x"}`, 400, "handle: must not end with a period"},
+		{"no display name", e.token("local|bob"), `{"handle":"bob_shop"}`, 400, "displayName: is required"},
+		{"invisible display name", e.token("local|bob"), `{"handle":"bob_shop","displayName":"\u200b\u202e\u2066"}`, 400, "displayName: is required"},
+		{"multi-line display name", e.token("local|bob"), `{"handle":"bob_shop","displayName":"a\nb"}`, 400, "displayName: must be a single line"},
+		{"avatar on a private address", e.token("local|bob"), `{"handle":"bob_shop","displayName":"Bob","avatarUrl":"http://10.0.0.5/a.png"}`, 400, "avatarUrl: must point at a public host"},
+		{"bio too long", e.token("local|bob"), `{"handle":"bob_shop","displayName":"Bob","bio":"` + strings.Repeat("b", 501) + `"}`, 400, "bio: must be at most 500 characters"},
+		{"unknown field", e.token("local|bob"), `{"handle":"bob_shop","displayName":"Bob","sub":"local|alice"}`, 400, `unknown field "sub"`},
+		{"no token", "", `{"handle":"bob_shop","displayName":"Bob"}`, 401, "a bearer token is required"},
 	}
 	for _, c := range cases {
 		r := e.do("POST", "/api/sellers", c.token, c.body)

@@ -15,12 +15,41 @@ import (
 	"github.com/buylink/buylink/pkg/web"
 )
 
-// postVideoRequest is the body of POST /api/videos.
-type postVideoRequest struct {
-	VideoURL     string `json:"video_url"`
-	SellerHandle string `json:"seller_handle"`
+// PostVideoRequest is the body of POST /api/videos. The snake_case names
+// of the first version of the API (video_url, seller_handle, media_url)
+// are kept as documented aliases; giving both forms of one field with
+// different values is invalid.
+type PostVideoRequest struct {
+	VideoURL     string `json:"videoUrl,omitempty"`
+	SellerHandle string `json:"sellerHandle,omitempty"`
 	Caption      string `json:"caption,omitempty"`
-	MediaURL     string `json:"media_url,omitempty"`
+	MediaURL     string `json:"mediaUrl,omitempty"`
+
+	VideoURLAlias     string `json:"video_url,omitempty"`
+	SellerHandleAlias string `json:"seller_handle,omitempty"`
+	MediaURLAlias     string `json:"media_url,omitempty"`
+}
+
+// canonical folds the aliases into the camelCase fields, so that the same
+// request in either spelling is the same request (idempotency keys).
+func (r *PostVideoRequest) canonical() error {
+	for _, f := range []struct {
+		name, alias string
+		v, a        *string
+	}{
+		{"videoUrl", "video_url", &r.VideoURL, &r.VideoURLAlias},
+		{"sellerHandle", "seller_handle", &r.SellerHandle, &r.SellerHandleAlias},
+		{"mediaUrl", "media_url", &r.MediaURL, &r.MediaURLAlias},
+	} {
+		if *f.a != "" && *f.v != "" && *f.a != *f.v {
+			return catalog.Invalid(f.name, "is given twice with different values (%s and its alias %s)", f.name, f.alias)
+		}
+		if *f.v == "" {
+			*f.v = *f.a
+		}
+		*f.a = ""
+	}
+	return nil
 }
 
 // postVideo accepts a TikTok video of a seller the caller may act for: 202
@@ -29,8 +58,12 @@ type postVideoRequest struct {
 // retry of the same request replays the first answer, and the same key with
 // another body is 422.
 func (a *api) postVideo(c *gin.Context) {
-	var req postVideoRequest
+	var req PostVideoRequest
 	if err := web.BindJSON(c, &req); err != nil {
+		web.WriteError(c, err)
+		return
+	}
+	if err := req.canonical(); err != nil {
 		web.WriteError(c, err)
 		return
 	}
@@ -70,18 +103,18 @@ func setVideoLocation(c *gin.Context, status int, v catalog.Video) {
 
 // acceptVideo validates the request, checks the caller's right to the
 // seller and ingests the video.
-func (a *api) acceptVideo(c *gin.Context, req postVideoRequest) (int, catalog.Video, error) {
+func (a *api) acceptVideo(c *gin.Context, req PostVideoRequest) (int, catalog.Video, error) {
 	ctx := c.Request.Context()
 	handle := catalog.NormalizeHandle(req.SellerHandle)
-	if err := catalog.ValidateHandle("seller_handle", handle); err != nil {
+	if err := catalog.ValidateHandle("sellerHandle", handle); err != nil {
 		return 0, catalog.Video{}, err
 	}
-	ref, err := tiktok.ParseVideoURL("video_url", req.VideoURL)
+	ref, err := tiktok.ParseVideoURL("videoUrl", req.VideoURL)
 	if err != nil {
 		return 0, catalog.Video{}, err
 	}
 	if req.MediaURL != "" {
-		if err := catalog.ValidatePublicURL("media_url", req.MediaURL); err != nil {
+		if err := catalog.ValidatePublicURL("mediaUrl", req.MediaURL); err != nil {
 			return 0, catalog.Video{}, err
 		}
 	}
@@ -99,12 +132,12 @@ func (a *api) acceptVideo(c *gin.Context, req postVideoRequest) (int, catalog.Vi
 		return 0, catalog.Video{}, catalog.Errorf(catalog.CodeForbidden, "this account may not post videos for seller @%s", handle)
 	}
 	if ref.IsShort() {
-		if ref, err = a.Resolver.Resolve(ctx, "video_url", ref); err != nil {
+		if ref, err = a.Resolver.Resolve(ctx, "videoUrl", ref); err != nil {
 			return 0, catalog.Video{}, err
 		}
 	}
 	if ref.Handle != "" && ref.Handle != handle {
-		return 0, catalog.Video{}, catalog.Invalid("video_url", "is a video of @%s, not of seller @%s", ref.Handle, handle)
+		return 0, catalog.Video{}, catalog.Invalid("videoUrl", "is a video of @%s, not of seller @%s", ref.Handle, handle)
 	}
 	if stored, err := a.Store.GetVideo(ctx, ref.ID); err == nil && stored.Seller == handle {
 		return http.StatusOK, stored, nil // the seller's already: nothing is claimed
@@ -115,7 +148,7 @@ func (a *api) acceptVideo(c *gin.Context, req postVideoRequest) (int, catalog.Vi
 		return 0, catalog.Video{}, err
 	}
 	v := catalog.Video{
-		ID: ref.ID, Seller: handle, PageURL: ref.PageURL(handle), MediaURL: req.MediaURL,
+		ID: ref.ID, Seller: handle, PageURL: ref.PageURL(handle), MediaURL: req.MediaURL, MediaSource: mediaSourceOf(req.MediaURL),
 		Caption: strings.TrimSpace(req.Caption), Source: catalog.SourceManual,
 	}
 	stored, created, err := a.ingester.Ingest(ctx, v, nil)
@@ -241,14 +274,9 @@ func (a *api) videoQuery(c *gin.Context) (catalog.VideoQuery, catalog.Page, erro
 	}
 	q.Statuses = statuses
 	if s := params.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			return q, p, catalog.Invalid("limit", "must be a whole number (got %q)", clip(s, 20))
+		if err := scanLimit(s, &p); err != nil {
+			return q, p, err
 		}
-		if n < 1 || n > catalog.MaxPageLimit {
-			return q, p, catalog.Invalid("limit", "must be between 1 and %d (got %d)", catalog.MaxPageLimit, n)
-		}
-		p.Limit = n
 	}
 	p.Cursor = params.Get("cursor")
 	return q, p, nil
@@ -276,4 +304,17 @@ func clip(s string, n int) string {
 		return s
 	}
 	return string(r[:n]) + "…"
+}
+
+// scanLimit reads a ?limit= value into p.
+func scanLimit(s string, p *catalog.Page) error {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return catalog.Invalid("limit", "must be a whole number (got %q)", clip(s, 20))
+	}
+	if n < 1 || n > catalog.MaxPageLimit {
+		return catalog.Invalid("limit", "must be between 1 and %d (got %d)", catalog.MaxPageLimit, n)
+	}
+	p.Limit = n
+	return nil
 }

@@ -8,12 +8,14 @@ package productservice
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/buylink/buylink/pkg/auth"
 	"github.com/buylink/buylink/pkg/catalog"
+	"github.com/buylink/buylink/pkg/deploy"
 	"github.com/buylink/buylink/pkg/host"
 	"github.com/buylink/buylink/pkg/media"
 	"github.com/buylink/buylink/services/product-service/projector"
@@ -33,9 +35,21 @@ func Component(ctx context.Context, d host.Deps) (*host.Component, error) {
 	}
 	c := &host.Component{}
 	c.OnClose(func() error { closeVerifier(); return nil })
+	var ui *auth.HostedUI
+	if hosted := d.Env.Get("AUTH_HOSTED_UI_URL"); hosted != "" {
+		ids := host.SplitList(d.Env.Get("AUTH_CLIENT_IDS"))
+		if len(ids) == 0 {
+			return nil, errors.Join(errors.New("AUTH_HOSTED_UI_URL needs AUTH_CLIENT_IDS, the app client the hosted UI signs in for"), c.Close())
+		}
+		ui = &auth.HostedUI{BaseURL: hosted, ClientID: ids[0], RedirectURL: d.PublicURL + auth.PathCallback, Verifier: v}
+	}
+	sessions, err := renewer(d.Env, ui)
+	if err != nil {
+		return nil, errors.Join(err, c.Close())
+	}
 	srv, err := storefront.New(storefront.Config{
-		Store: d.Store, Media: d.Media, Verifier: v, PublicURL: d.PublicURL,
-		LoginURL: d.Env.Or("LOGIN_URL", "/login"), Logger: d.Log, Metrics: d.Metrics,
+		Store: d.Store, Media: d.Media, Verifier: v, Renewer: sessions, PublicURL: d.PublicURL,
+		LoginURL: d.Env.Or("LOGIN_URL", auth.PathLogin), Logger: d.Log, Metrics: d.Metrics,
 	})
 	if err != nil {
 		return nil, errors.Join(err, c.Close())
@@ -46,18 +60,9 @@ func Component(ctx context.Context, d host.Deps) (*host.Component, error) {
 		defer cancel()
 		return srv.Close(drain)
 	})
-	var ui *auth.HostedUI
-	if hosted := d.Env.Get("AUTH_HOSTED_UI_URL"); hosted != "" {
-		ids := host.SplitList(d.Env.Get("AUTH_CLIENT_IDS"))
-		if len(ids) == 0 {
-			return nil, errors.Join(errors.New("AUTH_HOSTED_UI_URL needs AUTH_CLIENT_IDS, the app client the hosted UI signs in for"), c.Close())
-		}
-		ui = &auth.HostedUI{BaseURL: hosted, ClientID: ids[0], RedirectURL: d.PublicURL + "/auth/callback", Verifier: v}
-	}
 	c.Routes = func(r gin.IRouter) error {
 		if ui != nil {
-			r.GET("/login", ui.Login)
-			r.GET("/auth/callback", ui.Callback)
+			ui.Register(r)
 		}
 		mediaHandler := gin.WrapH(media.Handler(d.Media, "/media/"))
 		r.GET("/media/*key", mediaHandler)
@@ -67,6 +72,25 @@ func Component(ctx context.Context, d host.Deps) (*host.Component, error) {
 	}
 	c.Handler = projector.New(d.Store, projector.Options{Logger: d.Log, OnChange: func(string) { srv.Invalidate() }}).Handle
 	return c, nil
+}
+
+// renewer is what renews the browser sessions of a seller service: the
+// hosted UI when there is one, else the local issuer whose key is at
+// LOCAL_ISSUER_KEY_FILE (devstack), else nothing (sessions end with their
+// ID token).
+func renewer(env deploy.Env, ui *auth.HostedUI) (auth.Renewer, error) {
+	if ui != nil {
+		return ui, nil
+	}
+	url, keyFile := env.Get("LOCAL_ISSUER_URL"), env.Get("LOCAL_ISSUER_KEY_FILE")
+	if url == "" || keyFile == "" {
+		return nil, nil
+	}
+	key, _, err := auth.LoadOrCreateKey(keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("LOCAL_ISSUER_KEY_FILE: %w", err)
+	}
+	return auth.NewLocalIssuer(auth.LocalIssuerConfig{URL: url, Key: key})
 }
 
 // noIssuer refuses every token: no issuer is configured.

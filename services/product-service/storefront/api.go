@@ -76,8 +76,12 @@ func (s *Server) buildAPIShop(ctx context.Context, handle string, page catalog.P
 	if err != nil {
 		return nil, err
 	}
+	links, err := s.liveLinks(ctx, handle)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now()
-	out := Shop{Seller: s.publicSeller(sl), Products: make([]PublicProduct, 0, len(items)), NextCursor: next}
+	out := Shop{Seller: s.publicSeller(sl), Links: links, Products: make([]PublicProduct, 0, len(items)), NextCursor: next}
 	for _, p := range items {
 		out.Products = append(out.Products, s.publicProduct(p, now))
 	}

@@ -345,8 +345,24 @@ func TestSellerAPIListsEditsAndGuardsOwnership(t *testing.T) {
 	}
 	resp, body = r.jsonReq(http.MethodDelete, "/api/seller/products/"+mug, tokBella, "")
 	wantStatus(t, resp, body, 204)
-	resp, body = r.jsonReq(http.MethodGet, "/api/seller/products/"+mug, tokBella, "")
+	// Deleting is soft: the product leaves the shop, stays in the bin and
+	// comes back with its status.
+	_, body = r.jsonReq(http.MethodGet, "/api/seller/products/"+mug, tokBella, "")
+	if p := decode[storefront.SellerProduct](t, body); p.Status != catalog.ProductDeleted || p.DeletedAt == nil {
+		t.Fatalf("deleted product: %+v", p)
+	}
+	if _, body := r.get("/api/shops/" + bella); bytes.Contains(body, []byte(mug)) {
+		t.Fatal("a deleted product is still on the shop")
+	}
+	resp, body = r.jsonReq(http.MethodPost, "/api/seller/products/"+mug+"/restore", tokOther, "")
 	wantError(t, resp, body, 404, "not found")
+	resp, body = r.jsonReq(http.MethodPost, "/api/seller/products/"+mug+"/restore", tokBella, "")
+	wantStatus(t, resp, body, 200)
+	if p := decode[storefront.SellerProduct](t, body); p.Status != catalog.ProductPublished || p.DeletedAt != nil {
+		t.Fatalf("restored product: %+v", p)
+	}
+	resp, body = r.jsonReq(http.MethodPost, "/api/seller/products/"+mug+"/restore", tokBella, "")
+	wantError(t, resp, body, 409, "is not deleted")
 }
 
 func TestSellerEditsAreValidated(t *testing.T) {

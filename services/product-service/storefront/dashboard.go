@@ -1,14 +1,13 @@
 package storefront
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,60 +16,113 @@ import (
 
 	"github.com/buylink/buylink/pkg/auth"
 	"github.com/buylink/buylink/pkg/catalog"
+	"github.com/buylink/buylink/pkg/web"
 )
 
-// csrfKey is where dashboardAuth leaves the request's CSRF token.
-const csrfKey = "storefront.csrf"
-
-// csrfToken derives the dashboard forms' CSRF token from the session token:
-// only a page that could read the token (ours) can know it.
-func csrfToken(token string) string {
-	sum := sha256.Sum256([]byte("buylink dashboard csrf\x00" + token))
-	return base64.RawURLEncoding.EncodeToString(sum[:18])
-}
-
-// dashboardAuth authenticates dashboard requests with the bearer header or
-// the TokenCookie cookie; browsers without a valid token go to LoginURL.
+// dashboardAuth authenticates dashboard requests (the bearer header, or the
+// session cookies, renewed before they expire); browsers without a valid
+// session go to LoginURL, accounts without a seller to "claim your shop".
 func (s *Server) dashboardAuth(c *gin.Context) {
-	token, ok := auth.BearerToken(c.GetHeader("Authorization"))
-	if !ok {
-		if v, err := c.Cookie(TokenCookie); err == nil && v != "" {
-			token, ok = v, true
+	if !s.authenticate(c) {
+		return
+	}
+	if c.Query("seller") == "" {
+		id, _ := auth.FromContext(c.Request.Context())
+		if _, err := s.store.GetSellerBySub(c.Request.Context(), id.Sub); catalog.IsCode(err, catalog.CodeNotFound) {
+			c.Redirect(http.StatusSeeOther, pathClaim)
+			c.Abort()
+			return
 		}
 	}
+	c.Next()
+}
+
+// dashboardAuthOnly authenticates like dashboardAuth but needs no seller
+// (the claim page).
+func (s *Server) dashboardAuthOnly(c *gin.Context) {
+	if s.authenticate(c) {
+		c.Next()
+	}
+}
+
+// pathClaim is the "claim your shop" page of an account without a seller.
+const pathClaim = "/dashboard/claim"
+
+func (s *Server) authenticate(c *gin.Context) bool {
 	next := c.Request.URL.RequestURI()
 	if c.Request.Method != http.MethodGet {
 		next = "/dashboard"
 	}
-	if !ok {
-		c.Redirect(http.StatusSeeOther, s.loginRedirect(next))
-		c.Abort()
-		return
-	}
-	id, err := s.verifier.Verify(c.Request.Context(), token)
+	id, err := s.browser.Authenticate(c)
 	if catalog.IsCode(err, catalog.CodeUnavailable) {
 		s.htmlError(c, err)
-		return
+		return false
 	}
 	if err != nil {
-		http.SetCookie(c.Writer, &http.Cookie{Name: TokenCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		auth.ClearSession(c.Writer, auth.SecureRequest(c.Request))
 		c.Redirect(http.StatusSeeOther, s.loginRedirect(next))
 		c.Abort()
-		return
+		return false
 	}
 	c.Request = c.Request.WithContext(auth.WithIdentity(c.Request.Context(), id))
-	c.Set(csrfKey, csrfToken(token))
-	c.Next()
+	return true
 }
 
-// checkCSRF verifies the form's csrf field.
-func checkCSRF(c *gin.Context) error {
-	want := c.GetString(csrfKey)
-	got := c.PostForm("csrf")
-	if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
-		return catalog.Errorf(catalog.CodeForbidden, "the form has expired; reload the page and try again")
+// formSeller checks a dashboard form's CSRF token and returns the seller it
+// acts for; on failure it has answered with the error page.
+func (s *Server) formSeller(c *gin.Context) (catalog.Seller, bool) {
+	err := checkCSRF(c)
+	var sl catalog.Seller
+	if err == nil {
+		sl, err = s.actingSeller(c)
 	}
-	return nil
+	if err != nil {
+		s.htmlError(c, err)
+		return sl, false
+	}
+	return sl, true
+}
+
+// saveOrder saves the order a page's drag and drop made (form field "ids",
+// comma-separated) with reorder, and answers 204: the script already shows
+// the order.
+func (s *Server) saveOrder(c *gin.Context, reorder func(context.Context, catalog.Seller, []string) error) {
+	err := checkCSRF(c)
+	var sl catalog.Seller
+	if err == nil {
+		sl, err = s.actingSeller(c)
+	}
+	if err == nil {
+		err = reorder(c.Request.Context(), sl, strings.Split(c.PostForm("ids"), ","))
+	}
+	if err != nil {
+		web.WriteError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// askFirst renders the page asking before a deletion, unless the form says
+// the seller confirmed (confirm=yes, which the page's script adds); it
+// reports whether it asked.
+func (s *Server) askFirst(c *gin.Context, sl catalog.Seller, tab, what, action, cancel string) bool {
+	if c.PostForm("confirm") == "yes" {
+		return false
+	}
+	sq := sellerQuery(c)
+	s.renderHTML(c, http.StatusOK, "confirm", confirmView{dashBase: s.dashBase(c, sl, tab, "Delete"), What: what, Action: action + sq, Cancel: cancel})
+	return true
+}
+
+// checkCSRF verifies the form's csrf field (multipart forms are parsed with
+// at most 1 MiB in memory first).
+func checkCSRF(c *gin.Context) error {
+	if c.ContentType() == "multipart/form-data" {
+		if _, err := uploadedForm(c); err != nil {
+			return err
+		}
+	}
+	return auth.CheckCSRF(c)
 }
 
 // dashRow is one product in the dashboard's list.
@@ -78,20 +130,65 @@ type dashRow struct {
 	ID, Title, Status, Price, Thumb, EditURL, ActionURL, ShopURL string
 	Pinned, First, Last                                          bool
 	Clicks                                                       int64
+	DeletedAt                                                    string
 }
 
-type dashView struct {
+// dashBase is what every dashboard page has: the seller, the forms' CSRF
+// token, the tab shown, and the message of the last action.
+type dashBase struct {
 	Meta        pageMeta
 	Seller      PublicSeller
 	CSRF        string
 	SellerQuery string
-	Rows        []dashRow
-	Truncated   bool
-	Clicks      ClickReport
-	Chart       template.HTML
-	QR          template.HTML
-	QRURL       string
+	Tab         string
 	Notice      string
+	// Undo, with Notice, restores the product just deleted.
+	Undo   string
+	Error  string
+	Errors map[string]string
+	Form   map[string]string
+	Script string
+}
+
+func (b dashBase) fieldErrors() map[string]string { return b.Errors }
+
+func (s *Server) dashBase(c *gin.Context, sl catalog.Seller, tab, title string) dashBase {
+	b := dashBase{Meta: pageMeta{Title: title + " · @" + sl.Handle}, Seller: s.publicSeller(sl), CSRF: auth.CSRF(c),
+		SellerQuery: sellerQuery(c), Tab: tab, Errors: map[string]string{}, Form: map[string]string{}, Script: assetPath["dash.js"]}
+	if f, ok := web.TakeFlash(c); ok {
+		if f.Field != "" {
+			b.Errors[f.Field] = f.Message
+		} else {
+			b.Error = f.Message
+		}
+		if f.Values != nil {
+			b.Form = f.Values
+		}
+	}
+	if msg, ok := doneNotices[c.Query("done")]; ok {
+		b.Notice = msg
+	}
+	return b
+}
+
+// doneNotices are the messages after a successful action (?done=).
+var doneNotices = map[string]string{
+	"saved": "Saved. The change is live on your shop.", "deleted": "Product deleted.", "restored": "Product restored.",
+	"created": "Product added to your shop.", "welcome": "Your shop is ready. Add a video or a product to fill it.",
+	"added":   "Video added. It shows here while it is read; its products appear on your shop when it is done.",
+	"retried": "Started again.", "reparsed": "Reading the new caption.", "profile": "Profile saved.",
+	"link": "Link saved.", "linkdeleted": "Link deleted.",
+}
+
+type dashView struct {
+	dashBase
+	Rows      []dashRow
+	Bin       []dashRow
+	Truncated bool
+	Clicks    ClickReport
+	Chart     template.HTML
+	QR        template.HTML
+	QRURL     string
 }
 
 // sellerQuery keeps ?seller= on the dashboard's links for an admin acting
@@ -115,6 +212,11 @@ func (s *Server) dashboard(c *gin.Context) {
 		s.htmlError(c, err)
 		return
 	}
+	bin, err := s.purgeBin(ctx, sl)
+	if err != nil {
+		s.htmlError(c, err)
+		return
+	}
 	rep, err := s.clickReport(ctx, sl, ClickDays)
 	if err != nil {
 		s.htmlError(c, err)
@@ -125,37 +227,41 @@ func (s *Server) dashboard(c *gin.Context) {
 		clicksOf[pc.ProductID] = pc.Total
 	}
 	sq := sellerQuery(c)
-	v := dashView{
-		Meta: pageMeta{Title: "Dashboard · @" + sl.Handle}, Seller: s.publicSeller(sl), CSRF: c.GetString(csrfKey),
-		SellerQuery: sq, Truncated: truncated, Clicks: rep, Chart: clicksChart(rep),
-		QRURL: "/s/" + sl.Handle + "/qr.svg",
-	}
+	v := dashView{dashBase: s.dashBase(c, sl, "products", "Products"), Truncated: truncated, Clicks: rep, Chart: clicksChart(rep),
+		QRURL: "/s/" + sl.Handle + "/qr.svg"}
 	if v.QR, err = qrSVG(v.Seller.ShopURL, "QR code of your shop at "+v.Seller.ShopURL); err != nil {
 		s.htmlError(c, err)
 		return
 	}
-	switch c.Query("done") {
-	case "saved":
-		v.Notice = "Saved. The change is live on your shop."
-	case "deleted":
-		v.Notice = "Product deleted."
+	if c.Query("done") == "deleted" {
+		if id := c.Query("id"); id != "" && len(id) <= 64 {
+			v.Undo = id
+		}
 	}
-	for i, p := range all {
-		row := dashRow{
-			ID: p.ID, Title: p.Title, Status: string(p.Status), Pinned: p.Pinned, Clicks: clicksOf[p.ID],
-			EditURL: "/dashboard/products/" + p.ID + sq, ActionURL: "/dashboard/products/" + p.ID, ShopURL: "",
-			First: i == 0 || all[i-1].Pinned != p.Pinned, Last: i == len(all)-1 || all[i+1].Pinned != p.Pinned,
-		}
+	row := func(p catalog.Product) dashRow {
+		r := dashRow{ID: p.ID, Title: p.Title, Status: string(p.Status), Pinned: p.Pinned, Clicks: clicksOf[p.ID],
+			EditURL: "/dashboard/products/" + p.ID + sq, ActionURL: "/dashboard/products/" + p.ID}
 		if p.PriceMinor != nil {
-			row.Price = FormatPrice(*p.PriceMinor, p.Currency)
+			r.Price = FormatPrice(*p.PriceMinor, p.Currency)
 		}
-		if len(p.Thumbnails) > 0 {
-			row.Thumb = s.media.URL(p.Thumbnails[0].Key)
+		if img := p.CardImage(); img != nil {
+			r.Thumb = s.media.URL(img.Key)
 		}
 		if len(p.VideoIDs) > 0 {
-			row.ShopURL = "/s/" + p.Seller + "/v/" + p.VideoIDs[0]
+			r.ShopURL = "/s/" + p.Seller + "/v/" + p.VideoIDs[0]
 		}
-		v.Rows = append(v.Rows, row)
+		if p.DeletedAt != nil {
+			r.DeletedAt = p.DeletedAt.UTC().Format("Jan 2, 15:04 UTC")
+		}
+		return r
+	}
+	for i, p := range all {
+		r := row(p)
+		r.First, r.Last = i == 0 || all[i-1].Pinned != p.Pinned, i == len(all)-1 || all[i+1].Pinned != p.Pinned
+		v.Rows = append(v.Rows, r)
+	}
+	for _, p := range bin {
+		v.Bin = append(v.Bin, row(p))
 	}
 	s.renderHTML(c, http.StatusOK, "dashboard", v)
 }
@@ -167,15 +273,20 @@ type editForm struct {
 }
 
 type editView struct {
-	Meta        pageMeta
-	Seller      PublicSeller
-	CSRF        string
-	SellerQuery string
-	ID          string
-	Form        editForm
-	Error       string
-	Statuses    []catalog.ProductStatus
-	ShopURL     string
+	dashBase
+	ID       string
+	Product  editForm
+	Statuses []catalog.ProductStatus
+	ShopURL  string
+	// Choices are the pictures the card may show; Chosen is the card's.
+	Choices []imageChoice
+	New     bool
+}
+
+// imageChoice is one picture a product card may show.
+type imageChoice struct {
+	Key, URL string
+	Chosen   bool
 }
 
 // offerLayout is the format of <input type="datetime-local">, read as UTC.
@@ -201,8 +312,9 @@ func formOf(p catalog.Product) editForm {
 	return f
 }
 
-// patch turns the form into the same patch the JSON API applies.
-func (f editForm) patch() (ProductPatch, error) {
+// patch turns the form into the same patch the JSON API applies; prices
+// are read by the seller's number convention.
+func (f editForm) patch(sep separators) (ProductPatch, error) {
 	var pt ProductPatch
 	set := func(o *Optional[string], v string) { *o = Optional[string]{Set: true, Value: strings.TrimSpace(v)} }
 	set(&pt.Title, f.Title)
@@ -225,7 +337,7 @@ func (f editForm) patch() (ProductPatch, error) {
 		if catalog.ValidateCurrency("currency", code) != nil {
 			return pt, catalog.Invalid("currency", "must be an ISO 4217 code such as USD or EUR (got %q)", truncateRunes(code, 10))
 		}
-		v, err := parseDecimalPrice(price.field, price.raw, code)
+		v, err := parsePrice(price.field, price.raw, code, sep)
 		if err != nil {
 			return pt, err
 		}
@@ -313,12 +425,52 @@ func samePrice(cur *int64, o Optional[int64]) bool {
 	return cur != nil && *cur == o.Value
 }
 
-func (s *Server) editView(c *gin.Context, sl catalog.Seller, id string, f editForm) editView {
-	return editView{
-		Meta: pageMeta{Title: "Edit product · @" + sl.Handle}, Seller: s.publicSeller(sl), CSRF: c.GetString(csrfKey),
-		SellerQuery: sellerQuery(c), ID: id, Form: f, ShopURL: "/s/" + sl.Handle,
-		Statuses: []catalog.ProductStatus{catalog.ProductPublished, catalog.ProductHidden, catalog.ProductDraft},
+func (s *Server) editView(c *gin.Context, sl catalog.Seller, p catalog.Product, f editForm) editView {
+	title := "Edit product"
+	if p.ID == "" {
+		title = "Add a product"
 	}
+	v := editView{dashBase: s.dashBase(c, sl, "products", title), ID: p.ID, Product: f, ShopURL: "/s/" + sl.Handle, New: p.ID == "",
+		Statuses: []catalog.ProductStatus{catalog.ProductPublished, catalog.ProductHidden, catalog.ProductDraft}}
+	if p.ID != "" {
+		choices, err := s.imageChoices(c.Request.Context(), p)
+		if err == nil {
+			card := p.CardImage()
+			for _, t := range choices {
+				v.Choices = append(v.Choices, imageChoice{Key: t.Key, URL: s.media.URL(t.Key), Chosen: card != nil && card.Key == t.Key})
+			}
+			if p.Image != nil && !slices.ContainsFunc(choices, func(t catalog.Thumbnail) bool { return t.Key == p.Image.Key }) {
+				v.Choices = append([]imageChoice{{Key: p.Image.Key, URL: s.media.URL(p.Image.Key), Chosen: true}}, v.Choices...)
+			}
+		}
+	}
+	return v
+}
+
+// withFieldError puts err's message next to its form field (or above the
+// form when it names none).
+func (b *dashBase) withFieldError(err error, formFields map[string]string) {
+	var de *catalog.Error
+	_, msg := errorStatus(err)
+	if errors.As(err, &de) && de.Field != "" {
+		field := de.Field
+		if f, ok := formFields[field]; ok {
+			field = f
+		}
+		b.Errors[field] = upperFirst(de.Message)
+		return
+	}
+	b.Error = msg
+}
+
+// productFormFields map the domain's field names to the form's.
+var productFormFields = map[string]string{"priceMinor": "price", "compareAtMinor": "compareAt"}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func (s *Server) dashboardEdit(c *gin.Context) {
@@ -332,26 +484,36 @@ func (s *Server) dashboardEdit(c *gin.Context) {
 		s.htmlError(c, err)
 		return
 	}
-	s.renderHTML(c, http.StatusOK, "edit", s.editView(c, sl, p.ID, formOf(p)))
+	s.renderHTML(c, http.StatusOK, "edit", s.editView(c, sl, p, formOf(p)))
 }
 
-func (s *Server) dashboardSave(c *gin.Context) {
-	if err := checkCSRF(c); err != nil {
-		s.htmlError(c, err)
-		return
-	}
+func (s *Server) dashboardNewProduct(c *gin.Context) {
 	sl, err := s.actingSeller(c)
 	if err != nil {
 		s.htmlError(c, err)
 		return
 	}
-	id := c.Param("id")
-	f := editForm{
+	s.renderHTML(c, http.StatusOK, "edit", s.editView(c, sl, catalog.Product{}, editForm{Status: string(catalog.ProductPublished)}))
+}
+
+// postedForm reads the product form.
+func postedForm(c *gin.Context) editForm {
+	return editForm{
 		Title: c.PostForm("title"), Price: c.PostForm("price"), CompareAt: c.PostForm("compareAt"), Currency: c.PostForm("currency"),
 		BuyURL: c.PostForm("buyUrl"), DiscountCode: c.PostForm("discountCode"), OfferEndsAt: c.PostForm("offerEndsAt"),
 		Category: c.PostForm("category"), Tags: c.PostForm("tags"), Status: c.PostForm("status"), Pinned: c.PostForm("pinned") == "on",
 	}
-	pt, err := f.patch()
+}
+
+func (s *Server) dashboardSave(c *gin.Context) {
+	sl, ok := s.formSeller(c)
+	if !ok {
+		return
+	}
+	var err error
+	id := c.Param("id")
+	f := postedForm(c)
+	pt, err := f.patch(separatorsOf(c.GetHeader("Accept-Language")))
 	if err == nil {
 		_, err = s.updateOwnProduct(c.Request.Context(), sl, id, func(p *catalog.Product) error {
 			changing := pt.changing(*p)
@@ -360,19 +522,98 @@ func (s *Server) dashboardSave(c *gin.Context) {
 	}
 	switch {
 	case err == nil, errors.Is(err, errEmptyPatch):
-		c.Redirect(http.StatusSeeOther, "/dashboard"+withDone(sellerQuery(c), "saved"))
+		c.Redirect(http.StatusSeeOther, "/dashboard"+withDone(sellerQuery(c), "saved")+"#row-"+id)
 	case catalog.IsCode(err, catalog.CodeInvalid):
-		v := s.editView(c, sl, id, f)
-		v.Error = errorMessage(err)
+		cur, gerr := s.ownProduct(c.Request.Context(), sl, id)
+		if gerr != nil {
+			s.htmlError(c, gerr)
+			return
+		}
+		v := s.editView(c, sl, cur, f)
+		v.withFieldError(err, productFormFields)
 		s.renderHTML(c, http.StatusBadRequest, "edit", v)
 	default:
 		s.htmlError(c, err)
 	}
 }
 
-func errorMessage(err error) string {
-	_, msg := errorStatus(err)
-	return msg
+// dashboardCreateProduct adds a product by hand, with an optional image
+// (the form is multipart).
+func (s *Server) dashboardCreateProduct(c *gin.Context) {
+	sl, ok := s.formSeller(c)
+	if !ok {
+		return
+	}
+	var err error
+	ctx := c.Request.Context()
+	f := postedForm(c)
+	fail := func(err error) {
+		if !catalog.IsCode(err, catalog.CodeInvalid) && !catalog.IsCode(err, catalog.CodeTooLarge) {
+			s.htmlError(c, err)
+			return
+		}
+		v := s.editView(c, sl, catalog.Product{}, f)
+		v.withFieldError(err, productFormFields)
+		s.renderHTML(c, web.StatusOf(catalog.CodeOf(err)), "edit", v)
+	}
+	pt, err := f.patch(separatorsOf(c.GetHeader("Accept-Language")))
+	if err != nil {
+		fail(err)
+		return
+	}
+	var image *catalog.Thumbnail
+	if file, err := uploadedFile(c, "image"); err != nil {
+		fail(err)
+		return
+	} else if file != nil {
+		sq, err := s.putImage(ctx, prefixProducts, "image", file)
+		_ = file.Close()
+		if err != nil {
+			fail(err)
+			return
+		}
+		image = squareThumbnail(sq.Large)
+	}
+	p, err := s.createProduct(ctx, sl, pt, image)
+	if err != nil {
+		fail(err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/dashboard"+withDone(sellerQuery(c), "created")+"#row-"+p.ID)
+}
+
+// dashboardProductImage sets a product's card image: one of its pictures
+// (choice=<key>, "" for the default) or an uploaded image.
+func (s *Server) dashboardProductImage(c *gin.Context) {
+	sl, ok := s.formSeller(c)
+	if !ok {
+		return
+	}
+	var err error
+	id := c.Param("id")
+	if file, ferr := uploadedFile(c, "image"); ferr != nil {
+		err = ferr
+	} else if file != nil {
+		_ = file.Close()
+		_, err = s.uploadProductImage(c, sl, id)
+	} else {
+		_, err = s.chooseImage(c.Request.Context(), sl, id, c.PostForm("choice"))
+	}
+	if err == nil {
+		c.Redirect(http.StatusSeeOther, "/dashboard/products/"+id+withDone(sellerQuery(c), "saved"))
+		return
+	}
+	if !catalog.IsCode(err, catalog.CodeInvalid) && !catalog.IsCode(err, catalog.CodeTooLarge) {
+		s.htmlError(c, err)
+		return
+	}
+	if p, err2 := s.ownProduct(c.Request.Context(), sl, id); err2 == nil {
+		v := s.editView(c, sl, p, formOf(p))
+		v.withFieldError(err, nil)
+		s.renderHTML(c, web.StatusOf(catalog.CodeOf(err)), "edit", v)
+		return
+	}
+	s.htmlError(c, err)
 }
 
 func withDone(query, done string) string {
@@ -382,18 +623,20 @@ func withDone(query, done string) string {
 	return query + "&done=" + done
 }
 
+// confirmView asks before a deletion when the page's script did not.
+type confirmView struct {
+	dashBase
+	What, Action, Cancel string
+}
+
 func (s *Server) dashboardAction(c *gin.Context) {
-	if err := checkCSRF(c); err != nil {
-		s.htmlError(c, err)
+	sl, ok := s.formSeller(c)
+	if !ok {
 		return
 	}
-	sl, err := s.actingSeller(c)
-	if err != nil {
-		s.htmlError(c, err)
-		return
-	}
+	var err error
 	ctx, id := c.Request.Context(), c.Param("id")
-	done := "saved"
+	done, anchor := "saved", "#row-"+id
 	switch action := c.Param("action"); action {
 	case "publish", "hide", "pin", "unpin":
 		_, err = s.updateOwnProduct(ctx, sl, id, func(p *catalog.Product) error {
@@ -410,7 +653,18 @@ func (s *Server) dashboardAction(c *gin.Context) {
 	case "up", "down":
 		err = s.move(c, sl, id, action == "up")
 	case "delete":
-		err, done = s.deleteOwnProduct(ctx, sl, id), "deleted"
+		var p catalog.Product
+		if p, err = s.ownProduct(ctx, sl, id); err == nil &&
+			s.askFirst(c, sl, "products", p.Title, "/dashboard/products/"+id+"/delete", "/dashboard"+sellerQuery(c)+anchor) {
+			return
+		}
+		if err == nil {
+			err = s.deleteOwnProduct(ctx, sl, id)
+		}
+		done, anchor = "deleted&id="+url.QueryEscape(id), "#products-h"
+	case "restore":
+		_, err = s.updateOwnProduct(ctx, sl, id, func(p *catalog.Product) error { return p.Restore() })
+		done = "restored"
 	default:
 		err = catalog.NotFound("action", action)
 	}
@@ -418,8 +672,11 @@ func (s *Server) dashboardAction(c *gin.Context) {
 		s.htmlError(c, err)
 		return
 	}
-	c.Redirect(http.StatusSeeOther, "/dashboard"+withDone(sellerQuery(c), done))
+	c.Redirect(http.StatusSeeOther, "/dashboard"+withDone(sellerQuery(c), done)+anchor)
 }
+
+// dashboardReorder saves the products' order a drag and drop made.
+func (s *Server) dashboardReorder(c *gin.Context) { s.saveOrder(c, s.reorder) }
 
 // move swaps a product with its neighbour in the listing (among pinned or
 // unpinned products), numbering the seller's order 1, 2, ... and writing

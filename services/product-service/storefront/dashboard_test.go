@@ -53,9 +53,16 @@ func TestDashboardSendsSignedOutBrowsersToLogin(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != loginURL+"?next=%2Fdashboard" {
 		t.Fatalf("signed-out POST: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	resp, body := r.get("/dashboard", cookie(tokNobody)...)
-	if resp.StatusCode != 404 || !bytes.Contains(body, []byte("POST /api/sellers")) {
-		t.Fatalf("account without a seller: %d", resp.StatusCode)
+	resp, _ = r.get("/dashboard", cookie(tokNobody)...)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/dashboard/claim" {
+		t.Fatalf("account without a seller: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, body := r.get("/dashboard/claim", cookie(tokNobody)...)
+	if resp.StatusCode != 200 || !bytes.Contains(body, []byte(`action="/api/sellers"`)) || !bytes.Contains(body, []byte(`data-check="/api/handles/"`)) {
+		t.Fatalf("claim page: %d %s", resp.StatusCode, truncate(body))
+	}
+	if resp, _ := r.get("/dashboard/claim", cookie(tokBella)...); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("claim page of a seller: %d", resp.StatusCode)
 	}
 }
 
@@ -122,16 +129,17 @@ func TestDashboardEditsNeedCSRFAndShowOnTheShop(t *testing.T) {
 	bad.Set("buyUrl", "javascript:alert(1)")
 	resp, body = r.form("/dashboard/products/"+mug, tokBella, bad)
 	wantStatus(t, resp, body, http.StatusBadRequest)
-	mustContain(t, body, `buyUrl: must be an http or https URL (got scheme &#34;javascript&#34;)`, `name="title" value="Mug, now in blue"`)
+	mustContain(t, body, `aria-describedby="buyUrl-err"`, `<span class="err" id="buyUrl-err">Must be an http or https URL (got scheme &#34;javascript&#34;)</span>`,
+		`name="title" value="Mug, now in blue"`)
 	bad.Set("buyUrl", "https://shop.example.com/x")
 	bad.Set("price", "17.505")
 	resp, body = r.form("/dashboard/products/"+mug, tokBella, bad)
 	wantStatus(t, resp, body, http.StatusBadRequest)
-	mustContain(t, body, "17.505 has 3 decimal places; USD has 2")
+	mustContain(t, body, "17.505&#34; is ambiguous")
 
 	good.Set("csrf", string(csrf))
 	resp, _ = r.form("/dashboard/products/"+mug, tokBella, good)
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/dashboard?done=saved" {
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/dashboard?done=saved#row-"+mug {
 		t.Fatalf("save: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	p, err := r.store.GetProduct(context.Background(), mug)
@@ -152,7 +160,7 @@ func TestDashboardActions(t *testing.T) {
 	csrf := r.csrf(tokBella)
 	act := func(id, action string) {
 		t.Helper()
-		resp, body := r.form("/dashboard/products/"+id+"/"+action, tokBella, url.Values{"csrf": {csrf}})
+		resp, body := r.form("/dashboard/products/"+id+"/"+action, tokBella, url.Values{"csrf": {csrf}, "confirm": {"yes"}})
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("%s %s: %d %s", action, id, resp.StatusCode, truncate(body))
 		}

@@ -3,9 +3,14 @@ package storefront_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,6 +20,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
+	"github.com/gin-gonic/gin"
 
 	"github.com/buylink/buylink/pkg/catalog"
 	"github.com/buylink/buylink/services/product-service/storefront"
@@ -52,6 +58,18 @@ func TestOpenAPIDocumentIsValidAndCoversBothServices(t *testing.T) {
 		{"GET", "/s/{handle}/v/{videoId}"}, {"GET", "/api/seller/products"}, {"PATCH", "/api/seller/products/{id}"},
 		{"DELETE", "/api/seller/products/{id}"}, {"PUT", "/api/seller/products/order"}, {"GET", "/api/seller/clicks"},
 		{"GET", "/dashboard"}, {"GET", "/openapi.json"}, {"GET", "/healthz"},
+		// self-service
+		{"POST", "/api/seller/products"}, {"POST", "/api/seller/products/{id}/restore"}, {"PUT", "/api/seller/products/{id}/image"},
+		{"POST", "/api/seller/products/{id}/image"}, {"GET", "/api/seller/profile"}, {"PATCH", "/api/seller/profile"},
+		{"POST", "/api/seller/profile/avatar"}, {"DELETE", "/api/seller/profile/avatar"}, {"GET", "/api/seller/links"},
+		{"POST", "/api/seller/links"}, {"PUT", "/api/seller/links/order"}, {"PATCH", "/api/seller/links/{id}"},
+		{"DELETE", "/api/seller/links/{id}"}, {"POST", "/api/seller/links/{id}/image"}, {"GET", "/api/seller/videos"},
+		{"POST", "/api/seller/videos"}, {"POST", "/api/seller/videos/{id}/retry"}, {"POST", "/api/seller/videos/{id}/reparse"},
+		{"GET", "/api/handles/{handle}"}, {"GET", "/dashboard/claim"}, {"GET", "/dashboard/videos"}, {"GET", "/dashboard/links"},
+		{"GET", "/dashboard/profile"},
+		// signing in
+		{"GET", "/login"}, {"POST", "/login"}, {"GET", "/signup"}, {"POST", "/signup"}, {"POST", "/logout"},
+		{"GET", "/auth/callback"}, {"POST", "/auth/dev/login"}, {"POST", "/auth/admin/login"}, {"GET", "/auth/.well-known/jwks.json"},
 	} {
 		if p := doc.Paths.Find(op.path); p == nil || p.GetOperation(op.method) == nil {
 			t.Errorf("the document lacks %s %s", op.method, op.path)
@@ -211,4 +229,116 @@ func checkExchange(t *testing.T, r *rig, router routers.Router, ex exchange) {
 
 func clickOf(productID string) catalog.Click {
 	return catalog.Click{ProductID: productID, Seller: bella, At: time.Now()}
+}
+
+// TestOpenAPICoversEveryRoute holds the document to the routes the
+// storefront registers.
+func TestOpenAPICoversEveryRoute(t *testing.T) {
+	doc := loadSpec(t)
+	r := newRig(t, time.Time{})
+	router := gin.New()
+	r.srv.Register(router)
+	if len(router.Routes()) < 50 {
+		t.Fatalf("only %d routes registered", len(router.Routes()))
+	}
+	for _, rt := range router.Routes() {
+		path := regexp.MustCompile(`:([A-Za-z]+)`).ReplaceAllString(rt.Path, "{$1}")
+		p := doc.Paths.Find(path)
+		if p == nil {
+			// Routes whose parameter the document names differently.
+			for _, alt := range []string{strings.Replace(path, "{id}", "{productId}", 1)} {
+				if p = doc.Paths.Find(alt); p != nil {
+					break
+				}
+			}
+		}
+		if p == nil || p.GetOperation(rt.Method) == nil {
+			t.Errorf("the document lacks %s %s", rt.Method, path)
+		}
+	}
+}
+
+var camelCase = regexp.MustCompile(`^[a-z][a-zA-Z0-9]*$`)
+
+// TestOpenAPIBodiesAreCamelCase holds every property of every schema to
+// camelCase; the only exceptions are the documented aliases (deprecated,
+// x-alias-of naming the camelCase field).
+func TestOpenAPIBodiesAreCamelCase(t *testing.T) {
+	var doc map[string]any
+	if err := json.Unmarshal(storefront.OpenAPIDocument(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	aliases := 0
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if props, ok := v["properties"].(map[string]any); ok {
+				for name, sch := range props {
+					m, _ := sch.(map[string]any)
+					if alias, _ := m["x-alias-of"].(string); alias != "" {
+						aliases++
+						if m["deprecated"] != true || !camelCase.MatchString(alias) || props[alias] == nil {
+							t.Errorf("%s.%s: an alias must be deprecated and name a camelCase field of the same body", path, name)
+						}
+						continue
+					}
+					if !camelCase.MatchString(name) {
+						t.Errorf("%s.%s is not camelCase", path, name)
+					}
+				}
+			}
+			for k, x := range v {
+				walk(path+"/"+k, x)
+			}
+		case []any:
+			for i, x := range v {
+				walk(fmt.Sprintf("%s/%d", path, i), x)
+			}
+		}
+	}
+	walk("#", doc)
+	if aliases != 3 {
+		t.Fatalf("want the 3 aliases of POST /api/videos, found %d", aliases)
+	}
+}
+
+// TestOpenAPILintsClean runs Redocly's linter (pinned in tools/openapi,
+// installed by make deps) on the document: it must report no error.
+func TestOpenAPILintsClean(t *testing.T) {
+	root := repoRoot(t)
+	bin := filepath.Join(root, "tools", "openapi", "node_modules", ".bin", "redocly")
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("the OpenAPI linter is not installed (%v): run make deps (npm ci in tools/openapi)", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "lint", "--format=stylish", filepath.Join(root, "services", "product-service", "storefront", "openapi.json"))
+	cmd.Env = append(os.Environ(), "REDOCLY_TELEMETRY=off", "REDOCLY_SUPPRESS_UPDATE_NOTICE=true", "NO_COLOR=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !bytes.Contains(out, []byte("Your API description is valid")) || bytes.Contains(out, []byte(" error ")) {
+		t.Fatalf("redocly lint: %v\n%s", err, out)
+	}
+	t.Logf("redocly lint: %s", lastLine(out))
+}
+
+func lastLine(b []byte) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return lines[len(lines)-1]
+}
+
+func TestServedOpenAPINamesThePublicURL(t *testing.T) {
+	r := newRig(t, time.Time{})
+	resp, body := r.get("/openapi.json")
+	wantStatus(t, resp, body, 200)
+	var doc struct {
+		Servers []struct{ URL string } `json:"servers"`
+		Paths   map[string]any         `json:"paths"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Servers) != 1 || doc.Servers[0].URL != r.base || len(doc.Paths) < 40 {
+		t.Fatalf("servers %+v, %d paths", doc.Servers, len(doc.Paths))
+	}
 }

@@ -87,7 +87,30 @@ func parseTemplates() (*template.Template, error) {
 		"act": func(v dashView, r dashRow, action, label string) actionButton {
 			return actionButton{View: v, Row: r, Action: action, Label: label}
 		},
+		"field": func(v interface{ fieldErrors() map[string]string }, name string) fieldView {
+			return fieldView{Field: name, Errors: v.fieldErrors()}
+		},
+		"linkForm": func(v linksView, l *linkRow) linkFormView {
+			f := linkFormView{View: v, Title: v.Form["title"], URL: v.Form["url"], StartsAt: v.Form["startsAt"], EndsAt: v.Form["endsAt"]}
+			if l != nil {
+				f.Link, f.Title, f.URL, f.StartsAt, f.EndsAt = l, l.Title, l.URL, l.StartsAt, l.EndsAt
+			}
+			return f
+		},
 	}).ParseFS(files, "templates/*.html")
+}
+
+// fieldView is one form field's error, for the "err" and "inv" templates.
+type fieldView struct {
+	Field  string
+	Errors map[string]string
+}
+
+// linkFormView is the link form, empty or for one link.
+type linkFormView struct {
+	View                         linksView
+	Link                         *linkRow
+	Title, URL, StartsAt, EndsAt string
 }
 
 // actionButton is one of a dashboard row's action forms.
@@ -145,6 +168,8 @@ type videoView struct {
 type shopView struct {
 	Meta      pageMeta
 	Seller    PublicSeller
+	Links     []PublicLink
+	Theme     string
 	ShopPath  string
 	Tags      []tagLink
 	ActiveTag string
@@ -233,6 +258,14 @@ func (s *Server) buildShop(ctx context.Context, handle, tag, cursor string) (*re
 	v := shopView{
 		Seller: seller, ShopPath: "/s/" + handle, Tags: tags, ActiveTag: tag, Products: s.cards(items, now),
 		Empty: "No products here yet. New videos show up within minutes.",
+	}
+	if cursor == "" && tag == "" {
+		if v.Links, err = s.liveLinks(ctx, handle); err != nil {
+			return nil, err
+		}
+	}
+	if sl.AccentColor != "" {
+		v.Theme = "/s/" + handle + "/theme.css?c=" + strings.TrimPrefix(sl.AccentColor, "#")
 	}
 	pageURL := seller.ShopURL
 	v.Meta = pageMeta{Title: seller.DisplayName + " (@" + handle + ") · Shop", Description: seller.Bio, URL: pageURL}
@@ -364,7 +397,11 @@ func (s *Server) jsonLD(v shopView, pageURL string) (template.JS, error) {
 	}
 	items := make([]item, 0, len(v.Products))
 	for i, c := range v.Products {
-		p := product{Type: "Product", Name: c.Title, URL: c.ShopVideoURL + "#t-" + c.ID, Category: c.Category}
+		page := c.ShopVideoURL
+		if page == "" {
+			page = v.Seller.ShopURL
+		}
+		p := product{Type: "Product", Name: c.Title, URL: page + "#t-" + c.ID, Category: c.Category}
 		for _, im := range c.Images {
 			p.Image = append(p.Image, im.URL)
 		}

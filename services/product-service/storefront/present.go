@@ -39,10 +39,11 @@ type PublicProduct struct {
 	// the product has no buy link.
 	ClickURL string `json:"clickUrl,omitempty"`
 	// VideoID is the source video; VideoURL its TikTok page and
-	// ShopVideoURL its "shop this video" page.
-	VideoID      string `json:"videoId"`
-	VideoURL     string `json:"videoUrl"`
-	ShopVideoURL string `json:"shopVideoUrl"`
+	// ShopVideoURL its "shop this video" page. All three are empty for a
+	// product added by hand.
+	VideoID      string `json:"videoId,omitempty"`
+	VideoURL     string `json:"videoUrl,omitempty"`
+	ShopVideoURL string `json:"shopVideoUrl,omitempty"`
 	Pinned       bool   `json:"pinned"`
 }
 
@@ -53,11 +54,23 @@ type PublicSeller struct {
 	AvatarURL   string `json:"avatarUrl,omitempty"`
 	Bio         string `json:"bio,omitempty"`
 	ShopURL     string `json:"shopUrl"`
+	// Socials are the seller's profiles elsewhere, in display order.
+	Socials     []SocialLink `json:"socials"`
+	AccentColor string       `json:"accentColor,omitempty"`
+}
+
+// SocialLink is one of a seller's profiles elsewhere.
+type SocialLink struct {
+	Network string `json:"network"`
+	Label   string `json:"label"`
+	URL     string `json:"url"`
 }
 
 // Shop is the answer of GET /api/shops/{handle}.
 type Shop struct {
-	Seller   PublicSeller    `json:"seller"`
+	Seller PublicSeller `json:"seller"`
+	// Links are the seller's plain links showing now, in order.
+	Links    []PublicLink    `json:"links"`
 	Products []PublicProduct `json:"products"`
 	// NextCursor asks for the next page; absent on the last one.
 	NextCursor string `json:"nextCursor,omitempty"`
@@ -81,13 +94,26 @@ func (s *Server) publicSeller(sl catalog.Seller) PublicSeller {
 	if name == "" {
 		name = "@" + sl.Handle
 	}
-	return PublicSeller{Handle: sl.Handle, DisplayName: name, AvatarURL: sl.AvatarURL, Bio: sl.Bio, ShopURL: s.shopURL(sl.Handle)}
+	out := PublicSeller{Handle: sl.Handle, DisplayName: name, AvatarURL: s.avatarURL(sl, true), Bio: sl.Bio, ShopURL: s.shopURL(sl.Handle),
+		Socials: []SocialLink{}, AccentColor: sl.AccentColor}
+	for _, n := range catalog.SocialNetworks {
+		if u := sl.Socials.URL(n); u != "" {
+			out.Socials = append(out.Socials, SocialLink{Network: n, Label: socialLabels[n][0], URL: u})
+		}
+	}
+	return out
 }
 
+// images are a product's pictures, the card's first.
 func (s *Server) images(p catalog.Product) []Image {
-	out := make([]Image, 0, len(p.Thumbnails))
+	out := make([]Image, 0, len(p.Thumbnails)+1)
+	if p.Image != nil {
+		out = append(out, Image{URL: s.media.URL(p.Image.Key), Width: p.Image.Width, Height: p.Image.Height})
+	}
 	for _, t := range p.Thumbnails {
-		out = append(out, Image{URL: s.media.URL(t.Key), Width: t.Width, Height: t.Height})
+		if p.Image == nil || t.Key != p.Image.Key {
+			out = append(out, Image{URL: s.media.URL(t.Key), Width: t.Width, Height: t.Height})
+		}
 	}
 	return out
 }
@@ -106,8 +132,11 @@ func (s *Server) publicProduct(p catalog.Product, now time.Time) PublicProduct {
 	}
 	if len(p.VideoIDs) > 0 {
 		out.VideoID = p.VideoIDs[0]
-		out.VideoURL = tiktokVideoURL(p.Seller, out.VideoID)
 		out.ShopVideoURL = s.videoShopURL(p.Seller, out.VideoID)
+		out.VideoURL = tiktokVideoURL(p.Seller, out.VideoID)
+		if catalog.IsUploadVideoID(out.VideoID) {
+			out.VideoURL = out.ShopVideoURL // uploaded without a TikTok post
+		}
 	}
 	return out
 }

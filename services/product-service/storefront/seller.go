@@ -177,8 +177,8 @@ func (pt *ProductPatch) apply(p *catalog.Product) error {
 		edited("tags")
 	}
 	if f := pt.Status; f.Set {
-		if f.Null || !f.Value.Valid() {
-			return catalog.Invalid("status", "must be draft, published or hidden")
+		if f.Null || !f.Value.Settable() {
+			return catalog.Invalid("status", "must be draft, published or hidden (delete and restore have their own routes)")
 		}
 		p.Status, changed = f.Value, true
 	}
@@ -191,6 +191,9 @@ func (pt *ProductPatch) apply(p *catalog.Product) error {
 	if !changed {
 		return errEmptyPatch
 	}
+	if p.PriceMinor != nil && p.CompareAtMinor != nil && *p.CompareAtMinor <= *p.PriceMinor {
+		return catalog.Invalid("compareAtMinor", "the former price must be higher than the price (%s)", FormatPrice(*p.PriceMinor, p.Currency))
+	}
 	return p.Validate()
 }
 
@@ -200,11 +203,13 @@ func sellerText(field, s string, maxRunes int) error {
 	if err := catalog.ValidateText(field, s, maxRunes, false); err != nil {
 		return err
 	}
-	if strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Bidi_Control, r) }) {
+	if strings.ContainsFunc(s, isBidiControl) {
 		return catalog.Invalid(field, "must not contain bidirectional control characters")
 	}
 	return nil
 }
+
+func isBidiControl(r rune) bool { return unicode.Is(unicode.Bidi_Control, r) }
 
 func sellerTags(names []string) ([]catalog.Tag, error) {
 	out := make([]catalog.Tag, 0, len(names))
@@ -298,7 +303,7 @@ func (s *Server) sellerProducts(c *gin.Context) {
 	q := catalog.ProductQuery{Seller: sl.Handle}
 	if st, ok := c.GetQuery("status"); ok {
 		if !catalog.ProductStatus(st).Valid() {
-			web.WriteError(c, catalog.Invalid("status", "must be draft, published or hidden (got %q)", truncateRunes(st, 20)))
+			web.WriteError(c, catalog.Invalid("status", "must be draft, published, hidden or deleted (got %q)", truncateRunes(st, 20)))
 			return
 		}
 		q.Statuses = []catalog.ProductStatus{catalog.ProductStatus(st)}
@@ -366,15 +371,225 @@ func (s *Server) sellerDelete(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
+// deleteOwnProduct moves a product of the seller to the bin (soft delete):
+// it leaves the shop at once and can be restored.
 func (s *Server) deleteOwnProduct(ctx context.Context, sl catalog.Seller, id string) error {
+	_, err := s.updateOwnProduct(ctx, sl, id, func(p *catalog.Product) error {
+		p.Delete(s.now())
+		return nil
+	})
+	return err
+}
+
+func (s *Server) sellerRestore(c *gin.Context) {
+	sl, err := s.actingSeller(c)
+	var p catalog.Product
+	if err == nil {
+		p, err = s.updateOwnProduct(c.Request.Context(), sl, c.Param("id"), func(p *catalog.Product) error { return p.Restore() })
+	}
+	if err != nil {
+		web.WriteError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, s.sellerView(p))
+}
+
+// binDays is how long deleted products can be restored before they are
+// purged (when the dashboard next lists the bin).
+const binDays = 30
+
+// purgeBin deletes for good the seller's products deleted more than
+// binDays ago, and returns the rest of the bin, newest deletion first.
+func (s *Server) purgeBin(ctx context.Context, sl catalog.Seller) ([]catalog.Product, error) {
+	q := catalog.ProductQuery{Seller: sl.Handle, Statuses: []catalog.ProductStatus{catalog.ProductDeleted}}
+	items, _, err := s.store.ListProducts(ctx, q, catalog.Page{Limit: catalog.MaxPageLimit})
+	if err != nil {
+		return nil, err
+	}
+	cutoff := s.now().AddDate(0, 0, -binDays)
+	kept := items[:0]
+	for _, p := range items {
+		if p.DeletedAt != nil && p.DeletedAt.Before(cutoff) {
+			if err := s.store.DeleteProduct(ctx, p.ID); err != nil && !catalog.IsCode(err, catalog.CodeNotFound) {
+				return nil, err
+			}
+			continue
+		}
+		kept = append(kept, p)
+	}
+	slices.SortFunc(kept, func(a, b catalog.Product) int { return b.DeletedAt.Compare(*a.DeletedAt) })
+	return kept, nil
+}
+
+// NewProduct is the body of POST /api/seller/products: a product added by
+// hand, with the fields of a patch; title is required, status defaults to
+// published.
+type NewProduct = ProductPatch
+
+// createProduct adds a product by hand to the seller's shop.
+func (s *Server) createProduct(ctx context.Context, sl catalog.Seller, pt ProductPatch, image *catalog.Thumbnail) (catalog.Product, error) {
+	if !pt.Title.Set {
+		return catalog.Product{}, catalog.Invalid("title", "is required")
+	}
+	if !pt.Status.Set {
+		pt.Status = Optional[catalog.ProductStatus]{Set: true, Value: catalog.ProductPublished}
+	}
+	id := catalog.NewManualProductID()
+	p, err := s.store.UpsertProduct(ctx, id, func(p *catalog.Product, exists bool) error {
+		if exists {
+			return catalog.Conflict("product %s exists", id)
+		}
+		p.Seller, p.Source, p.Image = sl.Handle, catalog.ProductFromManual, image
+		p.VideoPostedAt = s.now().UTC()
+		if err := pt.apply(p); err != nil {
+			return err
+		}
+		p.Edited = nil // nothing of a hand-made product comes from a pipeline
+		return nil
+	})
+	if err == nil {
+		s.Invalidate()
+	}
+	return p, err
+}
+
+func (s *Server) sellerCreateProduct(c *gin.Context) {
+	sl, err := s.actingSeller(c)
+	if err != nil {
+		web.WriteError(c, err)
+		return
+	}
+	var pt NewProduct
+	if err := web.BindJSON(c, &pt); err != nil {
+		web.WriteError(c, err)
+		return
+	}
+	p, err := s.createProduct(c.Request.Context(), sl, pt, nil)
+	if err != nil {
+		web.WriteError(c, err)
+		return
+	}
+	c.Header("Location", "/api/seller/products/"+p.ID)
+	c.JSON(http.StatusCreated, s.sellerView(p))
+}
+
+// ImageChoice is the body of PUT /api/seller/products/{id}/image: the key of
+// one of the product's or its videos' thumbnails, or null for the default
+// (the first thumbnail).
+type ImageChoice struct {
+	ThumbnailKey *string `json:"thumbnailKey"`
+}
+
+// imageChoices are the thumbnails a product's card may show: its own and
+// those of its videos, once each.
+func (s *Server) imageChoices(ctx context.Context, p catalog.Product) ([]catalog.Thumbnail, error) {
+	out := slices.Clone(p.Thumbnails)
+	seen := map[string]bool{}
+	for _, t := range out {
+		seen[t.Key] = true
+	}
+	for _, vid := range p.VideoIDs {
+		v, err := s.store.GetVideo(ctx, vid)
+		if catalog.IsCode(err, catalog.CodeNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range v.Thumbnails {
+			if !seen[t.Key] {
+				seen[t.Key] = true
+				out = append(out, t)
+			}
+		}
+	}
+	return out, nil
+}
+
+// chooseImage makes one of the product's image choices its card image
+// (key "" resets to the first thumbnail).
+func (s *Server) chooseImage(ctx context.Context, sl catalog.Seller, id, key string) (catalog.Product, error) {
+	p, err := s.ownProduct(ctx, sl, id)
+	if err != nil {
+		return p, err
+	}
+	var chosen *catalog.Thumbnail
+	if key != "" {
+		choices, err := s.imageChoices(ctx, p)
+		if err != nil {
+			return p, err
+		}
+		for _, t := range choices {
+			if t.Key == key {
+				chosen = &t
+			}
+		}
+		if chosen == nil {
+			return p, catalog.Invalid("thumbnailKey", "is not one of this product's pictures")
+		}
+	}
+	return s.updateOwnProduct(ctx, sl, id, func(p *catalog.Product) error {
+		p.Image = chosen
+		return nil
+	})
+}
+
+func (s *Server) sellerChooseImage(c *gin.Context) {
+	sl, err := s.actingSeller(c)
+	if err != nil {
+		web.WriteError(c, err)
+		return
+	}
+	var req ImageChoice
+	if err := web.BindJSON(c, &req); err != nil {
+		web.WriteError(c, err)
+		return
+	}
+	key := ""
+	if req.ThumbnailKey != nil {
+		key = *req.ThumbnailKey
+	}
+	p, err := s.chooseImage(c.Request.Context(), sl, c.Param("id"), key)
+	if err != nil {
+		web.WriteError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, s.sellerView(p))
+}
+
+func (s *Server) sellerUploadProductImage(c *gin.Context) {
+	sl, err := s.actingSeller(c)
+	var p catalog.Product
+	if err == nil {
+		p, err = s.uploadProductImage(c, sl, c.Param("id"))
+	}
+	if err != nil {
+		web.WriteError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, s.sellerView(p))
+}
+
+// uploadProductImage stores the request's "image" as the product's card
+// image.
+func (s *Server) uploadProductImage(c *gin.Context, sl catalog.Seller, id string) (catalog.Product, error) {
+	ctx := c.Request.Context()
 	if _, err := s.ownProduct(ctx, sl, id); err != nil {
-		return err
+		return catalog.Product{}, err
 	}
-	if err := s.store.DeleteProduct(ctx, id); err != nil {
-		return err
+	f, err := uploadedImage(c, "image")
+	if err != nil {
+		return catalog.Product{}, err
 	}
-	s.Invalidate()
-	return nil
+	defer f.Close()
+	sq, err := s.putImage(ctx, prefixProducts, "image", f)
+	if err != nil {
+		return catalog.Product{}, err
+	}
+	return s.updateOwnProduct(ctx, sl, id, func(p *catalog.Product) error {
+		p.Image = squareThumbnail(sq.Large)
+		return nil
+	})
 }
 
 // ReorderRequest is the body of PUT /api/seller/products/order.
@@ -533,10 +748,20 @@ func (s *Server) clickReport(ctx context.Context, sl catalog.Seller, days int) (
 		for _, p := range all {
 			titles[p.ID] = p.Title
 		}
+		links, err := s.store.ListLinks(ctx, sl.Handle)
+		if err != nil {
+			return ClickReport{}, err
+		}
+		for _, l := range links {
+			titles[l.ID] = "Link: " + l.Title
+		}
 		for _, pc := range byID {
 			pc.Title = titles[pc.ProductID]
 			if pc.Title == "" {
 				pc.Title = "(deleted product)"
+				if catalog.IsLinkID(pc.ProductID) {
+					pc.Title = "(deleted link)"
+				}
 			}
 			rep.Products = append(rep.Products, *pc)
 		}

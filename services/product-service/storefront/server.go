@@ -22,6 +22,7 @@ import (
 	"context"
 	"errors"
 	"html/template"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -32,6 +33,7 @@ import (
 
 	"github.com/buylink/buylink/pkg/auth"
 	"github.com/buylink/buylink/pkg/catalog"
+	"github.com/buylink/buylink/pkg/media"
 	"github.com/buylink/buylink/pkg/metrics"
 	"github.com/buylink/buylink/pkg/web"
 	"github.com/buylink/buylink/services/product-service/clicks"
@@ -45,7 +47,10 @@ const TokenCookie = auth.SessionCookie
 type Store interface {
 	GetSeller(ctx context.Context, handle string) (catalog.Seller, error)
 	GetSellerBySub(ctx context.Context, sub string) (catalog.Seller, error)
+	UpdateSeller(ctx context.Context, handle string, fn func(*catalog.Seller) error) (catalog.Seller, error)
 	GetVideo(ctx context.Context, id string) (catalog.Video, error)
+	ListVideos(ctx context.Context, q catalog.VideoQuery, p catalog.Page) ([]catalog.Video, string, error)
+	catalog.LinkStore
 	GetProduct(ctx context.Context, id string) (catalog.Product, error)
 	UpsertProduct(ctx context.Context, id string, fn func(*catalog.Product, bool) error) (catalog.Product, error)
 	DeleteProduct(ctx context.Context, id string) error
@@ -54,16 +59,21 @@ type Store interface {
 	DailyClicks(ctx context.Context, seller string, from, to time.Time) ([]catalog.DailyClicks, error)
 }
 
-// MediaURLs turns media keys into the addresses browsers load (*media.Store).
-type MediaURLs interface {
+// Media turns media keys into the addresses browsers load and stores the
+// sellers' uploaded images (*media.Store).
+type Media interface {
 	URL(key string) string
+	PutImage(ctx context.Context, prefix, field string, r io.Reader) (media.Squares, error)
 }
 
 // Config configures a Server.
 type Config struct {
 	Store    Store
-	Media    MediaURLs
+	Media    Media
 	Verifier auth.Verifier
+	// Renewer renews the dashboard's sessions before they expire (the
+	// local issuer in devstack, the hosted UI on AWS); nil renews none.
+	Renewer auth.Renewer
 	// PublicURL is the absolute address shoppers use ("https://buylink.shop");
 	// links in pages, OpenGraph tags and QR codes are built on it.
 	PublicURL string
@@ -86,8 +96,9 @@ type Config struct {
 // and Close it to drain the click recorder.
 type Server struct {
 	store    Store
-	media    MediaURLs
+	media    Media
 	verifier auth.Verifier
+	browser  *auth.Browser
 	base     string
 	login    string
 	log      *slog.Logger
@@ -96,6 +107,8 @@ type Server struct {
 	clicks   *clicks.Recorder
 	counted  *metrics.Counter
 	pages    *template.Template
+	// openAPIDoc is the OpenAPI document naming this site as its server.
+	openAPIDoc *response
 }
 
 // New checks the configuration and starts the click recorder.
@@ -132,13 +145,17 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	doc, err := servedOpenAPI(strings.TrimSuffix(base.String(), "/"))
+	if err != nil {
+		return nil, err
+	}
 	return &Server{
-		store: cfg.Store, media: cfg.Media, verifier: cfg.Verifier,
+		store: cfg.Store, media: cfg.Media, verifier: cfg.Verifier, browser: &auth.Browser{Verifier: cfg.Verifier, Renewer: cfg.Renewer, Now: cfg.Now},
 		base: strings.TrimSuffix(base.String(), "/"), login: cfg.LoginURL, log: cfg.Logger, now: cfg.Now,
 		cache:   newResponseCache(cfg.CacheTTL, 4096, cfg.Now),
 		clicks:  clicks.NewRecorder(cfg.Store, cfg.Clicks),
 		counted: cfg.Metrics.Counter(metrics.Clicks, metrics.Count),
-		pages:   pages,
+		pages:   pages, openAPIDoc: doc,
 	}, nil
 }
 
@@ -159,19 +176,49 @@ func (s *Server) Register(r gin.IRouter) {
 	r.HEAD("/s/:handle/v/:videoId", s.videoPage)
 	r.GET("/s/:handle/qr.svg", s.qrCode)
 
+	r.GET("/s/:handle/theme.css", s.themeCSS)
+
 	api := r.Group("/api/seller", auth.Middleware(s.verifier), noStore)
 	api.GET("/products", s.sellerProducts)
+	api.POST("/products", s.sellerCreateProduct)
 	api.GET("/products/:id", s.sellerProduct)
 	api.PATCH("/products/:id", s.sellerPatch)
 	api.DELETE("/products/:id", s.sellerDelete)
+	api.POST("/products/:id/restore", s.sellerRestore)
+	api.PUT("/products/:id/image", s.sellerChooseImage)
+	web.HandleLargeBody(api, http.MethodPost, "/products/:id/image", maxImageBody, s.sellerUploadProductImage)
 	api.PUT("/products/order", s.sellerReorder)
 	api.GET("/clicks", s.sellerClicks)
+	api.GET("/profile", s.sellerProfile)
+	api.PATCH("/profile", s.sellerPatchProfile)
+	web.HandleLargeBody(api, http.MethodPost, "/profile/avatar", maxImageBody, s.sellerUploadAvatar)
+	api.DELETE("/profile/avatar", s.sellerDeleteAvatar)
+	api.GET("/links", s.sellerLinks)
+	api.POST("/links", s.sellerCreateLink)
+	api.PUT("/links/order", s.sellerReorderLinks)
+	api.PATCH("/links/:id", s.sellerPatchLink)
+	api.DELETE("/links/:id", s.sellerDeleteLink)
+	web.HandleLargeBody(api, http.MethodPost, "/links/:id/image", maxImageBody, s.sellerUploadLinkImage)
 
+	r.GET("/dashboard/claim", noStore, s.dashboardAuthOnly, s.dashboardClaim)
 	dash := r.Group("/dashboard", noStore, s.dashboardAuth)
 	dash.GET("", s.dashboard)
+	dash.GET("/products/new", s.dashboardNewProduct)
+	web.HandleLargeBody(dash, http.MethodPost, "/products", maxImageBody, s.dashboardCreateProduct)
+	dash.POST("/products/order", s.dashboardReorder)
 	dash.GET("/products/:id", s.dashboardEdit)
 	dash.POST("/products/:id", s.dashboardSave)
+	web.HandleLargeBody(dash, http.MethodPost, "/products/:id/image", maxImageBody, s.dashboardProductImage)
 	dash.POST("/products/:id/:action", s.dashboardAction)
+	dash.GET("/profile", s.dashboardProfile)
+	web.HandleLargeBody(dash, http.MethodPost, "/profile", maxImageBody, s.dashboardSaveProfile)
+	dash.GET("/links", s.dashboardLinks)
+	web.HandleLargeBody(dash, http.MethodPost, "/links", maxImageBody, s.dashboardSaveLink)
+	dash.POST("/links/order", s.dashboardReorderLinks)
+	dash.GET("/links/:id", s.dashboardEditLink)
+	web.HandleLargeBody(dash, http.MethodPost, "/links/:id", maxImageBody, s.dashboardSaveLink)
+	dash.POST("/links/:id/:action", s.dashboardLinkAction)
+	dash.GET("/videos", s.dashboardVideos)
 }
 
 // Invalidate drops the cached public responses; call it after changing

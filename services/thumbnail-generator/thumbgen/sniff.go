@@ -17,8 +17,9 @@ import (
 var isoBoxTypes = map[string]bool{"ftyp": true, "moov": true, "mdat": true, "free": true, "skip": true, "wide": true, "pnot": true}
 
 // sniffVideo reports whether the file at path starts like an ISO media file
-// (MP4/MOV), the only container the decoder opens. Playlists, text and other
-// formats are refused before any decoder sees them.
+// (MP4/MOV) or a WebM file (EBML with doc type webm, as sellers upload
+// them), the containers the decoder opens. Playlists, text and other formats
+// are refused before any decoder sees them.
 func sniffVideo(path string) (bool, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -28,6 +29,11 @@ func sniffVideo(path string) (bool, error) {
 	var head [12]byte
 	if _, err := io.ReadFull(f, head[:]); err != nil {
 		return false, nil // shorter than one box header
+	}
+	if bytes.HasPrefix(head[:], []byte{0x1A, 0x45, 0xDF, 0xA3}) {
+		var ebml [64]byte
+		n, _ := f.ReadAt(ebml[:], 0)
+		return bytes.Contains(ebml[:n], []byte("webm")), nil
 	}
 	size := binary.BigEndian.Uint32(head[:4])
 	return isoBoxTypes[string(head[4:8])] && (size == 1 || size >= 8), nil

@@ -248,7 +248,7 @@ func (g *Generator) Generate(ctx context.Context, p *events.VideoPosted) (Result
 				return err
 			}
 			if !ok {
-				return events.Permanent(fmt.Errorf("media_url did not return an MP4/MOV video (Content-Type %q)", f.ContentType))
+				return events.Permanent(fmt.Errorf("media_url did not return an MP4, MOV or WebM video (Content-Type %q)", f.ContentType))
 			}
 			res, err = g.fromVideo(ctx, dir, f.Path)
 			return err

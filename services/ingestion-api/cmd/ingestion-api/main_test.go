@@ -96,7 +96,7 @@ func TestServesWithTheLocalIssuerAndAdminLogin(t *testing.T) {
 	if err := json.Unmarshal(body, &tok); code != 200 || err != nil {
 		t.Fatalf("admin login: %d %s", code, body)
 	}
-	if code, body := call("POST", "/api/sellers", tok.Token, `{"handle":"ops_shop","display_name":"Ops"}`); code != 201 {
+	if code, body := call("POST", "/api/sellers", tok.Token, `{"handle":"ops_shop","displayName":"Ops"}`); code != 201 {
 		t.Fatalf("create seller: %d %s", code, body)
 	}
 	if code, body := call("POST", "/api/videos", tok.Token, `{"video_url":"https://www.tiktok.com/@ops_shop/video/1","seller_handle":"ops_shop"}`); code != 202 {
