@@ -142,7 +142,9 @@ type answer struct {
 
 // message is the error message of a JSON error answer, or the body.
 func (a answer) message() string {
-	var e struct{ Error struct{ Code, Message string } }
+	var e struct {
+		Error struct{ Code, Message string }
+	}
 	if json.Unmarshal(a.body, &e) == nil && e.Error.Message != "" {
 		return e.Error.Message
 	}
