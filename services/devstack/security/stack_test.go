@@ -310,3 +310,11 @@ func decode[T any](t *testing.T, a answer, status int) T {
 	}
 	return v
 }
+
+// follow reads the page a redirect leads to, with the browser's cookies and
+// those the redirect set (a flash).
+func (s *stack) follow(t *testing.T, a answer, cookies []*http.Cookie) answer {
+	t.Helper()
+	resp := http.Response{Header: a.header}
+	return s.do(t, request{method: "GET", path: a.header.Get("Location"), cookies: append(append([]*http.Cookie(nil), cookies...), resp.Cookies()...)})
+}
