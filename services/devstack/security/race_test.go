@@ -90,7 +90,9 @@ func TestAttackIdempotencyRace(t *testing.T) {
 		header: map[string]string{"Idempotency-Key": "order-42"}})
 	try(t, "idempotency race", "key reused for another body", a.status == http.StatusUnprocessableEntity && strings.Contains(a.message(), "different request"), "%s", a)
 
-	var page struct{ Videos []struct{ ID, Caption string } }
+	var page struct {
+		Videos []struct{ ID, Caption string }
+	}
 	if err := json.Unmarshal(s.json(t, "GET", ingestion.PathVideos, sl.token, nil).body, &page); err != nil || len(page.Videos) != 1 || page.Videos[0].Caption != "Mug $19 shop.example.com/mug" {
 		t.Fatalf("want exactly one video with the first caption: %+v %v", page, err)
 	}
