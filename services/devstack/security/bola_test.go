@@ -79,7 +79,7 @@ func pngBytes(t *testing.T, w, h int) []byte {
 // by id, by ?seller= and through the dashboard's forms — is answered 404 or
 // 403, and the victim's shop is unchanged.
 func TestAttackBOLA(t *testing.T) {
-	s := startStack(t, oembedtest.Video{ID: victimVideoID, Author: "victim.shop"})
+	s := startStack(t, knows(oembedtest.Video{ID: victimVideoID, Author: "victim.shop"}))
 	v := s.victim(t)
 	att := s.newSeller(t, "attacker.shop")
 	before := s.snapshot(t, v)

@@ -28,7 +28,7 @@ func TestAttackSSRFThroughTikTokAnswers(t *testing.T) {
 	for i, h := range covers {
 		videos = append(videos, oembedtest.Video{ID: fmt.Sprintf("75243544527620375%02d", i), Author: "own.shop", ThumbnailURL: "http://" + h + ":" + port + "/cover.jpg"})
 	}
-	s := startStack(t, videos...)
+	s := startStack(t, knows(videos...))
 	sl := s.newSeller(t, "own.shop")
 	for _, v := range videos {
 		a := s.json(t, "POST", "/api/videos", sl.token, map[string]string{"video_url": "https://www.tiktok.com/@own.shop/video/" + v.ID, "seller_handle": sl.handle, "caption": "Mug $19"})

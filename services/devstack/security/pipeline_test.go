@@ -17,7 +17,7 @@ import (
 // id stays free for its owner.
 func TestAttackVideoIDClaiming(t *testing.T) {
 	const id = "7524157935543832863"
-	s := startStack(t, oembedtest.Video{ID: id, Author: "victim.shop"})
+	s := startStack(t, knows(oembedtest.Video{ID: id, Author: "victim.shop"}))
 	att := s.newSeller(t, "attacker.shop")
 	victim := s.newSeller(t, "victim.shop")
 	urls := []string{

@@ -59,7 +59,7 @@ func (s *stack) handledVideoPosted(t *testing.T) int64 {
 // publishes one video.posted; every keyed answer is the first one's.
 func TestAttackIdempotencyRace(t *testing.T) {
 	const videoID = "7524354452762037512"
-	s := startStack(t, oembedtest.Video{ID: videoID, Author: "own.shop"})
+	s := startStack(t, knows(oembedtest.Video{ID: videoID, Author: "own.shop"}))
 	sl := s.newSeller(t, "own.shop")
 	body := `{"video_url":"https://www.tiktok.com/@own.shop/video/` + videoID + `","seller_handle":"own.shop","caption":"Mug $19 shop.example.com/mug"}`
 	post := func(key string) func() request {

@@ -25,7 +25,7 @@ var privateHosts = []string{
 // (so /r/ never sends shoppers there and no fetch is made).
 func TestAttackDisguisedPrivateAddresses(t *testing.T) {
 	const videoID = "7524354452762037512"
-	s := startStack(t, oembedtest.Video{ID: videoID, Author: "own.shop"})
+	s := startStack(t, knows(oembedtest.Video{ID: videoID, Author: "own.shop"}))
 	sl := s.newSeller(t, "own.shop")
 	before := s.ownState(t, sl)
 	newcomer := s.devToken(t, map[string]string{"sub": "local|newcomer"})

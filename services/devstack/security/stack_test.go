@@ -81,6 +81,18 @@ func (tb *table) print(w io.Writer) {
 	fmt.Fprintf(w, "%-58s %6d %8d\n", "total", tries, refused)
 }
 
+// option configures startStack.
+type option struct {
+	videos []oembedtest.Video
+	config func(*devstack.Config)
+}
+
+// knows makes TikTok's oEmbed fake know the videos.
+func knows(videos ...oembedtest.Video) option { return option{videos: videos} }
+
+// withConfig changes the stack's configuration.
+func withConfig(f func(*devstack.Config)) option { return option{config: f} }
+
 // stack is a devstack running for one test.
 type stack struct {
 	base, dir string
@@ -88,15 +100,26 @@ type stack struct {
 }
 
 // startStack runs a devstack without the demo shop on a free loopback port
-// until the test ends; TikTok's oEmbed is a fake knowing videos.
-func startStack(t *testing.T, videos ...oembedtest.Video) *stack {
+// until the test ends; TikTok's oEmbed is a fake knowing the videos of the options.
+func startStack(t *testing.T, options ...option) *stack {
 	t.Helper()
+	var videos []oembedtest.Video
+	var changes []func(*devstack.Config)
+	for _, o := range options {
+		videos = append(videos, o.videos...)
+		if o.config != nil {
+			changes = append(changes, o.config)
+		}
+	}
 	s := &stack{dir: t.TempDir(), tiktok: oembedtest.NewServer(t, videos...)}
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	cfg := devstack.Config{Addr: "127.0.0.1:0", DataDir: s.dir, Out: io.Discard, NoDemo: true, Metrics: metrics.New("security"),
 		SweepEvery: time.Hour, TikTokOEmbedURL: s.tiktok.Endpoint(), Ready: func(a string) { ready <- a }}
+	for _, c := range changes {
+		c(&cfg)
+	}
 	go func() { done <- devstack.Run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
 	select {
 	case a := <-ready:
