@@ -46,6 +46,7 @@ func TestAttackCSRF(t *testing.T) {
 		{"/dashboard/links/order", url.Values{"ids": {l.ID}}, false},
 		{"/api/seller/videos", url.Values{"videoUrl": {"https://www.tiktok.com/@own.shop/video/7524354452762037599"}, "caption": {"planted"}}, true},
 		{"/api/seller/videos/7524354452762037599/retry", url.Values{}, false},
+		{"/logout", url.Values{}, false},
 	}
 	variants := []struct {
 		name   string
@@ -78,9 +79,9 @@ func TestAttackCSRF(t *testing.T) {
 			} else {
 				a = s.form(t, f.path, own.cookies, form, v.header)
 			}
-			refused := a.status == http.StatusForbidden && bytes.Contains(a.body, []byte("reload the page"))
+			refused := a.status == http.StatusForbidden && bytes.Contains(a.body, []byte("expired")) && a.header.Get("Set-Cookie") == ""
 			if a.status == http.StatusSeeOther { // sent back to the page with the error in a flash
-				refused = bytes.Contains(s.follow(t, a, own.cookies).body, []byte("reload the page"))
+				refused = bytes.Contains(s.follow(t, a, own.cookies).body, []byte("has expired"))
 			}
 			try(t, "CSRF", f.path+" with "+v.name, refused, "%s", a)
 		}
