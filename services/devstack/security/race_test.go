@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -99,5 +100,30 @@ func TestAttackIdempotencyRace(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // a duplicate event would be handled by now
 	if n := s.handledVideoPosted(t); n != 1 {
 		t.Fatalf("%d video.posted events for one video", n)
+	}
+}
+
+// Handle races (held): eight accounts claiming one handle at once make one
+// shop; the others are told it is taken.
+func TestAttackHandleClaimRace(t *testing.T) {
+	s := startStack(t)
+	tokens := make(chan string, 8)
+	for i := range 8 {
+		tokens <- s.devToken(t, map[string]string{"sub": "local|claimer" + strconv.Itoa(i)})
+	}
+	answers := s.parallel(t, 8, func() request {
+		return request{method: "POST", path: ingestion.PathSellers, body: strings.NewReader(`{"handle":"wanted.shop","displayName":"Wanted"}`),
+			contentType: "application/json", token: <-tokens}
+	})
+	created := 0
+	for _, a := range answers {
+		if a.status == http.StatusCreated {
+			created++
+			continue
+		}
+		try(t, "handle claim race", "a second account claiming at once", a.status == http.StatusConflict, "%s", a)
+	}
+	if created != 1 {
+		t.Fatalf("%d shops created for one handle", created)
 	}
 }
