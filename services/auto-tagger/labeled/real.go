@@ -6,9 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"sort"
 	"strings"
 
+	"github.com/buylink/buylink/pkg/corpus"
 	"github.com/buylink/buylink/services/auto-tagger/taxonomy"
 )
 
@@ -55,8 +55,11 @@ func LoadJoined(corpusPath, labelsPath string) ([]Example, error) {
 		return nil, err
 	}
 	langs := map[string]string{}
-	if data, err := os.ReadFile(strings.TrimSuffix(corpusPath, ".jsonl") + ".sources.tsv"); err == nil {
-		langs = languages(data)
+	if sources := strings.TrimSuffix(corpusPath, ".jsonl") + ".sources.tsv"; fileExists(sources) {
+		var err error
+		if langs, err = corpus.LoadLanguages(sources); err != nil {
+			return nil, err
+		}
 	}
 	var out []Example
 	seen := map[string]bool{}
@@ -113,30 +116,6 @@ func eachJSONLine(path string, fn func(n int, line []byte) error) error {
 	return sc.Err()
 }
 
-// languages reads the id and lang columns of a tab-separated sources file.
-func languages(data []byte) map[string]string {
-	out := map[string]string{}
-	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
-	idCol, langCol := -1, -1
-	for i, h := range strings.Split(lines[0], "\t") {
-		switch strings.TrimSpace(h) {
-		case "id":
-			idCol = i
-		case "lang":
-			langCol = i
-		}
-	}
-	if idCol < 0 || langCol < 0 {
-		return out
-	}
-	for _, line := range lines[1:] {
-		if f := strings.Split(strings.TrimRight(line, "\r"), "\t"); len(f) > max(idCol, langCol) {
-			out[f[idCol]] = f[langCol]
-		}
-	}
-	return out
-}
-
 // hashtags returns the words of s written as hashtags, without '#'.
 func hashtags(s string) []string {
 	var out []string
@@ -150,21 +129,13 @@ func hashtags(s string) []string {
 	return out
 }
 
-// HoldoutEvery makes every HoldoutEvery-th example, counted from 1 in the
-// order of the ids, part of the hold-out (the caption parser's rule).
-const HoldoutEvery = 3
-
-// Split returns the tuned part and the hold-out of examples: sorted by id
-// (byte order), the examples at positions 3, 6, 9, ... are the hold-out.
+// Split returns the tuned part and the hold-out of examples by the caption
+// parser's rule (corpus.Split).
 func Split(exs []Example) (tuned, holdout []Example) {
-	sorted := append([]Example(nil), exs...)
-	sort.SliceStable(sorted, func(a, b int) bool { return sorted[a].ID < sorted[b].ID })
-	for i, ex := range sorted {
-		if (i+1)%HoldoutEvery == 0 {
-			holdout = append(holdout, ex)
-		} else {
-			tuned = append(tuned, ex)
-		}
-	}
-	return tuned, holdout
+	return corpus.Split(exs, func(e Example) string { return e.ID })
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

@@ -14,7 +14,7 @@
 // product is a false positive.
 //
 // A corpus keeps a hold-out that is never tuned on: sorted by id, the
-// captions at positions 3, 6, 9, ... (every HoldoutEvery-th, counted from 1)
+// captions at positions 3, 6, 9, ... (every corpus.HoldoutEvery-th, counted from 1)
 // (Split). evalcaptions reports both parts and lists the misses of the tuned
 // part only.
 package eval
@@ -32,6 +32,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/buylink/buylink/pkg/corpus"
 	"github.com/buylink/buylink/pkg/events"
 )
 
@@ -170,7 +171,7 @@ type Corpus struct {
 	Labeled   []Case
 	Unlabeled []Caption
 	// Langs maps case ids to their language, from a sources file next to
-	// the corpus (see LoadLanguages); nil when there is none.
+	// the corpus (see corpus.LoadLanguages); nil when there is none.
 	Langs map[string]string
 }
 
@@ -202,61 +203,16 @@ func Open(path string) (Corpus, error) {
 	}
 	sources := strings.TrimSuffix(path, ".jsonl") + ".sources.tsv"
 	if _, err := os.Stat(sources); err == nil {
-		if c.Langs, err = LoadLanguages(sources); err != nil {
+		if c.Langs, err = corpus.LoadLanguages(sources); err != nil {
 			return c, err
 		}
 	}
 	return c, nil
 }
 
-// LoadLanguages reads the languages of a corpus's cases from a tab-separated
-// file whose header names an "id" and a "lang" column.
-func LoadLanguages(path string) (map[string]string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
-	idCol, langCol := -1, -1
-	for i, h := range strings.Split(strings.TrimRight(lines[0], "\r"), "\t") {
-		switch strings.TrimSpace(h) {
-		case "id":
-			idCol = i
-		case "lang":
-			langCol = i
-		}
-	}
-	if idCol < 0 || langCol < 0 {
-		return nil, fmt.Errorf("%s: the header names no id and lang columns", path)
-	}
-	langs := map[string]string{}
-	for n, line := range lines[1:] {
-		f := strings.Split(strings.TrimRight(line, "\r"), "\t")
-		if len(f) <= max(idCol, langCol) {
-			return nil, fmt.Errorf("%s:%d: %d columns", path, n+2, len(f))
-		}
-		langs[f[idCol]] = f[langCol]
-	}
-	return langs, nil
-}
-
-// HoldoutEvery makes every HoldoutEvery-th case, counted from 1 in the order
-// of the ids, part of the hold-out.
-const HoldoutEvery = 3
-
-// Split returns the tuned part and the hold-out of cases: sorted by id (byte
-// order), the cases at positions 3, 6, 9, ... are the hold-out.
+// Split returns the tuned part and the hold-out of cases (corpus.Split).
 func Split(cases []Case) (tuned, holdout []Case) {
-	sorted := append([]Case(nil), cases...)
-	sort.SliceStable(sorted, func(a, b int) bool { return sorted[a].ID < sorted[b].ID })
-	for i, c := range sorted {
-		if (i+1)%HoldoutEvery == 0 {
-			holdout = append(holdout, c)
-		} else {
-			tuned = append(tuned, c)
-		}
-	}
-	return tuned, holdout
+	return corpus.Split(cases, func(c Case) string { return c.ID })
 }
 
 // Result is what a parser made of one caption.

@@ -38,6 +38,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/buylink/buylink/pkg/corpus"
 	"github.com/buylink/buylink/pkg/events"
 	"github.com/buylink/buylink/pkg/llm"
 	"github.com/buylink/buylink/services/caption-parser/captionparser"
@@ -191,7 +192,7 @@ func reportLabeled(ctx context.Context, b *strings.Builder, c eval.Corpus, parse
 	}
 	fmt.Fprintf(b, "== %s: %d labeled captions, parser %s\n", filepath.Base(c.Path), len(c.Labeled), name)
 	fmt.Fprintf(b, "hold-out: every %s caption by id (%d captions; its misses are never listed); languages %s\n",
-		ordinal(eval.HoldoutEvery), len(holdout), langSource)
+		ordinal(corpus.HoldoutEvery), len(holdout), langSource)
 	parts := []*part{{name: "tuned"}, {name: "hold-out"}, {name: "all"}}
 	for k, cases := range [][]eval.Case{tuned, holdout} {
 		inputs := make([]rules.Input, len(cases))
