@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -19,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/buylink/buylink/pkg/catalog/sqlite"
 	"github.com/buylink/buylink/pkg/metrics"
 	"github.com/buylink/buylink/pkg/tiktok/oembedtest"
 	"github.com/buylink/buylink/services/devstack"
@@ -143,17 +141,6 @@ func startStack(t *testing.T, options ...option) *stack {
 		}
 	})
 	return s
-}
-
-// store opens the stack's catalog (SQLite in WAL mode: a second reader is fine).
-func (s *stack) store(t *testing.T) *sqlite.Store {
-	t.Helper()
-	st, err := sqlite.Open(t.Context(), filepath.Join(s.dir, "catalog.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	return st
 }
 
 // answer is an HTTP answer.
