@@ -48,8 +48,13 @@ func TestAttackVideoIDClaiming(t *testing.T) {
 func TestAttackFrameReaderSizes(t *testing.T) {
 	s := startStack(t)
 	sl := s.newSeller(t, "own.shop")
-	for _, size := range [][2]int{{360, 640}, {362, 644}, {376, 668}} {
-		v := s.upload(t, sl, "Lamp $45 shop.example.com/lamp", clip(t, size[0], size[1]))
+	sizes := [][2]int{{360, 640}, {362, 644}, {376, 668}}
+	ids := make([]string, len(sizes))
+	for i, size := range sizes {
+		ids[i] = s.upload(t, sl, "Lamp $45 shop.example.com/lamp", clip(t, size[0], size[1]))
+	}
+	for i, size := range sizes {
+		v := s.settle(t, sl, ids[i])
 		try(t, "frame reader overflow sizes", fmt.Sprintf("H.264 %dx%d upload", size[0], size[1]), v.Status == catalog.VideoReady && len(v.Thumbnails) > 0, "%+v", v)
 	}
 }
