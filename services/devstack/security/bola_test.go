@@ -2,6 +2,7 @@ package security
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -134,6 +135,21 @@ func TestAttackBOLA(t *testing.T) {
 		body, ct := multipartBody(t, part{name: field, filename: "x.png", contentType: "image/png", value: img})
 		a := s.do(t, request{method: "POST", path: path, body: body, contentType: ct, token: att.token})
 		try(t, "BOLA", "POST "+path, a.status == http.StatusNotFound || a.status == http.StatusForbidden, "%s", a)
+	}
+	// Mass assignment: fields naming the owner are not fields of any body.
+	own := decode[struct{ ID string }](t, s.json(t, "POST", "/api/seller/products", att.token, map[string]any{"title": "Own mug"}), 201)
+	ownLink := decode[struct{ ID string }](t, s.json(t, "POST", "/api/seller/links", att.token, map[string]any{"title": "Own", "url": "https://shop.example.com/"}), 201)
+	for _, c := range []call{
+		{"PATCH", "/api/seller/products/" + own.ID, map[string]any{"seller": v.handle}},
+		{"PATCH", "/api/seller/products/" + own.ID, map[string]any{"id": v.product, "title": "pwned"}},
+		{"POST", "/api/seller/products", map[string]any{"title": "planted", "seller": v.handle}},
+		{"PATCH", "/api/seller/links/" + ownLink.ID, map[string]any{"seller": v.handle}},
+		{"PATCH", "/api/seller/profile", map[string]any{"handle": v.handle}},
+		{"PATCH", "/api/seller/profile", map[string]any{"sub": "local|victim.shop"}},
+		{"POST", "/api/videos", map[string]any{"video_url": "https://www.tiktok.com/@attacker.shop/video/7524354452762037000", "seller_handle": att.handle, "seller": v.handle}},
+	} {
+		a := s.json(t, c.method, c.path, att.token, c.body)
+		try(t, "BOLA", "mass assignment "+c.method+" "+c.path+" "+fmt.Sprint(c.body), a.status == http.StatusBadRequest && strings.Contains(a.message(), "has an unknown field"), "%s", a)
 	}
 	// A new account may not take the victim's handle either.
 	fresh := s.devToken(t, map[string]string{"sub": "local|newcomer"})
