@@ -184,9 +184,18 @@ type request struct {
 
 func (s *stack) do(t *testing.T, r request) answer {
 	t.Helper()
+	return s.doHost(t, r, "")
+}
+
+// doHost sends the request with another Host header ("" keeps the stack's).
+func (s *stack) doHost(t *testing.T, r request, host string) answer {
+	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), r.method, s.base+r.path, r.body)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if host != "" {
+		req.Host = host
 	}
 	if r.contentType != "" {
 		req.Header.Set("Content-Type", r.contentType)
