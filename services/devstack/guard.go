@@ -3,11 +3,13 @@ package devstack
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/buylink/buylink/pkg/auth"
 	"github.com/buylink/buylink/pkg/catalog"
 	"github.com/buylink/buylink/pkg/urlpolicy"
 	"github.com/buylink/buylink/pkg/web"
@@ -38,15 +40,20 @@ func checkListenAddr(addr string, allowRemote bool) error {
 
 // hostGuarded reports whether a path is one of the devstack's routes that
 // must answer only requests addressed to this machine: the passwordless
-// sign-ins and the operator endpoints.
+// sign-ins (and the sign-up, which signs in too) and the operator endpoints.
 func hostGuarded(path string) bool {
-	return strings.HasPrefix(path, "/auth/dev/") || path == ingestion.PathLoginPage || path == "/admin" || strings.HasPrefix(path, "/admin/")
+	return strings.HasPrefix(path, "/auth/dev/") || path == ingestion.PathLoginPage || path == auth.PathSignup ||
+		path == "/admin" || strings.HasPrefix(path, "/admin/")
 }
 
 // hostGuard answers the guarded routes only when the request's Host is a
 // loopback name or address or the host of the public URL. A web page whose
 // name an attacker rebinds to 127.0.0.1 (DNS rebinding) reaches the
-// devstack with the attacker's name in Host, and is refused.
+// devstack with the attacker's name in Host, and is refused. A post another
+// site's page makes the browser send (Origin of another host, or
+// Sec-Fetch-Site cross-site) is refused too: a form on any web page could
+// otherwise sign the browser in to a shop of the attacker's choosing, or
+// create one (login CSRF), since these sign-ins need no password.
 func hostGuard(publicURL string) gin.HandlerFunc {
 	public := ""
 	if u, err := url.Parse(publicURL); err == nil {
@@ -55,7 +62,17 @@ func hostGuard(publicURL string) gin.HandlerFunc {
 		}
 	}
 	return func(c *gin.Context) {
-		if !hostGuarded(c.Request.URL.Path) || allowedHost(c.Request.Host, public) {
+		if !hostGuarded(c.Request.URL.Path) {
+			c.Next()
+			return
+		}
+		if allowedHost(c.Request.Host, public) {
+			if crossSite(c.Request, public) {
+				web.WriteError(c, catalog.Errorf(catalog.CodeForbidden,
+					"this devstack endpoint does not answer requests made by another site's page (Origin %q)", clip(c.GetHeader("Origin"), 80)))
+				c.Abort()
+				return
+			}
 			c.Next()
 			return
 		}
@@ -67,6 +84,26 @@ func hostGuard(publicURL string) gin.HandlerFunc {
 			"this devstack endpoint answers only requests addressed to %s (got Host %q)", to, clip(c.Request.Host, 80)))
 		c.Abort()
 	}
+}
+
+// crossSite reports whether another site's page made the browser send the
+// request, a POST or another unsafe method: its Origin names a host that is
+// not this machine's, or the browser says so (Sec-Fetch-Site). Requests
+// without these headers (curl, the CLI) are not cross-site, and neither are
+// GETs, so a link from anywhere still opens the sign-in page.
+func crossSite(r *http.Request, public string) bool {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions {
+		return false
+	}
+	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+		return true
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return false
+	}
+	u, err := url.Parse(origin)
+	return err != nil || u.Host == "" || !allowedHost(u.Host, public)
 }
 
 // allowedHost reports whether a Host header names this machine.
