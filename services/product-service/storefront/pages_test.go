@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"io"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -233,9 +234,16 @@ func TestVideoPage(t *testing.T) {
 	if n := bytes.Count(body, []byte(`<article class="card"`)); n != 2 {
 		t.Fatalf("%d cards", n)
 	}
-	// Caption order within the video.
+	// The video's cover; no link to the page the shopper is on.
+	mustContain(t, body, `<img class="cover" src="`+r.base+`/media/`)
+	mustNotContain(t, body, `class="vid"`)
+	// Caption order within the video, the same on the shop page.
 	if bytes.Index(body, []byte("Speckled ceramic mug")) > bytes.Index(body, []byte("Matcha whisk set")) {
 		t.Fatal("products are not in caption order")
+	}
+	_, shop := r.get("/s/" + bella)
+	if bytes.Index(shop, []byte("Speckled ceramic mug")) > bytes.Index(shop, []byte("Matcha whisk set")) {
+		t.Fatal("the shop page orders the video's products differently")
 	}
 	if ld := jsonLD(t, body); len(ld["itemListElement"].([]any)) != 2 {
 		t.Fatalf("JSON-LD: %v", ld)
@@ -323,5 +331,21 @@ func TestShopPageWeightBudget(t *testing.T) {
 		html, css, js, total, pageWeightBudget, len(page))
 	if total > pageWeightBudget {
 		t.Fatalf("the shop page weighs %d bytes gzipped, over the %d budget", total, pageWeightBudget)
+	}
+}
+
+func TestPinnedProductsShowAsFeaturedFirst(t *testing.T) {
+	r := newRig(t, time.Time{})
+	r.seed()
+	cooker := pid(vidBottle, 1)
+	resp, body := r.jsonReq(http.MethodPatch, "/api/seller/products/"+cooker, tokBella, `{"pinned":true}`)
+	wantStatus(t, resp, body, 200)
+	_, body = r.get("/s/" + bella)
+	first := bytes.Index(body, []byte(`<article class="card`))
+	if first < 0 || !bytes.HasPrefix(body[first:], []byte(`<article class="card featured" aria-labelledby="t-`+cooker+`">`)) {
+		t.Fatalf("the pinned product is not the first, featured card: %s", truncate(body[max(first, 0):]))
+	}
+	if n := bytes.Count(body, []byte(`<p class="badge">Featured</p>`)); n != 1 {
+		t.Fatalf("%d featured badges, want 1", n)
 	}
 }
