@@ -91,7 +91,7 @@ func TestShopPageRendersCardsSafely(t *testing.T) {
 		// in-app browser hint, hidden until the script sees TikTok, with a dismiss button.
 		`<nav class="cats" aria-label="Categories"><ul>`, `<a href="/s/bella.shop?category=kitchen%2Fdrinkware">Drinkware</a>`,
 		`<form class="search" role="search" action="/s/bella.shop" method="get">`, `name="q"`,
-		`<p id="inapp" class="inapp" hidden>`, `<button type="button" id="inapp-close"`,
+		`<aside id="inapp" class="inapp" aria-label="Browser hint" hidden>`, `<button type="button" id="inapp-close"`,
 		`<link rel="icon" href="/favicon.ico"`, `<link rel="manifest" href="/manifest.webmanifest">`, `<html lang="en">`, `<h2 id="t-`+pid(vidMugs, 0)+`" dir="auto">`,
 	)
 	// The rice cooker has no buy link: no tracked link, still a video link.
