@@ -127,15 +127,22 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Logf("screenshot: %s (%d bytes)", path, len(png))
 }
 
-func TestBrowserShopClickAnalyticsAndDashboardEdit(t *testing.T) {
-	merchant := &buyServer{}
-	ms := httptest.NewServer(merchant)
-	defer ms.Close()
-	r := newRig(t, time.Time{})
+// shopWithMerchant seeds a rig whose mug's buy link goes to a merchant
+// server; the server stops with the test.
+func shopWithMerchant(t *testing.T) (r *rig, merchant *buyServer, ms *httptest.Server, mug string) {
+	merchant = &buyServer{}
+	ms = httptest.NewServer(merchant)
+	t.Cleanup(ms.Close)
+	r = newRig(t, time.Time{})
 	r.seed()
-	mug := pid(vidMugs, 0)
+	mug = pid(vidMugs, 0)
 	resp, body := r.jsonReq(http.MethodPatch, "/api/seller/products/"+mug, tokBella, `{"buyUrl":"http://`+buyHost+`/mug?ref=bella"}`)
 	wantStatus(t, resp, body, 200)
+	return r, merchant, ms, mug
+}
+
+func TestBrowserShopClickAnalyticsAndDashboardEdit(t *testing.T) {
+	r, merchant, ms, mug := shopWithMerchant(t)
 	ctx := browser(t, ms)
 
 	// The shop renders its cards on a phone.

@@ -2,7 +2,6 @@ package storefront_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -32,14 +31,7 @@ func (r *rig) views(seller string) map[string]int64 {
 // screen with the hint shown, the hint can be dismissed for good, a page view
 // is counted once, and a click repeated by the same shopper counts once.
 func TestBrowserFirstScreenViewsAndClicksCountOnce(t *testing.T) {
-	merchant := &buyServer{}
-	ms := httptest.NewServer(merchant)
-	defer ms.Close()
-	r := newRig(t, time.Time{})
-	r.seed()
-	mug := pid(vidMugs, 0)
-	resp, body := r.jsonReq("PATCH", "/api/seller/products/"+mug, tokBella, `{"buyUrl":"http://`+buyHost+`/mug?ref=bella"}`)
-	wantStatus(t, resp, body, 200)
+	r, merchant, ms, mug := shopWithMerchant(t)
 	// A seller with a bio and two plain links, as most link-in-bio shops have.
 	if _, err := r.store.UpdateSeller(context.Background(), bella, func(s *catalog.Seller) error {
 		s.Bio = "Kitchen finds under $30, tested on camera."
