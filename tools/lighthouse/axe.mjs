@@ -1,5 +1,6 @@
 // Runs axe-core (the copy Lighthouse ships) on pages at 390x844 as TikTok's
 // in-app browser (so the hint shows): node axe.mjs URL...
+// SESSION_TOKEN, when set, is sent as the dashboard's session cookie.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import puppeteer from "puppeteer-core";
@@ -17,6 +18,9 @@ try {
     for (const scheme of ["light", "dark"]) {
       const page = await browser.newPage();
       await page.setUserAgent(tiktokUA);
+      if (process.env.SESSION_TOKEN) {
+        await page.setCookie({ name: "buylink_token", value: process.env.SESSION_TOKEN, url: new URL(url).origin });
+      }
       await page.setViewport({ width: 390, height: 844, deviceScaleFactor: 3, isMobile: true, hasTouch: true });
       await page.emulateMediaFeatures([{ name: "prefers-color-scheme", value: scheme }]);
       await page.goto(url, { waitUntil: "networkidle0" });
