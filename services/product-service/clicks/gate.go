@@ -35,7 +35,9 @@ type GateOptions struct {
 	// (default 30 minutes).
 	Window time.Duration
 	// Every and Burst are each client's counting budget: Burst events at
-	// once, then one per Every (default one per 3s after a burst of 20).
+	// once, then one per Every (default one a second after a burst of 60:
+	// far above one shopper, and loose enough for many shoppers behind one
+	// carrier-grade NAT address, while a flood counts at most 60 a minute).
 	Every time.Duration
 	Burst int
 	// MaxTracked bounds the remembered visitor/target pairs and clients
@@ -82,10 +84,10 @@ func NewGate(o GateOptions) *Gate {
 		o.Window = 30 * time.Minute
 	}
 	if o.Every <= 0 {
-		o.Every = 3 * time.Second
+		o.Every = time.Second
 	}
 	if o.Burst <= 0 {
-		o.Burst = 20
+		o.Burst = 60
 	}
 	if o.MaxTracked <= 0 {
 		o.MaxTracked = 200_000

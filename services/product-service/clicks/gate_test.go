@@ -95,12 +95,12 @@ func TestGateFloodCountsBounded(t *testing.T) {
 		if i%5000 == 0 {
 			c.add(time.Second)
 		}
-		if g.Check("203.0.113.7", phoneUA, "p:"+strconv.Itoa(i%40)) == Count {
+		if g.Check("203.0.113.7", phoneUA, "p:"+strconv.Itoa(i%100)) == Count {
 			counted++
 		}
 	}
-	if counted != 20+9 { // burst 20, then one per 3 s over the 29 s between first and last
-		t.Fatalf("flood counted %d clicks, want 29", counted)
+	if counted != 60+29 { // burst 60, then one a second over the 29 s between first and last
+		t.Fatalf("flood counted %d clicks, want 89", counted)
 	}
 }
 
