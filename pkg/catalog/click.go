@@ -34,3 +34,36 @@ type DailyClicks struct {
 	Day       time.Time `json:"day"` // midnight UTC
 	Count     int64     `json:"count"`
 }
+
+// View is one shopper's visit to a seller's shop page or one of its
+// "shop this video" pages. Like a click it carries nothing personal.
+type View struct {
+	Seller string `json:"seller"`
+	// Page is the video id of a "shop this video" page, or "" for the shop.
+	Page string    `json:"page,omitempty"`
+	At   time.Time `json:"at"`
+}
+
+// Validate checks the view.
+func (v *View) Validate() error {
+	if err := ValidateHandle("seller", v.Seller); err != nil {
+		return err
+	}
+	if v.Page != "" {
+		if err := ValidateVideoID("page", v.Page); err != nil {
+			return err
+		}
+	}
+	if v.At.IsZero() {
+		return Invalid("at", "is required")
+	}
+	return nil
+}
+
+// DailyViews is the number of views of one page on one UTC day.
+type DailyViews struct {
+	// Page is the video id of a "shop this video" page, or "" for the shop.
+	Page  string    `json:"page"`
+	Day   time.Time `json:"day"` // midnight UTC
+	Count int64     `json:"count"`
+}

@@ -111,12 +111,16 @@ type LinkStore interface {
 	ListLinks(ctx context.Context, seller string) ([]Link, error)
 }
 
-// ClickStore records clicks and counts them.
+// ClickStore records clicks and page views and counts them.
 type ClickStore interface {
 	RecordClick(ctx context.Context, c Click) error
 	// DailyClicks counts a seller's clicks per product per UTC day for days in
 	// [from, to), ordered by day then product id.
 	DailyClicks(ctx context.Context, seller string, from, to time.Time) ([]DailyClicks, error)
+	RecordView(ctx context.Context, v View) error
+	// DailyViews counts views of a seller's pages per page per UTC day for
+	// days in [from, to), ordered by day then page.
+	DailyViews(ctx context.Context, seller string, from, to time.Time) ([]DailyViews, error)
 }
 
 // Store is everything a backend keeps. Implementations are safe for

@@ -23,7 +23,9 @@
 //	LLMPromptTokens, LLMCompletionTokens  Count  Worker     see package llmmetrics
 //	LLMCostUSD       None          Worker                   cost reported by OpenRouter
 //	ThumbnailTime    Milliseconds  (none)                   time to cut one post's thumbnails
-//	Clicks           Count         (none)                   click redirects served
+//	Clicks           Count         (none)                   buy-link clicks counted (after bots, repeats, budget)
+//	PageViews        Count         (none)                   shop page views counted (same rules)
+//	CountingLimited  Count         (none)                   clicks and views not counted: client over its budget
 //
 // DeadLetters counts the letters a host keeps in a dead-letter box. A message
 // that an SQS queue moves to its DLQ by itself (redrive policy, maxReceiveCount)
@@ -60,6 +62,8 @@ const (
 	LLMCostUSD          = "LLMCostUSD"
 	ThumbnailTime       = "ThumbnailTime"
 	Clicks              = "Clicks"
+	PageViews           = "PageViews"
+	CountingLimited     = "CountingLimited"
 )
 
 // Dimension names.

@@ -21,10 +21,10 @@ import (
 
 	"github.com/buylink/buylink/pkg/bus"
 	"github.com/buylink/buylink/pkg/events"
+	"github.com/buylink/buylink/pkg/taxonomy"
 	autotagger "github.com/buylink/buylink/services/auto-tagger"
 	"github.com/buylink/buylink/services/auto-tagger/llmtag"
 	"github.com/buylink/buylink/services/auto-tagger/tagging"
-	"github.com/buylink/buylink/services/auto-tagger/taxonomy"
 )
 
 // recorder is a Publisher that keeps what it is given, or fails.

@@ -95,6 +95,12 @@ func TestDevstackServesHealthAndSeedsTheDemoSeller(t *testing.T) {
 	if code, body := get(t, base+"/readyz"); code != 200 {
 		t.Fatalf("readyz: %d %s", code, body)
 	}
+	if code, body := get(t, base+"/"); code != 200 || !strings.Contains(body, "<h1>buylink</h1>") {
+		t.Fatalf("landing page: %d %.200s", code, body)
+	}
+	if code, _ := get(t, base+"/favicon.ico"); code != 200 {
+		t.Fatalf("favicon: %d", code)
+	}
 	if code, _ := get(t, base+"/media/thumbs/00/nothing.jpg"); code != 404 {
 		t.Fatalf("missing media: %d", code)
 	}

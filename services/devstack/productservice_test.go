@@ -89,7 +89,7 @@ func TestDevstackProjectsTheDemoShop(t *testing.T) {
 		t.Fatalf("seller products: %d %s", code, body)
 	}
 	code, body = call(t, "GET", base+"/dashboard", "", "", "Cookie", "buylink_token="+token)
-	if code != 200 || !strings.Contains(string(body), "Clicks, last 90 days") {
+	if code != 200 || !strings.Contains(string(body), "Last 30 days: <span id=\"clicks-total\">") {
 		t.Fatalf("dashboard: %d", code)
 	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -122,7 +122,7 @@ func TestDevstackProjectsTheDemoShop(t *testing.T) {
 		t.Fatalf("sign-in: %d %v", resp.StatusCode, resp.Header)
 	}
 	code, body = call(t, "GET", base+"/dashboard", "", "", "Cookie", "buylink_token="+session.Value)
-	if code != 200 || !strings.Contains(string(body), "Clicks, last 90 days") {
+	if code != 200 || !strings.Contains(string(body), "Last 30 days: <span id=\"clicks-total\">") {
 		t.Fatalf("dashboard after signing in: %d", code)
 	}
 

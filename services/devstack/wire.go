@@ -3,7 +3,6 @@ package devstack
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 
@@ -112,7 +111,6 @@ func wire(ctx context.Context, st *Stack, router *gin.Engine) (*wiring, error) {
 		w.links = append(w.links, link{`admin login: POST {"password":…}`, ingestion.PathAdminLogin})
 	}
 	wireAdmin(st, router, w)
-	router.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/healthz") })
 	return w, nil
 }
 

@@ -35,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 		{"Validation", testValidation},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"Clicks", testClicks},
+		{"Views", testViews},
 		{"Profiles", testProfiles},
 		{"Links", testLinks},
 		{"SoftDelete", testSoftDelete},

@@ -329,3 +329,44 @@ func testClicks(t *testing.T, st catalog.Store) {
 		}
 	}
 }
+
+func testViews(t *testing.T, st catalog.Store) {
+	day := time.Date(2025, 5, 10, 0, 0, 0, 0, time.UTC)
+	views := []catalog.View{
+		{Seller: "bella.shop", At: day.Add(1 * time.Hour)},
+		{Seller: "bella.shop", At: day.Add(23*time.Hour + 59*time.Minute)},
+		{Seller: "bella.shop", Page: "6001", At: day.Add(2 * time.Hour)},
+		{Seller: "bella.shop", At: day.Add(25 * time.Hour)},
+		{Seller: "other", At: day.Add(time.Hour)},
+		{Seller: "bella.shop", At: day.Add(-time.Minute)},   // before the range
+		{Seller: "bella.shop", At: day.Add(48 * time.Hour)}, // at its end, excluded
+	}
+	var wg sync.WaitGroup
+	for _, v := range views {
+		wg.Go(func() {
+			if err := st.RecordView(ctx(t), v); err != nil {
+				t.Errorf("record view: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	got, err := st.DailyViews(ctx(t), "bella.shop", day, day.Add(48*time.Hour))
+	if err != nil {
+		t.Fatalf("daily views: %v", err)
+	}
+	want := []catalog.DailyViews{{Page: "", Day: day, Count: 2}, {Page: "6001", Day: day, Count: 1}, {Page: "", Day: day.Add(24 * time.Hour), Count: 1}}
+	if len(got) != len(want) {
+		t.Fatalf("daily views: got %+v want %+v", got, want)
+	}
+	for i := range want {
+		if got[i].Page != want[i].Page || !got[i].Day.Equal(want[i].Day) || got[i].Count != want[i].Count {
+			t.Fatalf("daily views[%d]: got %+v want %+v", i, got[i], want[i])
+		}
+	}
+	wantInvalidField(t, st.RecordView(ctx(t), catalog.View{Seller: "bella.shop"}), "at")
+	wantInvalidField(t, st.RecordView(ctx(t), catalog.View{Seller: "bella.shop", Page: "../x", At: day}), "page")
+	wantInvalidField(t, st.RecordView(ctx(t), catalog.View{Seller: "Not A Handle", At: day}), "seller")
+	if got, err := st.DailyViews(ctx(t), "nobody", day, day.Add(48*time.Hour)); err != nil || len(got) != 0 {
+		t.Fatalf("daily views of a seller without any: %+v, %v", got, err)
+	}
+}

@@ -21,6 +21,7 @@
 //	video link     PRODUCT#<id>       VIDEO#<video>  VIDEO#<video>#PRODUCTS / <order>        -
 //	tag link       PRODUCT#<id>       TAG#<tag>      TAG#<tag>#PRODUCTS / <order>            SELLER#<handle>#TAG#<tag> / <order>
 //	click          CLICK#<random id>  CLICK          SELLER#<handle>#CLICKS / <at>#<id>      -
+//	page view      VIEW#<random id>   VIEW           SELLER#<handle>#VIEWS / <at>#<id>       -
 //	seller link    LINK#<id>          LINK           SELLER#<handle>#LINKS / <link order>    -
 //	idempotency    IDEMPOTENCY#<key>  IDEMPOTENCY    -                                       -
 //
@@ -47,6 +48,7 @@
 //     catalog.MaxLinks links).
 //   - DailyClicks: one Query of gsi1 SELLER#<handle>#CLICKS over [from, to),
 //     counted per product and UTC day in the store.
+//   - DailyViews: the same over gsi1 SELLER#<handle>#VIEWS, per page and day.
 //
 // Filters are applied to the decoded records, not as filter expressions, so
 // a listing returns exactly what the SQLite store returns for the same data,

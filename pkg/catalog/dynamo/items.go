@@ -28,6 +28,7 @@ const (
 	attrProduct = "productId" // a click's product
 	attrAt      = "at"        // a click's time (Unix nanoseconds, N)
 	attrRef     = "referrer"  // a click's referrer host
+	attrPage    = "page"      // a view's page: a video id, or "" for the shop
 )
 
 // Record kinds (attrKind).
@@ -38,6 +39,7 @@ const (
 	kindProduct    = "product"
 	kindLink       = "link"
 	kindClick      = "click"
+	kindView       = "view"
 	kindSellerLink = "sellerlink"
 )
 
@@ -47,7 +49,6 @@ const (
 	skAccount = "ACCOUNT"
 	skVideo   = "VIDEO"
 	skProduct = "PRODUCT"
-	skClick   = "CLICK"
 	skLink    = "LINK"
 )
 
@@ -56,7 +57,11 @@ func sellerPK(handle string) string { return "SELLER#" + handle }
 func accountPK(sub string) string   { return "ACCOUNT#" + sub }
 func videoPK(id string) string      { return "VIDEO#" + id }
 func productPK(id string) string    { return "PRODUCT#" + id }
-func clickPK(id string) string      { return "CLICK#" + id }
+
+// eventPK is the partition of a click (kindClick) or view (kindView); its
+// sort key is eventSK.
+func eventPK(kind, id string) string { return eventSK(kind) + "#" + id }
+func eventSK(kind string) string     { return strings.ToUpper(kind) }
 
 // Sort keys of a product's index links (in the product's partition).
 func videoLinkSK(videoID string) string { return "VIDEO#" + videoID }
@@ -75,6 +80,7 @@ func videoProductsPK(videoID string) string         { return "VIDEO#" + videoID 
 func tagProductsPK(tag string) string               { return "TAG#" + tag + "#PRODUCTS" }
 func sellerTagProductsPK(handle, tag string) string { return "SELLER#" + handle + "#TAG#" + tag }
 func sellerClicksPK(handle string) string           { return "SELLER#" + handle + "#CLICKS" }
+func sellerViewsPK(handle string) string            { return "SELLER#" + handle + "#VIEWS" }
 
 // timeKey encodes t as 20 decimal digits that sort like the times they
 // encode, including times before 1970.

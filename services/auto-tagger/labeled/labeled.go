@@ -23,8 +23,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/buylink/buylink/pkg/taxonomy"
 	"github.com/buylink/buylink/services/auto-tagger/tagging"
-	"github.com/buylink/buylink/services/auto-tagger/taxonomy"
 )
 
 // Example is one labeled product.

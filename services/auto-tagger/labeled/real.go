@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/buylink/buylink/pkg/corpus"
-	"github.com/buylink/buylink/services/auto-tagger/taxonomy"
+	"github.com/buylink/buylink/pkg/taxonomy"
 )
 
 // CategoryLabel is one line of a label file for a corpus buylink does not

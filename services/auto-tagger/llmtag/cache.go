@@ -6,7 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 
-	"github.com/buylink/buylink/services/auto-tagger/taxonomy"
+	"github.com/buylink/buylink/pkg/taxonomy"
 )
 
 // Cache keeps answers by key. pkg/llm's caches (llm.NewMemoryCache,

@@ -39,8 +39,8 @@ import (
 	"strings"
 
 	"github.com/buylink/buylink/pkg/events"
+	"github.com/buylink/buylink/pkg/taxonomy"
 	"github.com/buylink/buylink/services/auto-tagger/tagging"
-	"github.com/buylink/buylink/services/auto-tagger/taxonomy"
 )
 
 // Completer makes one structured completion: it sends the system prompt

@@ -14,10 +14,10 @@ import (
 
 	"github.com/buylink/buylink/pkg/events"
 	"github.com/buylink/buylink/pkg/llm"
+	"github.com/buylink/buylink/pkg/taxonomy"
 	"github.com/buylink/buylink/services/auto-tagger/llmtag"
 	"github.com/buylink/buylink/services/auto-tagger/rules"
 	"github.com/buylink/buylink/services/auto-tagger/tagging"
-	"github.com/buylink/buylink/services/auto-tagger/taxonomy"
 )
 
 // fake is a Completer that answers like a model behind pkg/llm's client: it

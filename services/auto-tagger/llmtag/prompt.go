@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/buylink/buylink/pkg/taxonomy"
 	"github.com/buylink/buylink/services/auto-tagger/tagging"
-	"github.com/buylink/buylink/services/auto-tagger/taxonomy"
 )
 
 // Schema returns the answer's JSON schema, in the strict subset

@@ -7,8 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/buylink/buylink/pkg/taxonomy"
 	"github.com/buylink/buylink/services/auto-tagger/tagging"
-	"github.com/buylink/buylink/services/auto-tagger/taxonomy"
 )
 
 // entry is one concept of the lexicon as written in the lexicon_*.go files:

@@ -1,6 +1,6 @@
 package rules
 
-import "github.com/buylink/buylink/services/auto-tagger/taxonomy"
+import "github.com/buylink/buylink/pkg/taxonomy"
 
 // Attributes: colour, material (and key ingredient or scent), style
 // (including pattern and fit), audience and feature. German adjectives

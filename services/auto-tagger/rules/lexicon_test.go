@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/buylink/buylink/pkg/taxonomy"
 	"github.com/buylink/buylink/services/auto-tagger/tagging"
-	"github.com/buylink/buylink/services/auto-tagger/taxonomy"
 )
 
 // Every category can be recognised in each of the caption parser's

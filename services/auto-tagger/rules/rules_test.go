@@ -10,10 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/buylink/buylink/pkg/taxonomy"
 	"github.com/buylink/buylink/services/auto-tagger/labeled"
 	"github.com/buylink/buylink/services/auto-tagger/rules"
 	"github.com/buylink/buylink/services/auto-tagger/tagging"
-	"github.com/buylink/buylink/services/auto-tagger/taxonomy"
 )
 
 func newTagger(t testing.TB) *rules.Tagger {

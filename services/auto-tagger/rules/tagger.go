@@ -40,8 +40,8 @@ import (
 	"strings"
 
 	"github.com/buylink/buylink/pkg/catalog"
+	"github.com/buylink/buylink/pkg/taxonomy"
 	"github.com/buylink/buylink/services/auto-tagger/tagging"
-	"github.com/buylink/buylink/services/auto-tagger/taxonomy"
 )
 
 // Evidence weights; see the package documentation.

@@ -2,8 +2,9 @@
 // wait: a Recorder queues clicks in a bounded buffer that a few writers drain
 // into the store, drops (and counts) clicks when the buffer is full rather
 // than delay a redirect, and writes everything queued before it closes.
-// It also holds the rules for what counts as a click (IsBot, IsPrefetch)
-// and for the redirect target (WithUTM).
+// It also holds the rules for what counts as a click or a page view (IsBot,
+// IsPrefetch, and Gate: one visitor + target once per 30 minutes, a
+// per-client budget on counting) and for the redirect target (WithUTM).
 package clicks
 
 import (

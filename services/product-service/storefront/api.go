@@ -102,20 +102,11 @@ func productQuery(c *gin.Context) (catalog.ProductQuery, error) {
 		return q, err
 	}
 	q.Tag = tag
-	if cat := c.Query("category"); cat != "" {
-		if err := catalog.ValidateText("category", cat, catalog.MaxCategoryRunes, false); err != nil {
-			return q, err
-		}
-		q.Category = cat
+	if q.Category, err = categoryParam(c); err != nil {
+		return q, err
 	}
-	if text := strings.TrimSpace(c.Query("q")); text != "" {
-		if n := utf8.RuneCountInString(text); n > maxQueryRunes {
-			return q, catalog.Invalid("q", "must be at most %d characters (got %d)", maxQueryRunes, n)
-		}
-		if err := catalog.ValidateText("q", text, maxQueryRunes, false); err != nil {
-			return q, err
-		}
-		q.Text = text
+	if q.Text, err = textParam(c); err != nil {
+		return q, err
 	}
 	for name, dst := range map[string]**int64{"minPrice": &q.MinPrice, "maxPrice": &q.MaxPrice} {
 		raw, ok := c.GetQuery(name)
@@ -132,6 +123,27 @@ func productQuery(c *gin.Context) (catalog.ProductQuery, error) {
 		return q, catalog.Invalid("minPrice", "must not exceed maxPrice")
 	}
 	return q, nil
+}
+
+// categoryParam reads ?category= (a taxonomy id such as "beauty/skincare").
+func categoryParam(c *gin.Context) (string, error) {
+	cat := c.Query("category")
+	if cat == "" {
+		return "", nil
+	}
+	return cat, catalog.ValidateText("category", cat, catalog.MaxCategoryRunes, false)
+}
+
+// textParam reads the search text ?q=, trimmed.
+func textParam(c *gin.Context) (string, error) {
+	text := strings.TrimSpace(c.Query("q"))
+	if text == "" {
+		return "", nil
+	}
+	if n := utf8.RuneCountInString(text); n > maxQueryRunes {
+		return "", catalog.Invalid("q", "must be at most %d characters (got %d)", maxQueryRunes, n)
+	}
+	return text, catalog.ValidateText("q", text, maxQueryRunes, false)
 }
 
 func (s *Server) apiProducts(c *gin.Context) {

@@ -186,9 +186,15 @@ type dashView struct {
 	Bin       []dashRow
 	Truncated bool
 	Clicks    ClickReport
-	Chart     template.HTML
-	QR        template.HTML
-	QRURL     string
+	// Days is the range shown (7, 30 or 90), Ranges the links to each.
+	Days   int
+	Ranges []filterLink
+	// Chart is the daily clicks of the shop, or of Product when one is
+	// chosen (?product=); ViewsChart the daily page views.
+	Chart, ViewsChart template.HTML
+	Product           *ProductClicks
+	QR                template.HTML
+	QRURL             string
 }
 
 // sellerQuery keeps ?seller= on the dashboard's links for an admin acting
@@ -217,7 +223,12 @@ func (s *Server) dashboard(c *gin.Context) {
 		s.htmlError(c, err)
 		return
 	}
-	rep, err := s.clickReport(ctx, sl, ClickDays)
+	days, err := rangeParam(c)
+	if err != nil {
+		s.htmlError(c, err)
+		return
+	}
+	rep, err := s.clickReport(ctx, sl, days)
 	if err != nil {
 		s.htmlError(c, err)
 		return
@@ -227,8 +238,9 @@ func (s *Server) dashboard(c *gin.Context) {
 		clicksOf[pc.ProductID] = pc.Total
 	}
 	sq := sellerQuery(c)
-	v := dashView{dashBase: s.dashBase(c, sl, "products", "Products"), Truncated: truncated, Clicks: rep, Chart: clicksChart(rep),
+	v := dashView{dashBase: s.dashBase(c, sl, "products", "Products"), Truncated: truncated, Clicks: rep, Days: days,
 		QRURL: "/s/" + sl.Handle + "/qr.svg"}
+	v.analytics(c)
 	if v.QR, err = qrSVG(v.Seller.ShopURL, "QR code of your shop at "+v.Seller.ShopURL); err != nil {
 		s.htmlError(c, err)
 		return
@@ -721,34 +733,89 @@ func (s *Server) move(c *gin.Context, sl catalog.Seller, id string, up bool) err
 	return nil
 }
 
-// clicksChart draws daily clicks as an inline SVG bar chart.
-func clicksChart(rep ClickReport) template.HTML {
-	const w, h, top, bottom = 900, 220, 34, 40
-	n := len(rep.Days)
+// dashRanges are the analytics ranges the dashboard offers, in days.
+var dashRanges = []int{7, 30, 90}
+
+// rangeParam reads the dashboard's ?days= (default 30).
+func rangeParam(c *gin.Context) (int, error) {
+	raw, ok := c.GetQuery("days")
+	if !ok {
+		return 30, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || !slices.Contains(dashRanges, n) {
+		return 0, catalog.Invalid("days", "must be 7, 30 or 90 (got %q)", truncateRunes(raw, 20))
+	}
+	return n, nil
+}
+
+// analytics fills the range links and the charts: the chosen product's
+// clicks (?product=, one of the report's) or the shop's, and page views.
+func (v *dashView) analytics(c *gin.Context) {
+	for _, d := range dashRanges {
+		q := url.Values{"days": {strconv.Itoa(d)}}
+		if h := c.Query("seller"); h != "" {
+			q.Set("seller", h)
+		}
+		v.Ranges = append(v.Ranges, filterLink{Name: strconv.Itoa(d) + " days", URL: "/dashboard?" + q.Encode() + "#clicks-h", Active: d == v.Days})
+	}
+	clicks, what := v.Clicks.Days, "Clicks"
+	if id := c.Query("product"); id != "" {
+		for i := range v.Clicks.Products {
+			if pc := &v.Clicks.Products[i]; pc.ProductID == id {
+				v.Product, what = pc, "Clicks on “"+pc.Title+"”"
+				clicks = fillDays(v.Clicks.Days, pc.Days)
+			}
+		}
+	}
+	v.Chart = dayChart("clicks-chart", what, clicks)
+	v.ViewsChart = dayChart("views-chart", "Page views", v.Clicks.ViewDays)
+}
+
+// fillDays is sparse (days with counts only) spread over every day of all.
+func fillDays(all, sparse []DayCount) []DayCount {
+	out := make([]DayCount, len(all))
+	at := map[string]int64{}
+	for _, d := range sparse {
+		at[d.Day] = d.Count
+	}
+	for i, d := range all {
+		out[i] = DayCount{Day: d.Day, Count: at[d.Day]}
+	}
+	return out
+}
+
+// dayChart draws counts per day as an SVG bar chart that stretches to the
+// width; its labels are HTML text under and over it, so they keep their
+// size (12px and up) on a phone. With nothing counted it says so instead of
+// inventing a scale.
+func dayChart(id, what string, days []DayCount) template.HTML {
+	n := len(days)
 	if n == 0 {
 		return ""
 	}
-	var peak int64 = 1
-	for _, d := range rep.Days {
-		peak = max(peak, d.Count)
+	var peak, total int64
+	for _, d := range days {
+		peak, total = max(peak, d.Count), total+d.Count
 	}
-	barW := float64(w) / float64(n)
+	esc := template.HTMLEscapeString
+	first, last := days[0].Day, days[n-1].Day
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="chart-title">`, w, h)
-	fmt.Fprintf(&b, `<title id="chart-title">Clicks per day, %s to %s: %d in total, at most %d on one day</title>`,
-		rep.Days[0].Day, rep.Days[n-1].Day, rep.Total, peak)
-	fmt.Fprintf(&b, `<line class="axis" x1="0" y1="%d" x2="%d" y2="%d"/>`, h-bottom, w, h-bottom)
-	for i, d := range rep.Days {
+	fmt.Fprintf(&b, `<figure class="chart" id="%s"><figcaption>%s per day, %s to %s: %d in total`, id, esc(what), first, last, total)
+	if peak == 0 {
+		fmt.Fprintf(&b, `</figcaption><p class="muted">Nothing counted in these %d days.</p></figure>`, n)
+		return template.HTML(b.String())
+	}
+	fmt.Fprintf(&b, `, at most %d on one day</figcaption><p class="peak" aria-hidden="true">%d</p>`, peak, peak)
+	const h = 100
+	fmt.Fprintf(&b, `<svg viewBox="0 0 %d %d" preserveAspectRatio="none" aria-hidden="true">`, n*10, h)
+	for i, d := range days {
 		if d.Count == 0 {
 			continue
 		}
-		bh := float64(h-top-bottom) * float64(d.Count) / float64(peak)
-		fmt.Fprintf(&b, `<rect class="bar" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s: %d</title></rect>`,
-			float64(i)*barW+1, float64(h-bottom)-bh, barW-2, bh, d.Day, d.Count)
+		bh := float64(h) * float64(d.Count) / float64(peak)
+		fmt.Fprintf(&b, `<rect class="bar" x="%d.5" y="%.1f" width="9" height="%.1f"><title>%s: %d</title></rect>`, i*10, float64(h)-bh, bh, d.Day, d.Count)
 	}
-	fmt.Fprintf(&b, `<text x="0" y="%d">%s</text>`, h-8, rep.Days[0].Day)
-	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%s</text>`, w, h-8, rep.Days[n-1].Day)
-	fmt.Fprintf(&b, `<text x="0" y="26">%s</text>`, strconv.FormatInt(peak, 10))
-	b.WriteString(`</svg>`)
+	fmt.Fprintf(&b, `</svg><p class="axis" aria-hidden="true"><span>%s</span><span>%s</span></p></figure>`, first, last)
 	return template.HTML(b.String())
 }

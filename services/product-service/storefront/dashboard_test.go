@@ -79,7 +79,9 @@ func TestDashboardShowsProductsClicksAndQRCode(t *testing.T) {
 			t.Fatalf("the dashboard must not be cached: %q", resp.Header.Get("Cache-Control"))
 		}
 		mustContain(t, body, "Speckled ceramic mug", "Matcha whisk set", `<span id="clicks-total">1</span>`,
-			`<svg class="chart" viewBox="0 0 900 220" role="img"`, `<rect class="bar"`,
+			`<figure class="chart" id="clicks-chart"><figcaption>Clicks per day,`, `<rect class="bar"`,
+			// No views: the views chart says so, with no made-up scale.
+			`<figure class="chart" id="views-chart"><figcaption>Page views per day,`, `Nothing counted in these 30 days.`,
 			`role="img" aria-labelledby="qr-title"`, `<code id="shop-url">`+r.base+`/s/bella.shop</code>`,
 			`data-product="`+pid(vidMugs, 0)+`">1</td>`)
 		mustNotContain(t, body, "Other seller&#39;s lamp")
@@ -105,7 +107,7 @@ func TestDashboardEditsNeedCSRFAndShowOnTheShop(t *testing.T) {
 	csrf := csrfRE.FindSubmatch(body)[1]
 	good := url.Values{"title": {"Mug, now in blue"}, "price": {"17.50"}, "compareAt": {"25.99"}, "currency": {"USD"},
 		"buyUrl": {"https://shop.example.com/mug?ref=bella"}, "discountCode": {"BELLA15"}, "offerEndsAt": {"2025-07-02T00:00"},
-		"category": {"home"}, "tags": {"mug, kitchen"}, "status": {"published"}}
+		"category": {"kitchen/drinkware"}, "tags": {"mug, kitchen"}, "status": {"published"}}
 
 	resp, body = r.form("/dashboard/products/"+mug, tokBella, good)
 	if resp.StatusCode != http.StatusForbidden || !bytes.Contains(body, []byte("reload the page")) {
@@ -151,7 +153,9 @@ func TestDashboardEditsNeedCSRFAndShowOnTheShop(t *testing.T) {
 		t.Fatalf("edited fields: %v", p.Edited)
 	}
 	_, page := r.get("/s/" + bella)
-	mustContain(t, page, "Mug, now in blue", "$17.50")
+	// The mug's offer has ended: its regular price shows, not the new sale price.
+	mustContain(t, page, "Mug, now in blue", `<span class="now">$25.99</span></p>`)
+	mustNotContain(t, page, "$17.50")
 }
 
 func TestDashboardActions(t *testing.T) {

@@ -22,6 +22,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/buylink/buylink/pkg/catalog"
+	"github.com/buylink/buylink/pkg/taxonomy"
 )
 
 //go:embed assets templates openapi.json
@@ -29,17 +30,16 @@ var files embed.FS
 
 // Page sizes and limits of the shop pages.
 const (
-	shopPageSize  = 48
-	eagerImages   = 4   // the first row or two load at once, the rest lazily
-	maxShopTags   = 12  // tag filters offered
-	tagScanLimit  = 500 // products scanned to find the shop's tags
-	buildDeadline = 10 * time.Second
+	shopPageSize      = 48
+	eagerImages       = 4   // the first row or two load at once, the rest lazily
+	categoryScanLimit = 500 // products scanned to find the shop's categories
+	buildDeadline     = 10 * time.Second
 )
 
 // contentSecurityPolicy allows the page's own scripts, styles and images
 // (media may redirect to the bucket over https) and nothing inline.
 const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; " +
-	"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+	"connect-src 'self'; manifest-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 // assets are the embedded CSS and JS, served under content-hashed names.
 var (
@@ -84,6 +84,7 @@ func serveAsset(c *gin.Context) {
 func parseTemplates() (*template.Template, error) {
 	return template.New("").Funcs(template.FuncMap{
 		"asset": func(name string) string { return assetPath[name] },
+		"pct":   func(r *float64) string { return strconv.FormatFloat(*r*100, 'f', 1, 64) + "%" },
 		"act": func(v dashView, r dashRow, action, label string) actionButton {
 			return actionButton{View: v, Row: r, Action: action, Label: label}
 		},
@@ -149,35 +150,41 @@ type pageMeta struct {
 // card is one product card.
 type card struct {
 	PublicProduct
-	Image         *Image
-	Lazy          bool
+	Image *Image
+	Lazy  bool
+	// VideoPage is the path of the "shop this video" page of the product's video.
+	VideoPage     string
 	OfferEndsISO  string
 	OfferEndsText string
 }
 
-type tagLink struct {
+// filterLink is one entry of the shop's category row.
+type filterLink struct {
 	Name, URL string
 	Active    bool
 }
 
 type videoView struct {
 	ID, TikTokURL string
+	// Cover is the video's cover picture, if known.
+	Cover string
 }
 
 // shopView is the data of the shop and "shop this video" pages.
 type shopView struct {
-	Meta      pageMeta
-	Seller    PublicSeller
-	Links     []PublicLink
-	Theme     string
-	ShopPath  string
-	Tags      []tagLink
-	ActiveTag string
-	Video     *videoView
-	Products  []card
-	Empty     string
-	NextURL   string
-	JSONLD    template.JS
+	Meta     pageMeta
+	Seller   PublicSeller
+	Links    []PublicLink
+	Theme    string
+	ShopPath string
+	// Categories is the category row; Filter what the page is filtered by.
+	Categories []filterLink
+	Filter     shopFilter
+	Video      *videoView
+	Products   []card
+	Empty      string
+	NextURL    string
+	JSONLD     template.JS
 }
 
 func (s *Server) cards(items []catalog.Product, now time.Time) []card {
@@ -191,6 +198,14 @@ func (s *Server) cards(items []catalog.Product, now time.Time) []card {
 		if p.OfferEndsAt != nil {
 			c.OfferEndsISO = p.OfferEndsAt.UTC().Format(time.RFC3339)
 			c.OfferEndsText = p.OfferEndsAt.UTC().Format("Jan 2, 2006 15:04 UTC")
+		}
+		if c.OfferEnded {
+			// The sale price ended with the offer: show the regular price
+			// (the "was" price) if there is one, else no price at all.
+			c.Price, c.CompareAt = c.CompareAt, nil
+		}
+		if c.VideoID != "" {
+			c.VideoPage = "/s/" + p.Seller + "/v/" + c.VideoID
 		}
 		out = append(out, c)
 	}
@@ -207,21 +222,60 @@ func setPageHeaders(c *gin.Context) {
 	c.Header("Content-Security-Policy", contentSecurityPolicy)
 }
 
+// shopFilter is what a shop page lists: a tag, a category and search text,
+// read and checked like the API's filters of the same names.
+type shopFilter struct {
+	Tag, Category, Text string
+}
+
+func readShopFilter(c *gin.Context) (shopFilter, error) {
+	var f shopFilter
+	var err error
+	if f.Tag, err = tagParam(c); err != nil {
+		return f, err
+	}
+	if f.Category, err = categoryParam(c); err != nil {
+		return f, err
+	}
+	f.Text, err = textParam(c)
+	return f, err
+}
+
+// Empty reports whether nothing is filtered.
+func (f shopFilter) Empty() bool { return f == shopFilter{} }
+
+// query is the filter as a query string ("" when empty), with more added.
+func (f shopFilter) query(more url.Values) string {
+	qs := url.Values{}
+	for k, v := range more {
+		qs[k] = v
+	}
+	for k, v := range map[string]string{"tag": f.Tag, "category": f.Category, "q": f.Text} {
+		if v != "" {
+			qs.Set(k, v)
+		}
+	}
+	if len(qs) == 0 {
+		return ""
+	}
+	return "?" + qs.Encode()
+}
+
 func (s *Server) shopPage(c *gin.Context) {
 	handle := c.Param("handle")
-	tag, err := tagParam(c)
+	f, err := readShopFilter(c)
 	if err != nil {
 		s.htmlError(c, err)
 		return
 	}
 	cursor := c.Query("cursor")
-	r, err := s.cache.get("shop\x00"+handle+"\x00"+tag+"\x00"+cursor, func() (*response, error) {
+	r, err := s.cache.get("shop\x00"+handle+"\x00"+f.Tag+"\x00"+f.Category+"\x00"+f.Text+"\x00"+cursor, func() (*response, error) {
 		if catalog.ValidateHandle("handle", handle) != nil {
 			return nil, catalog.NotFound("shop", handle)
 		}
 		ctx, cancel := buildContext(c)
 		defer cancel()
-		return s.buildShop(ctx, handle, tag, cursor)
+		return s.buildShop(ctx, handle, f, cursor)
 	})
 	if err != nil {
 		s.htmlError(c, err)
@@ -239,53 +293,80 @@ func (s *Server) seller(ctx context.Context, handle string) (catalog.Seller, err
 	return sl, err
 }
 
-func (s *Server) buildShop(ctx context.Context, handle, tag, cursor string) (*response, error) {
+func (s *Server) buildShop(ctx context.Context, handle string, f shopFilter, cursor string) (*response, error) {
 	sl, err := s.seller(ctx, handle)
 	if err != nil {
 		return nil, err
 	}
-	q := catalog.ProductQuery{Seller: handle, Statuses: []catalog.ProductStatus{catalog.ProductPublished}, Tag: tag}
+	q := catalog.ProductQuery{Seller: handle, Statuses: published, Tag: f.Tag, Category: f.Category, Text: f.Text}
 	items, next, err := s.store.ListProducts(ctx, q, catalog.Page{Limit: shopPageSize, Cursor: cursor})
 	if err != nil {
 		return nil, err
 	}
-	tags, err := s.shopTags(ctx, handle, tag)
+	slices.SortStableFunc(items, listingOrder)
+	cats, err := s.shopCategories(ctx, handle, f)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
 	seller := s.publicSeller(sl)
+	shopPath := "/s/" + handle
 	v := shopView{
-		Seller: seller, ShopPath: "/s/" + handle, Tags: tags, ActiveTag: tag, Products: s.cards(items, now),
+		Seller: seller, ShopPath: shopPath, Categories: cats, Filter: f, Products: s.cards(items, now),
 		Empty: "No products here yet. New videos show up within minutes.",
 	}
-	if cursor == "" && tag == "" {
+	if cursor == "" && f.Empty() {
 		if v.Links, err = s.liveLinks(ctx, handle); err != nil {
 			return nil, err
 		}
 	}
 	if sl.AccentColor != "" {
-		v.Theme = "/s/" + handle + "/theme.css?c=" + strings.TrimPrefix(sl.AccentColor, "#")
+		v.Theme = shopPath + "/theme.css?c=" + strings.TrimPrefix(sl.AccentColor, "#")
 	}
-	pageURL := seller.ShopURL
-	v.Meta = pageMeta{Title: seller.DisplayName + " (@" + handle + ") · Shop", Description: seller.Bio, URL: pageURL}
-	if tag != "" {
-		v.Meta.Title = tag + " · " + v.Meta.Title
-		v.Empty = "No products tagged " + tag + "."
-		pageURL += "?" + url.Values{"tag": {tag}}.Encode()
-		v.Meta.URL = pageURL
+	v.Meta = pageMeta{Title: seller.DisplayName + " (@" + handle + ") · Shop", Description: seller.Bio, URL: seller.ShopURL + f.query(nil)}
+	switch {
+	case f.Text != "":
+		v.Meta.Title = "“" + f.Text + "” · " + v.Meta.Title
+		v.Empty = "No products match “" + f.Text + "”."
+	case f.Category != "":
+		name := f.Category
+		if cat, ok := taxonomy.Lookup(f.Category); ok {
+			name = cat.Name
+		}
+		v.Meta.Title = name + " · " + v.Meta.Title
+		v.Empty = "No products in " + name + "."
+	case f.Tag != "":
+		v.Meta.Title = f.Tag + " · " + v.Meta.Title
+		v.Empty = "No products tagged " + f.Tag + "."
 	}
 	if v.Meta.Description == "" {
 		v.Meta.Description = "Everything from @" + handle + "'s TikTok videos, in one place."
 	}
 	if next != "" {
-		qs := url.Values{"cursor": {next}}
-		if tag != "" {
-			qs.Set("tag", tag)
-		}
-		v.NextURL = v.ShopPath + "?" + qs.Encode()
+		v.NextURL = shopPath + f.query(url.Values{"cursor": {next}})
 	}
-	return s.pageResponse(v, pageURL)
+	return s.pageResponse(v, v.Meta.URL)
+}
+
+// listingOrder is the order of products on every shop page: pinned first,
+// then the seller's position, then newest video first, and within one video
+// the caption's order.
+func listingOrder(a, b catalog.Product) int {
+	if a.Pinned != b.Pinned {
+		if a.Pinned {
+			return -1
+		}
+		return 1
+	}
+	return cmp.Or(cmp.Compare(a.Position, b.Position), b.VideoPostedAt.Compare(a.VideoPostedAt),
+		cmp.Compare(firstVideo(a), firstVideo(b)), cmp.Compare(a.Index, b.Index), cmp.Compare(a.ID, b.ID))
+}
+
+func firstVideo(p catalog.Product) string {
+	if len(p.VideoIDs) == 0 {
+		return ""
+	}
+	return p.VideoIDs[0]
 }
 
 func (s *Server) videoPage(c *gin.Context) {
@@ -324,21 +405,12 @@ func (s *Server) buildVideo(ctx context.Context, handle, videoID string) (*respo
 	if err != nil {
 		return nil, err
 	}
-	// Within one video, caption order (pinned first) reads best.
-	slices.SortStableFunc(items, func(a, b catalog.Product) int {
-		if a.Pinned != b.Pinned {
-			if a.Pinned {
-				return -1
-			}
-			return 1
-		}
-		return cmp.Compare(a.Index, b.Index)
-	})
+	slices.SortStableFunc(items, listingOrder)
 	seller := s.publicSeller(sl)
 	pageURL := s.videoShopURL(handle, videoID)
 	v := shopView{
 		Seller: seller, ShopPath: "/s/" + handle, Products: s.cards(items, s.now()),
-		Video: &videoView{ID: videoID, TikTokURL: tiktokVideoURL(handle, videoID)},
+		Video: &videoView{ID: videoID, TikTokURL: tiktokVideoURL(handle, videoID), Cover: s.videoCover(vid)},
 		Empty: "No products from this video yet.",
 		Meta: pageMeta{
 			Title: "Shop this video · " + seller.DisplayName + " (@" + handle + ")", URL: pageURL,
@@ -349,6 +421,18 @@ func (s *Server) buildVideo(ctx context.Context, handle, videoID string) (*respo
 		v.Empty = "The products from this video are on their way. Check back in a minute."
 	}
 	return s.pageResponse(v, pageURL)
+}
+
+// videoCover is the address of a video's cover: the cover TikTok gave us
+// (https only), else the video's first product picture.
+func (s *Server) videoCover(v catalog.Video) string {
+	if strings.HasPrefix(v.CoverURL, "https://") {
+		return v.CoverURL
+	}
+	if len(v.Thumbnails) > 0 {
+		return s.media.URL(v.Thumbnails[0].Key)
+	}
+	return ""
 }
 
 // pageResponse renders a shop page with its preview image and JSON-LD.
@@ -408,7 +492,7 @@ func (s *Server) jsonLD(v shopView, pageURL string) (template.JS, error) {
 		if c.Price != nil {
 			p.Offers = &offer{Type: "Offer", Price: decimalPrice(c.Price.Minor, c.Price.Currency), Currency: c.Price.Currency,
 				URL: c.ClickURL, Availability: "https://schema.org/InStock"}
-			if c.OfferEndsAt != nil {
+			if c.OfferEndsAt != nil && !c.OfferEnded {
 				p.Offers.ValidUntil = c.OfferEndsAt.UTC().Format(time.DateOnly)
 			}
 		}
@@ -424,46 +508,58 @@ func (s *Server) jsonLD(v shopView, pageURL string) (template.JS, error) {
 	return template.JS(b), nil
 }
 
-// shopTags are the tags most used by the shop's published products (up to
-// maxShopTags), plus the active one.
-func (s *Server) shopTags(ctx context.Context, handle, active string) ([]tagLink, error) {
-	counts := map[string]int{}
-	q := catalog.ProductQuery{Seller: handle, Statuses: []catalog.ProductStatus{catalog.ProductPublished}}
+// shopCategories reads the shop's published products (up to
+// categoryScanLimit) for its category row (categoryLinks).
+func (s *Server) shopCategories(ctx context.Context, handle string, f shopFilter) ([]filterLink, error) {
+	var all []catalog.Product
+	q := catalog.ProductQuery{Seller: handle, Statuses: published}
 	page := catalog.Page{Limit: catalog.MaxPageLimit}
-	for scanned := 0; scanned < tagScanLimit; {
+	for len(all) < categoryScanLimit {
 		items, next, err := s.store.ListProducts(ctx, q, page)
 		if err != nil {
 			return nil, err
 		}
-		for _, p := range items {
-			for _, t := range p.Tags {
-				counts[t.Name]++
-			}
-		}
-		scanned += len(items)
+		all = append(all, items...)
 		if next == "" {
 			break
 		}
 		page.Cursor = next
 	}
-	names := make([]string, 0, len(counts))
-	for n := range counts {
-		names = append(names, n)
+	return categoryLinks(handle, all, f), nil
+}
+
+// categoryLinks is the category row of a shop: the taxonomy categories of
+// its products, most used first (taxonomy order breaks ties), each a link
+// filtering the shop. An active tag filter is listed first so it shows.
+func categoryLinks(handle string, products []catalog.Product, f shopFilter) []filterLink {
+	counts := map[string]int{}
+	for _, p := range products {
+		if _, ok := taxonomy.Lookup(p.Category); ok {
+			counts[p.Category]++
+		}
 	}
-	slices.SortFunc(names, func(a, b string) int {
-		return cmp.Or(cmp.Compare(counts[b], counts[a]), cmp.Compare(a, b))
+	if _, ok := counts[f.Category]; !ok && f.Category != "" {
+		counts[f.Category] = 0
+	}
+	ids := make([]string, 0, len(counts))
+	for id := range counts {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b string) int {
+		return cmp.Or(cmp.Compare(counts[b], counts[a]), cmp.Compare(taxonomy.Order(a), taxonomy.Order(b)), cmp.Compare(a, b))
 	})
-	if len(names) > maxShopTags {
-		names = names[:maxShopTags]
+	out := make([]filterLink, 0, len(ids)+1)
+	if f.Tag != "" {
+		out = append(out, filterLink{Name: "#" + f.Tag, URL: "/s/" + handle + shopFilter{Tag: f.Tag}.query(nil), Active: true})
 	}
-	if active != "" && !slices.Contains(names, active) {
-		names = append(names, active)
+	for _, id := range ids {
+		name := id
+		if cat, ok := taxonomy.Lookup(id); ok {
+			name = cat.Name
+		}
+		out = append(out, filterLink{Name: name, URL: "/s/" + handle + shopFilter{Category: id}.query(nil), Active: id == f.Category})
 	}
-	out := make([]tagLink, 0, len(names))
-	for _, n := range names {
-		out = append(out, tagLink{Name: n, URL: "/s/" + handle + "?" + url.Values{"tag": {n}}.Encode(), Active: n == active})
-	}
-	return out, nil
+	return out
 }
 
 // tagParam reads ?tag=, normalised; a value with nothing of a tag in it is invalid.

@@ -7,7 +7,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"io"
-	"net/url"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -74,22 +74,25 @@ func TestShopPageRendersCardsSafely(t *testing.T) {
 	mustContain(t, body,
 		`&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &#34;Owala&#34; bottle&#39;s best`, `Bella&#39;s &lt;b&gt;Finds&lt;/b&gt;`,
 		// Prices in their currencies, the old price struck through, codes with a copy button.
-		`<span class="now">$19.99</span> <s class="was"><span class="sr">was </span>$25.99</s>`, `€1,299.00`, `¥1,980`,
+		// An ended offer shows the regular price, no sale or "was" price.
+		`<span class="now">$25.99</span></p>`, `€1,299.00`, `¥1,980`,
 		`Code <code>BELLA15</code><button type="button" class="copy" data-code="BELLA15">`,
-		// An ended offer is struck through; a running one is not.
-		`<s>Offer ended <time datetime="2025-07-02T00:00:00Z">Jul 2, 2025 00:00 UTC</time></s>`,
+		`<p class="ends">Offer ended <time datetime="2025-07-02T00:00:00Z">Jul 2, 2025 00:00 UTC</time></p>`,
 		`Offer ends <time datetime="2030-01-05T18:00:00Z">`,
-		// Links: the tracked buy link and the source video.
-		`href="/r/`+pid(vidMugs, 0)+`"`, `href="https://www.tiktok.com/@bella.shop/video/`+vidMugs+`"`,
+		// Links: the tracked buy link and the video's shop page.
+		`href="/r/`+pid(vidMugs, 0)+`"`, `<a class="vid" href="/s/bella.shop/v/`+vidMugs+`">More from this video`,
 		// Images sized, with a srcset and sizes.
 		`width="400" height="400"`, `sizes="(min-width:40em) 14rem,50vw"`,
 		// Social previews.
 		`<meta property="og:title" content="Bella&#39;s &lt;b&gt;Finds&lt;/b&gt; (@bella.shop) · Shop">`,
 		`<meta property="og:image" content="`+r.base+`/media/thumbs/`, `<meta name="twitter:card" content="summary_large_image">`,
 		`<link rel="canonical" href="`+r.base+`/s/bella.shop">`,
-		// Tag filters, the most used first; the in-app browser hint, hidden until the script sees TikTok.
-		`<nav class="tags" aria-label="Filter products by tag"><ul>`, `<a href="/s/bella.shop?tag=kitchen">kitchen</a>`,
-		`<p id="inapp" class="inapp" hidden>`, `<html lang="en">`, `<h2 id="t-`+pid(vidMugs, 0)+`" dir="auto">`,
+		// Categories of the taxonomy by name, the most used first; a search box; the
+		// in-app browser hint, hidden until the script sees TikTok, with a dismiss button.
+		`<nav class="cats" aria-label="Categories"><ul>`, `<a href="/s/bella.shop?category=kitchen%2Fdrinkware">Drinkware</a>`,
+		`<form class="search" role="search" action="/s/bella.shop" method="get">`, `name="q"`,
+		`<aside id="inapp" class="inapp" aria-label="Browser hint" hidden>`, `<button type="button" id="inapp-close"`,
+		`<link rel="icon" href="/favicon.ico"`, `<link rel="manifest" href="/manifest.webmanifest">`, `<html lang="en">`, `<h2 id="t-`+pid(vidMugs, 0)+`" dir="auto">`,
 	)
 	// The rice cooker has no buy link: no tracked link, still a video link.
 	cooker := pid(vidBottle, 1)
@@ -110,7 +113,8 @@ func TestShopPageRendersCardsSafely(t *testing.T) {
 		names = append(names, p["name"].(string))
 		if p["name"] == "Speckled ceramic mug" {
 			o := p["offers"].(map[string]any)
-			if o["price"] != "19.99" || o["priceCurrency"] != "USD" || o["priceValidUntil"] != "2025-07-02" {
+			// The offer ended: the regular price, valid with no end date.
+			if o["price"] != "25.99" || o["priceCurrency"] != "USD" || o["priceValidUntil"] != nil {
 				t.Fatalf("offer %v", o)
 			}
 		}
@@ -118,10 +122,12 @@ func TestShopPageRendersCardsSafely(t *testing.T) {
 	if !strings.Contains(strings.Join(names, "|"), `<script>alert("x")</script>`) {
 		t.Fatalf("JSON-LD names: %v", names)
 	}
-	// The first tag link is the most used tag.
-	if i, j := bytes.Index(body, []byte(">kitchen</a>")), bytes.Index(body, []byte(">tea</a>")); i < 0 || j < 0 || i > j {
-		t.Fatal("tags are not ordered by use")
+	// Two products each: the taxonomy's order breaks the tie (by use: TestCategoryLinks).
+	if i, j := bytes.Index(body, []byte(">Kitchen tools</a>")), bytes.Index(body, []byte(">Drinkware</a>")); i < 0 || j < 0 || i > j {
+		t.Fatal("categories are not in taxonomy order on a tie")
 	}
+	// No attribute words in the row.
+	mustNotContain(t, body, `?tag=kitchen`)
 }
 
 func TestTitlesWithBidiControlsAreIsolated(t *testing.T) {
@@ -168,28 +174,48 @@ func TestShopPageFiltersPagesAndErrors(t *testing.T) {
 	if n := bytes.Count(body, []byte(`<article class="card"`)); n != 12 || bytes.Contains(body, []byte(`rel="next"`)) {
 		t.Fatalf("second page: %d cards", n)
 	}
-	// A tag filter keeps only tagged products and marks the filter current.
-	tag := regexp.MustCompile(`<li><a href="/s/demo\?tag=([^"]+)">`).FindSubmatch(body)
-	if tag == nil {
-		t.Fatal("no tag links")
+	// A category filter keeps only that category's products and marks the filter current.
+	cat := regexp.MustCompile(`<li><a href="/s/demo\?category=([^"]+)">([^<]+)</a>`).FindSubmatch(body)
+	if cat == nil {
+		t.Fatal("no category links")
 	}
-	resp, body = r.get("/s/demo?tag=" + string(tag[1]))
+	resp, body = r.get("/s/demo?category=" + string(cat[1]))
 	wantStatus(t, resp, body, 200)
-	name, _ := url.QueryUnescape(string(tag[1]))
-	mustContain(t, body, `aria-current="page">`+name+`</a>`)
+	mustContain(t, body, `aria-current="page">`+string(cat[2])+`</a>`)
 	if n := bytes.Count(body, []byte(`<article class="card"`)); n == 0 || n >= 48 {
-		t.Fatalf("tag %q kept %d cards", name, n)
+		t.Fatalf("category %q kept %d cards", cat[2], n)
 	}
+	// A tag filter (links from elsewhere) still works, and shows in the row.
+	r.seed()
+	resp, body = r.get("/s/" + bella + "?tag=tea")
+	wantStatus(t, resp, body, 200)
+	mustContain(t, body, `aria-current="page">#tea</a>`)
+	if n := bytes.Count(body, []byte(`<article class="card"`)); n != 1 {
+		t.Fatalf("tag tea kept %d cards", n)
+	}
+	// Search uses the API's text filter: case-insensitive, in the title.
+	resp, body = r.get("/s/" + bella + "?q=%20MUG%20")
+	wantStatus(t, resp, body, 200)
+	mustContain(t, body, `value="MUG"`, "Speckled ceramic mug")
+	if n := bytes.Count(body, []byte(`<article class="card"`)); n != 1 {
+		t.Fatalf("search kept %d cards", n)
+	}
+	resp, body = r.get("/s/" + bella + "?q=nothing-like-this")
+	wantStatus(t, resp, body, 200)
+	mustContain(t, body, `No products match “nothing-like-this”.`)
 	for path, want := range map[string]struct {
 		status int
 		text   string
 	}{
-		"/s/demo?tag=%21%21%21":                  {400, "tag: &#34;!!!&#34; is not a tag"},
-		"/s/demo?cursor=forged":                  {400, "cursor: is not a cursor returned by this listing"},
-		"/s/nobody.here":                         {404, "shop &#34;nobody.here&#34; not found"},
-		"/s/demo/v/" + vidOther:                  {404, "not found"},
-		"/s/demo/v/not-a-video":                  {404, "not found"},
-		"/s/demo?q=" + strings.Repeat("x", 5000): {414, "request URI"},
+		"/s/demo?tag=%21%21%21":                       {400, "tag: &#34;!!!&#34; is not a tag"},
+		"/s/demo?category=" + strings.Repeat("c", 65): {400, "category: "},
+		"/s/demo?q=a%00b":                             {400, "q: "},
+		"/s/demo?q=" + strings.Repeat("x", 101):       {400, "q: must be at most 100 characters"},
+		"/s/demo?cursor=forged":                       {400, "cursor: is not a cursor returned by this listing"},
+		"/s/nobody.here":                              {404, "shop &#34;nobody.here&#34; not found"},
+		"/s/demo/v/" + vidOther:                       {404, "not found"},
+		"/s/demo/v/not-a-video":                       {404, "not found"},
+		"/s/demo?q=" + strings.Repeat("x", 5000):      {414, "request URI"},
 	} {
 		resp, body := r.get(path)
 		if resp.StatusCode != want.status || !bytes.Contains(body, []byte(want.text)) {
@@ -208,9 +234,16 @@ func TestVideoPage(t *testing.T) {
 	if n := bytes.Count(body, []byte(`<article class="card"`)); n != 2 {
 		t.Fatalf("%d cards", n)
 	}
-	// Caption order within the video.
+	// The video's cover; no link to the page the shopper is on.
+	mustContain(t, body, `<img class="cover" src="`+r.base+`/media/`)
+	mustNotContain(t, body, `class="vid"`)
+	// Caption order within the video, the same on the shop page.
 	if bytes.Index(body, []byte("Speckled ceramic mug")) > bytes.Index(body, []byte("Matcha whisk set")) {
 		t.Fatal("products are not in caption order")
+	}
+	_, shop := r.get("/s/" + bella)
+	if bytes.Index(shop, []byte("Speckled ceramic mug")) > bytes.Index(shop, []byte("Matcha whisk set")) {
+		t.Fatal("the shop page orders the video's products differently")
 	}
 	if ld := jsonLD(t, body); len(ld["itemListElement"].([]any)) != 2 {
 		t.Fatalf("JSON-LD: %v", ld)
@@ -298,5 +331,21 @@ func TestShopPageWeightBudget(t *testing.T) {
 		html, css, js, total, pageWeightBudget, len(page))
 	if total > pageWeightBudget {
 		t.Fatalf("the shop page weighs %d bytes gzipped, over the %d budget", total, pageWeightBudget)
+	}
+}
+
+func TestPinnedProductsShowAsFeaturedFirst(t *testing.T) {
+	r := newRig(t, time.Time{})
+	r.seed()
+	cooker := pid(vidBottle, 1)
+	resp, body := r.jsonReq(http.MethodPatch, "/api/seller/products/"+cooker, tokBella, `{"pinned":true}`)
+	wantStatus(t, resp, body, 200)
+	_, body = r.get("/s/" + bella)
+	first := bytes.Index(body, []byte(`<article class="card`))
+	if first < 0 || !bytes.HasPrefix(body[first:], []byte(`<article class="card featured" aria-labelledby="t-`+cooker+`">`)) {
+		t.Fatalf("the pinned product is not the first, featured card: %s", truncate(body[max(first, 0):]))
+	}
+	if n := bytes.Count(body, []byte(`<p class="badge">Featured</p>`)); n != 1 {
+		t.Fatalf("%d featured badges, want 1", n)
 	}
 }

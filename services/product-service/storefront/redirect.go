@@ -14,7 +14,8 @@ import (
 // redirect sends a shopper to a published product's stored buy link, or a
 // live plain link's address (with UTM parameters, see clicks.WithUTM), and
 // queues the click. The target never comes from the request. HEAD requests,
-// prefetches and bots are redirected but not counted.
+// prefetches, bots, repeats within the de-duplication window and clicks past
+// the client's counting budget are redirected but not counted (countable).
 func (s *Server) redirect(c *gin.Context) {
 	id := c.Param("productId")
 	if len(id) > 64 {
@@ -33,7 +34,7 @@ func (s *Server) redirect(c *gin.Context) {
 	}
 	c.Header("Cache-Control", "no-store")
 	c.Header("X-Robots-Tag", "noindex, nofollow")
-	if c.Request.Method == http.MethodGet && !clicks.IsBot(c.GetHeader("User-Agent")) && !clicks.IsPrefetch(c.Request.Header) {
+	if c.Request.Method == http.MethodGet && s.countable(c, "p:"+id) {
 		s.counted.Inc()
 		s.clicks.Record(catalog.Click{
 			ProductID: id, Seller: seller, At: s.now().UTC(), ReferrerHost: clicks.ReferrerHost(c.GetHeader("Referer")),

@@ -183,7 +183,7 @@ func (r *rig) video(seller, videoID string, posted time.Time, products []events.
 	}
 	var tagged []events.TaggedProduct
 	for _, p := range products {
-		tp := events.TaggedProduct{Index: p.Index, Category: "home"}
+		tp := events.TaggedProduct{Index: p.Index, Category: rigCategories[p.Index%len(rigCategories)]}
 		for _, name := range tags[p.Index] {
 			tp.Tags = append(tp.Tags, events.Tag{Name: name, Confidence: 0.9})
 		}
@@ -235,6 +235,10 @@ func (r *rig) seed() {
 		{Index: 0, Title: "Other seller's lamp", PriceMinor: i64(4500), Currency: "USD", BuyURL: "https://shop.example.com/lamp"},
 	}, nil)
 }
+
+// rigCategories are the taxonomy categories the rig's tagger gives products,
+// by caption index.
+var rigCategories = []string{"kitchen/drinkware", "kitchen/tools", "home/decor"}
 
 func pid(videoID string, index int) string { return catalog.ProductID(videoID, index) }
 

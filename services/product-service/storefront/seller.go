@@ -669,12 +669,15 @@ type DayCount struct {
 	Count int64  `json:"count"`
 }
 
-// ProductClicks is one product's clicks in a report.
+// ProductClicks is one product's (or link's) clicks in a report.
 type ProductClicks struct {
 	ProductID string     `json:"productId"`
 	Title     string     `json:"title"`
 	Total     int64      `json:"total"`
 	Days      []DayCount `json:"days"` // days with clicks only
+	// CTR is Total divided by the shop's page views in the range; null when
+	// there were no views (a rate of nothing is not zero).
+	CTR *float64 `json:"ctr"`
 }
 
 // ClickReport is the answer of GET /api/seller/clicks.
@@ -685,8 +688,24 @@ type ClickReport struct {
 	Total int64     `json:"total"`
 	// Days has every day of the range, oldest first.
 	Days []DayCount `json:"days"`
+	// Views counts the views of the shop's pages (shop and "shop this
+	// video"), counted like clicks: bots and repeats within 30 minutes
+	// left out. ViewDays has every day of the range, oldest first.
+	Views    int64      `json:"views"`
+	ViewDays []DayCount `json:"viewDays"`
+	// CTR is Total divided by Views; null when there were no views.
+	CTR *float64 `json:"ctr"`
 	// Products has every product clicked in the range, most clicked first.
 	Products []ProductClicks `json:"products"`
+}
+
+// ratio is n/of, or nil when of is zero.
+func ratio(n, of int64) *float64 {
+	if of == 0 {
+		return nil
+	}
+	r := float64(n) / float64(of)
+	return &r
 }
 
 func (s *Server) sellerClicks(c *gin.Context) {
@@ -719,9 +738,20 @@ func (s *Server) clickReport(ctx context.Context, sl catalog.Seller, days int) (
 	if err != nil {
 		return ClickReport{}, err
 	}
-	rep := ClickReport{From: from, To: to, Days: make([]DayCount, days), Products: []ProductClicks{}}
+	views, err := s.store.DailyViews(ctx, sl.Handle, from, to)
+	if err != nil {
+		return ClickReport{}, err
+	}
+	rep := ClickReport{From: from, To: to, Days: make([]DayCount, days), ViewDays: make([]DayCount, days), Products: []ProductClicks{}}
 	for i := range days {
 		rep.Days[i].Day = from.AddDate(0, 0, i).Format(time.DateOnly)
+		rep.ViewDays[i].Day = rep.Days[i].Day
+	}
+	for _, v := range views {
+		if i := int(v.Day.Sub(from) / (24 * time.Hour)); i >= 0 && i < days {
+			rep.ViewDays[i].Count += v.Count
+			rep.Views += v.Count
+		}
 	}
 	byID := map[string]*ProductClicks{}
 	for _, r := range rows {
@@ -756,6 +786,7 @@ func (s *Server) clickReport(ctx context.Context, sl catalog.Seller, days int) (
 			titles[l.ID] = "Link: " + l.Title
 		}
 		for _, pc := range byID {
+			pc.CTR = ratio(pc.Total, rep.Views)
 			pc.Title = titles[pc.ProductID]
 			if pc.Title == "" {
 				pc.Title = "(deleted product)"
@@ -766,6 +797,7 @@ func (s *Server) clickReport(ctx context.Context, sl catalog.Seller, days int) (
 			rep.Products = append(rep.Products, *pc)
 		}
 	}
+	rep.CTR = ratio(rep.Total, rep.Views)
 	slices.SortFunc(rep.Products, func(a, b ProductClicks) int {
 		return cmp.Or(cmp.Compare(b.Total, a.Total), cmp.Compare(a.ProductID, b.ProductID))
 	})

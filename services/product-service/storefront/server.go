@@ -57,6 +57,8 @@ type Store interface {
 	ListProducts(ctx context.Context, q catalog.ProductQuery, p catalog.Page) ([]catalog.Product, string, error)
 	RecordClick(ctx context.Context, c catalog.Click) error
 	DailyClicks(ctx context.Context, seller string, from, to time.Time) ([]catalog.DailyClicks, error)
+	RecordView(ctx context.Context, v catalog.View) error
+	DailyViews(ctx context.Context, seller string, from, to time.Time) ([]catalog.DailyViews, error)
 }
 
 // Media turns media keys into the addresses browsers load and stores the
@@ -84,8 +86,11 @@ type Config struct {
 	CacheTTL time.Duration
 	// Clicks tunes the click recorder.
 	Clicks clicks.Options
-	// Metrics receives the Clicks metric, one per click counted (default
-	// metrics.Default()).
+	// Counting tunes what counts as a click or page view (de-duplication
+	// window, per-client budget); the defaults are clicks.NewGate's.
+	Counting clicks.GateOptions
+	// Metrics receives the Clicks, PageViews and CountingLimited metrics
+	// (default metrics.Default()).
 	Metrics *metrics.Registry
 	// Logger defaults to slog.Default(); Now to time.Now.
 	Logger *slog.Logger
@@ -105,7 +110,10 @@ type Server struct {
 	now      func() time.Time
 	cache    *responseCache
 	clicks   *clicks.Recorder
+	gate     *clicks.Gate
 	counted  *metrics.Counter
+	viewed   *metrics.Counter
+	limited  *metrics.Counter
 	pages    *template.Template
 	// openAPIDoc is the OpenAPI document naming this site as its server.
 	openAPIDoc *response
@@ -154,18 +162,24 @@ func New(cfg Config) (*Server, error) {
 		base: strings.TrimSuffix(base.String(), "/"), login: cfg.LoginURL, log: cfg.Logger, now: cfg.Now,
 		cache:   newResponseCache(cfg.CacheTTL, 4096, cfg.Now),
 		clicks:  clicks.NewRecorder(cfg.Store, cfg.Clicks),
+		gate:    clicks.NewGate(cfg.Counting),
 		counted: cfg.Metrics.Counter(metrics.Clicks, metrics.Count),
+		viewed:  cfg.Metrics.Counter(metrics.PageViews, metrics.Count),
+		limited: cfg.Metrics.Counter(metrics.CountingLimited, metrics.Count),
 		pages:   pages, openAPIDoc: doc,
 	}, nil
 }
 
 // Register mounts every route on r.
 func (s *Server) Register(r gin.IRouter) {
+	r.GET("/", s.landing)
+	registerIcons(r)
 	r.GET("/openapi.json", s.openAPI)
 	r.GET("/assets/:file", serveAsset)
 
 	r.GET("/api/shops/:handle", s.apiShop)
 	r.GET("/api/products", s.apiProducts)
+	r.POST("/api/views", s.recordView)
 
 	r.GET("/r/:productId", s.redirect)
 	r.HEAD("/r/:productId", s.redirect)

@@ -8,5 +8,18 @@ var b=e.target.closest("button.copy");if(!b)return;var code=b.getAttribute("data
 var done=function(ok){b.textContent=ok?"Copied":"Copy failed";say(ok?"Code "+code+" copied":"Select the code to copy it");setTimeout(function(){b.textContent="Copy"},2000)};
 if(navigator.clipboard&&window.isSecureContext){navigator.clipboard.writeText(code).then(function(){done(true)},function(){done(fallback(code))})}else{done(fallback(code))}
 });
-if(/musical_ly|BytedanceWebview|TikTok/i.test(navigator.userAgent)){var h=document.getElementById("inapp");if(h)h.hidden=false}
+var KEY="buylink.inapp.dismissed";
+function dismissed(){try{return localStorage.getItem(KEY)==="1"}catch(e){return false}}
+var h=document.getElementById("inapp");
+if(h&&!dismissed()&&/musical_ly|BytedanceWebview|TikTok/i.test(navigator.userAgent)){
+h.hidden=false;
+var x=document.getElementById("inapp-close");
+if(x)x.addEventListener("click",function(){h.hidden=true;try{localStorage.setItem(KEY,"1")}catch(e){}});
+}
+var m=document.getElementById("main"),shop=m&&m.getAttribute("data-shop");
+if(shop&&window.fetch){
+var v={handle:shop},vid=m.getAttribute("data-video");if(vid)v.videoId=vid;
+var send=function(){fetch("/api/views",{method:"POST",keepalive:true,credentials:"omit",headers:{"Content-Type":"application/json"},body:JSON.stringify(v)}).catch(function(){})};
+if(document.prerendering){document.addEventListener("prerenderingchange",send,{once:true})}else{send()}
+}
 })();
