@@ -105,3 +105,23 @@ func ParseUSD(name, value string, def float64) (int64, error) {
 }
 
 func usd(micro int64) string { return fmt.Sprintf("$%.2f", float64(micro)/1e6) }
+
+// BudgetFromEnv is the daily LLM budget every LLM worker shares,
+// configured by LLM_BUDGET_SELLER_USD_PER_DAY and
+// LLM_BUDGET_TOTAL_USD_PER_DAY (a deploy.Env) and counted in store, the
+// catalog store.
+func BudgetFromEnv(store any, env interface{ Get(name string) string }) (*Budget, error) {
+	counters, ok := store.(Counters)
+	if !ok {
+		return nil, fmt.Errorf("the LLM budgets are counted in the catalog store, and the store %T keeps no counters (set STORE_URL)", store)
+	}
+	b := &Budget{Counters: counters}
+	var err error
+	if b.SellerMicroUSD, err = ParseUSD("LLM_BUDGET_SELLER_USD_PER_DAY", env.Get("LLM_BUDGET_SELLER_USD_PER_DAY"), DefaultLLMSellerUSDPerDay); err != nil {
+		return nil, err
+	}
+	if b.TotalMicroUSD, err = ParseUSD("LLM_BUDGET_TOTAL_USD_PER_DAY", env.Get("LLM_BUDGET_TOTAL_USD_PER_DAY"), DefaultLLMTotalUSDPerDay); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
