@@ -8,7 +8,8 @@
 // Completer is configured, in which case the LLM tagger (package llmtag)
 // tags and the rules fill in for what the model cannot (see llmtag). The
 // event's tagger field says which one produced the tags ("rules" or "llm",
-// with the model).
+// with the model). Past the seller's or the total daily LLM budget
+// (Config.Budget) the rules tag instead, and the event's note says why.
 //
 // Every caption.parsed yields a product.tagged, so the video's pipeline can
 // complete:

@@ -11,7 +11,9 @@
 // fails for good (no credits, bad key, an answer that does not fit) the
 // rules parse the caption instead; the event's parser field says which one
 // produced the products. A transient LLM failure (rate limit, outage) is
-// returned, so the queue redelivers the event later.
+// returned, so the queue redelivers the event later. Past the seller's or
+// the total daily LLM budget (Config.Budget) the rules parse what the LLM
+// would have, and the event's note says why.
 //
 // Captions that are not text (invalid UTF-8, NUL bytes) or longer than
 // catalog.MaxCaptionBytes end in a caption.parsed carrying a Failure; an
