@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/buylink/buylink/pkg/catalog"
+	"github.com/buylink/buylink/pkg/catalog/dynamo"
 	"github.com/buylink/buylink/pkg/catalog/sqlite"
+	"github.com/buylink/buylink/pkg/internal/testservers"
 	"github.com/buylink/buylink/pkg/quota"
 )
 
@@ -89,10 +91,25 @@ func TestPostsPerHourAndDay(t *testing.T) {
 	}
 }
 
-// Parallel posts never pass the quota.
-func TestPostsConcurrent(t *testing.T) {
-	st := openStore(t)
-	q := &quota.Sellers{Counters: st, PostsPerHour: 7, PostsPerDay: 100, UploadBytesPerDay: quota.Unlimited}
+// Parallel posts and uploads never pass their quotas, on either store.
+func TestConcurrentAdmission(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testConcurrentAdmission(t, openStore(t)) })
+	t.Run("dynamodb", func(t *testing.T) {
+		testservers.UseEmulators(t)
+		endpoint := testservers.Dynalite(t)
+		st, err := dynamo.Open(t.Context(), "dynamodb://quota-test?region="+testservers.Region+"&endpoint="+endpoint)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.CreateTable(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		testConcurrentAdmission(t, st)
+	})
+}
+
+func testConcurrentAdmission(t *testing.T, st quota.Counters) {
+	q := &quota.Sellers{Counters: st, PostsPerHour: 7, PostsPerDay: 100, UploadBytesPerDay: 10 << 20}
 	var wg sync.WaitGroup
 	var ok, limited atomic.Int64
 	for range 30 {
@@ -111,6 +128,31 @@ func TestPostsConcurrent(t *testing.T) {
 	wg.Wait()
 	if ok.Load() != 7 || limited.Load() != 23 {
 		t.Fatalf("30 parallel posts against 7 an hour: %d admitted, %d refused", ok.Load(), limited.Load())
+	}
+	// Eight parallel uploads of 3 MB against 10 MB a day: the bytes let
+	// through never pass the quota (how many get through depends on how the
+	// reservations interleave), and the refused ones are told so.
+	var through atomic.Int64
+	for range 8 {
+		wg.Go(func() {
+			u, err := q.StartUpload(t.Context(), "shop")
+			if err != nil {
+				if !catalog.IsCode(err, catalog.CodeRateLimited) {
+					t.Errorf("start upload: %v", err)
+				}
+				return
+			}
+			defer u.Close(t.Context())
+			n, err := io.Copy(io.Discard, u.Reader(t.Context(), bytes.NewReader(make([]byte, 3<<20))))
+			through.Add(n)
+			if err != nil && !catalog.IsCode(err, catalog.CodeRateLimited) {
+				t.Errorf("upload: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if through.Load() > 10<<20 || through.Load() < 3<<20 {
+		t.Fatalf("parallel uploads let %d bytes through a quota of %d", through.Load(), 10<<20)
 	}
 }
 
