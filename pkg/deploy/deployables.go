@@ -83,7 +83,7 @@ var llmEnv = []Var{
 	{Name: "LLM_MAX_TOKENS", Doc: "bound of an answer's tokens (16..200000)", Default: "2048"},
 	{Name: "LLM_BUDGET_SELLER_USD_PER_DAY", Doc: "LLM spend per seller per UTC day in US dollars, shared by the caption parser and the tagger; past it the rules read that seller's captions (0: rules only; off: no budget)", Default: "1.00"},
 	{Name: "LLM_BUDGET_TOTAL_USD_PER_DAY", Doc: "LLM spend of all sellers together per UTC day in US dollars; past it the rules read every caption (0: rules only; off: no budget)", Default: "50.00"},
-	{Name: "STORE_URL", Doc: "the catalog store, where the LLM spend is counted", Required: true, AWS: FromStore},
+	{Name: "STORE_URL", Doc: "the catalog store, where the LLM spend is counted (needed with OPENROUTER_API_KEY)", Default: "none: rules only", AWS: FromStore},
 }
 
 // All are buylink's deployables, in the order of the pipeline.
