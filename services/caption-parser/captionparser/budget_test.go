@@ -6,7 +6,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/buylink/buylink/pkg/catalog"
 	"github.com/buylink/buylink/pkg/catalog/sqlite"
+	"github.com/buylink/buylink/pkg/deploy"
+	"github.com/buylink/buylink/pkg/host"
+	"github.com/buylink/buylink/pkg/metrics"
 	"github.com/buylink/buylink/pkg/quota"
 	"github.com/buylink/buylink/services/caption-parser/captionparser"
 )
@@ -68,4 +72,33 @@ func TestLLMBudgetSpentFallsBackToRulesWithANote(t *testing.T) {
 	if cps := pub.parsed(t); or.Count() != 2 || !strings.Contains(cps[len(cps)-1].Note, "all sellers") {
 		t.Fatalf("a total budget of 0: %d requests, note %q", or.Count(), cps[len(cps)-1].Note)
 	}
+}
+
+// Bad budgets, or an LLM key without a store to count the spend in, stop
+// the worker at start-up with the variable's name.
+func TestBudgetConfigErrors(t *testing.T) {
+	t.Setenv("OPENROUTER_API_KEY", "test-key")
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "catalog.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	deps := func(env map[string]string, store catalog.Store) host.Deps {
+		return host.Deps{Env: deploy.LocalEnv(deploy.MustGet(deploy.CaptionParser), func(k string) string { return env[k] }),
+			Store: store, Log: quiet(), Metrics: metrics.New(captionparser.Name), Publisher: &recorder{}}
+	}
+	for name, val := range map[string]string{"LLM_BUDGET_SELLER_USD_PER_DAY": "-1", "LLM_BUDGET_TOTAL_USD_PER_DAY": "lots"} {
+		_, err := captionparser.Component(t.Context(), deps(map[string]string{name: val}, st))
+		if err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), val) {
+			t.Errorf("%s=%s: want an error naming both, got %v", name, val, err)
+		}
+	}
+	if _, err := captionparser.Component(t.Context(), deps(nil, nil)); err == nil || !strings.Contains(err.Error(), "STORE_URL") {
+		t.Errorf("an LLM key without a store: %v", err)
+	}
+	c, err := captionparser.Component(t.Context(), deps(map[string]string{"LLM_BUDGET_SELLER_USD_PER_DAY": "2.50"}, st))
+	if err != nil {
+		t.Fatalf("a good budget: %v", err)
+	}
+	_ = c.Close()
 }
