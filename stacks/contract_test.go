@@ -50,8 +50,8 @@ func TestDeploymentContractCatchesViolations(t *testing.T) {
 		want  string
 	}{
 		{"a variable nothing reads", func(t *testing.T, g *pulumitest.Graph) {
-			setLambdaEnv(t, g, deploy.CaptionParser, "STORE_URL", "dynamodb://x")
-		}, "caption-parser (lambda): sets STORE_URL, which it does not read"},
+			setLambdaEnv(t, g, deploy.CaptionParser, "MEDIA_BUCKET_URL", "s3://x")
+		}, "caption-parser (lambda): sets MEDIA_BUCKET_URL, which it does not read"},
 		{"a secret's value in a function", func(t *testing.T, g *pulumitest.Graph) {
 			setLambdaEnv(t, g, deploy.AutoTagger, "OPENROUTER_API_KEY", "sk-or-leaked")
 		}, "auto-tagger (lambda): sets OPENROUTER_API_KEY, which it does not read"},
@@ -66,9 +66,9 @@ func TestDeploymentContractCatchesViolations(t *testing.T) {
 			})
 		}, "ingestion-api (ecs): sets JWT_SECRET, which it does not read"},
 		{"a grant it does not declare", func(t *testing.T, g *pulumitest.Graph) {
-			table := g.Find("aws:dynamodb/table:Table", "catalog").Output("arn")
-			addStatement(t, g, deploy.CaptionParser, []string{"dynamodb:PutItem"}, fmt.Sprint(table))
-		}, "caption-parser (lambda): granted table:write"},
+			bucket := g.Find("aws:s3/bucketV2:BucketV2", "media").Output("arn")
+			addStatement(t, g, deploy.CaptionParser, []string{"s3:PutObject"}, fmt.Sprint(bucket)+"/"+deploy.ThumbsPrefix+"*")
+		}, "caption-parser (lambda): granted media:thumbs/:write"},
 		{"a declared grant missing", func(t *testing.T, g *pulumitest.Graph) {
 			editPolicy(t, g, deploy.ScheduledIngestion, func(st []map[string]interface{}) []map[string]interface{} {
 				return slices.DeleteFunc(st, func(s map[string]interface{}) bool { return fmt.Sprint(s["Action"]) == "[sns:Publish]" })

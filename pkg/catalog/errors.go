@@ -3,6 +3,7 @@ package catalog
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code classifies a domain error. The HTTP layer maps each code to a status in
@@ -20,7 +21,10 @@ const (
 	// CodeTooLarge is an upload or body over its size limit; the message
 	// names the limit.
 	CodeTooLarge Code = "too_large"
-	CodeInternal Code = "internal"
+	// CodeRateLimited is a quota used up; the message names the quota and
+	// Error.RetryAfter says when it has room again.
+	CodeRateLimited Code = "rate_limited"
+	CodeInternal    Code = "internal"
 )
 
 // Error is a domain error: a code, a message meant for the caller, the field it
@@ -30,6 +34,9 @@ type Error struct {
 	Field   string
 	Message string
 	Err     error
+	// RetryAfter is how long the caller should wait before trying again
+	// (CodeRateLimited; the HTTP layer sends it as Retry-After).
+	RetryAfter time.Duration
 }
 
 // Error implements error.
@@ -79,6 +86,12 @@ func Conflict(format string, args ...any) *Error {
 // TooLarge reports a value of the named field over its size limit.
 func TooLarge(field, format string, args ...any) *Error {
 	return &Error{Code: CodeTooLarge, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// RateLimited reports a used-up quota: the message names it, retryAfter is
+// when it has room again.
+func RateLimited(retryAfter time.Duration, format string, args ...any) *Error {
+	return &Error{Code: CodeRateLimited, Message: fmt.Sprintf(format, args...), RetryAfter: retryAfter}
 }
 
 // Unavailable wraps a transient failure of a dependency; the operation may be retried.

@@ -81,6 +81,9 @@ var llmEnv = []Var{
 	{Name: "LLM_MAX_ATTEMPTS", Doc: "attempts of one LLM call (1..10)", Default: "4"},
 	{Name: "LLM_MAX_RETRY_WAIT", Doc: "longest wait between attempts slept through (a Go duration)", Default: "30s"},
 	{Name: "LLM_MAX_TOKENS", Doc: "bound of an answer's tokens (16..200000)", Default: "2048"},
+	{Name: "LLM_BUDGET_SELLER_USD_PER_DAY", Doc: "LLM spend per seller per UTC day in US dollars, shared by the caption parser and the tagger; past it the rules read that seller's captions (0: rules only; off: no budget)", Default: "1.00"},
+	{Name: "LLM_BUDGET_TOTAL_USD_PER_DAY", Doc: "LLM spend of all sellers together per UTC day in US dollars; past it the rules read every caption (0: rules only; off: no budget)", Default: "50.00"},
+	{Name: "STORE_URL", Doc: "the catalog store, where the LLM spend is counted (needed with OPENROUTER_API_KEY)", Default: "none: rules only", AWS: FromStore},
 }
 
 // All are buylink's deployables, in the order of the pipeline.
@@ -101,6 +104,9 @@ var All = []Deployable{
 			Var{Name: "LOCAL_ISSUER_KEY_FILE", Doc: "the local issuer's RSA key, made on first start", Default: "DATA_DIR/auth/issuer-key.pem"},
 			Var{Name: "ADMIN_PASSWORD_HASH", Doc: "bcrypt hash turning on POST /auth/admin/login (needs the local issuer; on AWS admins are Cognito's admins group)"},
 			Var{Name: "TIKTOK_OEMBED_URL", Doc: "TikTok's oEmbed endpoint, asked who posted a video before a seller may claim it", Default: "https://www.tiktok.com/oembed"},
+			Var{Name: "QUOTA_POSTS_PER_HOUR", Doc: "videos a seller may start per UTC clock hour: added by URL or upload, retried or re-read (scheduled Apify ingestion is not counted); off: no quota", Default: "30"},
+			Var{Name: "QUOTA_POSTS_PER_DAY", Doc: "videos a seller may start per UTC day (at least QUOTA_POSTS_PER_HOUR); off: no quota", Default: "200"},
+			Var{Name: "QUOTA_UPLOAD_BYTES_PER_DAY", Doc: "bytes of video a seller may upload per UTC day (2GB, 500MB or bytes); off: no quota", Default: "2GB"},
 		),
 		Grants:   Grants{Table: ReadWrite, Media: []MediaGrant{{Prefix: VideosPrefix, Write: true}}},
 		Binaries: map[Runtime]string{ECS: "services/ingestion-api/cmd/ingestion-api"},
@@ -110,7 +116,7 @@ var All = []Deployable{
 		Kind: Worker, Runtimes: []Runtime{Lambda, ECS},
 		Consumes: []string{events.TypeVideoPosted}, Produces: []string{events.TypeCaptionParsed},
 		Env:    llmEnv,
-		Grants: Grants{Media: []MediaGrant{{Prefix: LLMCachePrefix, Write: true}}},
+		Grants: Grants{Table: ReadWrite, Media: []MediaGrant{{Prefix: LLMCachePrefix, Write: true}}},
 		Binaries: map[Runtime]string{
 			Lambda: "services/caption-parser/cmd/caption-parser-lambda",
 			ECS:    "services/caption-parser/cmd/caption-parser",
@@ -135,7 +141,7 @@ var All = []Deployable{
 			Var{Name: "TAGGER_MAX_TAGS", Doc: "tags per product at most", Default: "10"},
 			Var{Name: "TAGGER_MIN_CONFIDENCE", Doc: "confidence a tag needs", Default: "0.6"},
 		),
-		Grants: Grants{Media: []MediaGrant{{Prefix: LLMCachePrefix, Write: true}}},
+		Grants: Grants{Table: ReadWrite, Media: []MediaGrant{{Prefix: LLMCachePrefix, Write: true}}},
 		Binaries: map[Runtime]string{
 			Lambda: "services/auto-tagger/cmd/auto-tagger-lambda",
 			ECS:    "services/auto-tagger/cmd/auto-tagger",

@@ -61,8 +61,11 @@ type ParsedProduct struct {
 // CaptionParsed carries the products read from a video's caption.
 type CaptionParsed struct {
 	// Parser is "rules" or "llm"; Model names the LLM when Parser is "llm".
-	Parser   string          `json:"parser"`
-	Model    string          `json:"model,omitempty"`
+	Parser string `json:"parser"`
+	Model  string `json:"model,omitempty"`
+	// Note says why the rules parsed a caption the LLM would have read
+	// (an LLM budget was used up).
+	Note     string          `json:"note,omitempty"`
 	Products []ParsedProduct `json:"products"`
 	// Caption and Hashtags are passed on for the tagger.
 	Caption  string    `json:"caption,omitempty"`
@@ -129,8 +132,11 @@ type TaggedProduct struct {
 
 // ProductTagged carries the tags of every product of one caption.parsed event.
 type ProductTagged struct {
-	Tagger   string          `json:"tagger"`
-	Model    string          `json:"model,omitempty"`
+	Tagger string `json:"tagger"`
+	Model  string `json:"model,omitempty"`
+	// Note says why the rules tagged products the LLM would have tagged
+	// (an LLM budget was used up).
+	Note     string          `json:"note,omitempty"`
 	Products []TaggedProduct `json:"products"`
 	Failure  *Failure        `json:"failure,omitempty"`
 }

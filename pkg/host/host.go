@@ -46,7 +46,8 @@ type Deps struct {
 	Log *slog.Logger
 	// Metrics is the registry the component records into.
 	Metrics *metrics.Registry
-	// Store is set when the deployable reads STORE_URL, Publisher when it
+	// Store is set when the deployable reads STORE_URL (and it is set, or
+	// has its DATA_DIR default), Publisher when it
 	// reads TOPIC_URL_TEMPLATE, Media when it reads MEDIA_BUCKET_URL.
 	Store     catalog.Store
 	Publisher bus.Publisher
@@ -143,9 +144,10 @@ func Open(ctx context.Context, env deploy.Env, log *slog.Logger, reg *metrics.Re
 			return fail(fmt.Errorf("PUBLIC_URL must be an absolute http(s) URL such as https://shop.example.com (got %q)", deps.PublicURL))
 		}
 	}
-	if has("STORE_URL") {
+	if has("STORE_URL") && (env.Get("STORE_URL") != "" || deps.DataDir != "") {
+		// An optional store left unset (a rules-only worker) stays nil.
 		u := env.Get("STORE_URL")
-		if u == "" && deps.DataDir != "" {
+		if u == "" {
 			u = filepath.Join(deps.DataDir, "catalog.db")
 		}
 		if err := bus.CheckURLs(ctx, u); err != nil {

@@ -227,6 +227,19 @@ func New(cfg Config, opt Options) (*Client, error) {
 // Model returns the configured model id.
 func (c *Client) Model() string { return c.cfg.Model }
 
+// SpendFunc is told the cost of each call that paid something (OpenRouter's
+// usage.cost in USD, failed attempts' included); budgets charge it.
+type SpendFunc func(ctx context.Context, costUSD float64)
+
+type spendKey struct{}
+
+// WithSpend returns a context under which every Complete call tells spend
+// what it cost, so that a caller can charge the calls made for one seller
+// to that seller's budget. Cached answers cost nothing and are not told.
+func WithSpend(ctx context.Context, spend SpendFunc) context.Context {
+	return context.WithValue(ctx, spendKey{}, spend)
+}
+
 // Request is one structured completion.
 type Request struct {
 	// System states the task and its rules.
@@ -313,6 +326,9 @@ func (c *Client) Complete(ctx context.Context, req Request, out any) (Result, er
 		}
 	}
 	res, content, err := c.call(ctx, req)
+	if spend, ok := ctx.Value(spendKey{}).(SpendFunc); ok && res.Usage.CostUSD > 0 {
+		spend(ctx, res.Usage.CostUSD)
+	}
 	if err != nil {
 		c.observe(CallStats{Model: c.cfg.Model, Outcome: OutcomeError, Attempts: res.Attempts, Usage: res.Usage, Duration: time.Since(start)}, err)
 		return res, err

@@ -532,3 +532,21 @@ func TestRetryAfterParsing(t *testing.T) {
 		}
 	}
 }
+
+// WithSpend is told what each paid call cost, and nothing for a cached one.
+func TestSpendIsToldEachPaidCall(t *testing.T) {
+	f := newFake(t, reply{status: 200, body: okBody(t, goodAnswer, "stop")})
+	c, _ := newTestClient(t, f, Config{}, Options{Cache: NewMemoryCache(10)})
+	var spent []float64
+	ctx := WithSpend(context.Background(), func(_ context.Context, usd float64) { spent = append(spent, usd) })
+	req := listingRequest(t, "Stone-washed linen throw, 39.50 EUR, link in bio")
+	for range 2 {
+		var got answer
+		if _, err := c.Complete(ctx, req, &got); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(spent) != 1 || spent[0] != 0.00123 {
+		t.Fatalf("spend told %v; want the one paid call's 0.00123", spent)
+	}
+}

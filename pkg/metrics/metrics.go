@@ -22,6 +22,7 @@
 //	LLMCalls, LLMCacheHits, LLMFailures,
 //	LLMPromptTokens, LLMCompletionTokens  Count  Worker     see package llmmetrics
 //	LLMCostUSD       None          Worker                   cost reported by OpenRouter
+//	LLMOverBudget    Count         Worker                   items the rules read because an LLM budget was spent
 //	ThumbnailTime    Milliseconds  (none)                   time to cut one post's thumbnails
 //	Clicks           Count         (none)                   buy-link clicks counted (after bots, repeats, budget)
 //	PageViews        Count         (none)                   shop page views counted (same rules)
@@ -60,6 +61,7 @@ const (
 	LLMPromptTokens     = "LLMPromptTokens"
 	LLMCompletionTokens = "LLMCompletionTokens"
 	LLMCostUSD          = "LLMCostUSD"
+	LLMOverBudget       = "LLMOverBudget"
 	ThumbnailTime       = "ThumbnailTime"
 	Clicks              = "Clicks"
 	PageViews           = "PageViews"

@@ -10,11 +10,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"path"
 	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -226,6 +228,8 @@ func StatusOf(code catalog.Code) int {
 		return http.StatusServiceUnavailable
 	case catalog.CodeTooLarge:
 		return http.StatusRequestEntityTooLarge
+	case catalog.CodeRateLimited:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }
@@ -260,7 +264,10 @@ func WriteError(c *gin.Context, err error) {
 			msg = "internal error"
 		}
 	}
-	if de.Code == catalog.CodeUnavailable {
+	switch {
+	case de.RetryAfter > 0:
+		c.Header("Retry-After", strconv.FormatInt(int64(math.Ceil(de.RetryAfter.Seconds())), 10))
+	case de.Code == catalog.CodeUnavailable || de.Code == catalog.CodeRateLimited:
 		c.Header("Retry-After", "5")
 	}
 	writeJSONError(c, status, string(de.Code), msg)

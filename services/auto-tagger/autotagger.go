@@ -8,7 +8,8 @@
 // Completer is configured, in which case the LLM tagger (package llmtag)
 // tags and the rules fill in for what the model cannot (see llmtag). The
 // event's tagger field says which one produced the tags ("rules" or "llm",
-// with the model).
+// with the model). Past the seller's or the total daily LLM budget
+// (Config.Budget) the rules tag instead, and the event's note says why.
 //
 // Every caption.parsed yields a product.tagged, so the video's pipeline can
 // complete:
@@ -58,6 +59,17 @@ type Config struct {
 	Cache llmtag.Cache
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// Budget bounds the LLM spend per seller and in total per day
+	// (*quota.Budget, LLM_BUDGET_*); nil spends without bound. Unused
+	// without LLM.
+	Budget Budget
+}
+
+// Budget is the daily LLM budget (*quota.Budget): Allow answers "" when
+// the seller may spend now, else why not; Spend charges a call's cost.
+type Budget interface {
+	Allow(ctx context.Context, seller string) (string, error)
+	Spend(ctx context.Context, seller string, costUSD float64) error
 }
 
 // ConfigFromEnv reads the limits (see tagging.LimitsFromEnv) and, when
@@ -144,10 +156,14 @@ func (a *llmCompleter) Complete(ctx context.Context, r llmtag.Request, out any) 
 type Service struct {
 	pub    bus.Publisher
 	tagger tagging.Tagger
+	// rules tags when the LLM budget is spent (the same as tagger without
+	// an LLM).
+	rules  tagging.Tagger
+	budget Budget
 	limits tagging.Limits
 	log    *slog.Logger
 
-	seen, byRules, byLLM, failuresForwarded atomic.Int64
+	seen, byRules, byLLM, failuresForwarded, overBudget atomic.Int64
 }
 
 // New returns a service publishing to pub.
@@ -167,7 +183,7 @@ func New(cfg Config, pub bus.Publisher) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("autotagger: %w", err)
 	}
-	s := &Service{pub: pub, tagger: rt, limits: cfg.Limits, log: log}
+	s := &Service{pub: pub, tagger: rt, rules: rt, budget: cfg.Budget, limits: cfg.Limits, log: log}
 	if cfg.LLM == nil {
 		log.Info("no LLM: products are tagged by the rules", "max_tags", cfg.Limits.MaxTags, "min_confidence", cfg.Limits.MinConfidence)
 		return s, nil
@@ -192,7 +208,7 @@ func (s *Service) Handle(ctx context.Context, env events.Envelope) error {
 	if err := events.Decode(env, &in); err != nil {
 		return err
 	}
-	out, err := s.Tag(ctx, in)
+	out, err := s.tag(ctx, env.Seller, in)
 	if err != nil {
 		return err
 	}
@@ -203,7 +219,7 @@ func (s *Service) Handle(ctx context.Context, env events.Envelope) error {
 	if err := s.pub.Publish(ctx, next); err != nil {
 		return fmt.Errorf("autotagger: publish %s for video %s: %w", next.Type, env.VideoID, err)
 	}
-	s.log.InfoContext(ctx, "products tagged", "video_id", env.VideoID, "tagger", out.Tagger, "model", out.Model,
+	s.log.InfoContext(ctx, "products tagged", "video_id", env.VideoID, "tagger", out.Tagger, "model", out.Model, "note", out.Note,
 		"products", len(out.Products), "failure", out.Failure != nil)
 	return nil
 }
@@ -212,7 +228,33 @@ func (s *Service) Handle(ctx context.Context, env events.Envelope) error {
 // transient tagger failure (retryable) or a batch too large to tag
 // (permanent).
 func (s *Service) Tag(ctx context.Context, in events.CaptionParsed) (events.ProductTagged, error) {
+	return s.tag(ctx, "", in)
+}
+
+// tag tags the products of a seller's caption. With an LLM tagger and a
+// budget, the rules tag instead when the seller's or the total LLM budget
+// of the day is spent, and the event's note says so; the LLM's cost is
+// charged to the seller.
+func (s *Service) tag(ctx context.Context, seller string, in events.CaptionParsed) (events.ProductTagged, error) {
 	s.seen.Add(1)
+	tagger, note := s.tagger, ""
+	if s.budget != nil && tagger != s.rules && in.Failure == nil && len(in.Products) > 0 {
+		why, err := s.budget.Allow(ctx, seller)
+		if err != nil {
+			return events.ProductTagged{}, fmt.Errorf("autotagger: read the LLM budget: %w", err)
+		}
+		if why != "" {
+			tagger, note = s.rules, why
+			s.overBudget.Add(1)
+			s.log.WarnContext(ctx, "llm budget spent; the rules tag these products", "seller", seller, "note", why)
+		} else {
+			ctx = llm.WithSpend(ctx, func(ctx context.Context, usd float64) {
+				if err := s.budget.Spend(ctx, seller, usd); err != nil {
+					s.log.ErrorContext(ctx, "could not charge an LLM call to the budget", "seller", seller, "cost_usd", usd, "err", err)
+				}
+			})
+		}
+	}
 	var b tagging.Batch // empty for a failed caption: only the tagger's name is wanted
 	if in.Failure == nil {
 		b = tagging.Batch{Caption: in.Caption, Hashtags: in.Hashtags}
@@ -220,7 +262,7 @@ func (s *Service) Tag(ctx context.Context, in events.CaptionParsed) (events.Prod
 			b.Titles = append(b.Titles, p.Title)
 		}
 	}
-	tagged, err := s.tagger.Tag(ctx, b)
+	tagged, err := tagger.Tag(ctx, b)
 	switch {
 	case errors.Is(err, tagging.ErrTooManyProducts):
 		return events.ProductTagged{}, events.Permanent(fmt.Errorf("autotagger: %w", err))
@@ -229,7 +271,7 @@ func (s *Service) Tag(ctx context.Context, in events.CaptionParsed) (events.Prod
 	case len(tagged.Products) != len(b.Titles):
 		return events.ProductTagged{}, events.Permanent(fmt.Errorf("autotagger: tagger %s returned %d results for %d products", tagged.Tagger, len(tagged.Products), len(b.Titles)))
 	}
-	out := events.ProductTagged{Tagger: tagged.Tagger, Model: tagged.Model, Products: make([]events.TaggedProduct, 0, len(b.Titles))}
+	out := events.ProductTagged{Tagger: tagged.Tagger, Model: tagged.Model, Note: note, Products: make([]events.TaggedProduct, 0, len(b.Titles))}
 	if in.Failure != nil {
 		out.Failure = &events.Failure{Reason: in.Failure.Reason}
 		s.failuresForwarded.Add(1)
@@ -260,11 +302,14 @@ type Stats struct {
 	// Events counts caption.parsed events tagged; FailuresForwarded those
 	// that carried a Failure.
 	Events, FailuresForwarded int64
-	// ByRules and ByLLM count products by the tagger that tagged them.
-	ByRules, ByLLM int64
+	// ByRules and ByLLM count products by the tagger that tagged them;
+	// OverBudget counts events the rules tagged because an LLM budget was
+	// spent.
+	ByRules, ByLLM, OverBudget int64
 }
 
 // Stats returns the running totals.
 func (s *Service) Stats() Stats {
-	return Stats{Events: s.seen.Load(), FailuresForwarded: s.failuresForwarded.Load(), ByRules: s.byRules.Load(), ByLLM: s.byLLM.Load()}
+	return Stats{Events: s.seen.Load(), FailuresForwarded: s.failuresForwarded.Load(), ByRules: s.byRules.Load(), ByLLM: s.byLLM.Load(),
+		OverBudget: s.overBudget.Load()}
 }

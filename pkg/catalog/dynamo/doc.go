@@ -24,6 +24,7 @@
 //	page view      VIEW#<random id>   VIEW           SELLER#<handle>#VIEWS / <at>#<id>       -
 //	seller link    LINK#<id>          LINK           SELLER#<handle>#LINKS / <link order>    -
 //	idempotency    IDEMPOTENCY#<key>  IDEMPOTENCY    -                                       -
+//	counter        COUNTER#<key>      COUNTER        -                                       -
 //
 // Times in keys are 20-digit numbers that sort like the times (timeKey).
 // <order> sorts products in listing order: pinned first, then position, then
@@ -70,6 +71,10 @@
 //     The mutation functions may therefore run more than once, as package
 //     catalog allows. Versions follow the clock (nextVersion), so they grow
 //     even across a product's deletion and re-creation.
+//   - AddCounter (quotas and budgets) is one UpdateItem ADD whose condition
+//     keeps the counter within its limit, so parallel adds from any number of
+//     processes never pass it; an expired counter is replaced by a put on
+//     condition that it is still expired.
 //   - UpsertVideo puts on condition attribute_not_exists(pk) and reads the
 //     stored video back when it exists.
 //   - CreateSeller keeps handles unique and each account (token subject) to

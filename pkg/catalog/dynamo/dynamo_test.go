@@ -42,3 +42,9 @@ func TestIdempotencyConformance(t *testing.T) {
 	endpoint := testservers.Dynalite(t)
 	catalogtest.RunIdempotency(t, func(t *testing.T) catalog.IdempotencyStore { return newStore(t, endpoint) })
 }
+
+func TestCounterConformance(t *testing.T) {
+	testservers.UseEmulators(t)
+	endpoint := testservers.Dynalite(t)
+	catalogtest.RunCounters(t, func(t *testing.T) catalog.CounterStore { return newStore(t, endpoint) })
+}

@@ -51,3 +51,14 @@ func TestIdempotencyConformance(t *testing.T) {
 		return st
 	})
 }
+
+func TestCounterConformance(t *testing.T) {
+	catalogtest.RunCounters(t, func(t *testing.T) catalog.CounterStore {
+		st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "catalog.db"))
+		if err != nil {
+			t.Fatalf("open sqlite: %v", err)
+		}
+		t.Cleanup(func() { _ = st.Close() })
+		return st
+	})
+}

@@ -11,7 +11,9 @@
 // fails for good (no credits, bad key, an answer that does not fit) the
 // rules parse the caption instead; the event's parser field says which one
 // produced the products. A transient LLM failure (rate limit, outage) is
-// returned, so the queue redelivers the event later.
+// returned, so the queue redelivers the event later. Past the seller's or
+// the total daily LLM budget (Config.Budget) the rules parse what the LLM
+// would have, and the event's note says why.
 //
 // Captions that are not text (invalid UTF-8, NUL bytes) or longer than
 // catalog.MaxCaptionBytes end in a caption.parsed carrying a Failure; an
@@ -53,6 +55,16 @@ type Config struct {
 	Logger *slog.Logger
 	// HTTPClient sends LLM requests (tests; not read from the environment).
 	HTTPClient *http.Client
+	// Budget bounds the LLM spend per seller and in total per day
+	// (*quota.Budget, LLM_BUDGET_*); nil spends without bound.
+	Budget Budget
+}
+
+// Budget is the daily LLM budget (*quota.Budget): Allow answers "" when
+// the seller may spend now, else why not; Spend charges a call's cost.
+type Budget interface {
+	Allow(ctx context.Context, seller string) (string, error)
+	Spend(ctx context.Context, seller string, costUSD float64) error
 }
 
 // ConfigFromEnv reads the configuration (see llm.ConfigFromEnv and CacheURL).
@@ -71,9 +83,10 @@ type Parser struct {
 	llm        *llmparse.Parser
 	usage      *llm.Counters
 	closeCache func() error
+	budget     Budget
 	log        *slog.Logger
 
-	byRules, byLLM, fallbacks, rejected atomic.Int64
+	byRules, byLLM, fallbacks, rejected, overBudget atomic.Int64
 }
 
 // New returns a parser publishing to pub. It opens the LLM answer cache when
@@ -86,7 +99,7 @@ func New(cfg Config, pub bus.Publisher) (*Parser, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	p := &Parser{pub: pub, usage: &llm.Counters{}, closeCache: func() error { return nil }, log: log.With("worker", Name)}
+	p := &Parser{pub: pub, usage: &llm.Counters{}, closeCache: func() error { return nil }, budget: cfg.Budget, log: log.With("worker", Name)}
 	if !cfg.LLM.Enabled() {
 		p.log.Info("no LLM key: captions are parsed by the rules")
 		return p, nil
@@ -126,7 +139,7 @@ func (p *Parser) Handle(ctx context.Context, env events.Envelope) error {
 	if err := events.Decode(env, &vp); err != nil {
 		return err
 	}
-	out, err := p.Parse(ctx, rules.Input{Text: vp.Caption, PostedAt: vp.PostedAt, SellerLinks: vp.SellerLinks})
+	out, err := p.parse(ctx, env.Seller, rules.Input{Text: vp.Caption, PostedAt: vp.PostedAt, SellerLinks: vp.SellerLinks})
 	if err != nil {
 		return err
 	}
@@ -137,14 +150,22 @@ func (p *Parser) Handle(ctx context.Context, env events.Envelope) error {
 	if err := p.pub.Publish(ctx, next); err != nil {
 		return fmt.Errorf("captionparser: publish %s for video %s: %w", next.Type, env.VideoID, err)
 	}
-	p.log.InfoContext(ctx, "caption parsed", "video_id", env.VideoID, "parser", out.Parser, "model", out.Model,
+	p.log.InfoContext(ctx, "caption parsed", "video_id", env.VideoID, "parser", out.Parser, "model", out.Model, "note", out.Note,
 		"products", len(out.Products), "failure", out.Failure != nil)
 	return nil
 }
 
-// Parse reads a caption's products. Its only error is a transient LLM
-// failure; everything else is a result.
+// Parse reads a caption's products. Its only errors are a transient LLM
+// failure and a budget that cannot be read; everything else is a result.
 func (p *Parser) Parse(ctx context.Context, in rules.Input) (events.CaptionParsed, error) {
+	return p.parse(ctx, "", in)
+}
+
+// parse reads a caption of the seller's. A caption bound for the LLM goes
+// to the rules instead when the seller's or the total LLM budget of the
+// day is spent, and the event's note says so; the LLM's cost is charged to
+// the seller.
+func (p *Parser) parse(ctx context.Context, seller string, in rules.Input) (events.CaptionParsed, error) {
 	out := events.CaptionParsed{Parser: catalog.ProductFromRules, PostedAt: in.PostedAt, Products: []events.ParsedProduct{}}
 	if reason := CheckCaption(in.Text); reason != "" {
 		p.rejected.Add(1)
@@ -152,7 +173,25 @@ func (p *Parser) Parse(ctx context.Context, in rules.Input) (events.CaptionParse
 		return out, nil
 	}
 	out.Caption, out.Hashtags = in.Text, rules.Hashtags(in.Text)
-	if p.llm != nil && strings.TrimSpace(in.Text) != "" && rules.Analyze(in).Commerce {
+	useLLM := p.llm != nil && strings.TrimSpace(in.Text) != "" && rules.Analyze(in).Commerce
+	if useLLM && p.budget != nil {
+		why, err := p.budget.Allow(ctx, seller)
+		if err != nil {
+			return out, fmt.Errorf("captionparser: read the LLM budget: %w", err)
+		}
+		if why != "" {
+			useLLM, out.Note = false, why
+			p.overBudget.Add(1)
+			p.log.WarnContext(ctx, "llm budget spent; the rules parse this caption", "seller", seller, "note", why)
+		} else {
+			ctx = llm.WithSpend(ctx, func(ctx context.Context, usd float64) {
+				if err := p.budget.Spend(ctx, seller, usd); err != nil {
+					p.log.ErrorContext(ctx, "could not charge an LLM call to the budget", "seller", seller, "cost_usd", usd, "err", err)
+				}
+			})
+		}
+	}
+	if useLLM {
 		res, err := p.llm.Parse(ctx, in)
 		switch {
 		case err == nil:
@@ -208,9 +247,10 @@ func CheckCaption(s string) string {
 // Stats are the parser's running totals.
 type Stats struct {
 	// ByRules and ByLLM count captions each parser read; Fallbacks those the
-	// rules read after the LLM failed for good; Rejected captions that
-	// could not be parsed at all.
-	ByRules, ByLLM, Fallbacks, Rejected int64
+	// rules read after the LLM failed for good; OverBudget those the rules
+	// read because an LLM budget was spent; Rejected captions that could
+	// not be parsed at all.
+	ByRules, ByLLM, Fallbacks, OverBudget, Rejected int64
 	// LLM holds the model's calls, tokens and cost.
 	LLM llm.CounterSnapshot
 }
@@ -218,7 +258,8 @@ type Stats struct {
 // Stats returns the running totals.
 func (p *Parser) Stats() Stats {
 	return Stats{
-		ByRules: p.byRules.Load(), ByLLM: p.byLLM.Load(), Fallbacks: p.fallbacks.Load(), Rejected: p.rejected.Load(),
-		LLM: p.usage.Snapshot(),
+		ByRules: p.byRules.Load(), ByLLM: p.byLLM.Load(), Fallbacks: p.fallbacks.Load(), OverBudget: p.overBudget.Load(),
+		Rejected: p.rejected.Load(),
+		LLM:      p.usage.Snapshot(),
 	}
 }

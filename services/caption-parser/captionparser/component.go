@@ -6,7 +6,9 @@ import (
 
 	"github.com/buylink/buylink/pkg/host"
 	"github.com/buylink/buylink/pkg/llm"
+	"github.com/buylink/buylink/pkg/metrics"
 	"github.com/buylink/buylink/pkg/metrics/llmmetrics"
+	"github.com/buylink/buylink/pkg/quota"
 )
 
 // Component is the caption parser's component (pkg/host): the handler of
@@ -19,6 +21,11 @@ func Component(_ context.Context, d host.Deps) (*host.Component, error) {
 		return nil, err
 	}
 	cfg.Logger = d.Log
+	if cfg.LLM.Enabled() {
+		if cfg.Budget, err = quota.BudgetFromEnv(d.Store, d.Env); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.CacheURL == "" && d.Devstack && d.DataDir != "" {
 		cfg.CacheURL = "file://" + filepath.ToSlash(filepath.Join(d.DataDir, "llm-cache")) + "?create_dir=1&no_tmp_dir=1"
 	}
@@ -27,10 +34,12 @@ func Component(_ context.Context, d host.Deps) (*host.Component, error) {
 		return nil, err
 	}
 	llmmetrics.Register(d.Metrics, Name, func() llm.CounterSnapshot { return p.Stats().LLM })
+	d.Metrics.CounterFunc(metrics.LLMOverBudget, metrics.Count, func() float64 { return float64(p.Stats().OverBudget) },
+		metrics.D(metrics.DimWorker, Name))
 	c := &host.Component{Handler: p.Handle}
 	c.OnClose(func() error {
 		s := p.Stats()
-		d.Log.Info("caption-parser totals", "by_rules", s.ByRules, "by_llm", s.ByLLM, "fallbacks", s.Fallbacks,
+		d.Log.Info("caption-parser totals", "by_rules", s.ByRules, "by_llm", s.ByLLM, "fallbacks", s.Fallbacks, "over_budget", s.OverBudget,
 			"rejected", s.Rejected, "llm_calls", s.LLM.Calls, "llm_cache_hits", s.LLM.CacheHits,
 			"llm_failures", s.LLM.Failures, "prompt_tokens", s.LLM.PromptTokens,
 			"completion_tokens", s.LLM.CompletionTokens, "cost_usd", s.LLM.CostUSD)

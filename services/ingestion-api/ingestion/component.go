@@ -12,6 +12,7 @@ import (
 	"github.com/buylink/buylink/pkg/auth"
 	"github.com/buylink/buylink/pkg/catalog"
 	"github.com/buylink/buylink/pkg/host"
+	"github.com/buylink/buylink/pkg/quota"
 	"github.com/buylink/buylink/pkg/tiktok"
 )
 
@@ -47,7 +48,11 @@ func Component(ctx context.Context, d host.Deps) (*host.Component, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", tiktok.OEmbedURLEnv, err)
 	}
-	deps := Deps{Store: d.Store, Idempotency: idem, Publisher: d.Publisher, Authors: authors, Media: d.Media, Logger: d.Log, DevLogin: d.Devstack}
+	quotas, err := sellerQuotas(d)
+	if err != nil {
+		return nil, err
+	}
+	deps := Deps{Store: d.Store, Idempotency: idem, Quotas: quotas, Publisher: d.Publisher, Authors: authors, Media: d.Media, Logger: d.Log, DevLogin: d.Devstack}
 	var notes []string
 	if token := env.Get("APIFY_TOKEN"); token != "" {
 		apify, err := tiktok.NewApifyClient(tiktok.ApifyOptions{Token: token, Actor: env.Get("APIFY_ACTOR"), BaseURL: env.Get("APIFY_BASE_URL"), Logger: d.Log})
@@ -106,6 +111,30 @@ func Component(ctx context.Context, d host.Deps) (*host.Component, error) {
 		c.Notes = append(c.Notes, "admin login off: set ADMIN_PASSWORD_HASH (go run ./services/ingestion-api/cmd/ingestion-api hash-password)")
 	}
 	return c, nil
+}
+
+// sellerQuotas reads the per-seller quotas (QUOTA_POSTS_PER_HOUR,
+// QUOTA_POSTS_PER_DAY, QUOTA_UPLOAD_BYTES_PER_DAY), counted in the store.
+func sellerQuotas(d host.Deps) (*quota.Sellers, error) {
+	counters, ok := d.Store.(quota.Counters)
+	if !ok {
+		return nil, fmt.Errorf("the store %T keeps no counters for the quotas", d.Store)
+	}
+	q := &quota.Sellers{Counters: counters}
+	var err error
+	if q.PostsPerHour, err = quota.ParseLimit("QUOTA_POSTS_PER_HOUR", d.Env.Get("QUOTA_POSTS_PER_HOUR"), quota.DefaultPostsPerHour, 1_000_000, false); err != nil {
+		return nil, err
+	}
+	if q.PostsPerDay, err = quota.ParseLimit("QUOTA_POSTS_PER_DAY", d.Env.Get("QUOTA_POSTS_PER_DAY"), quota.DefaultPostsPerDay, 1_000_000, false); err != nil {
+		return nil, err
+	}
+	if q.UploadBytesPerDay, err = quota.ParseLimit("QUOTA_UPLOAD_BYTES_PER_DAY", d.Env.Get("QUOTA_UPLOAD_BYTES_PER_DAY"), quota.DefaultUploadBytesPerDay, 1<<50, true); err != nil {
+		return nil, err
+	}
+	if q.PostsPerHour != quota.Unlimited && q.PostsPerDay != quota.Unlimited && q.PostsPerDay < q.PostsPerHour {
+		return nil, fmt.Errorf("QUOTA_POSTS_PER_DAY (%d) must be at least QUOTA_POSTS_PER_HOUR (%d)", q.PostsPerDay, q.PostsPerHour)
+	}
+	return q, nil
 }
 
 // ScheduledComponent is scheduled ingestion's component: its Job is one

@@ -3,7 +3,9 @@
 // scraping of every seller's new posts through Apify, and the import of an
 // Apify export file. All three store videos through one Ingester, which
 // deduplicates on the TikTok id and starts the pipeline (video.posted) for
-// new videos only.
+// new videos only. The API counts every video it starts against the
+// seller's quotas (package quota); the scheduled scraping and the import
+// bring in only what the seller really posted and are not counted.
 //
 // Register puts the HTTP routes on a gin router; cmd/ingestion-api serves
 // them alone and devstack next to every other service. Scheduler.Run is one

@@ -3,6 +3,7 @@ package ingestion
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/buylink/buylink/pkg/bus"
 	"github.com/buylink/buylink/pkg/catalog"
 	"github.com/buylink/buylink/pkg/media"
+	"github.com/buylink/buylink/pkg/quota"
 	"github.com/buylink/buylink/pkg/tiktok"
 	"github.com/buylink/buylink/pkg/web"
 )
@@ -60,6 +62,10 @@ type Deps struct {
 	Renewer auth.Renewer
 	// Finders find the media of posts given by URL alone (see Ingester).
 	Finders []MediaFinder
+	// Quotas bound the videos a seller starts per hour and per day and
+	// the bytes it uploads per day (default: quota's defaults, counted in
+	// Store, which must then keep counters).
+	Quotas *quota.Sellers
 	// IdempotencyTTL is how long an Idempotency-Key is remembered
 	// (default 24h).
 	IdempotencyTTL time.Duration
@@ -104,6 +110,14 @@ func Register(r gin.IRouter, d Deps) error {
 			return err
 		}
 		d.Authors = c
+	}
+	if d.Quotas == nil {
+		counters, ok := d.Store.(quota.Counters)
+		if !ok {
+			return fmt.Errorf("ingestion: the store %T keeps no counters for the quotas", d.Store)
+		}
+		d.Quotas = &quota.Sellers{Counters: counters, PostsPerHour: quota.DefaultPostsPerHour,
+			PostsPerDay: quota.DefaultPostsPerDay, UploadBytesPerDay: quota.DefaultUploadBytesPerDay}
 	}
 	if d.IdempotencyTTL <= 0 {
 		d.IdempotencyTTL = 24 * time.Hour

@@ -273,12 +273,27 @@ func (a *api) addUpload(c *gin.Context, videoURL, caption string, file *multipar
 			return 0, catalog.Video{}, err
 		}
 	}
-	up, err := a.Media.PutVideo(ctx, videoPrefix, "file", file, media.MaxVideoBytes)
+	giveBack, err := a.Quotas.TakePost(ctx, s.Handle)
 	if err != nil {
+		return 0, catalog.Video{}, err
+	}
+	meter, err := a.Quotas.StartUpload(ctx, s.Handle)
+	if err != nil {
+		giveBack(ctx)
+		return 0, catalog.Video{}, err
+	}
+	up, err := a.Media.PutVideo(ctx, videoPrefix, "file", meter.Reader(ctx, file), media.MaxVideoBytes)
+	meter.Close(ctx)
+	if err != nil {
+		giveBack(ctx)
+		if catalog.IsCode(err, catalog.CodeRateLimited) {
+			a.Logger.WarnContext(ctx, "upload refused: quota", "seller", s.Handle, "bytes", meter.Used(), "err", err)
+		}
 		return 0, catalog.Video{}, err
 	}
 	status, v, err := a.ingestUpload(c, s, ref, caption, a.Media.URL(up.Key))
 	if err != nil {
+		giveBack(ctx)
 		if derr := a.Media.Delete(context.WithoutCancel(ctx), up.Key); derr != nil {
 			a.Logger.WarnContext(ctx, "could not delete an upload whose video was not stored", "key", up.Key, "err", derr)
 		}
@@ -393,13 +408,27 @@ func (a *api) restart(c *gin.Context, check func(*catalog.Video) error, done str
 		_, err = a.ownVideo(ctx, s, c.Param("id"))
 	}
 	if err == nil {
-		v, err = a.ingester.Restart(ctx, c.Param("id"), check)
+		v, err = a.restartCounted(ctx, s.Handle, c.Param("id"), check)
 	}
 	if err == nil && isBrowser(c) {
 		c.Redirect(http.StatusSeeOther, pathDashboardVideos+"?done="+done)
 		return
 	}
 	a.answerRestart(c, v, err, nil)
+}
+
+// restartCounted starts a seller's video again, counted as a post: each
+// start runs the whole pipeline (and its paid calls) again.
+func (a *api) restartCounted(ctx context.Context, seller, id string, check func(*catalog.Video) error) (catalog.Video, error) {
+	giveBack, err := a.Quotas.TakePost(ctx, seller)
+	if err != nil {
+		return catalog.Video{}, err
+	}
+	v, err := a.ingester.Restart(ctx, id, check)
+	if err != nil {
+		giveBack(ctx)
+	}
+	return v, err
 }
 
 func (a *api) answerRestart(c *gin.Context, v catalog.Video, err error, form map[string]string) {

@@ -144,7 +144,12 @@ func (a *api) acceptVideo(c *gin.Context, req PostVideoRequest) (int, catalog.Vi
 	} else if err != nil && !catalog.IsCode(err, catalog.CodeNotFound) {
 		return 0, catalog.Video{}, err
 	}
+	giveBack, err := a.Quotas.TakePost(ctx, handle)
+	if err != nil {
+		return 0, catalog.Video{}, err
+	}
 	if err := a.confirmAuthor(c, ref, handle); err != nil {
+		giveBack(ctx)
 		return 0, catalog.Video{}, err
 	}
 	v := catalog.Video{
@@ -152,6 +157,9 @@ func (a *api) acceptVideo(c *gin.Context, req PostVideoRequest) (int, catalog.Vi
 		Caption: strings.TrimSpace(req.Caption), Source: catalog.SourceManual,
 	}
 	stored, created, err := a.ingester.Ingest(ctx, v, nil)
+	if err != nil || !created {
+		giveBack(ctx) // nothing was started
+	}
 	if err != nil {
 		return 0, catalog.Video{}, err
 	}

@@ -9,6 +9,8 @@ import (
 	_ "gocloud.dev/blob/s3blob"
 	_ "gocloud.dev/pubsub/awssnssqs"
 
+	// The catalog store the LLM budgets are counted in (STORE_URL).
+	_ "github.com/buylink/buylink/pkg/catalog/dynamo"
 	"github.com/buylink/buylink/pkg/deploy"
 	"github.com/buylink/buylink/pkg/host"
 	autotagger "github.com/buylink/buylink/services/auto-tagger"

@@ -12,6 +12,9 @@ import (
 	_ "gocloud.dev/blob/s3blob"
 	_ "gocloud.dev/pubsub/awssnssqs"
 
+	// The catalog store the LLM budgets are counted in (STORE_URL).
+	_ "github.com/buylink/buylink/pkg/catalog/dynamo"
+	_ "github.com/buylink/buylink/pkg/catalog/sqlite"
 	"github.com/buylink/buylink/pkg/deploy"
 	"github.com/buylink/buylink/pkg/host"
 	"github.com/buylink/buylink/services/caption-parser/captionparser"
