@@ -26,8 +26,12 @@ type LoadBalancerArgs struct {
 	// a certificate is requested and validated through HostedZoneID.
 	CertificateARN string
 	// HostedZoneID is the Route 53 zone of Domain. When set, the domain's
-	// alias record pointing at the load balancer is managed too.
+	// alias record pointing at the load balancer is managed too, unless
+	// Fronted.
 	HostedZoneID string
+	// Fronted: the domain points at a CDN in front of the load balancer
+	// (which forwards the domain as Host), so no alias is made here.
+	Fronted bool
 	// SSLPolicy of the HTTPS listener; default DefaultSSLPolicy.
 	SSLPolicy string
 	// IdleTimeoutSeconds; default 60.
@@ -125,7 +129,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args LoadBalancerArgs, op
 		}
 		certARN = valid.CertificateArn
 	}
-	if args.HostedZoneID != "" {
+	if args.HostedZoneID != "" && !args.Fronted {
 		// AllowOverwrite takes over a record the domain already has (an
 		// earlier deployment's, a placeholder) instead of failing on it.
 		if _, err := route53.NewRecord(ctx, name+"-alias", &route53.RecordArgs{

@@ -224,6 +224,19 @@ func (m *Mocks) outputs(typ, name string, inputs resource.PropertyMap) (string, 
 		}})
 	case "aws:route53/record:Record":
 		set("fqdn", strings.TrimSuffix(physical, "."))
+	case "aws:cloudfront/distribution:Distribution":
+		id = "E" + strings.ToUpper(short(name))[:13]
+		set("arn", fmt.Sprintf("arn:aws:cloudfront::%s:distribution/%s", acct, id))
+		set("domainName", "d"+short(name)[:13]+".cloudfront.net")
+		set("hostedZoneId", "Z2FDTNDATAQYW2")
+	case "aws:cloudfront/cachePolicy:CachePolicy", "aws:cloudfront/originRequestPolicy:OriginRequestPolicy",
+		"aws:cloudfront/originAccessControl:OriginAccessControl":
+		id = fmt.Sprintf("%s-%s-%s-%s-%s", short(name)[:8], short(name)[8:12], short(name)[:4], short(name)[4:8], long(name)[:12])
+	case "aws:cloudfront/function:Function":
+		set("arn", fmt.Sprintf("arn:aws:cloudfront::%s:function/%s", acct, physical))
+	case "aws:wafv2/webAcl:WebAcl":
+		id = short(name) + "-" + long(name)[:8]
+		set("arn", fmt.Sprintf("arn:aws:wafv2:us-east-1:%s:global/webacl/%s/%s", acct, physical, id))
 	case "aws:cloudwatch/dashboard:Dashboard":
 		set("dashboardArn", fmt.Sprintf("arn:aws:cloudwatch::%s:dashboard/%s", acct, physical))
 	case "random:index/randomPassword:RandomPassword":
