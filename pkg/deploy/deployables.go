@@ -149,7 +149,7 @@ var All = []Deployable{
 		Routes:   []string{"/*"},
 		Env: append([]Var{
 			{Name: "PUBLIC_URL", Doc: "the address shoppers use (links, media URLs, sign-in callback)", Default: "http://localhost:3002", AWS: FromPublicURL},
-			{Name: "MEDIA_BUCKET_URL", Doc: "the media bucket (file:// or s3://, served by presigned URLs)", Default: "file://DATA_DIR/media", AWS: FromMedia},
+			{Name: "MEDIA_BUCKET_URL", Doc: "the media bucket (file:// or s3://), served at PUBLIC_URL/media/ (on AWS the CDN reads the bucket itself; a request reaching the service is redirected to a presigned URL)", Default: "file://DATA_DIR/media", AWS: FromMedia},
 			{Name: "LOGIN_URL", Doc: "where the dashboard sends signed-out browsers", Default: "/login"},
 			{Name: "AUTH_HOSTED_UI_URL", Doc: "Cognito's hosted UI: serves /login and /auth/callback for AUTH_CLIENT_IDS' first client", AWS: FromHostedUI},
 			{Name: "LOCAL_ISSUER_URL", Doc: "a buylink local issuer (ingestion-api's) whose tokens sellers use"},
