@@ -91,6 +91,11 @@ type EdgeArgs struct {
 	RateLimit EdgeRateLimit
 	// PriceClass of the distribution; default PriceClass_100.
 	PriceClass string
+	// ViewerAddressHeader, when set, is set by a CloudFront Function on
+	// every request to an uncached path to the viewer's address, replacing
+	// whatever the viewer sent: the load balancer sees CloudFront's
+	// address, and its X-Forwarded-For is the viewer's to write.
+	ViewerAddressHeader string
 }
 
 // EdgeRateLimit is a per-address rate limit on a path prefix.
@@ -198,6 +203,26 @@ func NewEdge(ctx *pulumi.Context, name string, args EdgeArgs, opts ...pulumi.Res
 		return nil, err
 	}
 
+	var viewer cloudfront.DistributionOrderedCacheBehaviorFunctionAssociationArray
+	var viewerDefault cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArray
+	if args.ViewerAddressHeader != "" {
+		fn, err := cloudfront.NewFunction(ctx, name+"-viewer", &cloudfront.FunctionArgs{
+			Runtime: pulumi.String("cloudfront-js-2.0"),
+			Comment: pulumi.String("sets " + args.ViewerAddressHeader + " to the viewer's address"),
+			Code:    pulumi.String(viewerFunctionCode(args.ViewerAddressHeader)),
+			Publish: pulumi.Bool(true),
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		viewer = cloudfront.DistributionOrderedCacheBehaviorFunctionAssociationArray{
+			&cloudfront.DistributionOrderedCacheBehaviorFunctionAssociationArgs{EventType: pulumi.String("viewer-request"), FunctionArn: fn.Arn},
+		}
+		viewerDefault = cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArray{
+			&cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArgs{EventType: pulumi.String("viewer-request"), FunctionArn: fn.Arn},
+		}
+	}
+
 	const appOrigin, mediaOrigin = "app", "media"
 	all := pulumi.ToStringArray([]string{"GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"})
 	readOnly := pulumi.ToStringArray([]string{"GET", "HEAD"})
@@ -210,6 +235,8 @@ func NewEdge(ctx *pulumi.Context, name string, args EdgeArgs, opts ...pulumi.Res
 			CachePolicyId: pulumi.String(CachingDisabledPolicyID), OriginRequestPolicyId: pulumi.String(AllViewerPolicyID),
 		}
 		switch p.Cache {
+		case EdgeNever:
+			b.FunctionAssociations = viewer
 		case EdgeByOrigin:
 			b.CachePolicyId, b.OriginRequestPolicyId, b.AllowedMethods = byOrigin.ID(), host.ID(), readOnly
 		case EdgeImmutable:
@@ -252,6 +279,7 @@ func NewEdge(ctx *pulumi.Context, name string, args EdgeArgs, opts ...pulumi.Res
 			TargetOriginId: pulumi.String(appOrigin), ViewerProtocolPolicy: pulumi.String("redirect-to-https"), Compress: pulumi.Bool(true),
 			AllowedMethods: all, CachedMethods: readOnly,
 			CachePolicyId: pulumi.String(CachingDisabledPolicyID), OriginRequestPolicyId: pulumi.String(AllViewerPolicyID),
+			FunctionAssociations: viewerDefault,
 		},
 		OrderedCacheBehaviors: ordered,
 		ViewerCertificate: &cloudfront.DistributionViewerCertificateArgs{
@@ -320,13 +348,19 @@ func (a EdgeArgs) validate() error {
 			errs = append(errs, fmt.Errorf("media path %q must be cached and be the mount followed by *", p.Pattern))
 		}
 	}
+	if a.ViewerAddressHeader != "" && !headerNameRE.MatchString(a.ViewerAddressHeader) {
+		errs = append(errs, fmt.Errorf("viewer address header %q is not a header name", a.ViewerAddressHeader))
+	}
 	if r := a.RateLimit; r.Requests != 0 && (r.Requests < 10 || !strings.HasPrefix(r.Prefix, "/")) {
 		errs = append(errs, fmt.Errorf("rate limit %d on %q: WAF needs at least 10 requests per 5 minutes on a /path", r.Requests, r.Prefix))
 	}
 	return errors.Join(errs...)
 }
 
-var keyPrefixRE = regexp.MustCompile(`^[a-z0-9-]+/$`)
+var (
+	keyPrefixRE  = regexp.MustCompile(`^[a-z0-9-]+/$`)
+	headerNameRE = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
+)
 
 // originCachePolicy caches for what the origin's Cache-Control says: min
 // and default TTL 0 (nothing without the header), up to a year; gzip and
@@ -364,6 +398,17 @@ func mediaFunctionCode(m EdgeMedia) string {
   }
   event.request.uri = '/' + m[1];
   event.request.querystring = {};
+  return event.request;
+}
+`
+}
+
+// viewerFunctionCode is the viewer-request function setting header (any
+// case; CloudFront Functions name headers in lower case) to the viewer's
+// address.
+func viewerFunctionCode(header string) string {
+	return `function handler(event) {
+  event.request.headers['` + strings.ToLower(header) + `'] = { value: event.viewer.ip };
   return event.request;
 }
 `

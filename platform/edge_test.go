@@ -36,7 +36,8 @@ func edgeProgram(edit func(*platform.EdgeArgs)) pulumi.RunFunc {
 				{Pattern: "/s/*", Cache: platform.EdgeByOrigin},
 				{Pattern: "/dashboard*", Cache: platform.EdgeNever},
 			},
-			RateLimit: platform.EdgeRateLimit{Prefix: "/r/", Requests: 500},
+			RateLimit:           platform.EdgeRateLimit{Prefix: "/r/", Requests: 500},
+			ViewerAddressHeader: "X-Viewer-Address",
 		}
 		if edit != nil {
 			edit(&args)
@@ -97,6 +98,17 @@ func TestEdge(t *testing.T) {
 	if def["cachePolicyId"] != platform.CachingDisabledPolicyID || def["viewerProtocolPolicy"] != "redirect-to-https" {
 		t.Errorf("default behaviour %v", def)
 	}
+	// Uncached paths get the viewer's address from the function; cached
+	// ones forward no viewer header but Host, so they need none.
+	viewerFn := find(t, g, "aws:cloudfront/function:Function", "edge-viewer").Output("arn")
+	for _, b := range []map[string]interface{}{dash, def} {
+		if fmt.Sprint(b["functionAssociations"]) != fmt.Sprintf("[map[eventType:viewer-request functionArn:%v]]", viewerFn) {
+			t.Errorf("behaviour %v: functions %v, want the viewer address function", b["pathPattern"], b["functionAssociations"])
+		}
+	}
+	if shop["functionAssociations"] != nil {
+		t.Errorf("the cached shop behaviour runs %v", shop["functionAssociations"])
+	}
 
 	// The bucket's one policy: TLS only, and CloudFront reading the served
 	// prefixes for this distribution only.
@@ -147,6 +159,7 @@ func TestEdgeRefusesBadArguments(t *testing.T) {
 		"prefix not a folder":            func(a *platform.EdgeArgs) { a.Media.Prefixes = []string{"thumbs"} },
 		"rate limit below WAF's minimum": func(a *platform.EdgeArgs) { a.RateLimit.Requests = 5 },
 		"no us-east-1 provider":          func(a *platform.EdgeArgs) { a.USEast1 = nil },
+		"bad viewer header":              func(a *platform.EdgeArgs) { a.ViewerAddressHeader = "x viewer: 1" },
 	} {
 		t.Run(name, func(t *testing.T) { mustFail(t, edgeProgram(edit)) })
 	}
@@ -199,10 +212,62 @@ console.log(JSON.stringify(out));
 	}
 }
 
+// The viewer function replaces whatever address header the viewer sent.
+func TestEdgeViewerFunction(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatalf("node is needed to run the CloudFront function (make deps installs it): %v", err)
+	}
+	g := run(t, edgeProgram(nil))
+	code := find(t, g, "aws:cloudfront/function:Function", "edge-viewer").Input("code").(string)
+	raw, err := exec.Command(node, "-e", code+`
+var r = handler({ viewer: { ip: '2001:db8::7' }, request: { uri: '/r/p1', headers: { 'x-viewer-address': { value: '6.6.6.6' } } } });
+console.log(JSON.stringify(r.headers));
+`).CombinedOutput()
+	if err != nil {
+		t.Fatalf("node: %v\n%s", err, raw)
+	}
+	if got := strings.TrimSpace(string(raw)); got != `{"x-viewer-address":{"value":"2001:db8::7"}}` {
+		t.Errorf("headers after the function: %s", got)
+	}
+}
+
 func keys(m map[string]string) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
+	}
+	return out
+}
+
+// A load balancer fronted by CloudFront takes HTTPS from CloudFront's
+// origin-facing addresses only, and leaves the domain's alias to the edge.
+func TestLoadBalancerFronted(t *testing.T) {
+	g := run(t, func(ctx *pulumi.Context) error {
+		_, err := platform.NewLoadBalancer(ctx, "web", platform.LoadBalancerArgs{
+			VpcID: pulumi.String("vpc-1"), SubnetIDs: pulumi.ToStringArray([]string{"subnet-1", "subnet-2"}),
+			Domain: "shop.example.com", HostedZoneID: "Z0EXAMPLE", Fronted: true,
+		})
+		return err
+	})
+	if g.Find("aws:route53/record:Record", "web-alias") != nil {
+		t.Error("a fronted load balancer made the domain's alias")
+	}
+	ingress := find(t, g, "aws:ec2/securityGroup:SecurityGroup", "web").Input("ingress").([]interface{})
+	if len(ingress) != 1 {
+		t.Fatalf("ingress %v, want one rule", ingress)
+	}
+	rule := ingress[0].(map[string]interface{})
+	if rule["fromPort"] != 443.0 || rule["cidrBlocks"] != nil || len(strs(rule["prefixListIds"])) != 1 || !strings.HasPrefix(strs(rule["prefixListIds"])[0], "pl-") {
+		t.Errorf("ingress rule %v, want 443 from CloudFront's prefix list", rule)
+	}
+}
+
+func strs(v interface{}) []string {
+	list, _ := v.([]interface{})
+	out := make([]string, len(list))
+	for i, x := range list {
+		out[i] = fmt.Sprint(x)
 	}
 	return out
 }

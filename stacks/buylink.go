@@ -204,7 +204,7 @@ func (s *stack) newEdge() (*platform.Edge, error) {
 		Media: platform.EdgeMedia{
 			Bucket: s.media, Mount: deploy.MediaMount, Prefixes: deploy.PublicMediaPrefixes, KeyPattern: deploy.MediaKeyShape,
 		},
-		Paths: paths, RateLimit: limit, PriceClass: s.cfg.Edge.PriceClass,
+		Paths: paths, RateLimit: limit, PriceClass: s.cfg.Edge.PriceClass, ViewerAddressHeader: deploy.ViewerAddressHeader,
 	}, s.in)
 }
 

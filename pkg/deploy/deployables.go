@@ -43,6 +43,7 @@ var httpEnv = []Var{
 	{Name: "ADDR", Doc: "listen address", Default: "ingestion-api :3001, product-service :3002", AWS: FromListenAddr},
 	{Name: "DATA_DIR", Doc: "data directory of the embedded defaults (SQLite file, media, issuer key)", Default: ".buylink"},
 	{Name: "TRUSTED_PROXIES", Doc: "CIDRs of the load balancer whose X-Forwarded-For is believed (comma-separated)", Default: "none", AWS: FromVPCCIDR},
+	{Name: "CLIENT_IP_HEADER", Doc: "a header the CDN in front sets to the client's address, believed over X-Forwarded-For (only where nothing but the CDN reaches the service)", Default: "none", AWS: Fixed, Value: ViewerAddressHeader},
 	{Name: "STORE_URL", Doc: "the catalog store: a SQLite path, sqlite:///path or dynamodb://<table>?region=<region>", Default: "DATA_DIR/catalog.db", AWS: FromStore},
 }
 

@@ -49,6 +49,12 @@ type EdgeRoute struct {
 // them; the edge serves nothing else).
 const MediaKeyShape = `[0-9a-f]{2}/[0-9a-f]{64}\.[a-z0-9]{1,5}`
 
+// ViewerAddressHeader is the header the edge sets to the viewer's address
+// on every uncached request (the services read it as CLIENT_IP_HEADER:
+// behind CloudFront and the load balancer, X-Forwarded-For's last hop is
+// CloudFront's address).
+const ViewerAddressHeader = "X-Viewer-Address"
+
 // ClickPrefix is the click redirect's path prefix; the edge can rate-limit
 // it per client address (buylink:edge's clickRateLimit).
 const ClickPrefix = "/r/"

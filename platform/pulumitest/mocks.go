@@ -73,6 +73,16 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 			"names":   []interface{}{m.Region + "a", m.Region + "b", m.Region + "c"},
 			"zoneIds": []interface{}{"use1-az1", "use1-az2", "use1-az4"},
 		}), nil
+	case "aws:ec2/getManagedPrefixList:getManagedPrefixList":
+		name := ""
+		if v, ok := args.Args["name"]; ok && v.IsString() {
+			name = v.StringValue()
+		}
+		id := "pl-" + short(name)[:8]
+		return resource.NewPropertyMapFromMap(map[string]interface{}{
+			"id": id, "name": name, "addressFamily": "IPv4", "maxEntries": 55,
+			"arn": "arn:aws:ec2:" + m.Region + ":aws:prefix-list/" + id,
+		}), nil
 	case "aws:ec2/getRouteTables:getRouteTables":
 		vpc := ""
 		if v, ok := args.Args["vpcId"]; ok && v.IsString() {
