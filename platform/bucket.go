@@ -2,6 +2,7 @@ package platform
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -16,6 +17,10 @@ type MediaBucketArgs struct {
 	TieringAfterDays int
 	// ForceDestroy deletes the objects with the bucket (dev stacks only).
 	ForceDestroy bool
+	// ServedByEdge leaves the bucket policy to the Edge serving the bucket
+	// (NewEdge), which adds its distribution's read access to the TLS-only
+	// statement: S3 holds one policy per bucket.
+	ServedByEdge bool
 }
 
 // MediaBucket is a private S3 bucket named "<project>-<stack>-<name>-<account
@@ -28,6 +33,11 @@ type MediaBucket struct {
 
 	ARN  pulumi.StringOutput `pulumi:"arn"`
 	Name pulumi.StringOutput `pulumi:"name"`
+	// RegionalDomainName is <bucket>.s3.<region>.amazonaws.com.
+	RegionalDomainName pulumi.StringOutput `pulumi:"regionalDomainName"`
+
+	// policy makes the bucket policy (once) with extra statements.
+	policy func(extra pulumi.StringArrayInput) error
 }
 
 // NewMediaBucket creates a MediaBucket.
@@ -91,26 +101,43 @@ func NewMediaBucket(ctx *pulumi.Context, name string, args MediaBucketArgs, opts
 	}, opt); err != nil {
 		return nil, err
 	}
-	policy := bucket.Arn.ApplyT(func(arn string) (string, error) {
-		doc, err := json.Marshal(map[string]interface{}{
-			"Version": "2012-10-17",
-			"Statement": []map[string]interface{}{{
+	made := false
+	b.policy = func(extra pulumi.StringArrayInput) error {
+		if made {
+			return fmt.Errorf("bucket %s: its policy is made already", name)
+		}
+		made = true
+		doc := pulumi.All(bucket.Arn, extra).ApplyT(func(v []interface{}) (string, error) {
+			arn := v[0].(string)
+			stmts := []interface{}{map[string]interface{}{
 				"Sid":       "TLSOnly",
 				"Effect":    "Deny",
 				"Principal": "*",
 				"Action":    "s3:*",
 				"Resource":  []string{arn, arn + "/*"},
 				"Condition": map[string]interface{}{"Bool": map[string]string{"aws:SecureTransport": "false"}},
-			}},
-		})
-		return string(doc), err
-	}).(pulumi.StringOutput)
-	if _, err := s3.NewBucketPolicy(ctx, name, &s3.BucketPolicyArgs{Bucket: bucket.ID(), Policy: policy},
-		opt, pulumi.DependsOn([]pulumi.Resource{block})); err != nil {
-		return nil, err
+			}}
+			for _, raw := range v[1].([]string) {
+				var st interface{}
+				if err := json.Unmarshal([]byte(raw), &st); err != nil {
+					return "", err
+				}
+				stmts = append(stmts, st)
+			}
+			doc, err := json.Marshal(map[string]interface{}{"Version": "2012-10-17", "Statement": stmts})
+			return string(doc), err
+		}).(pulumi.StringOutput)
+		_, err := s3.NewBucketPolicy(ctx, name, &s3.BucketPolicyArgs{Bucket: bucket.ID(), Policy: doc},
+			opt, pulumi.DependsOn([]pulumi.Resource{block}))
+		return err
 	}
-	b.ARN, b.Name = bucket.Arn, bucket.Bucket
-	return b, ctx.RegisterResourceOutputs(b, pulumi.Map{"arn": b.ARN, "name": b.Name})
+	if !args.ServedByEdge {
+		if err := b.policy(pulumi.StringArray{}); err != nil {
+			return nil, err
+		}
+	}
+	b.ARN, b.Name, b.RegionalDomainName = bucket.Arn, bucket.Bucket, bucket.BucketRegionalDomainName
+	return b, ctx.RegisterResourceOutputs(b, pulumi.Map{"arn": b.ARN, "name": b.Name, "regionalDomainName": b.RegionalDomainName})
 }
 
 // ReadPrefix grants reading objects under a key prefix ("" for all), and
@@ -135,4 +162,37 @@ func (b *MediaBucket) prefixStatements(prefix string, actions ...string) ([]Stat
 		{Actions: actions, Resources: arns(suffix(b.ARN, "/"+prefix+"*"))},
 		{Actions: []string{"s3:ListBucket"}, Resources: arns(b.ARN)},
 	}, nil
+}
+
+// allowDistribution makes the bucket policy of a bucket ServedByEdge: the
+// TLS-only statement, and reading (and listing, so that a missing key is
+// 404) objects under the prefixes for CloudFront on behalf of the
+// distribution only.
+func (b *MediaBucket) allowDistribution(ctx *pulumi.Context, distributionARN pulumi.StringInput, prefixes []string) error {
+	stmts := pulumi.All(b.ARN, distributionARN).ApplyT(func(v []interface{}) ([]string, error) {
+		arn, dist := v[0].(string), v[1].(string)
+		objects := make([]string, len(prefixes))
+		for i, p := range prefixes {
+			objects[i] = arn + "/" + p + "*"
+		}
+		var out []string
+		for _, st := range []map[string]interface{}{
+			{"Sid": "EdgeReadsServedMedia", "Action": "s3:GetObject", "Resource": objects},
+			{"Sid": "EdgeSeesMissingKeys", "Action": "s3:ListBucket", "Resource": arn},
+		} {
+			st["Effect"] = "Allow"
+			st["Principal"] = map[string]string{"Service": "cloudfront.amazonaws.com"}
+			st["Condition"] = map[string]interface{}{"StringEquals": map[string]string{"AWS:SourceArn": dist}}
+			j, err := json.Marshal(st)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, string(j))
+		}
+		return out, nil
+	}).(pulumi.StringArrayOutput)
+	if b.policy == nil {
+		return errors.New("allowDistribution: not a MediaBucket made by NewMediaBucket")
+	}
+	return b.policy(stmts)
 }

@@ -2,6 +2,7 @@ package platform
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/acm"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -9,6 +10,10 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
+
+// CloudFrontOriginFacing is the AWS-managed prefix list of the addresses
+// CloudFront connects to origins from.
+const CloudFrontOriginFacing = "com.amazonaws.global.cloudfront.origin-facing"
 
 // DefaultSSLPolicy accepts TLS 1.3 and 1.2 with forward-secret ciphers only.
 const DefaultSSLPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -26,8 +31,15 @@ type LoadBalancerArgs struct {
 	// a certificate is requested and validated through HostedZoneID.
 	CertificateARN string
 	// HostedZoneID is the Route 53 zone of Domain. When set, the domain's
-	// alias record pointing at the load balancer is managed too.
+	// alias record pointing at the load balancer is managed too, unless
+	// Fronted.
 	HostedZoneID string
+	// Fronted: the domain points at CloudFront in front of the load
+	// balancer (which forwards the domain as Host): no alias is made here,
+	// and only CloudFront's origin-facing addresses may connect, on 443
+	// (its prefix list weighs 55 of a security group's 60 rules, so HTTP
+	// is not opened: CloudFront redirects viewers to HTTPS itself).
+	Fronted bool
 	// SSLPolicy of the HTTPS listener; default DefaultSSLPolicy.
 	SSLPolicy string
 	// IdleTimeoutSeconds; default 60.
@@ -66,13 +78,26 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args LoadBalancerArgs, op
 	}
 	parent := pulumi.Parent(l)
 	anywhere := pulumi.StringArray{pulumi.String("0.0.0.0/0")}
+	description := "Public HTTP and HTTPS to the load balancer"
+	ingress := ec2.SecurityGroupIngressArray{
+		&ec2.SecurityGroupIngressArgs{Protocol: pulumi.String("tcp"), FromPort: pulumi.Int(443), ToPort: pulumi.Int(443), CidrBlocks: anywhere, Description: pulumi.String("HTTPS")},
+		&ec2.SecurityGroupIngressArgs{Protocol: pulumi.String("tcp"), FromPort: pulumi.Int(80), ToPort: pulumi.Int(80), CidrBlocks: anywhere, Description: pulumi.String("HTTP, redirected to HTTPS")},
+	}
+	if args.Fronted {
+		pl, err := ec2.LookupManagedPrefixList(ctx, &ec2.LookupManagedPrefixListArgs{Name: pulumi.StringRef(CloudFrontOriginFacing)}, pulumi.Parent(l))
+		if err != nil {
+			return nil, fmt.Errorf("load balancer %s: CloudFront's prefix list: %w", name, err)
+		}
+		description = "HTTPS from CloudFront's origin-facing addresses only"
+		ingress = ec2.SecurityGroupIngressArray{&ec2.SecurityGroupIngressArgs{
+			Protocol: pulumi.String("tcp"), FromPort: pulumi.Int(443), ToPort: pulumi.Int(443),
+			PrefixListIds: pulumi.StringArray{pulumi.String(pl.Id)}, Description: pulumi.String("HTTPS from CloudFront"),
+		}}
+	}
 	sg, err := ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
 		VpcId:       args.VpcID,
-		Description: pulumi.String("Public HTTP and HTTPS to the load balancer"),
-		Ingress: ec2.SecurityGroupIngressArray{
-			&ec2.SecurityGroupIngressArgs{Protocol: pulumi.String("tcp"), FromPort: pulumi.Int(443), ToPort: pulumi.Int(443), CidrBlocks: anywhere, Description: pulumi.String("HTTPS")},
-			&ec2.SecurityGroupIngressArgs{Protocol: pulumi.String("tcp"), FromPort: pulumi.Int(80), ToPort: pulumi.Int(80), CidrBlocks: anywhere, Description: pulumi.String("HTTP, redirected to HTTPS")},
-		},
+		Description: pulumi.String(description),
+		Ingress:     ingress,
 		Egress: ec2.SecurityGroupEgressArray{
 			&ec2.SecurityGroupEgressArgs{Protocol: pulumi.String("tcp"), FromPort: pulumi.Int(1024), ToPort: pulumi.Int(65535),
 				CidrBlocks: pulumi.StringArray{pulumi.String(orString(args.VpcCidr, "10.0.0.0/16"))}, Description: pulumi.String("to targets in the VPC")},
@@ -125,7 +150,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args LoadBalancerArgs, op
 		}
 		certARN = valid.CertificateArn
 	}
-	if args.HostedZoneID != "" {
+	if args.HostedZoneID != "" && !args.Fronted {
 		// AllowOverwrite takes over a record the domain already has (an
 		// earlier deployment's, a placeholder) instead of failing on it.
 		if _, err := route53.NewRecord(ctx, name+"-alias", &route53.RecordArgs{

@@ -53,6 +53,9 @@ type stack struct {
 	cfg  *Config
 	root string // the repository root, relative to the working directory
 	in   pulumi.ResourceOption
+	// usEast1 is the provider in us-east-1 (CloudFront's certificate and
+	// web ACL).
+	usEast1 pulumi.ProviderResource
 	// account is the AWS account id.
 	account string
 
@@ -63,6 +66,7 @@ type stack struct {
 	topics   map[string]*platform.EventTopic
 	secrets  *platform.Secrets
 	web      *platform.LoadBalancer
+	edge     *platform.Edge
 	identity *platform.Identity
 
 	// values are what the variables of each deploy.Source receive (the
@@ -88,12 +92,14 @@ func newStack(ctx *pulumi.Context, cfg *Config) (*stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	prov, err := aws.NewProvider(ctx, "aws", &aws.ProviderArgs{
-		Region: pulumi.String(cfg.Region),
-		DefaultTags: &aws.ProviderDefaultTagsArgs{Tags: pulumi.StringMap{
-			"project": pulumi.String(ctx.Project()), "stack": pulumi.String(ctx.Stack()), "managed-by": pulumi.String("pulumi"),
-		}},
-	})
+	tags := &aws.ProviderDefaultTagsArgs{Tags: pulumi.StringMap{
+		"project": pulumi.String(ctx.Project()), "stack": pulumi.String(ctx.Stack()), "managed-by": pulumi.String("pulumi"),
+	}}
+	prov, err := aws.NewProvider(ctx, "aws", &aws.ProviderArgs{Region: pulumi.String(cfg.Region), DefaultTags: tags})
+	if err != nil {
+		return nil, err
+	}
+	east, err := aws.NewProvider(ctx, "aws-us-east-1", &aws.ProviderArgs{Region: pulumi.String("us-east-1"), DefaultTags: tags})
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +108,7 @@ func newStack(ctx *pulumi.Context, cfg *Config) (*stack, error) {
 		return nil, fmt.Errorf("read the AWS account (are credentials set?): %w", err)
 	}
 	return &stack{
-		ctx: ctx, cfg: cfg, root: root, in: pulumi.Providers(prov), account: ident.AccountId,
+		ctx: ctx, cfg: cfg, root: root, in: pulumi.Providers(prov), usEast1: east, account: ident.AccountId,
 		topics: map[string]*platform.EventTopic{}, queueURLs: pulumi.StringMap{},
 	}, nil
 }
@@ -121,7 +127,7 @@ func (s *stack) foundation() error {
 	if s.table, err = platform.NewTable(ctx, "catalog", tableArgs(dynamo.TableSchema, cfg.Production), in); err != nil {
 		return err
 	}
-	if s.media, err = platform.NewMediaBucket(ctx, "media", platform.MediaBucketArgs{ForceDestroy: !cfg.Production}, in); err != nil {
+	if s.media, err = platform.NewMediaBucket(ctx, "media", platform.MediaBucketArgs{ForceDestroy: !cfg.Production, ServedByEdge: true}, in); err != nil {
 		return err
 	}
 	for _, et := range deploy.EventTypes {
@@ -138,9 +144,12 @@ func (s *stack) foundation() error {
 	}
 	if s.web, err = platform.NewLoadBalancer(ctx, "web", platform.LoadBalancerArgs{
 		VpcID: s.net.VpcID, SubnetIDs: s.net.PublicSubnetIDs, VpcCidr: s.net.CidrBlock,
-		Domain: cfg.Domain, CertificateARN: cfg.CertificateARN, HostedZoneID: cfg.HostedZoneID,
+		Domain: cfg.Domain, CertificateARN: cfg.CertificateARN, HostedZoneID: cfg.HostedZoneID, Fronted: true,
 		DeletionProtection: cfg.Production,
 	}, in); err != nil {
+		return err
+	}
+	if s.edge, err = s.newEdge(); err != nil {
 		return err
 	}
 	authPrefix := cfg.AuthDomainPrefix
@@ -170,6 +179,33 @@ func (s *stack) foundation() error {
 		deploy.FromVPCCIDR:       pulumi.String(s.net.CidrBlock),
 	}
 	return nil
+}
+
+// newEdge creates the CDN in front of the load balancer and the media
+// bucket, its paths as pkg/deploy declares them.
+func (s *stack) newEdge() (*platform.Edge, error) {
+	if err := deploy.ValidateEdge(deploy.EdgeRoutes); err != nil {
+		return nil, err
+	}
+	caching := map[deploy.EdgeCaching]platform.EdgeCache{
+		deploy.EdgeNever: platform.EdgeNever, deploy.EdgeByOrigin: platform.EdgeByOrigin, deploy.EdgeImmutable: platform.EdgeImmutable,
+	}
+	paths := make([]platform.EdgePath, len(deploy.EdgeRoutes))
+	for i, r := range deploy.EdgeRoutes {
+		paths[i] = platform.EdgePath{Pattern: r.Pattern, Cache: caching[r.Cache], Media: r.Media}
+	}
+	var limit platform.EdgeRateLimit
+	if n := s.cfg.Edge.ClickRateLimit; n > 0 {
+		limit = platform.EdgeRateLimit{Prefix: deploy.ClickPrefix, Requests: n}
+	}
+	return platform.NewEdge(s.ctx, "edge", platform.EdgeArgs{
+		Domain: s.cfg.Domain, HostedZoneID: s.cfg.HostedZoneID, CertificateARN: s.cfg.EdgeCertificateARN,
+		USEast1: s.usEast1, Origin: s.web.DNSName,
+		Media: platform.EdgeMedia{
+			Bucket: s.media, Mount: deploy.MediaMount, Prefixes: deploy.PublicMediaPrefixes, KeyPattern: deploy.MediaKeyShape,
+		},
+		Paths: paths, RateLimit: limit, PriceClass: s.cfg.Edge.PriceClass, ViewerAddressHeader: deploy.ViewerAddressHeader,
+	}, s.in)
 }
 
 // runtime is where the stack runs a deployable: workers that may run on
@@ -493,6 +529,8 @@ func (s *stack) export() {
 	s.ctx.Export("url", s.web.URL)
 	s.ctx.Export("region", pulumi.String(s.cfg.Region))
 	s.ctx.Export("loadBalancerDnsName", s.web.DNSName)
+	s.ctx.Export("distributionId", s.edge.ID)
+	s.ctx.Export("distributionDomainName", s.edge.DomainName)
 	s.ctx.Export("userPoolId", s.identity.UserPoolID)
 	s.ctx.Export("userPoolClientId", s.identity.ClientID)
 	s.ctx.Export("authIssuer", s.identity.Issuer)

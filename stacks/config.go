@@ -53,6 +53,17 @@ type WorkerConfig struct {
 	MaxConcurrency int `json:"maxConcurrency"`
 }
 
+// EdgeConfig tunes the CDN in front of the load balancer (buylink:edge).
+type EdgeConfig struct {
+	// ClickRateLimit blocks (429) a client address making more than this
+	// many requests to the click redirect in 5 minutes (a WAF web ACL);
+	// 0: no web ACL.
+	ClickRateLimit int `json:"clickRateLimit"`
+	// PriceClass is CloudFront's: PriceClass_100 (North America, Europe),
+	// PriceClass_200 or PriceClass_All.
+	PriceClass string `json:"priceClass"`
+}
+
 // Config is a stack's configuration (Pulumi.<stack>.yaml, namespace
 // "buylink"), validated: every error names its key.
 type Config struct {
@@ -65,7 +76,11 @@ type Config struct {
 	Domain         string
 	HostedZoneID   string
 	CertificateARN string
-	Nat            platform.NatStrategy
+	// EdgeCertificateARN is a us-east-1 certificate for Domain for the CDN;
+	// empty: one is validated in HostedZoneID.
+	EdgeCertificateARN string
+	Edge               EdgeConfig
+	Nat                platform.NatStrategy
 	// WorkerRuntime runs caption-parser and auto-tagger.
 	WorkerRuntime platform.Runtime
 	// HTTP sizes the HTTP services, by deployable name.
@@ -154,15 +169,16 @@ func loadConfig(ctx *pulumi.Context) (*Config, error) {
 		errs = append(errs, fmt.Errorf("%s: %s", fullKey(ctx, key), fmt.Sprintf(format, args...)))
 	}
 	cfg := &Config{
-		Region:            aws.Get("region"),
-		Domain:            c.Get("domain"),
-		HostedZoneID:      c.Get("hostedZoneId"),
-		CertificateARN:    c.Get("certificateArn"),
-		AlertEmail:        c.Get("alertEmail"),
-		IngestionSchedule: orDefault(c.Get("ingestionSchedule"), "rate(6 hours)"),
-		MFA:               strings.ToUpper(orDefault(c.Get("mfa"), platform.MFAOptional)),
-		AuthDomainPrefix:  c.Get("authDomainPrefix"),
-		Secrets:           map[string]pulumi.StringOutput{},
+		Region:             aws.Get("region"),
+		Domain:             c.Get("domain"),
+		HostedZoneID:       c.Get("hostedZoneId"),
+		CertificateARN:     c.Get("certificateArn"),
+		EdgeCertificateARN: c.Get("edgeCertificateArn"),
+		AlertEmail:         c.Get("alertEmail"),
+		IngestionSchedule:  orDefault(c.Get("ingestionSchedule"), "rate(6 hours)"),
+		MFA:                strings.ToUpper(orDefault(c.Get("mfa"), platform.MFAOptional)),
+		AuthDomainPrefix:   c.Get("authDomainPrefix"),
+		Secrets:            map[string]pulumi.StringOutput{},
 	}
 	if cfg.Region == "" {
 		errs = append(errs, errors.New("aws:region: required (pulumi config set aws:region us-east-1)"))
@@ -185,6 +201,25 @@ func loadConfig(ctx *pulumi.Context) (*Config, error) {
 	}
 	if cfg.CertificateARN != "" && !strings.HasPrefix(cfg.CertificateARN, "arn:aws:acm:") {
 		fail("certificateArn", "%q is not an ACM certificate ARN", cfg.CertificateARN)
+	}
+	switch {
+	case cfg.EdgeCertificateARN == "" && cfg.HostedZoneID == "":
+		fail("edgeCertificateArn", "required unless hostedZoneId is set: a us-east-1 certificate for the domain, for CloudFront")
+	case cfg.EdgeCertificateARN != "" && !strings.HasPrefix(cfg.EdgeCertificateARN, "arn:aws:acm:us-east-1:"):
+		fail("edgeCertificateArn", "%q is not an ACM certificate ARN in us-east-1 (CloudFront takes no other region's)", cfg.EdgeCertificateARN)
+	}
+	cfg.Edge = EdgeConfig{PriceClass: "PriceClass_100"}
+	if err := objectKey(c, "edge", &cfg.Edge); err != nil {
+		fail("edge", "%v", err)
+	} else {
+		if n := cfg.Edge.ClickRateLimit; n != 0 && (n < 10 || n > 2000000000) {
+			fail("edge", "clickRateLimit must be 0 (off) or 10..2000000000 requests per 5 minutes (got %d)", n)
+		}
+		switch cfg.Edge.PriceClass {
+		case "PriceClass_100", "PriceClass_200", "PriceClass_All":
+		default:
+			fail("edge", "priceClass must be PriceClass_100, PriceClass_200 or PriceClass_All (got %q)", cfg.Edge.PriceClass)
+		}
 	}
 	switch nat := platform.NatStrategy(orDefault(c.Get("natStrategy"), string(platform.NatSingle))); nat {
 	case platform.NatSingle, platform.NatOnePerAZ:

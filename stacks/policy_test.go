@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/buylink/buylink/pkg/deploy"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -53,6 +54,9 @@ var policies = []policy{
 	{"schedules EventBridge accepts", schedulesValid},
 	{"memory and queue-depth alarms", memoryAndDepthAlarms},
 	{"the dashboard is <prefix>-overview", dashboardOverview},
+	{"no caching of authenticated paths", noCachingOfAuthenticatedPaths},
+	{"buckets refuse plain HTTP", bucketsRefusePlainHTTP},
+	{"the edge reads only the public media, for its distribution", edgeReadsOnlyServedMedia},
 }
 
 func checkPolicies(t *testing.T, g *pulumitest.Graph, stack string) {
@@ -122,7 +126,7 @@ func TestPoliciesCatchViolations(t *testing.T) {
 			g.Find("aws:sqs/queue:Queue", "projector").DeleteBeforeReplace = false
 		}},
 		{"Route 53 records may take over existing ones", func(g *pulumitest.Graph) {
-			setInput(g, "aws:route53/record:Record", "web-alias", "allowOverwrite", nil)
+			setInput(g, "aws:route53/record:Record", "edge-alias-a", "allowOverwrite", nil)
 		}},
 		{"S3 readers may list, so a missing key is 404", func(g *pulumitest.Graph) {
 			bucket := fmt.Sprint(g.Find("aws:s3/bucketV2:BucketV2", "media").Output("arn"))
@@ -153,6 +157,49 @@ func TestPoliciesCatchViolations(t *testing.T) {
 		{"the dashboard is <prefix>-overview", func(g *pulumitest.Graph) {
 			setInput(g, "aws:cloudwatch/dashboard:Dashboard", "monitoring", "dashboardName", "buylink-prod-monitoring")
 		}},
+		{"no caching of authenticated paths", func(g *pulumitest.Graph) {
+			// The dashboard's behaviour given the shop pages' cache policy.
+			editBehaviour(g, "/dashboard*", func(b map[string]interface{}) {
+				b["cachePolicyId"] = edgeBehaviour(g, "/s/*")["cachePolicyId"]
+			})
+		}},
+		{"no caching of authenticated paths", func(g *pulumitest.Graph) {
+			// A broad cached pattern put before the seller API's.
+			d := g.Find("aws:cloudfront/distribution:Distribution", "edge")
+			list := d.Input("orderedCacheBehaviors").([]interface{})
+			broad := map[string]interface{}{}
+			for k, val := range edgeBehaviour(g, "/s/*") {
+				broad[k] = val
+			}
+			broad["pathPattern"] = "/api/*"
+			setInput(g, "aws:cloudfront/distribution:Distribution", "edge", "orderedCacheBehaviors", append([]interface{}{broad}, list...))
+		}},
+		{"no caching of authenticated paths", func(g *pulumitest.Graph) {
+			// A cached path that lets the session cookie through.
+			editBehaviour(g, "/s/*", func(b map[string]interface{}) { b["originRequestPolicyId"] = platform.AllViewerPolicyID })
+		}},
+		{"no caching of authenticated paths", func(g *pulumitest.Graph) {
+			// The default behaviour (signup, logout...) cached for a day.
+			d := g.Find("aws:cloudfront/distribution:Distribution", "edge")
+			def := d.Input("defaultCacheBehavior").(map[string]interface{})
+			def["cachePolicyId"] = "658327ea-f89d-4fab-a63d-7e88639e58f6" // AWS's CachingOptimized
+			setInput(g, "aws:cloudfront/distribution:Distribution", "edge", "defaultCacheBehavior", def)
+		}},
+		{"buckets refuse plain HTTP", func(g *pulumitest.Graph) {
+			pol := g.Find("aws:s3/bucketPolicy:BucketPolicy", "media")
+			setInput(g, "aws:s3/bucketPolicy:BucketPolicy", "media", "policy",
+				strings.Replace(fmt.Sprint(pol.Input("policy")), `"aws:SecureTransport":"false"`, `"aws:SecureTransport":"true"`, 1))
+		}},
+		{"the edge reads only the public media, for its distribution", func(g *pulumitest.Graph) {
+			pol := g.Find("aws:s3/bucketPolicy:BucketPolicy", "media")
+			setInput(g, "aws:s3/bucketPolicy:BucketPolicy", "media", "policy",
+				strings.Replace(fmt.Sprint(pol.Input("policy")), "/thumbs/*", "/llm-cache/*", 1))
+		}},
+		{"the edge reads only the public media, for its distribution", func(g *pulumitest.Graph) {
+			pol := g.Find("aws:s3/bucketPolicy:BucketPolicy", "media")
+			setInput(g, "aws:s3/bucketPolicy:BucketPolicy", "media", "policy",
+				regexp.MustCompile(`distribution/[A-Z0-9]+`).ReplaceAllString(fmt.Sprint(pol.Input("policy")), "distribution/EOTHER"))
+		}},
 	} {
 		t.Run(tc.policy, func(t *testing.T) {
 			g := mustRun(t, "prod", nil) // a fresh graph: plants must not leak
@@ -168,6 +215,27 @@ func TestPoliciesCatchViolations(t *testing.T) {
 			t.Fatalf("no policy %q", tc.policy)
 		})
 	}
+}
+
+// edgeBehaviour is a copy of the edge's ordered behaviour for a pattern.
+func edgeBehaviour(g *pulumitest.Graph, pattern string) map[string]interface{} {
+	for _, b := range g.Find("aws:cloudfront/distribution:Distribution", "edge").Input("orderedCacheBehaviors").([]interface{}) {
+		if m := b.(map[string]interface{}); m["pathPattern"] == pattern {
+			return m
+		}
+	}
+	panic("no edge behaviour " + pattern)
+}
+
+// editBehaviour changes the edge's ordered behaviour for a pattern.
+func editBehaviour(g *pulumitest.Graph, pattern string, edit func(map[string]interface{})) {
+	list := g.Find("aws:cloudfront/distribution:Distribution", "edge").Input("orderedCacheBehaviors").([]interface{})
+	for _, b := range list {
+		if m := b.(map[string]interface{}); m["pathPattern"] == pattern {
+			edit(m)
+		}
+	}
+	setInput(g, "aws:cloudfront/distribution:Distribution", "edge", "orderedCacheBehaviors", list)
 }
 
 func setInput(g *pulumitest.Graph, typ, name, key string, v interface{}) {
@@ -548,27 +616,31 @@ func natPerAZInProd(g *pulumitest.Graph, stack string) []string {
 
 func requiredTags(g *pulumitest.Graph, stack string) []string {
 	var v []string
+	// The stack's region's provider and us-east-1's (CloudFront's
+	// certificate and web ACL), both tagged.
 	provs := g.OfType("pulumi:providers:aws")
-	if len(provs) != 1 {
-		return []string{fmt.Sprintf("%d aws providers, want exactly 1 (the tagged one)", len(provs))}
+	if len(provs) == 0 || len(provs) > 2 {
+		return []string{fmt.Sprintf("%d aws providers, want the stack's and us-east-1's", len(provs))}
 	}
-	prov := provs[0]
-	tags, _ := prov.Input("defaultTags", "tags").(map[string]interface{})
-	for _, k := range RequiredTags {
-		if s, _ := tags[k].(string); s == "" {
-			v = append(v, "the aws provider's default tags lack "+k)
+	tagged := map[string]bool{}
+	for _, prov := range provs {
+		tags, _ := prov.Input("defaultTags", "tags").(map[string]interface{})
+		for _, k := range RequiredTags {
+			if s, _ := tags[k].(string); s == "" {
+				v = append(v, prov.Name+"'s default tags lack "+k)
+			}
 		}
+		if tags["stack"] != stack {
+			v = append(v, fmt.Sprintf("%s: stack tag %v, want %s", prov.Name, tags["stack"], stack))
+		}
+		tagged[prov.URN+"::"+prov.ID] = true
 	}
-	if tags["stack"] != stack {
-		v = append(v, fmt.Sprintf("stack tag %v, want %s", tags["stack"], stack))
-	}
-	ref := prov.URN + "::" + prov.ID
 	for _, r := range g.All() {
 		switch {
-		case strings.HasPrefix(r.Type, "aws:") && r.Provider != ref:
-			v = append(v, r.String()+" does not use the tagged provider")
-		case strings.HasPrefix(r.Type, "awsx:") && r.Providers["aws"] != ref:
-			v = append(v, r.String()+" does not hand the tagged provider to its children")
+		case strings.HasPrefix(r.Type, "aws:") && !tagged[r.Provider]:
+			v = append(v, r.String()+" does not use a tagged provider")
+		case strings.HasPrefix(r.Type, "awsx:") && !tagged[r.Providers["aws"]]:
+			v = append(v, r.String()+" does not hand a tagged provider to its children")
 		}
 	}
 	return v

@@ -155,6 +155,11 @@ func TestBadConfigNamesTheKey(t *testing.T) {
 		{"removed admin password", "prod", map[string]string{"buylink:adminPasswordHash": "$2a$12$abc"}, "buylink:adminPasswordHash"},
 		{"worker timeout above Lambda's", "dev", map[string]string{"buylink:workers": `{"timeoutSeconds":1200,"memoryMb":512,"maxConcurrency":2}`}, "buylink:workers"},
 		{"no region", "dev", map[string]string{"aws:region": ""}, "aws:region"},
+		{"edge certificate outside us-east-1", "prod", map[string]string{"buylink:edgeCertificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/x"}, "buylink:edgeCertificateArn"},
+		{"no edge certificate source", "dev", map[string]string{"buylink:hostedZoneId": "", "buylink:certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/x"}, "buylink:edgeCertificateArn"},
+		{"click rate limit below WAF's", "prod", map[string]string{"buylink:edge": `{"clickRateLimit":5}`}, "buylink:edge"},
+		{"unknown price class", "dev", map[string]string{"buylink:edge": `{"priceClass":"cheap"}`}, "buylink:edge"},
+		{"unknown edge field", "dev", map[string]string{"buylink:edge": `{"waf":true}`}, "buylink:edge"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := runErr(t, tc.stack, tc.override)

@@ -43,6 +43,7 @@ var httpEnv = []Var{
 	{Name: "ADDR", Doc: "listen address", Default: "ingestion-api :3001, product-service :3002", AWS: FromListenAddr},
 	{Name: "DATA_DIR", Doc: "data directory of the embedded defaults (SQLite file, media, issuer key)", Default: ".buylink"},
 	{Name: "TRUSTED_PROXIES", Doc: "CIDRs of the load balancer whose X-Forwarded-For is believed (comma-separated)", Default: "none", AWS: FromVPCCIDR},
+	{Name: "CLIENT_IP_HEADER", Doc: "a header the CDN in front sets to the client's address, believed over X-Forwarded-For (only where nothing but the CDN reaches the service)", Default: "none", AWS: Fixed, Value: ViewerAddressHeader},
 	{Name: "STORE_URL", Doc: "the catalog store: a SQLite path, sqlite:///path or dynamodb://<table>?region=<region>", Default: "DATA_DIR/catalog.db", AWS: FromStore},
 }
 
@@ -155,7 +156,7 @@ var All = []Deployable{
 		Routes:   []string{"/*"},
 		Env: append([]Var{
 			{Name: "PUBLIC_URL", Doc: "the address shoppers use (links, media URLs, sign-in callback)", Default: "http://localhost:3002", AWS: FromPublicURL},
-			{Name: "MEDIA_BUCKET_URL", Doc: "the media bucket (file:// or s3://, served by presigned URLs)", Default: "file://DATA_DIR/media", AWS: FromMedia},
+			{Name: "MEDIA_BUCKET_URL", Doc: "the media bucket (file:// or s3://), served at PUBLIC_URL/media/ (on AWS the CDN reads the bucket itself; a request reaching the service is redirected to a presigned URL)", Default: "file://DATA_DIR/media", AWS: FromMedia},
 			{Name: "LOGIN_URL", Doc: "where the dashboard sends signed-out browsers", Default: "/login"},
 			{Name: "AUTH_HOSTED_UI_URL", Doc: "Cognito's hosted UI: serves /login and /auth/callback for AUTH_CLIENT_IDS' first client", AWS: FromHostedUI},
 			{Name: "LOCAL_ISSUER_URL", Doc: "a buylink local issuer (ingestion-api's) whose tokens sellers use"},

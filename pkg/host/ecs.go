@@ -88,6 +88,9 @@ func Run(ctx context.Context, d deploy.Deployable, getenv func(string) string, l
 	errc := make(chan error, 2)
 	if ln != nil {
 		router := web.New(web.Options{Logger: log, TrustedProxies: SplitList(env.Get("TRUSTED_PROXIES"))})
+		// Behind a CDN the client's address is the header it sets (gin
+		// believes it first, then X-Forwarded-For from TRUSTED_PROXIES).
+		router.TrustedPlatform = env.Get("CLIENT_IP_HEADER")
 		checks := map[string]web.Check{}
 		if deps.Store != nil {
 			checks["store"] = deps.Store.Ping

@@ -32,13 +32,14 @@ import (
 
 	"github.com/buylink/buylink/pkg/awsconfig"
 	"github.com/buylink/buylink/pkg/catalog"
+	"github.com/buylink/buylink/pkg/deploy"
 )
 
 // MaxBlobBytes bounds one stored blob.
 const MaxBlobBytes = 64 << 20
 
 // keyRE is the shape of every key Put makes: prefix/aa/<sha256>.<ext>.
-var keyRE = regexp.MustCompile(`^[a-z0-9-]+/[0-9a-f]{2}/[0-9a-f]{64}\.[a-z0-9]{1,5}$`)
+var keyRE = regexp.MustCompile(`^[a-z0-9-]+/` + deploy.MediaKeyShape + `$`)
 
 var extensions = map[string]string{
 	"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "video/mp4": "mp4", "video/quicktime": "mov", "video/webm": "webm",

@@ -73,6 +73,16 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 			"names":   []interface{}{m.Region + "a", m.Region + "b", m.Region + "c"},
 			"zoneIds": []interface{}{"use1-az1", "use1-az2", "use1-az4"},
 		}), nil
+	case "aws:ec2/getManagedPrefixList:getManagedPrefixList":
+		name := ""
+		if v, ok := args.Args["name"]; ok && v.IsString() {
+			name = v.StringValue()
+		}
+		id := "pl-" + short(name)[:8]
+		return resource.NewPropertyMapFromMap(map[string]interface{}{
+			"id": id, "name": name, "addressFamily": "IPv4", "maxEntries": 55,
+			"arn": "arn:aws:ec2:" + m.Region + ":aws:prefix-list/" + id,
+		}), nil
 	case "aws:ec2/getRouteTables:getRouteTables":
 		vpc := ""
 		if v, ok := args.Args["vpcId"]; ok && v.IsString() {
@@ -224,6 +234,19 @@ func (m *Mocks) outputs(typ, name string, inputs resource.PropertyMap) (string, 
 		}})
 	case "aws:route53/record:Record":
 		set("fqdn", strings.TrimSuffix(physical, "."))
+	case "aws:cloudfront/distribution:Distribution":
+		id = "E" + strings.ToUpper(short(name))[:13]
+		set("arn", fmt.Sprintf("arn:aws:cloudfront::%s:distribution/%s", acct, id))
+		set("domainName", "d"+short(name)[:13]+".cloudfront.net")
+		set("hostedZoneId", "Z2FDTNDATAQYW2")
+	case "aws:cloudfront/cachePolicy:CachePolicy", "aws:cloudfront/originRequestPolicy:OriginRequestPolicy",
+		"aws:cloudfront/originAccessControl:OriginAccessControl":
+		id = fmt.Sprintf("%s-%s-%s-%s-%s", short(name)[:8], short(name)[8:12], short(name)[:4], short(name)[4:8], long(name)[:12])
+	case "aws:cloudfront/function:Function":
+		set("arn", fmt.Sprintf("arn:aws:cloudfront::%s:function/%s", acct, physical))
+	case "aws:wafv2/webAcl:WebAcl":
+		id = short(name) + "-" + long(name)[:8]
+		set("arn", fmt.Sprintf("arn:aws:wafv2:us-east-1:%s:global/webacl/%s/%s", acct, physical, id))
 	case "aws:cloudwatch/dashboard:Dashboard":
 		set("dashboardArn", fmt.Sprintf("arn:aws:cloudwatch::%s:dashboard/%s", acct, physical))
 	case "random:index/randomPassword:RandomPassword":

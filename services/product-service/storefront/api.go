@@ -21,6 +21,12 @@ const maxQueryRunes = 100
 // the ETag makes revalidation cheap.
 const apiCacheControl = "public, max-age=10"
 
+// pageCacheControl is the pages' (and themes'): browsers revalidate at
+// once (the ETag makes it cheap), a CDN keeps a page 30 s and serves it
+// 30 s more while it refetches, so a product change reaches every shopper
+// within 65 s (with the 5 s of CacheTTL; README, Infrastructure).
+const pageCacheControl = "public, max-age=0, s-maxage=30, stale-while-revalidate=30"
+
 var published = []catalog.ProductStatus{catalog.ProductPublished}
 
 // pageParam reads ?limit= and ?cursor=; an explicit limit must be 1..100.

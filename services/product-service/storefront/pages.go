@@ -452,7 +452,7 @@ func (s *Server) pageResponse(v shopView, pageURL string) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &response{contentType: "text/html; charset=utf-8", cacheControl: "public, no-cache", body: body}, nil
+	return &response{contentType: "text/html; charset=utf-8", cacheControl: pageCacheControl, body: body}, nil
 }
 
 // jsonLD describes the page's products as a schema.org ItemList of Product.

@@ -274,7 +274,7 @@ func (s *Server) themeCSS(c *gin.Context) {
 			css = ":root{--accent:" + sl.AccentColor + ";--on-accent:#fff}" +
 				"@media (prefers-color-scheme:dark){:root{--accent:" + sl.AccentColor + ";--on-accent:#fff}}"
 		}
-		return &response{contentType: "text/css; charset=utf-8", cacheControl: "public, no-cache", body: []byte(css)}, nil
+		return &response{contentType: "text/css; charset=utf-8", cacheControl: pageCacheControl, body: []byte(css)}, nil
 	})
 	if err != nil {
 		web.WriteError(c, err)
