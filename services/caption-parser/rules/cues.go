@@ -32,7 +32,26 @@ const (
 	cueStory
 	// cueNews marks news and commentary: "breaking", "news", "tin tức".
 	cueNews
+	// cueEvent announces an event one attends or registers for, not a thing
+	// one buys: "register at", "free entry", "save the date", "konser",
+	// "đăng ký tham gia", "ลงทะเบียน", "inscrições".
+	cueEvent
+	// cueGiveaway runs a giveaway or a contest: "giveaway", "to enter",
+	// "tag a friend", "bagi-bagi", "minigame", "แจก", "sorteio".
+	cueGiveaway
+	// cueDonation asks for money for a cause: "donate", "fundraiser",
+	// "donasi", "quyên góp", "บริจาค", "doação".
+	cueDonation
+	// cueTutorial teaches or shows how: "how to", "tutorial", "recipe",
+	// "cara membuat", "hướng dẫn", "วิธี", "receita". Like a story, a call to
+	// action still makes it an offer.
+	cueTutorial
 )
+
+// lookalike reports the cues of captions that look like offers and are
+// not: experiences, stories, news, events, giveaways, donations and
+// tutorials. They never make the LLM gate send a caption.
+func (k cue) lookalike() bool { return k >= cueExperience }
 
 // cueLexicon holds the phrases of each cue by language, lower case, words
 // separated by single spaces. Thai, Japanese and Chinese write no spaces
@@ -156,15 +175,21 @@ var cueLexicon = map[cue]map[string][]string{
 	},
 	cueStory: {
 		langEN: {"i tried", "we tried", "my review", "honest review", "review", "thrift", "thrifted", "haul", "i rented",
-			"worth the", "reco", "recommend", "recommendation", "where to stay", "must visit", "must try"},
-		langID: {"pengalaman", "review", "sharing", "rekomendasi", "aku beli", "saya beli"},
-		langMS: {"saya beli", "aku beli", "review"},
-		langVI: {"review", "trải nghiệm", "thử", "tham khảo", "đi chơi"},
-		langTH: {"รีวิว", "ประมาณ", "แนะนำ", "พิกัด"},
-		langPT: {"testei", "review", "resenha", "recomendo", "indico"},
-		langES: {"probé", "reseña", "recomiendo"},
-		langFR: {"avis"},
-		langDE: {"getestet"},
+			"worth the", "reco", "recommend", "recommendation", "where to stay", "must visit", "must try",
+			"we went", "i went", "we visited", "i visited", "my stay", "our stay", "we booked", "i booked",
+			"room tour", "hotel tour", "vlog", "day in my life", "come with me", "storytime", "can you believe",
+			"i can't believe", "guess how much", "guess the price", "rate this", "pov", "unboxing"},
+		langID: {"pengalaman", "review", "sharing", "rekomendasi", "aku beli", "saya beli", "aku coba", "nyobain",
+			"kami menginap", "aku nginep", "jalan-jalan", "liburan ke", "worth it"},
+		langMS: {"saya beli", "aku beli", "review", "saya cuba", "kami pergi"},
+		langTL: {"sulit ba", "pinuntahan", "nag-try", "review"},
+		langVI: {"review", "trải nghiệm", "thử", "tham khảo", "đi chơi", "mình ở", "mình đi", "tụi mình đi",
+			"mình đặt", "cảm nhận", "có nên", "đáng tiền không", "ăn thử", "ghé thăm"},
+		langTH: {"รีวิว", "ประมาณ", "แนะนำ", "พิกัด", "ไปพัก", "ลองกิน", "ลองพัก", "เราไป", "ไปมา"},
+		langPT: {"testei", "review", "resenha", "recomendo", "indico", "fomos", "ficamos", "vale a pena", "minha experiência"},
+		langES: {"probé", "reseña", "recomiendo", "fuimos", "vale la pena", "mi experiencia"},
+		langFR: {"avis", "on a testé", "ça vaut"},
+		langDE: {"getestet", "lohnt sich"},
 	},
 	cueNews: {
 		langEN: {"breaking", "news", "announced", "announces", "launches", "launched", "reportedly",
@@ -174,6 +199,59 @@ var cueLexicon = map[cue]map[string][]string{
 		langTH: {"ข่าว"},
 		langPT: {"notícia", "notícias", "noticias", "taxação", "imposto"},
 		langES: {"noticia", "noticias"},
+	},
+	cueEvent: {
+		langEN: {"register at", "register now", "register here", "registration", "free entry", "free admission",
+			"save the date", "join us at", "join us on", "join us for", "see you at", "see you there", "rsvp",
+			"concert", "festival", "meetup", "meet and greet", "tickets are free", "open to the public",
+			"webinar"},
+		langID: {"registrasi", "daftar di", "pendaftaran", "konser", "acara", "terbuka untuk umum", "gratis masuk",
+			"tiket masuk", "jangan lupa datang", "sampai jumpa di", "festival"},
+		langMS: {"daftar di", "pendaftaran", "konsert", "acara", "jumpa di"},
+		langTL: {"magparehistro", "concert", "kita-kits"},
+		langVI: {"đăng ký tham gia", "sự kiện", "lễ hội", "buổi hòa nhạc", "vé mời", "miễn phí vào cửa"},
+		langTH: {"ลงทะเบียน", "คอนเสิร์ต", "งานอีเวนต์", "เข้าฟรี", "เทศกาล"},
+		langPT: {"inscrições", "inscreva-se", "show gratuito", "festival", "entrada gratuita", "te vejo lá"},
+		langES: {"inscripciones", "inscríbete", "concierto", "entrada libre", "entrada gratuita", "festival"},
+		langFR: {"inscriptions", "concert", "entrée libre", "entrée gratuite"},
+		langDE: {"anmeldung", "konzert", "eintritt frei"},
+	},
+	cueGiveaway: {
+		langEN: {"giveaway", "give away", "giving away", "to enter", "enter to win", "chance to win", "win a", "win this",
+			"winner", "winners", "tag a friend", "tag your friend", "tag 2 friends", "tag 3 friends", "contest", "raffle", "sweepstakes"},
+		langID: {"giveaway", "bagi-bagi", "pemenang", "menangkan", "ikuti giveaway", "tag teman", "kuis", "undian"},
+		langMS: {"peraduan", "pemenang", "tag kawan"},
+		langTL: {"pa-raffle", "pa-giveaway", "mananalo"},
+		langVI: {"minigame", "mini game", "người thắng", "trúng thưởng", "giveaway"},
+		langTH: {"แจกฟรี", "ผู้โชคดี", "กิจกรรมแจก", "ลุ้นรับ"},
+		langPT: {"sorteio", "sorteando", "ganhador", "marque um amigo", "marque seus amigos"},
+		langES: {"sorteo", "ganador", "etiqueta a un amigo", "concurso"},
+		langFR: {"concours", "gagnant", "tirage au sort"},
+		langDE: {"gewinnspiel", "verlosung"},
+	},
+	cueDonation: {
+		langEN: {"donate", "donation", "donations", "fundraiser", "fundraising", "gofundme", "charity", "to support the"},
+		langID: {"donasi", "penggalangan dana", "galang dana", "sedekah"},
+		langMS: {"derma", "sumbangan"},
+		langTL: {"donasyon", "mag-donate"},
+		langVI: {"quyên góp", "từ thiện"},
+		langTH: {"บริจาค", "การกุศล"},
+		langPT: {"doação", "doações", "vaquinha"},
+		langES: {"donación", "donaciones"},
+		langFR: {"cagnotte", "faire un don"},
+		langDE: {"spende", "spenden"},
+	},
+	cueTutorial: {
+		langEN: {"how to", "tutorial", "step by step", "recipe", "diy", "tips for", "tips on", "hack", "lesson"},
+		langID: {"cara membuat", "cara bikin", "cara masak", "tutorial", "resep", "langkah"},
+		langMS: {"cara buat", "resipi", "tutorial"},
+		langTL: {"paano", "tutorial", "recipe"},
+		langVI: {"hướng dẫn", "cách làm", "công thức", "mẹo", "bí quyết"},
+		langTH: {"วิธีทำ", "สอนทำ", "สูตร", "ขั้นตอน"},
+		langPT: {"como fazer", "tutorial", "receita", "passo a passo", "dica"},
+		langES: {"cómo hacer", "tutorial", "receta", "paso a paso"},
+		langFR: {"comment faire", "tutoriel", "recette"},
+		langDE: {"anleitung", "rezept"},
 	},
 }
 

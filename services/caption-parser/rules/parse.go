@@ -227,6 +227,12 @@ type signals struct {
 	// buyLink reports a link that may be a buy link (see link.buy).
 	buyLink                 bool
 	experience, story, news bool
+	// event, giveaway and donation captions ask to attend, enter or give:
+	// what their links and calls to action lead to is not a purchase.
+	event, giveaway, donation bool
+	// hostShop reports a link to a shop, marketplace or affiliate host
+	// (shopHost), a way to buy whatever word comes before it.
+	hostShop bool
 }
 
 func (c *parse) signals() signals {
@@ -234,6 +240,7 @@ func (c *parse) signals() signals {
 	for _, l := range c.links {
 		s.shopLink = s.shopLink || l.shop
 		s.buyLink = s.buyLink || l.buy
+		s.hostShop = s.hostShop || l.buy && shopHost(hostOf(l.url))
 	}
 	s.code = len(c.codes) > 0
 	for _, m := range c.cues {
@@ -252,7 +259,18 @@ func (c *parse) signals() signals {
 			s.story = true
 		case cueNews:
 			s.news = true
+		case cueEvent:
+			s.event = true
+		case cueGiveaway:
+			s.giveaway = true
+		case cueDonation:
+			s.donation = true
+		case cueTutorial:
+			s.story = true
 		}
+	}
+	for _, h := range c.hashtags {
+		s.story = s.story || storyHashtag(h)
 	}
 	for k := range c.prices {
 		if p := &c.prices[k]; p.role == roleCurrent && p.currency != "" {
@@ -270,6 +288,10 @@ func (c *parse) signals() signals {
 func (c *parse) offers() bool {
 	s := c.signals()
 	switch {
+	case s.event || s.giveaway || s.donation:
+		// "register at fest.com", "comment to enter", "donate link in bio":
+		// only a shop's own link or a code still sells something.
+		return s.hostShop || s.code
 	case s.shopLink || s.code || s.priced && s.buyLink:
 		return true
 	case s.experience || s.news:
@@ -297,7 +319,7 @@ func (c *parse) maySell() bool {
 		}
 	}
 	for _, m := range c.cues {
-		if m.cue != cueExperience && m.cue != cueStory && m.cue != cueNews {
+		if !m.cue.lookalike() {
 			return true
 		}
 	}
@@ -323,6 +345,23 @@ func shopHashtag(h string) bool {
 
 var shopTagWords = []string{"shop", "sale", "promo", "deal", "diskon", "giamgia", "racun", "affiliate", "tiktokmademebuyit",
 	"amazonfind", "founditonamazon", "ltk", "preorder", "ready", "order", "jualan", "olshop", "ขาย", "โปร", "achadinho"}
+
+// storyHashtag reports a hashtag that files the video as a review, a vlog,
+// a tutorial, a prank or the news: #hotelreview, #roomtour, #traveltiktok
+// is not, #รีวิวโรงแรม, #resenha, #tintuc, #recipe.
+func storyHashtag(h string) bool {
+	h = lower(h)
+	for _, w := range storyTagWords {
+		if strings.Contains(h, w) {
+			return true
+		}
+	}
+	return false
+}
+
+var storyTagWords = []string{"review", "vlog", "roomtour", "storytime", "prank", "unboxing", "haul", "tutorial", "recipe",
+	"howto", "news", "meme", "รีวิว", "ข่าว", "resenha", "reseña", "receita", "receta", "resep", "tintuc", "berita",
+	"noticia", "reviewanuong", "congthuc", "huongdan", "pengalaman", "trải"}
 
 // products cuts the caption into products.
 func (c *parse) products() []events.ParsedProduct {

@@ -459,3 +459,36 @@ func TestPlaceTagSellsVouchers(t *testing.T) {
 		t.Errorf("a shop sale is no voucher: %q", p.Title)
 	}
 }
+
+// Events, giveaways, donations, tutorials and reviews ask the viewer to
+// attend, enter, give or learn: their links and calls to action sell
+// nothing. A shop's own link or a code still makes an offer.
+func TestEventsGiveawaysDonationsAreNotOffers(t *testing.T) {
+	for _, caption := range []string{
+		"Free concert this Saturday 🎤 register at citymusicfest.com, see you there!",
+		"Konser gratis Sabtu malam 🎫 registrasi tiket masuk di bit.ly/konserkota dan follow kami",
+		"GIVEAWAY 🎁 win this ceramic lamp! To enter: follow, like & tag a friend. Link in bio for rules",
+		"Bagi-bagi hadiah! Pemenang diumumkan Jumat, tag teman kamu di komentar 🎉",
+		"Minigame cuối tuần: bình luận để có cơ hội trúng thưởng bộ nồi inox, inbox shop để nhận quà",
+		"แจกฟรี! ลุ้นรับหูฟังไร้สาย กดติดตามแล้วคอมเมนต์ #แจกของ",
+		"Sorteio de um kit skincare 💖 marque um amigo e siga o perfil, link na bio",
+		"Please donate to the shelter, the donate link is in my bio ❤️ every dollar helps",
+		"Yuk donasi untuk korban banjir, info lengkap di link bio 🙏",
+		"How to make iced matcha at home 🍵 recipe: 2g matcha, 60ml water, DM me for questions",
+		"Cách làm bánh flan mềm mịn tại nhà, liên hệ mình nếu cần hỏi thêm #congthuc",
+		"Homestay view đồi chỉ 300k/đêm, tụi mình đi 2 ngày thấy ổn áp #review",
+		"Resort view biển คืนละ 1,800 บาท ไปพักมา 2 คืน #รีวิวที่พัก",
+	} {
+		if ps := rules.Parse(rules.Input{Text: caption}); len(ps) != 0 {
+			t.Errorf("%q: products %+v, want none", caption, ps)
+		}
+	}
+	for _, tc := range []struct{ caption, title string }{
+		{"Giveaway week! 🎁 Our Linen Tote Bag is back at shopee.co.id/linentote", "Linen Tote Bag"},
+		{"Tutorial: styling the Velvet Lip Tint 💄 checkout di keranjang kuning ya", "Velvet Lip Tint"},
+	} {
+		if p := one(t, tc.caption); p.Title != tc.title {
+			t.Errorf("%q: %q, want %q", tc.caption, p.Title, tc.title)
+		}
+	}
+}

@@ -193,8 +193,18 @@ func (c *parse) titleSpan(a, b int) (string, int) {
 	// Leading junk: markers, punctuation, brackets, articles, hype.
 	for i < b && i < a+maxTitleTokens/2 {
 		t := toks[i]
-		if t.kind == tWord && (determiners[t.low] || hypeWords[t.low] || leadWords[t.low] || trailStrip[t.low]) {
+		if t.kind == tWord && (determiners[t.low] || hypeWords[t.low] || leadWords[t.low] || trailStrip[t.low] || introWords[t.low]) {
 			i++
+			continue
+		}
+		if t.kind == tWord {
+			if j := c.leadGerund(i, b); j > i {
+				i = j // "trying out the keycaps"
+				continue
+			}
+		}
+		if t.kind == tWord && c.headingLabel(i, b) {
+			i += 2 // "Tutorial: the Velvet Lip Tint", "New: …"
 			continue
 		}
 		if t.kind == tPunct && c.text[t.start:t.end] == "(" {
@@ -311,6 +321,32 @@ collect:
 		end = parts[len(parts)-1].end
 	}
 	return capitalize(out), end
+}
+
+// leadGerund returns the token after a verb in -ing (and its particle)
+// that opens a title before its object: "styling the lip tint", "trying
+// out my new", "using this"; or i.
+func (c *parse) leadGerund(i, b int) int {
+	w := c.toks[i].low
+	if len(w) < 6 || !strings.HasSuffix(w, "ing") || !isASCII(w) {
+		return i
+	}
+	j := i + 1
+	if j < b && c.toks[j].kind == tWord && (c.toks[j].low == "out" || c.toks[j].low == "on" || c.toks[j].low == "with") {
+		j++
+	}
+	if j < b && c.toks[j].kind == tWord && determiners[c.toks[j].low] {
+		return j
+	}
+	return i
+}
+
+// headingLabel reports a one-word label that heads a title's line, a colon
+// and a name after it on the same line: "Tutorial: the lip tint". Field
+// labels of listings ("Brand:", "Product:") are read as such elsewhere.
+func (c *parse) headingLabel(i, b int) bool {
+	return i+2 < b && c.isPunct(i+1, ":") && !c.toks[i+1].space && c.toks[i+2].kind == tWord &&
+		!productLabels[c.toks[i].low] && !brandLabels[c.toks[i].low] && !priceLabelWords[c.toks[i].low]
 }
 
 func truncateWords(s string, n int) string {
