@@ -46,6 +46,9 @@ const (
 	// "cara membuat", "hướng dẫn", "วิธี", "receita". Like a story, a call to
 	// action still makes it an offer.
 	cueTutorial
+	// cueChannel points to the creator's content, not to a product: "new
+	// video", "full video on YouTube", "subscribe", "my channel", "kênh".
+	cueChannel
 )
 
 // lookalike reports the cues of captions that look like offers and are
@@ -160,7 +163,7 @@ var cueLexicon = map[cue]map[string][]string{
 		langJA: {"価格", "セール", "割引"},
 	},
 	cueExperience: {
-		langEN: {"i paid", "we paid", "i spent", "we spent", "i earned", "cost me", "cost us", "cost just", "cost only", "i bought", "we bought", "i got this",
+		langEN: {"me when", "i paid", "we paid", "i spent", "we spent", "i earned", "cost me", "cost us", "cost just", "cost only", "i bought", "we bought", "i got this",
 			"checked into", "checked in", "we stayed", "i stayed", "stayed at", "would you pay", "would you buy",
 			"is it worth", "worth it?", "i found", "found this", "good find", "price i paid", "paid for",
 			"throwback", "estimated", "how much", "what $", "what you get", "get you", "gets you"},
@@ -252,6 +255,19 @@ var cueLexicon = map[cue]map[string][]string{
 		langES: {"cómo hacer", "tutorial", "receta", "paso a paso"},
 		langFR: {"comment faire", "tutoriel", "recette"},
 		langDE: {"anleitung", "rezept"},
+	},
+	cueChannel: {
+		langEN: {"new video", "full video", "my channel", "youtube channel", "broadcast channel", "subscribe",
+			"watch the full", "full episode", "new episode", "podcast", "part 2", "pt 2", "follow my other", "my other account"},
+		langID: {"channel youtube", "video lengkap", "subscribe", "akun kedua"},
+		langMS: {"video penuh", "saluran"},
+		langTL: {"buong video"},
+		langVI: {"kênh youtube", "video đầy đủ", "đăng ký kênh", "phần 2", "full clip"},
+		langTH: {"ช่องยูทูป", "คลิปเต็ม", "ติดตามช่อง"},
+		langPT: {"vídeo completo", "meu canal", "inscreva-se no canal", "parte 2"},
+		langES: {"video completo", "mi canal", "suscríbete", "parte 2"},
+		langFR: {"vidéo complète", "ma chaîne", "abonnez-vous"},
+		langDE: {"ganzes video", "mein kanal", "abonniert"},
 	},
 }
 

@@ -227,9 +227,10 @@ type signals struct {
 	// buyLink reports a link that may be a buy link (see link.buy).
 	buyLink                 bool
 	experience, story, news bool
-	// event, giveaway and donation captions ask to attend, enter or give:
-	// what their links and calls to action lead to is not a purchase.
-	event, giveaway, donation bool
+	// elsewhere reports an event, a giveaway, a donation or the creator's
+	// channel: its links and calls to action lead to attending, entering,
+	// giving or watching, not to a purchase.
+	elsewhere bool
 	// hostShop reports a link to a shop, marketplace or affiliate host
 	// (shopHost), a way to buy whatever word comes before it.
 	hostShop bool
@@ -259,12 +260,8 @@ func (c *parse) signals() signals {
 			s.story = true
 		case cueNews:
 			s.news = true
-		case cueEvent:
-			s.event = true
-		case cueGiveaway:
-			s.giveaway = true
-		case cueDonation:
-			s.donation = true
+		case cueEvent, cueGiveaway, cueDonation, cueChannel:
+			s.elsewhere = true
 		case cueTutorial:
 			s.story = true
 		}
@@ -288,7 +285,7 @@ func (c *parse) signals() signals {
 func (c *parse) offers() bool {
 	s := c.signals()
 	switch {
-	case s.event || s.giveaway || s.donation:
+	case s.elsewhere:
 		// "register at fest.com", "comment to enter", "donate link in bio":
 		// only a shop's own link or a code still sells something.
 		return s.hostShop || s.code

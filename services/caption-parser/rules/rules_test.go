@@ -492,3 +492,48 @@ func TestEventsGiveawaysDonationsAreNotOffers(t *testing.T) {
 		}
 	}
 }
+
+// Sellers in every language name the product first and then say how to
+// buy, with or without a price; the title is the name, in Thai the first
+// phrase, never the call to action or the word "available".
+func TestSellersCallsToActionInEachLanguage(t *testing.T) {
+	for _, tc := range []struct{ caption, title, price string }{
+		{"Tas selempang kulit asli warna coklat, checkout di keranjang kuning sebelum kehabisan!", "Tas selempang kulit asli warna coklat", "none"},
+		{"Kemeja flanel pria lengan panjang 125K, langsung checkout aja", "Kemeja flanel pria lengan panjang", "IDR 12500000"},
+		{"Áo khoác dù nam chống nước, chốt đơn ngay kẻo hết nha", "Áo khoác dù nam chống nước", "none"},
+		{"Chốt đơn em serum phục hồi nha, giá 350k thôi", "Serum phục hồi", "VND 350000"},
+		{"เสื้อยืดโอเวอร์ไซส์ ผ้าคอตตอน 100% สั่งซื้อได้ที่ตะกร้าเลยค่ะ", "เสื้อยืดโอเวอร์ไซส์", "none"},
+		{"กระเป๋าผ้าแคนวาส ใบใหญ่ จุของได้เยอะ กดตะกร้าได้เลย", "กระเป๋าผ้าแคนวาส", "none"},
+		{"ครีมกันแดด SPF50 ราคา 290 บาท ทักแชทได้เลย", "ครีมกันแดด SPF50", "THB 29000"},
+		{"Vestido midi de linho, link na bio 💛", "Vestido midi de linho", "none"},
+		{"Blusa de tricô feminina, disponível no carrinho amarelo", "Blusa de tricô feminina", "none"},
+		{"Korean style crossbody bag, add to cart na mga mars!", "Korean style crossbody bag", "none"},
+		{"Baju kurung moden saiz S-XL, boleh order sekarang, PM untuk order", "Baju kurung moden saiz S-XL", "none"},
+		{"Tudung bawal premium RM25 sahaja, tekan beg kuning", "Tudung bawal premium", "MYR 2500"},
+		{"Tutorial: styling the Velvet Lip Tint 💄 checkout di keranjang kuning ya", "Velvet Lip Tint", "none"},
+		{"Introducing the Linen Weekender Bag, link in bio", "Linen Weekender Bag", "none"},
+	} {
+		if p := one(t, tc.caption); p.Title != tc.title || price(p) != tc.price {
+			t.Errorf("%q: %q %s, want %q %s", tc.caption, p.Title, price(p), tc.title, tc.price)
+		}
+	}
+}
+
+// Memes, channel plugs and reviews quote prices and say "link in bio"
+// without selling.
+func TestMemesAndChannelPlugsAreNotOffers(t *testing.T) {
+	for _, caption := range []string{
+		"Me when I see a $5 candle at Target 😂 #relatable",
+		"New video up on my channel! Link in bio",
+		"Full video on YouTube, link in bio 🎥",
+		"Ghé thăm kênh youtube của mình nha, link ở bio",
+		"Subscribe ke channel YouTube aku ya, link di bio",
+		"Staycation di hotel bintang 5 Jakarta cuma 800rb semalam, worth it banget #staycation",
+		"Went to the new night market in Bangkok, the mango sticky rice was only 60 baht 😍 #thailand",
+		"Cafe view đồi siêu chill ở Đà Lạt, nước chỉ 45k thôi, mọi người nên ghé nha",
+	} {
+		if ps := rules.Parse(rules.Input{Text: caption}); len(ps) != 0 {
+			t.Errorf("%q: products %+v, want none", caption, ps)
+		}
+	}
+}

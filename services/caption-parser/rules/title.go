@@ -197,6 +197,21 @@ func (c *parse) titleSpan(a, b int) (string, int) {
 			i++
 			continue
 		}
+		if t.kind == tWord && c.inCallToAction(i) && (i == 0 || toks[i-1].kind == tBreak) {
+			// "Chốt đơn em serum …": a call to action that opens a line
+			// right before the name (not "free shipping on orders").
+			j := i
+			for j < b && toks[j].kind == tWord && c.inCallToAction(j) {
+				j++
+			}
+			if j < b && c.lang == langVI && toks[j].low == "em" {
+				j++ // the seller's "em" for the product
+			}
+			if j < b && toks[j].kind == tWord && toks[j].space && !trailStrip[toks[j].low] && !prepositions[toks[j].low] && !c.stops(toks[j].low) {
+				i = j
+				continue
+			}
+		}
 		if t.kind == tWord {
 			if j := c.leadGerund(i, b); j > i {
 				i = j // "trying out the keycaps"
@@ -231,11 +246,21 @@ func (c *parse) titleSpan(a, b int) (string, int) {
 		parts = append(parts, span{from, to, len(parts) > 0 && (toks[from].space || pendingSpace)})
 		pendingSpace = false
 	}
+	thaiKept := 0 // runes of the Thai phrase kept
 collect:
 	for i < b {
 		t := toks[i]
 		switch t.kind {
 		case tWord:
+			if n := thaiRun(t.low); n > 0 {
+				// Thai writes a space between phrases, not words: a name is
+				// one phrase ("ครีมกันแดด"), or a short noun and a name
+				// ("ห้องพัก แคมป์…"), not the clause that follows it.
+				if thaiKept >= 8 && t.space {
+					break collect
+				}
+				thaiKept += n
+			}
 			if c.stops(t.low) || c.stopsHere(i) || c.isCodeTrigger(t) || c.isPriceTok(i) || c.inCallToAction(i) || titleCTAWords[t.low] ||
 				i > a && i+1 < b && c.isPunct(i+1, ":") && !toks[i+1].space && (i+2 >= len(toks) || toks[i+2].space) {
 				// "Product: Maki Zenin Size: 1/6": a field label ends the name
@@ -591,8 +616,8 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 		if (m.cue == cueAvailable || m.cue == cueBuy) && m.first > 0 && c.toks[m.first-1].kind != tBreak {
 			// "Hermes Birkin 25 available at our store", "The X is now available".
 			end := m.first
-			for end > 0 && c.toks[end-1].kind == tWord && (c.stops(c.toks[end-1].low) || prepositions[c.toks[end-1].low] || determiners[c.toks[end-1].low]) {
-				end-- // "X is now in my showcase"
+			for end > 0 && c.toks[end-1].kind == tWord && (c.stops(c.toks[end-1].low) || prepositions[c.toks[end-1].low] || determiners[c.toks[end-1].low] || c.cueAt(end-1, cueAvailable)) {
+				end-- // "X is now in my showcase", "X, disponível no carrinho"
 			}
 			if m.cue == cueBuy && end == m.first {
 				continue // "tinggal klik keranjang": the word before a call to action is not its object
@@ -715,6 +740,16 @@ func (c *parse) inCallToAction(i int) bool {
 func (c *parse) inCue(i int, k cue) bool {
 	for _, m := range c.cues {
 		if m.cue == k && m.first <= i && i <= m.last+3 {
+			return true
+		}
+	}
+	return false
+}
+
+// cueAt reports token i inside a cue of the kind.
+func (c *parse) cueAt(i int, k cue) bool {
+	for _, m := range c.cues {
+		if m.cue == k && m.first <= i && i <= m.last {
 			return true
 		}
 	}
@@ -943,7 +978,7 @@ func (c *parse) score(cd candidate, a span, priced bool) float64 {
 	if n == 1 {
 		s -= 0.75
 	}
-	if thaiRun(cd.title) > 15 {
+	if thaiRun(cd.title) > 24 {
 		s -= 2 // a Thai sentence, not a name
 	}
 	if n > 6 {
