@@ -17,6 +17,7 @@ package rules
 import (
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -52,9 +53,22 @@ type Input struct {
 // Parse returns the products the caption offers, in caption order, with
 // Index set from 0. It never fails: text that offers nothing yields none.
 func Parse(in Input) []events.ParsedProduct {
-	c := newParse(in)
-	return c.products()
+	buf := tokenPool.Get().(*[]token)
+	c := newParseInto(in, (*buf)[:0])
+	out := c.products()
+	// The products hold no token: the slice serves the next caption.
+	if cap(c.toks) <= maxPooledTokens {
+		*buf = c.toks[:0]
+		tokenPool.Put(buf)
+	}
+	return out
 }
+
+// tokenPool holds token slices for Parse to reuse; slices of hostile
+// captions longer than maxPooledTokens are left to the collector.
+var tokenPool = sync.Pool{New: func() any { s := make([]token, 0, 256); return &s }}
+
+const maxPooledTokens = 4096
 
 // parse holds the analysis of one caption.
 type parse struct {
@@ -118,10 +132,13 @@ type code struct {
 	listed bool
 }
 
-func newParse(in Input) *parse {
+func newParse(in Input) *parse { return newParseInto(in, nil) }
+
+// newParseInto is newParse lexing into toks (a slice of tokens to reuse).
+func newParseInto(in Input, toks []token) *parse {
 	in.Text = clip(in.Text, MaxTextBytes)
 	c := &parse{in: in, orig: in.Text, text: plainText(in.Text)}
-	c.toks = words(c.text)
+	c.toks = wordsInto(toks, c.text)
 	c.lang, c.scripted = detectLanguage(c.text, c.toks)
 	c.stopMask = stopMaskOf(c.lang)
 	for i, t := range c.toks {
