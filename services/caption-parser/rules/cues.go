@@ -212,7 +212,7 @@ var cueLexicon = map[cue]map[string][]string{
 			"tiket masuk", "jangan lupa datang", "sampai jumpa di", "festival"},
 		langMS: {"daftar di", "pendaftaran", "konsert", "acara", "jumpa di"},
 		langTL: {"magparehistro", "concert", "kita-kits"},
-		langVI: {"đăng ký tham gia", "sự kiện", "lễ hội", "buổi hòa nhạc", "vé mời", "miễn phí vào cửa"},
+		langVI: {"đăng ký tham gia", "đăng ký", "đăng kí", "sự kiện", "lễ hội", "buổi hòa nhạc", "vé mời", "miễn phí vào cửa"},
 		langTH: {"ลงทะเบียน", "คอนเสิร์ต", "งานอีเวนต์", "เข้าฟรี", "เทศกาล"},
 		langPT: {"inscrições", "inscreva-se", "show gratuito", "festival", "entrada gratuita", "te vejo lá"},
 		langES: {"inscripciones", "inscríbete", "concierto", "entrada libre", "entrada gratuita", "festival"},

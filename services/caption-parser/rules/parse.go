@@ -317,8 +317,25 @@ func (c *parse) offers() bool {
 	case s.story:
 		return false // a haul or a review with no way to buy
 	}
-	return s.contact || s.available || s.book || s.pricedOffer
+	// A price written as an offer ("250k/h", "£9 a night") is the only
+	// sign: a seller's, unless the caption speaks as one person who went,
+	// ate or stayed ("I", "mình", "aku", "eu") - a review.
+	return s.contact || s.available || s.book || s.pricedOffer && !c.firstPerson()
 }
+
+// firstPerson reports a pronoun of the first person singular, as reviewers
+// write and shops seldom do.
+func (c *parse) firstPerson() bool {
+	for _, t := range c.toks {
+		if t.kind == tWord && firstPersonWords[t.low] {
+			return true
+		}
+	}
+	return false
+}
+
+var firstPersonWords = setOf("i", "i'm", "i’m", "i've", "i’ve", "me", "mình", "tôi", "tui", "tớ", "aku", "saya", "gue", "gw",
+	"ako", "eu", "j'ai", "ich", "ฉัน", "ผม")
 
 // maySell reports any sign of commerce: the captions the LLM gate sends. It
 // is generous by design: any money amount, link, code word or commerce cue

@@ -512,6 +512,7 @@ func TestSellersCallsToActionInEachLanguage(t *testing.T) {
 		{"Tudung bawal premium RM25 sahaja, tekan beg kuning", "Tudung bawal premium", "MYR 2500"},
 		{"Tutorial: styling the Velvet Lip Tint 💄 checkout di keranjang kuning ya", "Velvet Lip Tint", "none"},
 		{"Introducing the Linen Weekender Bag, link in bio", "Linen Weekender Bag", "none"},
+		{"Phòng đôi view hồ 350k/đêm 🛏️", "Phòng đôi view hồ", "VND 350000"},
 	} {
 		if p := one(t, tc.caption); p.Title != tc.title || price(p) != tc.price {
 			t.Errorf("%q: %q %s, want %q %s", tc.caption, p.Title, price(p), tc.title, tc.price)
@@ -531,6 +532,8 @@ func TestMemesAndChannelPlugsAreNotOffers(t *testing.T) {
 		"Staycation di hotel bintang 5 Jakarta cuma 800rb semalam, worth it banget #staycation",
 		"Went to the new night market in Bangkok, the mango sticky rice was only 60 baht 😍 #thailand",
 		"Cafe view đồi siêu chill ở Đà Lạt, nước chỉ 45k thôi, mọi người nên ghé nha",
+		"Buffet lẩu 199k/người, tôi thấy cũng đáng 🍲",
+		"Honestly the best ramen, I think $14 per bowl is fair 🍜",
 	} {
 		if ps := rules.Parse(rules.Input{Text: caption}); len(ps) != 0 {
 			t.Errorf("%q: products %+v, want none", caption, ps)

@@ -168,6 +168,7 @@ var genericWords = setOf(
 	"uang", "money", "welcome", "official", "rate", "rates", "fake", "replica", "views", "followers",
 	// media, not products
 	"song", "songs", "music", "sound", "audio", "channel", "playlist", "blog", "vlog", "podcast", "youtube", "reel",
+	"bài", "viết", "clip", "tập", "konten", "postingan", "vídeo", "conteúdo", "publicación", "คลิป",
 )
 
 // containerWords and unitWords make up pack phrases: "500g bag", "2 x 50 ml bottles".
