@@ -513,6 +513,8 @@ func TestSellersCallsToActionInEachLanguage(t *testing.T) {
 		{"Tutorial: styling the Velvet Lip Tint 💄 checkout di keranjang kuning ya", "Velvet Lip Tint", "none"},
 		{"Introducing the Linen Weekender Bag, link in bio", "Linen Weekender Bag", "none"},
 		{"Phòng đôi view hồ 350k/đêm 🛏️", "Phòng đôi view hồ", "VND 350000"},
+		{"Our Deluxe King Room comes with a private balcony 🌊 Book direct on our website for the best rate", "Deluxe King Room", "none"},
+		{"Weekend special: our famous beef brisket plate 🍖 order on GrabFood or Foodpanda!", "Beef brisket plate", "none"},
 	} {
 		if p := one(t, tc.caption); p.Title != tc.title || price(p) != tc.price {
 			t.Errorf("%q: %q %s, want %q %s", tc.caption, p.Title, price(p), tc.title, tc.price)
