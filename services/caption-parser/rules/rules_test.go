@@ -515,6 +515,8 @@ func TestSellersCallsToActionInEachLanguage(t *testing.T) {
 		{"Phòng đôi view hồ 350k/đêm 🛏️", "Phòng đôi view hồ", "VND 350000"},
 		{"Our Deluxe King Room comes with a private balcony 🌊 Book direct on our website for the best rate", "Deluxe King Room", "none"},
 		{"Weekend special: our famous beef brisket plate 🍖 order on GrabFood or Foodpanda!", "Beef brisket plate", "none"},
+		{"Voucher Janji Rasa 2 minuman cuma 25rb, checkout sekarang", "Voucher Janji Rasa 2 minuman", "IDR 2500000"},
+		{"Chatea Boba buy 1 get 1, klik tag lokasi sekarang", "Chatea Boba voucher", "none"},
 	} {
 		if p := one(t, tc.caption); p.Title != tc.title || price(p) != tc.price {
 			t.Errorf("%q: %q %s, want %q %s", tc.caption, p.Title, price(p), tc.title, tc.price)

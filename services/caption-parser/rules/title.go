@@ -261,7 +261,7 @@ collect:
 				}
 				thaiKept += n
 			}
-			if c.stops(t.low) || c.stopsHere(i) || c.isCodeTrigger(t) || c.isPriceTok(i) || c.inCallToAction(i) || titleCTAWords[t.low] ||
+			if c.stops(t.low) || c.stopsHere(i) || c.introducesCode(i) || c.isPriceTok(i) || c.buyOffer(i) || c.inCallToAction(i) || titleCTAWords[t.low] ||
 				i > a && i+1 < b && c.isPunct(i+1, ":") && !toks[i+1].space && (i+2 >= len(toks) || toks[i+2].space) {
 				// "Product: Maki Zenin Size: 1/6": a field label ends the name
 				break collect
@@ -346,6 +346,31 @@ collect:
 		end = parts[len(parts)-1].end
 	}
 	return capitalize(out), end
+}
+
+// introducesCode reports a word that introduces a code at token i: "code",
+// and a deal noun ("voucher", "promo") only where a code follows it, as
+// "Kopi Kenangan voucher" names the product.
+func (c *parse) introducesCode(i int) bool {
+	t := c.toks[i]
+	if !c.isCodeTrigger(t) {
+		return false
+	}
+	if !nounTriggers[t.low] {
+		return true
+	}
+	for j := i + 1; j < len(c.toks) && j <= i+maxCodeLookahead; j++ {
+		if c.codeAt(j) {
+			return true
+		}
+	}
+	return false
+}
+
+// buyOffer reports a buy verb before a count that starts a deal: "buy 1
+// get 1", "beli 2 gratis 1", "mua 1 tặng 1".
+func (c *parse) buyOffer(i int) bool {
+	return buyVerbs[c.toks[i].low] && i+1 < len(c.toks) && c.toks[i+1].kind == tNum
 }
 
 // leadGerund returns the token after a verb in -ing (and its particle)
