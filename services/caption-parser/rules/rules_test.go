@@ -517,6 +517,10 @@ func TestSellersCallsToActionInEachLanguage(t *testing.T) {
 		{"Weekend special: our famous beef brisket plate 🍖 order on GrabFood or Foodpanda!", "Beef brisket plate", "none"},
 		{"Voucher Janji Rasa 2 minuman cuma 25rb, checkout sekarang", "Voucher Janji Rasa 2 minuman", "IDR 2500000"},
 		{"Chatea Boba buy 1 get 1, klik tag lokasi sekarang", "Chatea Boba voucher", "none"},
+		{"Sepatu sneakers wanita putih\nHarga 149.000\nCek keranjang kuning ya kak!", "Sepatu sneakers wanita putih", "IDR 14900000"},
+		{"Áo thun nam giá: 1.250.000 bấm giỏ hàng", "Áo thun nam", "VND 1250000"},
+		{"Affordable na korean blouse, ₱199 lang! Add to cart na sa yellow basket 💛", "Korean blouse", "PHP 19900"},
+		{"รองเท้าแตะผู้หญิง พื้นนุ่ม ใส่สบาย 199.- กดสั่งได้ที่ตะกร้าเลย", "รองเท้าแตะผู้หญิง", "THB 19900"},
 	} {
 		if p := one(t, tc.caption); p.Title != tc.title || price(p) != tc.price {
 			t.Errorf("%q: %q %s, want %q %s", tc.caption, p.Title, price(p), tc.title, tc.price)

@@ -218,6 +218,10 @@ func (c *parse) titleSpan(a, b int) (string, int) {
 				continue
 			}
 		}
+		if t.kind == tWord && c.lang == langTL && (t.low == "na" || t.low == "ng") && i > a {
+			i++ // the Filipino linker after a dropped word: "Affordable na korean blouse"
+			continue
+		}
 		if t.kind == tWord && c.headingLabel(i, b) {
 			i += 2 // "Tutorial: the Velvet Lip Tint", "New: …"
 			continue
