@@ -41,7 +41,7 @@ type token struct {
 // lex splits text into tokens. It never fails: every byte ends up in a token
 // or in skipped whitespace, so any input, valid UTF-8 or not, is accepted.
 func lex(text string) []token {
-	return lexInto(make([]token, 0, len(text)/3+8), text) // captions hold about one token per 4 bytes
+	return lexInto(make([]token, 0, len(text)/3+8), text)
 }
 
 // lexInto is lex appending to toks (a slice of tokens to reuse).

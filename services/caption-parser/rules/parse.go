@@ -17,7 +17,6 @@ package rules
 import (
 	"slices"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -53,20 +52,27 @@ type Input struct {
 // Parse returns the products the caption offers, in caption order, with
 // Index set from 0. It never fails: text that offers nothing yields none.
 func Parse(in Input) []events.ParsedProduct {
-	buf := tokenPool.Get().(*[]token)
-	c := newParseInto(in, (*buf)[:0])
+	var buf []token
+	select {
+	case buf = <-tokenBufs:
+	default:
+	}
+	c := newParseInto(in, buf[:0])
 	out := c.products()
-	// The products hold no token: the slice serves the next caption.
+	// The products hold no token: the slice serves a next caption.
 	if cap(c.toks) <= maxPooledTokens {
-		*buf = c.toks[:0]
-		tokenPool.Put(buf)
+		select {
+		case tokenBufs <- c.toks[:0]:
+		default:
+		}
 	}
 	return out
 }
 
-// tokenPool holds token slices for Parse to reuse; slices of hostile
+// tokenBufs holds token slices for Parse to reuse (a channel rather than a
+// sync.Pool, which every garbage collection empties); slices of hostile
 // captions longer than maxPooledTokens are left to the collector.
-var tokenPool = sync.Pool{New: func() any { s := make([]token, 0, 256); return &s }}
+var tokenBufs = make(chan []token, 16)
 
 const maxPooledTokens = 4096
 

@@ -47,8 +47,8 @@ func words(text string) []token {
 
 // wordsInto is words appending to toks (a slice of tokens to reuse).
 func wordsInto(toks []token, text string) []token {
-	if toks == nil {
-		toks = make([]token, 0, len(text)/3+8)
+	if n := len(text)/3 + 8; cap(toks) < n {
+		toks = make([]token, 0, n) // captions hold about one token per 4 bytes
 	}
 	toks = lexInto(toks, text)
 	for i := range toks {
