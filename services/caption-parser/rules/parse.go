@@ -898,7 +898,7 @@ func (c *parse) singleItem() []item {
 		return nil
 	}
 	if c.sellsVoucher() && !strings.Contains(lower(title), "voucher") {
-		title += " voucher" // a TikTok GO video sells vouchers: "Kopi Kenangan voucher"
+		title += " voucher" // a TikTok GO video sells vouchers: "Teh Melati voucher"
 	}
 	it := item{title: title, strong: strong}
 	if main != nil {
@@ -959,8 +959,8 @@ func (c *parse) codeItems() []item {
 
 // segmentCodeItems reads a product per code in captions that give codes
 // for several brands, each in its own segment (a line, or the text after an
-// emoji): "📖 Imaginie Redação | cupom: psicohane 🧬 Bioatp | cupom:
-// psicohane". The product is named by its segment's first phrase. Every
+// emoji): "📖 Escreva Bem | cupom: estudamais 🧬 Biologia Fácil | cupom:
+// estudamais". The product is named by its segment's first phrase. Every
 // code needs a segment of its own and every segment a name.
 func (c *parse) segmentCodeItems() []item {
 	if len(c.codes) < 2 {

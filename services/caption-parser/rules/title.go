@@ -354,7 +354,7 @@ collect:
 
 // introducesCode reports a word that introduces a code at token i: "code",
 // and a deal noun ("voucher", "promo") only where a code follows it, as
-// "Kopi Kenangan voucher" names the product.
+// "Teh Melati voucher" names the product.
 func (c *parse) introducesCode(i int) bool {
 	t := c.toks[i]
 	if !c.isCodeTrigger(t) {
@@ -546,7 +546,7 @@ func (c *parse) anchor(main *price) span {
 // Each is scored by its kind, by the words it shares with the hashtags, by
 // its length and by where it stands relative to the price. strong reports
 // a title that did not come from the caption's first phrase alone. A title
-// followed by "from @shop" names the shop: "Sneakers (coolkicks)".
+// followed by "from @shop" names the shop: "Loafers (shoevault)".
 func (c *parse) bestTitle(main *price) (string, bool) {
 	a := c.anchor(main)
 	var cands []candidate
@@ -582,7 +582,7 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 		case tWord:
 		case tPunct:
 			if c.text[t.start:t.end] == ":" && i > 0 && c.toks[i-1].kind == tWord && productLabels[c.toks[i-1].low] {
-				// "Brand: Karasu Collectibles Product: Maki Zenin"
+				// "Brand: Kitsune Figures Product: Ronin Hana"
 				if title, end := c.titleSpan(i+1, len(c.toks)); title != "" && len(cands) < maxCandidates {
 					if brand := c.labeled(brandLabels); brand != "" && !strings.Contains(title, brand) {
 						title = brand + " " + title
@@ -627,7 +627,7 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 	}
 	// Names: runs of capitalised words ("Glow Shield SPF 50", "Ube Cheese
 	// Pandesal"), above all in Thai, Japanese or Chinese text ("โรงแรม
-	// VinHolidays Fiesta Phu Quoc ใหญ่").
+	// Doi View Lodge ใหญ่").
 	nameBase := 1.5
 	if c.scripted {
 		nameBase = 3
@@ -679,7 +679,7 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 	for k, cd := range cands {
 		s := c.score(cd, a, main != nil)
 		if c.withShop(cd.title, cd.end) != cd.title {
-			s += 1.5 // "sneakers from @coolkicks": the phrase and its shop
+			s += 1.5 // "loafers from @shoevault": the phrase and its shop
 		}
 		if s > bestScore || s == bestScore && closer(cd.pos, cands[best].pos, a.first) {
 			best, bestScore = k, s
@@ -714,7 +714,7 @@ var introWords = setOf("introducing", "presenting", "meet", "introduce", "aprese
 	"memperkenalkan", "ขอแนะนำ", "featuring")
 
 // buyVerbs are verbs whose object is the product: "purchase my guide",
-// "beli kopi kenangan", "mua áo", "find my new pullover", "comprar".
+// "beli teh melati", "mua áo", "find my new pullover", "comprar".
 var buyVerbs = setOf("purchase", "buy", "beli", "mua", "order", "comprar", "compre", "find", "shop", "cop", "snag",
 	"pesan", "kaufen", "acheter", "bestellen", "grab", "get", "rent", "sewa", "thuê", "book")
 
@@ -803,8 +803,8 @@ func (c *parse) labeled(labels map[string]bool) string {
 	return ""
 }
 
-// shopHandle reports a handle presented as the shop: "from @PkStockX",
-// "shop with @Shoebar", or right before a code ("@ShareSneakers | use code").
+// shopHandle reports a handle presented as the shop: "from @KickSwap",
+// "shop with @Mulehaus", or right before a code ("@KickSwap | use code").
 func (c *parse) shopHandle(i int) bool {
 	if w := c.prevWord(i, 0); w >= 0 && shopPrepositions[c.toks[w].low] {
 		return true
@@ -818,7 +818,7 @@ func (c *parse) shopHandle(i int) bool {
 }
 
 // latinName returns the end of a run of two or more capitalised Latin words
-// starting at i ("VinHolidays Fiesta Phu Quoc"), or i.
+// starting at i ("Doi View Lodge Chiang Mai"), or i.
 func (c *parse) latinName(i int) int {
 	if t := c.toks[i]; t.kind != tWord || c.text[t.start] < 'A' || c.text[t.start] > 'Z' && c.text[t.start] < utf8.RuneSelf {
 		return i
@@ -964,8 +964,8 @@ func (c *parse) brandLine(first int) string {
 	return ""
 }
 
-// withShop names the shop a title's phrase is from: "the ceramic keycaps
-// from @cerakeyofficial" is "Ceramic keycaps (cerakeyofficial)".
+// withShop names the shop a title's phrase is from: "the resin desk mat
+// from @matmakerstudio" is "Resin desk mat (matmakerstudio)".
 func (c *parse) withShop(title string, end int) string {
 	if end+1 < len(c.toks) && c.toks[end].kind == tWord && shopPrepositions[c.toks[end].low] && c.toks[end+1].kind == tMention {
 		m := c.toks[end+1]
