@@ -521,6 +521,8 @@ func TestSellersCallsToActionInEachLanguage(t *testing.T) {
 		{"Áo thun nam giá: 1.250.000 bấm giỏ hàng", "Áo thun nam", "VND 1250000"},
 		{"Affordable na korean blouse, ₱199 lang! Add to cart na sa yellow basket 💛", "Korean blouse", "PHP 19900"},
 		{"รองเท้าแตะผู้หญิง พื้นนุ่ม ใส่สบาย 199.- กดสั่งได้ที่ตะกร้าเลย", "รองเท้าแตะผู้หญิง", "THB 19900"},
+		{"Goyard St. Louis tote in black, brand new 🖤 $1,950 shipped. DM to purchase", "Goyard St. Louis tote", "USD 195000"},
+		{"Just in: Dior Book Tote medium, Oblique embroidery. Message for price", "Dior Book Tote", "none"},
 	} {
 		if p := one(t, tc.caption); p.Title != tc.title || price(p) != tc.price {
 			t.Errorf("%q: %q %s, want %q %s", tc.caption, p.Title, price(p), tc.title, tc.price)

@@ -284,6 +284,9 @@ collect:
 				}
 			case "-", "/", "'", "’", ".":
 				// Only inside a word: "5-in-1", "No.5"; a spaced dash ends the title.
+				if s == "." && c.abbreviationDot(i, b) {
+					break // "Goyard St. Louis": the dot of a short capitalised word inside a name
+				}
 				if i+1 >= b || toks[i+1].space || t.space && s == "." || toks[i+1].kind != tWord && toks[i+1].kind != tNum {
 					break collect
 				}
@@ -375,6 +378,36 @@ func (c *parse) introducesCode(i int) bool {
 // get 1", "beli 2 gratis 1", "mua 1 tặng 1".
 func (c *parse) buyOffer(i int) bool {
 	return buyVerbs[c.toks[i].low] && i+1 < len(c.toks) && c.toks[i+1].kind == tNum
+}
+
+// abbreviationDot reports the dot at i after a capitalised word of at most
+// three letters, right after it and before another capitalised word on the
+// same line: "St. Louis", "No. 5", "Mt. Fuji".
+func (c *parse) abbreviationDot(i, b int) bool {
+	if i == 0 || i+1 >= b || c.toks[i].space || !c.toks[i+1].space {
+		return false
+	}
+	p, n := c.toks[i-1], c.toks[i+1]
+	if p.kind != tWord || p.end-p.start > 3 || c.text[p.start] < 'A' || c.text[p.start] > 'Z' {
+		return false
+	}
+	return n.kind == tNum || n.kind == tWord && c.text[n.start] >= 'A' && c.text[n.start] <= 'Z'
+}
+
+// insideName reports a capitalised word right after another on its line:
+// "Book" in "Dior Book Tote" is part of a name, not a verb.
+func (c *parse) insideName(i int) bool {
+	t := c.toks[i]
+	if i == 0 || c.text[t.start] < 'A' || c.text[t.start] > 'Z' || isUpperWord(c.text[t.start:t.end]) {
+		return false
+	}
+	p := c.toks[i-1]
+	return p.kind == tWord && c.text[p.start] >= 'A' && c.text[p.start] <= 'Z'
+}
+
+// isUpperWord reports a word written all in capitals ("BUY", "ORDER").
+func isUpperWord(s string) bool {
+	return strings.ToUpper(s) == s
 }
 
 // leadGerund returns the token after a verb in -ing (and its particle)
@@ -611,7 +644,7 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 			add(i, i, len(c.toks), 2)
 		case introWords[w]:
 			add(i, i+1, len(c.toks), 3)
-		case buyVerbs[w] && c.followedByObject(i):
+		case buyVerbs[w] && c.followedByObject(i) && !c.insideName(i):
 			base := 2.5
 			if c.inCue(i, cueBuy) {
 				base = 3.5 // "link in my bio to purchase my guide"
