@@ -541,6 +541,8 @@ type candidate struct {
 	pos   int // the token the phrase starts at (its demonstrative, verb or label)
 	end   int // the token after the title
 	base  float64
+	// handle reports the handle of a shop ("from @shop"): one word, and a name.
+	handle bool
 }
 
 // span is the tokens titles are measured against: the main price, or the
@@ -588,7 +590,7 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 			return
 		}
 		if t, end := c.titleSpan(from, to); t != "" {
-			cands = append(cands, candidate{t, pos, end, base})
+			cands = append(cands, candidate{t, pos, end, base, false})
 		}
 	}
 	if main != nil {
@@ -600,7 +602,7 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 					base = 2.5 // one item of an enumeration: "whisk, bowl & scoop for $45"
 				}
 			}
-			cands = append(cands, candidate{t, main.first - 1, main.first, base})
+			cands = append(cands, candidate{t, main.first - 1, main.first, base, false})
 		}
 		// "this $12 lip oil", "our £20 tote": the product follows its price.
 		if w := c.prevWord(main.first, 0); w >= 0 && w == main.first-1 && determiners[c.toks[w].low] {
@@ -620,14 +622,14 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 					if brand := c.labeled(brandLabels); brand != "" && !strings.Contains(title, brand) {
 						title = brand + " " + title
 					}
-					cands = append(cands, candidate{title, i - 1, end, 3})
+					cands = append(cands, candidate{title, i - 1, end, 3, false})
 				}
 			}
 			continue
 		case tMention:
 			if c.shopHandle(i) {
 				m := c.text[t.start+1 : t.end]
-				cands = append(cands, candidate{m, i, i + 1, 2})
+				cands = append(cands, candidate{m, i, i + 1, 2, true})
 			}
 			continue
 		default:
@@ -695,13 +697,13 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 			base = 2.5 // a first line of its own names the product of a listing
 		}
 		if joined := c.brandLine(first); joined != "" {
-			cands = append(cands, candidate{joined, first, first, base + 0.5})
+			cands = append(cands, candidate{joined, first, first, base + 0.5, false})
 		} else {
 			// The first phrase that names something: "Restocked!! Matcha
 			// whisk set".
 			for i, n := first, 0; i < len(c.toks) && n < 3; n++ {
 				if t, end := c.titleSpan(i, len(c.toks)); t != "" {
-					cands = append(cands, candidate{t, i, end, base - 0.5*float64(n)})
+					cands = append(cands, candidate{t, i, end, base - 0.5*float64(n), false})
 					break
 				}
 				i = c.nextPhrase(i)
@@ -719,7 +721,7 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 		}
 	}
 	// A caption without a price must name its product more surely.
-	if best < 0 || bestScore < 0.5 || main == nil && bestScore < 1.25 {
+	if best < 0 || bestScore < 0.5 || main == nil && bestScore < 1.5 {
 		return "", false
 	}
 	cd := cands[best]
@@ -1037,8 +1039,10 @@ func (c *parse) score(cd candidate, a span, priced bool) float64 {
 	s += min(bonus, 3)
 	// Capitalised words past the first are names: brands and models.
 	s += min(0.25*float64(c.capitalsIn(cd.title)), 1)
-	if n == 1 {
-		s -= 0.75
+	if n == 1 && !cd.handle && thaiRun(cd.title) == 0 {
+		// One word is seldom a product's name ("Vault", "Home"); a shop's
+		// handle is one, and a Thai word is a phrase.
+		s -= 1.5
 	}
 	if thaiRun(cd.title) > 24 {
 		s -= 2 // a Thai sentence, not a name
