@@ -544,6 +544,7 @@ func TestMemesAndChannelPlugsAreNotOffers(t *testing.T) {
 		"Cafe view đồi siêu chill ở Đà Lạt, nước chỉ 45k thôi, mọi người nên ghé nha",
 		"Buffet lẩu 199k/người, tôi thấy cũng đáng 🍲",
 		"Honestly the best ramen, I think $14 per bowl is fair 🍜",
+		"Drop opens Friday 🚨 link in bio",
 	} {
 		if ps := rules.Parse(rules.Input{Text: caption}); len(ps) != 0 {
 			t.Errorf("%q: products %+v, want none", caption, ps)
