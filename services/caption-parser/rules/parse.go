@@ -289,9 +289,6 @@ func (c *parse) signals() signals {
 			s.story = true
 		}
 	}
-	for _, h := range c.hashtags {
-		s.story = s.story || storyHashtag(h)
-	}
 	for k := range c.prices {
 		if p := &c.prices[k]; p.role == roleCurrent && p.currency != "" {
 			s.priced = true
@@ -322,6 +319,10 @@ func (c *parse) offers() bool {
 		return true
 	case s.story:
 		return false // a haul or a review with no way to buy
+	case !s.contact && !s.available && !s.book && !s.pricedOffer:
+		return false
+	case c.storyHashtags():
+		return false // #hotelreview, #roomtour: a review, whatever it quotes
 	}
 	// A price written as an offer ("250k/h", "£9 a night") is the only
 	// sign: a seller's, unless the caption speaks as one person who went,
@@ -383,14 +384,16 @@ func shopHashtag(h string) bool {
 var shopTagWords = []string{"shop", "sale", "promo", "deal", "diskon", "giamgia", "racun", "affiliate", "tiktokmademebuyit",
 	"amazonfind", "founditonamazon", "ltk", "preorder", "ready", "order", "jualan", "olshop", "ขาย", "โปร", "achadinho"}
 
-// storyHashtag reports a hashtag that files the video as a review, a vlog,
-// a tutorial, a prank or the news: #hotelreview, #roomtour, #traveltiktok
-// is not, #รีวิวโรงแรม, #resenha, #tintuc, #recipe.
-func storyHashtag(h string) bool {
-	h = lower(h)
-	for _, w := range storyTagWords {
-		if strings.Contains(h, w) {
-			return true
+// storyHashtags reports a hashtag that files the video as a review, a
+// vlog, a tutorial, a prank or the news: #hotelreview, #roomtour,
+// #รีวิวโรงแรม, #resenha, #tintuc, #recipe (#traveltiktok is not one).
+func (c *parse) storyHashtags() bool {
+	for _, h := range c.hashtags {
+		h = lower(h)
+		for _, w := range storyTagWords {
+			if strings.Contains(h, w) {
+				return true
+			}
 		}
 	}
 	return false
