@@ -863,6 +863,38 @@ func (c *parse) inlineItems() []item {
 	return items
 }
 
+// taggedName returns the longest run of two to four words of the caption
+// that is also written as one of its hashtags ("Teh Melati" and
+// #tehmelati), as a title, or "".
+func (c *parse) taggedName() string {
+	if len(c.hashtags) == 0 {
+		return ""
+	}
+	tags := make(map[string]bool, len(c.hashtags))
+	for _, h := range c.hashtags {
+		// Not the platform's own tags (#tiktokgo) nor shopping tags.
+		if f := fold(h); !strings.Contains(f, "tiktok") && !shopHashtag(f) {
+			tags[f] = true
+		}
+	}
+	best, bestN := "", 1
+	var sb strings.Builder
+	for i := range c.toks {
+		sb.Reset()
+		for n := 1; n <= 4 && i+n <= len(c.toks); n++ {
+			t := c.toks[i+n-1]
+			if t.kind != tWord || n > 1 && !t.space {
+				break
+			}
+			sb.WriteString(fold(t.low))
+			if n > bestN && tags[sb.String()] {
+				best, bestN = c.titleFrom(i, i+n), n
+			}
+		}
+	}
+	return best
+}
+
 // buyLinks counts the caption's buy links.
 func (c *parse) buyLinks() int {
 	n := 0
@@ -900,8 +932,15 @@ func (c *parse) singleItem() []item {
 	if title == "" {
 		return nil
 	}
-	if c.sellsVoucher() && !strings.Contains(lower(title), "voucher") {
-		title += " voucher" // a TikTok GO video sells vouchers: "Teh Melati voucher"
+	if c.sellsVoucher() {
+		// A TikTok GO video sells vouchers for the place it tags, which the
+		// caption names as its hashtag does: "teh melati ... #tehmelati".
+		if place := c.taggedName(); place != "" {
+			title = place
+		}
+		if !strings.Contains(lower(title), "voucher") {
+			title += " voucher" // "Teh Melati voucher"
+		}
 	}
 	it := item{title: title, strong: strong}
 	if main != nil {

@@ -455,6 +455,10 @@ func TestPlaceTagSellsVouchers(t *testing.T) {
 	if !strings.HasSuffix(p.Title, " voucher") {
 		t.Errorf("title %q, want a voucher", p.Title)
 	}
+	// The place is what the caption and its hashtag both name.
+	if p := one(t, "Mau ngeteh murah? teh melati lewat aplikasi cuma 12rb, klik lokasi ya #tehmelati #tiktokgo"); p.Title != "Teh melati voucher" {
+		t.Errorf("title %q, want %q", p.Title, "Teh melati voucher")
+	}
 	if p := one(t, "Es kopi susu aren cuma 12 ribu 🧋 buruan beli di Indomaret"); strings.Contains(p.Title, "voucher") {
 		t.Errorf("a shop sale is no voucher: %q", p.Title)
 	}
