@@ -371,10 +371,12 @@ func (c *parse) maySell() bool {
 
 // shopHashtag reports a hashtag that speaks of shopping: #tiktokshop,
 // #shopee, #giamgia, #diskon, #racuntiktok, #sale.
-func shopHashtag(h string) bool {
-	h = lower(h)
-	for _, w := range shopTagWords {
-		if strings.Contains(h, w) {
+func shopHashtag(h string) bool { return containsAnyOf(lower(h), shopTagWords) }
+
+// containsAnyOf reports whether s contains any of words.
+func containsAnyOf(s string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(s, w) {
 			return true
 		}
 	}
@@ -389,11 +391,8 @@ var shopTagWords = []string{"shop", "sale", "promo", "deal", "diskon", "giamgia"
 // #รีวิวโรงแรม, #resenha, #tintuc, #recipe (#traveltiktok is not one).
 func (c *parse) storyHashtags() bool {
 	for _, h := range c.hashtags {
-		h = lower(h)
-		for _, w := range storyTagWords {
-			if strings.Contains(h, w) {
-				return true
-			}
+		if containsAnyOf(lower(h), storyTagWords) {
+			return true
 		}
 	}
 	return false

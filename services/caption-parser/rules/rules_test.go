@@ -19,6 +19,16 @@ func one(t *testing.T, caption string) events.ParsedProduct {
 	return ps[0]
 }
 
+// none parses captions that must yield no product.
+func none(t *testing.T, captions ...string) {
+	t.Helper()
+	for _, caption := range captions {
+		if ps := rules.Parse(rules.Input{Text: caption}); len(ps) != 0 {
+			t.Errorf("%q: products %+v, want none", caption, ps)
+		}
+	}
+}
+
 func price(p events.ParsedProduct) string {
 	if p.PriceMinor == nil {
 		return "none"
@@ -370,7 +380,7 @@ func TestPricelessOffers(t *testing.T) {
 // Look-alikes: money paid, earned or reported, stories and news are not
 // offers, whatever words of commerce they use.
 func TestLookAlikesAreNotOffers(t *testing.T) {
-	for _, caption := range []string{
+	none(t,
 		"This guesthouse in Laos cost just £8 a night!! 🇱🇦 #laos #wheretostay",
 		"Would you pay to sleep here? It's only £6 per person!🤯 #laostravel",
 		"Checked into the Riverside Loft Hotel, such a good find for only $60 a night!!",
@@ -384,11 +394,7 @@ func TestLookAlikesAreNotOffers(t *testing.T) {
 		"Estimated at around $60,000, that watch on the red carpet is pure investment",
 		"that one friend who always says 'add to cart' 😂 #friends",
 		"1,2tr lượt xem rồi cảm ơn mọi người nhiều nha ❤️",
-	} {
-		if ps := rules.Parse(rules.Input{Text: caption}); len(ps) != 0 {
-			t.Errorf("%q: products %+v, want none", caption, ps)
-		}
-	}
+	)
 }
 
 // Codes as sellers present them: in capitals or lower case after "code",
@@ -468,7 +474,7 @@ func TestPlaceTagSellsVouchers(t *testing.T) {
 // attend, enter, give or learn: their links and calls to action sell
 // nothing. A shop's own link or a code still makes an offer.
 func TestEventsGiveawaysDonationsAreNotOffers(t *testing.T) {
-	for _, caption := range []string{
+	none(t,
 		"Free concert this Saturday 🎤 register at citymusicfest.com, see you there!",
 		"Konser gratis Sabtu malam 🎫 registrasi tiket masuk di bit.ly/konserkota dan follow kami",
 		"GIVEAWAY 🎁 win this ceramic lamp! To enter: follow, like & tag a friend. Link in bio for rules",
@@ -482,11 +488,7 @@ func TestEventsGiveawaysDonationsAreNotOffers(t *testing.T) {
 		"Cách làm bánh flan mềm mịn tại nhà, liên hệ mình nếu cần hỏi thêm #congthuc",
 		"Homestay view đồi chỉ 300k/đêm, tụi mình đi 2 ngày thấy ổn áp #review",
 		"Resort view biển คืนละ 1,800 บาท ไปพักมา 2 คืน #รีวิวที่พัก",
-	} {
-		if ps := rules.Parse(rules.Input{Text: caption}); len(ps) != 0 {
-			t.Errorf("%q: products %+v, want none", caption, ps)
-		}
-	}
+	)
 	for _, tc := range []struct{ caption, title string }{
 		{"Giveaway week! 🎁 Our Linen Tote Bag is back at shopee.co.id/linentote", "Linen Tote Bag"},
 		{"Tutorial: styling the Velvet Lip Tint 💄 checkout di keranjang kuning ya", "Velvet Lip Tint"},
@@ -537,7 +539,7 @@ func TestSellersCallsToActionInEachLanguage(t *testing.T) {
 // Memes, channel plugs and reviews quote prices and say "link in bio"
 // without selling.
 func TestMemesAndChannelPlugsAreNotOffers(t *testing.T) {
-	for _, caption := range []string{
+	none(t,
 		"Me when I see a $5 candle at Target 😂 #relatable",
 		"New video up on my channel! Link in bio",
 		"Full video on YouTube, link in bio 🎥",
@@ -549,9 +551,5 @@ func TestMemesAndChannelPlugsAreNotOffers(t *testing.T) {
 		"Buffet lẩu 199k/người, tôi thấy cũng đáng 🍲",
 		"Honestly the best ramen, I think $14 per bowl is fair 🍜",
 		"Drop opens Friday 🚨 link in bio",
-	} {
-		if ps := rules.Parse(rules.Input{Text: caption}); len(ps) != 0 {
-			t.Errorf("%q: products %+v, want none", caption, ps)
-		}
-	}
+	)
 }
