@@ -432,7 +432,7 @@ func TestLLMGateSendsPricelessOffers(t *testing.T) {
 	sent := []string{
 		"Montaigne Shoulder Mini, in the new Ribbon Collection !\n\nDM TO ORDER 📲",
 		"Áo khoác gió 2 lớp 🧥 thêm vào giỏ hàng nha #aokhoac",
-		"Masa sih semurah ini beli teh lewat aplikasi, klik lokasi dibawah ya ✅",
+		"Masa sih semurah ini beli kopi lewat aplikasi, klik lokasi dibawah ya ✅",
 		"กระเป๋าสานมือ 👜 สั่งได้เลยทางไลน์",
 		"Use our travelcode: MIRATRIP for additional discount",
 		"This guesthouse in Laos cost just £8 a night!! #laos", // a look-alike: the model decides

@@ -863,8 +863,8 @@ func (c *parse) inlineItems() []item {
 }
 
 // taggedName returns the longest run of two to four words of the caption
-// that is also written as one of its hashtags ("Teh Melati" and
-// #tehmelati), as a title, or "".
+// that is also written as one of its hashtags ("Kopi Senja" and
+// #kopisenja), as a title, or "".
 func (c *parse) taggedName() string {
 	if len(c.hashtags) == 0 {
 		return ""
@@ -933,12 +933,12 @@ func (c *parse) singleItem() []item {
 	}
 	if c.sellsVoucher() {
 		// A TikTok GO video sells vouchers for the place it tags, which the
-		// caption names as its hashtag does: "teh melati ... #tehmelati".
+		// caption names as its hashtag does: "kopi senja ... #kopisenja".
 		if place := c.taggedName(); place != "" {
 			title = place
 		}
 		if !strings.Contains(lower(title), "voucher") {
-			title += " voucher" // "Teh Melati voucher"
+			title += " voucher" // "Kopi Senja voucher"
 		}
 	}
 	it := item{title: title, strong: strong}
@@ -1000,7 +1000,7 @@ func (c *parse) codeItems() []item {
 
 // segmentCodeItems reads a product per code in captions that give codes
 // for several brands, each in its own segment (a line, or the text after an
-// emoji): "📖 Escreva Bem | cupom: estudamais 🧬 Biologia Fácil | cupom:
+// emoji): "📖 Escreva Bem | cupom: estudamais 🧬 Bio Fácil | cupom:
 // estudamais". The product is named by its segment's first phrase. Every
 // code needs a segment of its own and every segment a name.
 func (c *parse) segmentCodeItems() []item {

@@ -357,7 +357,7 @@ collect:
 
 // introducesCode reports a word that introduces a code at token i: "code",
 // and a deal noun ("voucher", "promo") only where a code follows it, as
-// "Teh Melati voucher" names the product.
+// "Kopi Senja voucher" names the product.
 func (c *parse) introducesCode(i int) bool {
 	t := c.toks[i]
 	if !c.isCodeTrigger(t) {
@@ -749,7 +749,7 @@ var introWords = setOf("introducing", "presenting", "meet", "introduce", "aprese
 	"memperkenalkan", "ขอแนะนำ", "featuring")
 
 // buyVerbs are verbs whose object is the product: "purchase my guide",
-// "beli teh melati", "mua áo", "find my new pullover", "comprar".
+// "beli kopi senja", "mua áo", "find my new pullover", "comprar".
 var buyVerbs = setOf("purchase", "buy", "beli", "mua", "order", "comprar", "compre", "find", "shop", "cop", "snag",
 	"pesan", "kaufen", "acheter", "bestellen", "grab", "get", "rent", "sewa", "thuê", "book")
 
