@@ -292,7 +292,9 @@ func (c *parse) signals() signals {
 	for k := range c.prices {
 		if p := &c.prices[k]; p.role == roleCurrent && p.currency != "" {
 			s.priced = true
-			s.pricedOffer = s.pricedOffer || p.offered
+			// "$70 sports bra?", "would you pay £7 a night?": a price asked
+			// about is no offer.
+			s.pricedOffer = s.pricedOffer || p.offered && !c.asked(p.last)
 		}
 	}
 	return s
@@ -328,6 +330,25 @@ func (c *parse) offers() bool {
 	// sign: a seller's, unless the caption speaks as one person who went,
 	// ate or stayed ("I", "mình", "aku", "eu") - a review.
 	return s.contact || s.available || s.book || s.pricedOffer && !c.firstPerson()
+}
+
+// asked reports a question mark ending the sentence of token i (on its
+// line, before any other sentence end).
+func (c *parse) asked(i int) bool {
+	for j := i + 1; j < len(c.toks); j++ {
+		switch t := c.toks[j]; t.kind {
+		case tBreak:
+			return false
+		case tPunct:
+			switch c.text[t.start:t.end] {
+			case "?", "？":
+				return true
+			case ".", "!", "！", "。":
+				return false
+			}
+		}
+	}
+	return false
 }
 
 // firstPerson reports a pronoun of the first person singular, as reviewers

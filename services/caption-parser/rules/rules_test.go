@@ -519,6 +519,7 @@ func TestSellersCallsToActionInEachLanguage(t *testing.T) {
 		{"Tutorial: styling the Velvet Lip Tint 💄 checkout di keranjang kuning ya", "Velvet Lip Tint", "none"},
 		{"Introducing the Linen Weekender Bag, link in bio", "Linen Weekender Bag", "none"},
 		{"Phòng đôi view hồ 350k/đêm 🛏️", "Phòng đôi view hồ", "VND 350000"},
+		{"Tìm phòng đẹp cho cuối tuần? Phòng đôi view hồ 350k/đêm 🛏️", "Phòng đôi view hồ", "VND 350000"},
 		{"Our Deluxe King Room comes with a private balcony 🌊 Book direct on our website for the best rate", "Deluxe King Room", "none"},
 		{"Weekend special: our famous beef brisket plate 🍖 order on GrabFood or Foodpanda!", "Beef brisket plate", "none"},
 		{"Voucher Janji Rasa 2 minuman cuma 25rb, checkout sekarang", "Voucher Janji Rasa 2 minuman", "IDR 2500000"},
@@ -551,5 +552,7 @@ func TestMemesAndChannelPlugsAreNotOffers(t *testing.T) {
 		"Buffet lẩu 199k/người, tôi thấy cũng đáng 🍲",
 		"Honestly the best ramen, I think $14 per bowl is fair 🍜",
 		"Drop opens Friday 🚨 link in bio",
+		"Would anyone really pay $40 per plate for this?",
+		"Phòng này 500k/đêm mà xịn vậy hả mọi người?",
 	)
 }
