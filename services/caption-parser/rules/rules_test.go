@@ -556,3 +556,17 @@ func TestMemesAndChannelPlugsAreNotOffers(t *testing.T) {
 		"Phòng này 500k/đêm mà xịn vậy hả mọi người?",
 	)
 }
+
+// Seasons and holidays name when, not what: "this summer" is no product.
+func TestSeasonsAreNoTitles(t *testing.T) {
+	for _, caption := range []string{
+		"Stay with us this summer ☀️ 2 nights + breakfast from ₱4,500. Message our page to book!",
+		"Gift sets for this Christmas 🎄 link in bio",
+	} {
+		for _, p := range rules.Parse(rules.Input{Text: caption}) {
+			if w := strings.ToLower(p.Title); w == "summer" || w == "christmas" {
+				t.Errorf("%q: title %q", caption, p.Title)
+			}
+		}
+	}
+}

@@ -163,6 +163,7 @@ var genericWords = setOf(
 	"year", "month", "season", "hour", "hours", "minutes", "days", "weeks", "january", "february",
 	"march", "april", "june", "july", "august", "september", "october", "november", "december",
 	"sonntag", "samstag", "freitag", "dimanche", "samedi", "domingo", "sábado", "minggu",
+	"winter", "summer", "spring", "autumn", "christmas", "holiday", "holidays", "ramadan", "lebaran", "tết", "songkran",
 	// channels and deals
 	"booking", "whatsapp", "line", "zalo", "id", "tel", "hotline", "email", "inbox", "contact", "call", "reservation",
 	"reservations", "livestream", "live", "voucher", "promo", "discount", "diskon", "giảm", "giá", "harga", "ราคา",
