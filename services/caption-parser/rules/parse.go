@@ -883,9 +883,9 @@ func (c *parse) inlineItems() []item {
 	return items
 }
 
-// taggedName returns the longest run of two to four words of the caption
-// that is also written as one of its hashtags ("Kopi Senja" and
-// #kopisenja), as a title, or "".
+// taggedName returns the longest run of up to four words of the caption
+// (one only when capitalised) that is also written as one of its hashtags
+// ("Kopi Senja" and #kopisenja, "Mixue" and #mixue), as a title, or "".
 func (c *parse) taggedName() string {
 	if len(c.hashtags) == 0 {
 		return ""
@@ -897,7 +897,7 @@ func (c *parse) taggedName() string {
 			tags[f] = true
 		}
 	}
-	best, bestN := "", 1
+	best, bestN := "", 0
 	var sb strings.Builder
 	for i := range c.toks {
 		sb.Reset()
@@ -907,7 +907,8 @@ func (c *parse) taggedName() string {
 				break
 			}
 			sb.WriteString(fold(t.low))
-			if n > bestN && tags[sb.String()] {
+			// One word only as a name in capitals: "Mixue" and #mixue.
+			if n > bestN && tags[sb.String()] && (n > 1 || c.text[t.start] >= 'A' && c.text[t.start] <= 'Z' && !genericWords[t.low]) {
 				best, bestN = c.titleFrom(i, i+n), n
 			}
 		}
@@ -949,18 +950,18 @@ func (c *parse) singleItem() []item {
 		}
 	}
 	title, strong := c.bestTitle(main)
-	if title == "" {
-		return nil
-	}
 	if c.sellsVoucher() {
 		// A TikTok GO video sells vouchers for the place it tags, which the
 		// caption names as its hashtag does: "kopi senja ... #kopisenja".
 		if place := c.taggedName(); place != "" {
 			title = place
 		}
-		if !strings.Contains(lower(title), "voucher") {
+		if title != "" && !strings.Contains(lower(title), "voucher") {
 			title += " voucher" // "Kopi Senja voucher"
 		}
+	}
+	if title == "" {
+		return nil
 	}
 	it := item{title: title, strong: strong}
 	if main != nil {

@@ -461,7 +461,11 @@ func TestPlaceTagSellsVouchers(t *testing.T) {
 	if !strings.HasSuffix(p.Title, " voucher") {
 		t.Errorf("title %q, want a voucher", p.Title)
 	}
-	// The place is what the caption and its hashtag both name.
+	// The place is what the caption and its hashtag both name, one word
+	// when it is written as a name.
+	if p := one(t, "Boba Mixo lagi promo, beli voucher di aplikasi jadi lebih murah 😍 cek tag lokasinya #mixo #tiktokgo"); p.Title != "Mixo voucher" {
+		t.Errorf("title %q, want %q", p.Title, "Mixo voucher")
+	}
 	if p := one(t, "Mau ngopi murah? kopi senja lewat aplikasi cuma 12rb, klik lokasi ya #kopisenja #tiktokgo"); p.Title != "Kopi senja voucher" {
 		t.Errorf("title %q, want %q", p.Title, "Kopi senja voucher")
 	}

@@ -1042,7 +1042,7 @@ func (c *parse) score(cd candidate, a span, priced bool) float64 {
 	if n == 1 && !cd.handle && thaiRun(cd.title) == 0 {
 		// One word is seldom a product's name ("Vault", "Home"); a shop's
 		// handle is one, and a Thai word is a phrase.
-		s -= 1.5
+		s--
 	}
 	if thaiRun(cd.title) > 24 {
 		s -= 2 // a Thai sentence, not a name
