@@ -533,6 +533,8 @@ func TestSellersCallsToActionInEachLanguage(t *testing.T) {
 		{"Affordable na korean blouse, ₱199 lang! Add to cart na sa yellow basket 💛", "Korean blouse", "PHP 19900"},
 		{"รองเท้าแตะผู้หญิง พื้นนุ่ม ใส่สบาย 199.- กดสั่งได้ที่ตะกร้าเลย", "รองเท้าแตะผู้หญิง", "THB 19900"},
 		{"Goyard St. Louis tote in black, brand new 🖤 $1,950 shipped. DM to purchase", "Goyard St. Louis tote", "USD 195000"},
+		{"Booking open for lash extensions 💕 DM me to book, Manila area", "Lash extensions", "none"},
+		{"Orders open for custom birthday cakes 🎂 DM to order", "Custom birthday cakes", "none"},
 		{"Just in: Dior Book Tote medium, Oblique embroidery. Message for price", "Dior Book Tote", "none"},
 	} {
 		if p := one(t, tc.caption); p.Title != tc.title || price(p) != tc.price {

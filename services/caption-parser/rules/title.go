@@ -652,6 +652,8 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 				base = 3.5 // "link in my bio to purchase my guide"
 			}
 			add(i, i+1, len(c.toks), base)
+		case openWords[w] && i+2 < len(c.toks) && c.toks[i+1].kind == tWord && forWords[c.toks[i+1].low]:
+			add(i, i+2, len(c.toks), 3) // "Booking open for lash extensions", "Orders open for custom cakes"
 		case postDemonstratives[w]:
 			if i == 0 || c.isBreak(i-1) || c.toks[i-1].kind == tPunct {
 				add(i, i, len(c.toks), 3) // "Ini Kopi Susu Original"
@@ -732,7 +734,7 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 // that the scan asks one map per word.
 var titleLeads = func() map[string]uint8 {
 	m := map[string]uint8{}
-	for k, set := range []map[string]bool{strongDemonstratives, weakDemonstratives, introWords, buyVerbs, postDemonstratives} {
+	for k, set := range []map[string]bool{strongDemonstratives, weakDemonstratives, introWords, buyVerbs, postDemonstratives, openWords} {
 		for w := range set {
 			m[w] |= 1 << k
 		}
@@ -752,6 +754,13 @@ var introWords = setOf("introducing", "presenting", "meet", "introduce", "aprese
 // "beli kopi senja", "mua áo", "find my new pullover", "comprar".
 var buyVerbs = setOf("purchase", "buy", "beli", "mua", "order", "comprar", "compre", "find", "shop", "cop", "snag",
 	"pesan", "kaufen", "acheter", "bestellen", "grab", "get", "rent", "sewa", "thuê", "book")
+
+// openWords open orders or bookings for the product that follows "for":
+// "Booking open for lash extensions", "pre-order dibuka untuk …".
+var openWords = setOf("open", "opens", "opened", "dibuka", "buka", "mở", "abertas", "abiertas", "ouvertes")
+
+// forWords introduce what orders or bookings are open for.
+var forWords = setOf("for", "untuk", "cho", "para", "pour")
 
 // postDemonstratives follow the noun they point at: "kopi ini" (Indonesian,
 // Malay), "phòng này" (Vietnamese), "bag na ito" (Filipino).
