@@ -535,6 +535,7 @@ func TestSellersCallsToActionInEachLanguage(t *testing.T) {
 		{"Goyard St. Louis tote in black, brand new 🖤 $1,950 shipped. DM to purchase", "Goyard St. Louis tote", "USD 195000"},
 		{"Booking open for lash extensions 💕 DM me to book, Manila area", "Lash extensions", "none"},
 		{"Orders open for custom birthday cakes 🎂 DM to order", "Custom birthday cakes", "none"},
+		{"Flash sale! Linen wide-leg pants, tap the yellow basket", "Linen wide-leg pants", "none"},
 		{"Just in: Dior Book Tote medium, Oblique embroidery. Message for price", "Dior Book Tote", "none"},
 	} {
 		if p := one(t, tc.caption); p.Title != tc.title || price(p) != tc.price {

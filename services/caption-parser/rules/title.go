@@ -703,10 +703,19 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 		} else {
 			// The first phrase that names something: "Restocked!! Matcha
 			// whisk set".
-			for i, n := first, 0; i < len(c.toks) && n < 3; n++ {
-				if t, end := c.titleSpan(i, len(c.toks)); t != "" {
+			for i, n, tries := first, 0, 0; i < len(c.toks) && n < 3 && tries < 8; n, tries = n+1, tries+1 {
+				t, end := c.titleSpan(i, len(c.toks))
+				if t != "" && !c.namesNothing(t) {
 					cands = append(cands, candidate{t, i, end, base - 0.5*float64(n), false})
 					break
+				}
+				if t != "" && end > i {
+					// "Flash sale! Linen pants …": a headline of deal words
+					// is passed over, to the words after it.
+					n--
+					for i = end; i < len(c.toks) && (c.toks[i].kind == tPunct || c.toks[i].kind == tEmoji || c.toks[i].kind == tBreak); i++ {
+					}
+					continue
 				}
 				i = c.nextPhrase(i)
 			}
@@ -1079,6 +1088,21 @@ func (c *parse) score(cd candidate, a span, priced bool) float64 {
 		s -= 0.5
 	}
 	return s
+}
+
+// namesNothing reports a title of generic words only, or of one or two
+// words that end in one ("Flash sale", "New drop").
+func (c *parse) namesNothing(title string) bool {
+	c.wordBuf = appendTitleWords(c.wordBuf[:0], title)
+	if n := len(c.wordBuf); n > 0 && n < 3 && genericWords[c.wordBuf[n-1]] && !namedLast(title) {
+		return true
+	}
+	for _, w := range c.wordBuf {
+		if !genericWords[w] && !hypeWords[w] && !c.stops(w) {
+			return false
+		}
+	}
+	return true
 }
 
 // thaiRun returns the length in runes of the longest run of Thai letters
