@@ -328,8 +328,9 @@ func (c *parse) offers() bool {
 	}
 	// A price written as an offer ("250k/h", "£9 a night") is the only
 	// sign: a seller's, unless the caption speaks as one person who went,
-	// ate or stayed ("I", "mình", "aku", "eu") - a review.
-	return s.contact || s.available || s.book || s.pricedOffer && !c.firstPerson()
+	// ate or stayed ("I", "mình", "aku", "eu"), or pins the place it went
+	// to (📍) with no way to book or write to it: a review.
+	return s.contact || s.available || s.book || s.pricedOffer && !c.firstPerson() && !strings.Contains(c.text, "📍")
 }
 
 // asked reports a question mark ending the sentence of token i (on its

@@ -536,6 +536,7 @@ func TestSellersCallsToActionInEachLanguage(t *testing.T) {
 		{"Booking open for lash extensions 💕 DM me to book, Manila area", "Lash extensions", "none"},
 		{"Orders open for custom birthday cakes 🎂 DM to order", "Custom birthday cakes", "none"},
 		{"Flash sale! Linen wide-leg pants, tap the yellow basket", "Linen wide-leg pants", "none"},
+		{"Sunset Bay Resort 1.200.000đ/đêm 📍 Phú Quốc, đặt phòng qua hotline 0909 000 111", "Sunset Bay Resort", "VND 1200000"},
 		{"Just in: Dior Book Tote medium, Oblique embroidery. Message for price", "Dior Book Tote", "none"},
 	} {
 		if p := one(t, tc.caption); p.Title != tc.title || price(p) != tc.price {
@@ -561,6 +562,7 @@ func TestMemesAndChannelPlugsAreNotOffers(t *testing.T) {
 		"Drop opens Friday 🚨 link in bio",
 		"Would anyone really pay $40 per plate for this?",
 		"Phòng này 500k/đêm mà xịn vậy hả mọi người?",
+		"📍 Sunset Bay Resort, Phú Quốc — 1.200.000đ/đêm, view biển cực đẹp",
 	)
 }
 
