@@ -430,12 +430,12 @@ func TestLLMGateSendsPricelessOffers(t *testing.T) {
 	}
 	defer func() { _ = p.Close() }()
 	sent := []string{
-		"Capucines East West Mini, in the new Jumbo Knot Collection !\n\nDM TO ORDER 📲",
+		"Montaigne Shoulder Mini, in the new Ribbon Collection !\n\nDM TO ORDER 📲",
 		"Áo khoác gió 2 lớp 🧥 thêm vào giỏ hàng nha #aokhoac",
-		"Emang boleh semurah ini beli kopi lewat tiktok, klik lokasi dibawah ya ✅",
+		"Masa sih semurah ini beli kopi lewat aplikasi, klik lokasi dibawah ya ✅",
 		"กระเป๋าสานมือ 👜 สั่งได้เลยทางไลน์",
-		"Use our klookcode: BRYNSHIRKLOOK for additional discount",
-		"This hotel in Vietnam cost just £9 a night!! #vietnam", // a look-alike: the model decides
+		"Use our travelcode: MIRATRIP for additional discount",
+		"This guesthouse in Laos cost just £8 a night!! #laos", // a look-alike: the model decides
 	}
 	for _, c := range sent {
 		if _, err := p.Parse(context.Background(), rules.Input{Text: c, PostedAt: postedAt}); err != nil {

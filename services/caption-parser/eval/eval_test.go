@@ -39,8 +39,8 @@ func TestOverlapCoefficient(t *testing.T) {
 		a, b string
 		want float64
 	}{
-		{"Kopi Kenangan", "Kopi Kenangan voucher (TikTok GO)", 1},
-		{"Sneakers", "sneakers (@ShareSneakers)", 1},
+		{"Kopi Senja", "Kopi Senja voucher (TikTok GO)", 1},
+		{"Sneakers", "sneakers (@KickSwap)", 1},
 		{"Glow serum", "Lumeskin Glow Serum", 1},
 		{"mirror", "lamp", 0},
 		{"", "lamp", 0},
@@ -50,7 +50,7 @@ func TestOverlapCoefficient(t *testing.T) {
 		}
 	}
 	var r eval.Report
-	r.Add(eval.Case{ID: "a", Products: []eval.Label{{Title: "Kopi Kenangan voucher (TikTok GO)"}}}, eval.Result{Products: []events.ParsedProduct{{Title: "Kopi Kenangan"}}})
+	r.Add(eval.Case{ID: "a", Products: []eval.Label{{Title: "Kopi Senja voucher (TikTok GO)"}}}, eval.Result{Products: []events.ParsedProduct{{Title: "Kopi Senja"}}})
 	if r.Matched != 0 || r.MatchedByOverlap != 1 || r.F1() != 0 || r.F1ByOverlap() != 1 {
 		t.Errorf("report %+v", r)
 	}

@@ -178,8 +178,8 @@ func (c *parse) afterColon(j int) int {
 	return -1
 }
 
-// codeList reads a list of codes after a header ("meus cupons: artes da
-// dianinha: EDUARDA fofuns: MARIANAFOFUNS"): every "name: CODE" pair up to
+// codeList reads a list of codes after a header ("meus cupons: papelaria da
+// lua: LUANA canetas: LUANACOR"): every "name: CODE" pair up to
 // the end of the paragraph. It reports whether it read two pairs or more;
 // with fewer it reads none.
 func (c *parse) codeList(i int) bool {

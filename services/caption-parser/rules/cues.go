@@ -32,7 +32,29 @@ const (
 	cueStory
 	// cueNews marks news and commentary: "breaking", "news", "tin tức".
 	cueNews
+	// cueEvent announces an event one attends or registers for, not a thing
+	// one buys: "register at", "free entry", "save the date", "konser",
+	// "đăng ký tham gia", "ลงทะเบียน", "inscrições".
+	cueEvent
+	// cueGiveaway runs a giveaway or a contest: "giveaway", "to enter",
+	// "tag a friend", "bagi-bagi", "minigame", "แจก", "sorteio".
+	cueGiveaway
+	// cueDonation asks for money for a cause: "donate", "fundraiser",
+	// "donasi", "quyên góp", "บริจาค", "doação".
+	cueDonation
+	// cueTutorial teaches or shows how: "how to", "tutorial", "recipe",
+	// "cara membuat", "hướng dẫn", "วิธี", "receita". Like a story, a call to
+	// action still makes it an offer.
+	cueTutorial
+	// cueChannel points to the creator's content, not to a product: "new
+	// video", "full video on YouTube", "subscribe", "my channel", "kênh".
+	cueChannel
 )
+
+// lookalike reports the cues of captions that look like offers and are
+// not: experiences, stories, news, events, giveaways, donations and
+// tutorials. They never make the LLM gate send a caption.
+func (k cue) lookalike() bool { return k >= cueExperience }
 
 // cueLexicon holds the phrases of each cue by language, lower case, words
 // separated by single spaces. Thai, Japanese and Chinese write no spaces
@@ -54,15 +76,17 @@ var cueLexicon = map[cue]map[string][]string{
 			"pre-order", "preorder", "pre order", "place your order", "on amazon", "at target", "at walmart",
 			"at costco", "at sephora", "at ulta", "comment link", "comment for link", "comment for the link",
 			"free shipping", "shipping available", "ships worldwide", "we ship", "cash on delivery",
-			"use my code", "use code", "shop the look", "tap the location", "click the location", "location tag", "to claim", "comment mine", "comment sold", "mine to claim"},
+			"use my code", "use code", "shop the look", "order on", "order at", "order through", "order thru",
+			"grabfood", "foodpanda", "gofood", "shopeefood", "uber eats", "doordash", "tap the location", "click the location", "location tag", "to claim", "comment mine", "comment sold", "mine to claim"},
 		langID: {"keranjang", "keranjang kuning", "klik keranjang", "cek keranjang", "link di bio", "link bio",
 			"link di profil", "beli di", "order di", "pesan di", "checkout", "co sekarang", "beli sekarang",
 			"pesan sekarang", "order sekarang", "langsung order", "langsung checkout", "buruan beli", "buruan order",
 			"buruan checkout", "klik lokasi", "tag lokasi", "klik tag lokasi", "lokasi di bawah", "lokasi dibawah", "klik lokasinya",
 			"tag lokasinya", "klik tag lokasinya",
 			"klik link", "chat admin", "hubungi admin", "japri", "dm untuk order", "wa untuk order", "cod",
-			"gratis ongkir", "free ongkir", "bisa cod", "etalase", "tiktok shop", "beli covernya", "beli voucher",
-			"langsung ke"},
+			"gratis ongkir", "free ongkir", "bisa cod", "etalase", "tiktok shop", "beli voucher",
+			"beli di sini", "order di sini", "klik link di bio",
+			"langsung ke", "cus ke", "buruan ke"},
 		langMS: {"beg kuning", "beg oren", "troli", "link di bio", "pm untuk order", "dm untuk order", "whatsapp untuk order",
 			"boleh order", "order sekarang", "beli sekarang", "tekan beg kuning", "klik beg kuning", "penghantaran percuma"},
 		langTL: {"mag-order", "order na", "mine na", "mine sa comments", "pm for orders", "pm sa", "add to cart", "i-add to cart", "check out na",
@@ -117,18 +141,19 @@ var cueLexicon = map[cue]map[string][]string{
 	},
 	cueBook: {
 		langEN: {"book now", "book your", "book you", "book with us", "book via", "booking", "bookings", "reserve now",
+			"book direct", "book directly", "book online", "book here", "book today", "reserve your", "reserve a",
 			"reservations", "book a", "book an", "to book"},
-		langID: {"booking", "reservasi", "booking sekarang"},
+		langID: {"booking", "reservasi", "booking sekarang", "pesan kamar", "booking via"},
 		langVI: {"booking", "đặt chỗ", "book"},
 		langTH: {"จอง", "booking"},
 		langTL: {"book na", "reserve na"},
-		langPT: {"reserve", "reservas"},
-		langES: {"reserva", "reservas"},
+		langPT: {"reserve", "reservas", "faça sua reserva", "reserve já"},
+		langES: {"reserva", "reservas", "haz tu reserva", "reserva ya"},
 	},
 	cuePromo: {
 		langEN: {"sale", "on sale", "promo", "discount", "deal", "deals", "voucher", "coupon", "cashback", "% off",
 			"off", "flash sale", "bundle", "limited", "offer", "price", "prices", "shop", "order", "buy", "purchase", "link"},
-		langID: {"promo", "diskon", "potongan", "murah", "harga", "voucher", "cashback", "beli", "order", "pesan", "jual", "ngopi"},
+		langID: {"promo", "diskon", "potongan", "murah", "harga", "voucher", "cashback", "beli", "order", "pesan", "jual"},
 		langMS: {"harga", "promosi", "murah", "beli"},
 		langTL: {"presyo", "mura", "sale"},
 		langVI: {"giá", "giảm giá", "giảm", "ưu đãi", "khuyến mãi", "sale", "deal", "voucher", "rẻ", "mua", "bán", "combo"},
@@ -141,12 +166,12 @@ var cueLexicon = map[cue]map[string][]string{
 		langJA: {"価格", "セール", "割引"},
 	},
 	cueExperience: {
-		langEN: {"i paid", "we paid", "i spent", "we spent", "i earned", "cost me", "cost us", "cost just", "cost only", "i bought", "we bought", "i got this",
+		langEN: {"me when", "i paid", "we paid", "i spent", "we spent", "i earned", "cost me", "cost us", "cost just", "cost only", "i bought", "we bought", "i got this",
 			"checked into", "checked in", "we stayed", "i stayed", "stayed at", "would you pay", "would you buy",
 			"is it worth", "worth it?", "i found", "found this", "good find", "price i paid", "paid for",
 			"throwback", "estimated", "how much", "what $", "what you get", "get you", "gets you"},
 		langID: {"saya menginap", "aku menginap", "nginep", "menginap", "habis", "ngabisin", "cuma sharing", "berkat"},
-		langTL: {"pinagstayan namin", "nag-stay kami"},
+		langTL: {"nag-stay kami", "nag-stay ako", "binili ko", "nabili ko"},
 		langVI: {"mình đã", "tụi mình đã", "bỏ ra", "tốn", "lần đầu thử", "cảm ơn"},
 		langTH: {"เราพัก", "พักที่นี่", "ซื้อมา", "จ่ายไป"},
 		langPT: {"comprei", "paguei", "gastei"},
@@ -156,15 +181,21 @@ var cueLexicon = map[cue]map[string][]string{
 	},
 	cueStory: {
 		langEN: {"i tried", "we tried", "my review", "honest review", "review", "thrift", "thrifted", "haul", "i rented",
-			"worth the", "reco", "recommend", "recommendation", "where to stay", "must visit", "must try"},
-		langID: {"pengalaman", "review", "sharing", "rekomendasi", "aku beli", "saya beli"},
-		langMS: {"saya beli", "aku beli", "review"},
-		langVI: {"review", "trải nghiệm", "thử", "tham khảo", "đi chơi"},
-		langTH: {"รีวิว", "ประมาณ", "แนะนำ", "พิกัด"},
-		langPT: {"testei", "review", "resenha", "recomendo", "indico"},
-		langES: {"probé", "reseña", "recomiendo"},
-		langFR: {"avis"},
-		langDE: {"getestet"},
+			"worth the", "reco", "recommend", "recommendation", "where to stay", "must visit", "must try",
+			"we went", "i went", "we visited", "i visited", "my stay", "our stay", "we booked", "i booked",
+			"room tour", "hotel tour", "vlog", "day in my life", "come with me", "storytime", "can you believe",
+			"i can't believe", "guess how much", "guess the price", "rate this", "pov", "unboxing"},
+		langID: {"pengalaman", "review", "sharing", "rekomendasi", "aku beli", "saya beli", "aku coba", "nyobain",
+			"kami menginap", "aku nginep", "jalan-jalan", "liburan ke", "worth it"},
+		langMS: {"saya beli", "aku beli", "review", "saya cuba", "kami pergi"},
+		langTL: {"sulit ba", "pinuntahan", "nag-try", "review"},
+		langVI: {"review", "trải nghiệm", "thử", "tham khảo", "đi chơi", "mình ở", "mình đi", "tụi mình đi",
+			"mình đặt", "cảm nhận", "có nên", "đáng tiền không", "ăn thử", "ghé thăm"},
+		langTH: {"รีวิว", "ประมาณ", "แนะนำ", "พิกัด", "ไปพัก", "ลองกิน", "ลองพัก", "เราไป", "ไปมา"},
+		langPT: {"testei", "review", "resenha", "recomendo", "indico", "fomos", "ficamos", "vale a pena", "minha experiência"},
+		langES: {"probé", "reseña", "recomiendo", "fuimos", "vale la pena", "mi experiencia"},
+		langFR: {"avis", "on a testé", "ça vaut"},
+		langDE: {"getestet", "lohnt sich"},
 	},
 	cueNews: {
 		langEN: {"breaking", "news", "announced", "announces", "launches", "launched", "reportedly",
@@ -174,6 +205,72 @@ var cueLexicon = map[cue]map[string][]string{
 		langTH: {"ข่าว"},
 		langPT: {"notícia", "notícias", "noticias", "taxação", "imposto"},
 		langES: {"noticia", "noticias"},
+	},
+	cueEvent: {
+		langEN: {"register at", "register now", "register here", "registration", "free entry", "free admission",
+			"save the date", "join us at", "join us on", "join us for", "see you at", "see you there", "rsvp",
+			"concert", "festival", "meetup", "meet and greet", "tickets are free", "open to the public",
+			"webinar"},
+		langID: {"registrasi", "daftar di", "pendaftaran", "konser", "acara", "terbuka untuk umum", "gratis masuk",
+			"tiket masuk", "jangan lupa datang", "sampai jumpa di", "festival"},
+		langMS: {"daftar di", "pendaftaran", "konsert", "acara", "jumpa di"},
+		langTL: {"magparehistro", "concert", "kita-kits"},
+		langVI: {"đăng ký tham gia", "đăng ký", "đăng kí", "sự kiện", "lễ hội", "buổi hòa nhạc", "vé mời", "miễn phí vào cửa"},
+		langTH: {"ลงทะเบียน", "คอนเสิร์ต", "งานอีเวนต์", "เข้าฟรี", "เทศกาล"},
+		langPT: {"inscrições", "inscreva-se", "show gratuito", "festival", "entrada gratuita", "te vejo lá"},
+		langES: {"inscripciones", "inscríbete", "concierto", "entrada libre", "entrada gratuita", "festival"},
+		langFR: {"inscriptions", "concert", "entrée libre", "entrée gratuite"},
+		langDE: {"anmeldung", "konzert", "eintritt frei"},
+	},
+	cueGiveaway: {
+		langEN: {"giveaway", "give away", "giving away", "to enter", "enter to win", "chance to win", "win a", "win this",
+			"winner", "winners", "tag a friend", "tag your friend", "tag 2 friends", "tag 3 friends", "contest", "raffle", "sweepstakes"},
+		langID: {"giveaway", "bagi-bagi", "pemenang", "menangkan", "ikuti giveaway", "tag teman", "kuis", "undian"},
+		langMS: {"peraduan", "pemenang", "tag kawan"},
+		langTL: {"pa-raffle", "pa-giveaway", "mananalo"},
+		langVI: {"minigame", "mini game", "người thắng", "trúng thưởng", "giveaway"},
+		langTH: {"แจกฟรี", "ผู้โชคดี", "กิจกรรมแจก", "ลุ้นรับ"},
+		langPT: {"sorteio", "sorteando", "ganhador", "marque um amigo", "marque seus amigos"},
+		langES: {"sorteo", "ganador", "etiqueta a un amigo", "concurso"},
+		langFR: {"concours", "gagnant", "tirage au sort"},
+		langDE: {"gewinnspiel", "verlosung"},
+	},
+	cueDonation: {
+		langEN: {"donate", "donation", "donations", "fundraiser", "fundraising", "gofundme", "charity", "to support the"},
+		langID: {"donasi", "penggalangan dana", "galang dana", "sedekah"},
+		langMS: {"derma", "sumbangan"},
+		langTL: {"donasyon", "mag-donate"},
+		langVI: {"quyên góp", "từ thiện"},
+		langTH: {"บริจาค", "การกุศล"},
+		langPT: {"doação", "doações", "vaquinha"},
+		langES: {"donación", "donaciones"},
+		langFR: {"cagnotte", "faire un don"},
+		langDE: {"spende", "spenden"},
+	},
+	cueTutorial: {
+		langEN: {"how to", "tutorial", "step by step", "recipe", "diy", "tips for", "tips on", "hack", "lesson"},
+		langID: {"cara membuat", "cara bikin", "cara masak", "tutorial", "resep", "langkah"},
+		langMS: {"cara buat", "resipi", "tutorial"},
+		langTL: {"paano", "tutorial", "recipe"},
+		langVI: {"hướng dẫn", "cách làm", "công thức", "mẹo", "bí quyết"},
+		langTH: {"วิธีทำ", "สอนทำ", "สูตร", "ขั้นตอน"},
+		langPT: {"como fazer", "tutorial", "receita", "passo a passo", "dica"},
+		langES: {"cómo hacer", "tutorial", "receta", "paso a paso"},
+		langFR: {"comment faire", "tutoriel", "recette"},
+		langDE: {"anleitung", "rezept"},
+	},
+	cueChannel: {
+		langEN: {"new video", "full video", "my channel", "youtube channel", "broadcast channel", "subscribe",
+			"watch the full", "full episode", "new episode", "podcast", "part 2", "pt 2", "follow my other", "my other account"},
+		langID: {"channel youtube", "video lengkap", "subscribe", "akun kedua"},
+		langMS: {"video penuh", "saluran"},
+		langTL: {"buong video"},
+		langVI: {"kênh youtube", "video đầy đủ", "đăng ký kênh", "phần 2", "full clip"},
+		langTH: {"ช่องยูทูป", "คลิปเต็ม", "ติดตามช่อง"},
+		langPT: {"vídeo completo", "meu canal", "inscreva-se no canal", "parte 2"},
+		langES: {"video completo", "mi canal", "suscríbete", "parte 2"},
+		langFR: {"vidéo complète", "ma chaîne", "abonnez-vous"},
+		langDE: {"ganzes video", "mein kanal", "abonniert"},
 	},
 }
 

@@ -41,7 +41,11 @@ type token struct {
 // lex splits text into tokens. It never fails: every byte ends up in a token
 // or in skipped whitespace, so any input, valid UTF-8 or not, is accepted.
 func lex(text string) []token {
-	toks := make([]token, 0, len(text)/5+8) // captions hold about one token per 6 bytes
+	return lexInto(make([]token, 0, len(text)/3+8), text)
+}
+
+// lexInto is lex appending to toks (a slice of tokens to reuse).
+func lexInto(toks []token, text string) []token {
 	low := lowerAligned(text)
 	space := true
 	i := 0

@@ -52,9 +52,29 @@ type Input struct {
 // Parse returns the products the caption offers, in caption order, with
 // Index set from 0. It never fails: text that offers nothing yields none.
 func Parse(in Input) []events.ParsedProduct {
-	c := newParse(in)
-	return c.products()
+	var buf []token
+	select {
+	case buf = <-tokenBufs:
+	default:
+	}
+	c := newParseInto(in, buf[:0])
+	out := c.products()
+	// The products hold no token: the slice serves a next caption.
+	if cap(c.toks) <= maxPooledTokens {
+		select {
+		case tokenBufs <- c.toks[:0]:
+		default:
+		}
+	}
+	return out
 }
+
+// tokenBufs holds token slices for Parse to reuse (a channel rather than a
+// sync.Pool, which every garbage collection empties); slices of hostile
+// captions longer than maxPooledTokens are left to the collector.
+var tokenBufs = make(chan []token, 16)
+
+const maxPooledTokens = 4096
 
 // parse holds the analysis of one caption.
 type parse struct {
@@ -118,10 +138,13 @@ type code struct {
 	listed bool
 }
 
-func newParse(in Input) *parse {
+func newParse(in Input) *parse { return newParseInto(in, nil) }
+
+// newParseInto is newParse lexing into toks (a slice of tokens to reuse).
+func newParseInto(in Input, toks []token) *parse {
 	in.Text = clip(in.Text, MaxTextBytes)
 	c := &parse{in: in, orig: in.Text, text: plainText(in.Text)}
-	c.toks = words(c.text)
+	c.toks = wordsInto(toks, c.text)
 	c.lang, c.scripted = detectLanguage(c.text, c.toks)
 	c.stopMask = stopMaskOf(c.lang)
 	for i, t := range c.toks {
@@ -227,6 +250,13 @@ type signals struct {
 	// buyLink reports a link that may be a buy link (see link.buy).
 	buyLink                 bool
 	experience, story, news bool
+	// elsewhere reports an event, a giveaway, a donation or the creator's
+	// channel: its links and calls to action lead to attending, entering,
+	// giving or watching, not to a purchase.
+	elsewhere bool
+	// hostShop reports a link to a shop, marketplace or affiliate host
+	// (shopHost), a way to buy whatever word comes before it.
+	hostShop bool
 }
 
 func (c *parse) signals() signals {
@@ -234,6 +264,7 @@ func (c *parse) signals() signals {
 	for _, l := range c.links {
 		s.shopLink = s.shopLink || l.shop
 		s.buyLink = s.buyLink || l.buy
+		s.hostShop = s.hostShop || l.buy && shopHost(hostOf(l.url))
 	}
 	s.code = len(c.codes) > 0
 	for _, m := range c.cues {
@@ -252,12 +283,18 @@ func (c *parse) signals() signals {
 			s.story = true
 		case cueNews:
 			s.news = true
+		case cueEvent, cueGiveaway, cueDonation, cueChannel:
+			s.elsewhere = true
+		case cueTutorial:
+			s.story = true
 		}
 	}
 	for k := range c.prices {
 		if p := &c.prices[k]; p.role == roleCurrent && p.currency != "" {
 			s.priced = true
-			s.pricedOffer = s.pricedOffer || p.offered
+			// "$70 sports bra?", "would you pay £7 a night?": a price asked
+			// about is no offer.
+			s.pricedOffer = s.pricedOffer || p.offered && !c.asked(p.last)
 		}
 	}
 	return s
@@ -270,6 +307,10 @@ func (c *parse) signals() signals {
 func (c *parse) offers() bool {
 	s := c.signals()
 	switch {
+	case s.elsewhere:
+		// "register at fest.com", "comment to enter", "donate link in bio":
+		// only a shop's own link or a code still sells something.
+		return s.hostShop || s.code
 	case s.shopLink || s.code || s.priced && s.buyLink:
 		return true
 	case s.experience || s.news:
@@ -280,9 +321,50 @@ func (c *parse) offers() bool {
 		return true
 	case s.story:
 		return false // a haul or a review with no way to buy
+	case !s.contact && !s.available && !s.book && !s.pricedOffer:
+		return false
+	case c.storyHashtags():
+		return false // #hotelreview, #roomtour: a review, whatever it quotes
 	}
-	return s.contact || s.available || s.book || s.pricedOffer
+	// A price written as an offer ("250k/h", "£9 a night") is the only
+	// sign: a seller's, unless the caption speaks as one person who went,
+	// ate or stayed ("I", "mình", "aku", "eu"), or pins the place it went
+	// to (📍) with no way to book or write to it: a review.
+	return s.contact || s.available || s.book || s.pricedOffer && !c.firstPerson() && !strings.Contains(c.text, "📍")
 }
+
+// asked reports a question mark ending the sentence of token i (on its
+// line, before any other sentence end).
+func (c *parse) asked(i int) bool {
+	for j := i + 1; j < len(c.toks); j++ {
+		switch t := c.toks[j]; t.kind {
+		case tBreak:
+			return false
+		case tPunct:
+			switch c.text[t.start:t.end] {
+			case "?", "？":
+				return true
+			case ".", "!", "！", "。":
+				return false
+			}
+		}
+	}
+	return false
+}
+
+// firstPerson reports a pronoun of the first person singular, as reviewers
+// write and shops seldom do.
+func (c *parse) firstPerson() bool {
+	for _, t := range c.toks {
+		if t.kind == tWord && firstPersonWords[t.low] {
+			return true
+		}
+	}
+	return false
+}
+
+var firstPersonWords = setOf("i", "i'm", "i’m", "i've", "i’ve", "me", "mình", "tôi", "tui", "tớ", "aku", "saya", "gue", "gw",
+	"ako", "eu", "j'ai", "ich", "ฉัน", "ผม")
 
 // maySell reports any sign of commerce: the captions the LLM gate sends. It
 // is generous by design: any money amount, link, code word or commerce cue
@@ -297,7 +379,7 @@ func (c *parse) maySell() bool {
 		}
 	}
 	for _, m := range c.cues {
-		if m.cue != cueExperience && m.cue != cueStory && m.cue != cueNews {
+		if !m.cue.lookalike() {
 			return true
 		}
 	}
@@ -311,10 +393,12 @@ func (c *parse) maySell() bool {
 
 // shopHashtag reports a hashtag that speaks of shopping: #tiktokshop,
 // #shopee, #giamgia, #diskon, #racuntiktok, #sale.
-func shopHashtag(h string) bool {
-	h = lower(h)
-	for _, w := range shopTagWords {
-		if strings.Contains(h, w) {
+func shopHashtag(h string) bool { return containsAnyOf(lower(h), shopTagWords) }
+
+// containsAnyOf reports whether s contains any of words.
+func containsAnyOf(s string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(s, w) {
 			return true
 		}
 	}
@@ -323,6 +407,22 @@ func shopHashtag(h string) bool {
 
 var shopTagWords = []string{"shop", "sale", "promo", "deal", "diskon", "giamgia", "racun", "affiliate", "tiktokmademebuyit",
 	"amazonfind", "founditonamazon", "ltk", "preorder", "ready", "order", "jualan", "olshop", "ขาย", "โปร", "achadinho"}
+
+// storyHashtags reports a hashtag that files the video as a review, a
+// vlog, a tutorial, a prank or the news: #hotelreview, #roomtour,
+// #รีวิวโรงแรม, #resenha, #tintuc, #recipe (#traveltiktok is not one).
+func (c *parse) storyHashtags() bool {
+	for _, h := range c.hashtags {
+		if containsAnyOf(lower(h), storyTagWords) {
+			return true
+		}
+	}
+	return false
+}
+
+var storyTagWords = []string{"review", "vlog", "roomtour", "storytime", "prank", "unboxing", "haul", "tutorial", "recipe",
+	"howto", "news", "meme", "รีวิว", "ข่าว", "resenha", "reseña", "receita", "receta", "resep", "tintuc", "berita",
+	"noticia", "reviewanuong", "congthuc", "huongdan", "pengalaman", "trải"}
 
 // products cuts the caption into products.
 func (c *parse) products() []events.ParsedProduct {
@@ -784,6 +884,39 @@ func (c *parse) inlineItems() []item {
 	return items
 }
 
+// taggedName returns the longest run of up to four words of the caption
+// (one only when capitalised) that is also written as one of its hashtags
+// ("Kopi Senja" and #kopisenja, "Mixue" and #mixue), as a title, or "".
+func (c *parse) taggedName() string {
+	if len(c.hashtags) == 0 {
+		return ""
+	}
+	tags := make(map[string]bool, len(c.hashtags))
+	for _, h := range c.hashtags {
+		// Not the platform's own tags (#tiktokgo) nor shopping tags.
+		if f := fold(h); !strings.Contains(f, "tiktok") && !shopHashtag(f) {
+			tags[f] = true
+		}
+	}
+	best, bestN := "", 0
+	var sb strings.Builder
+	for i := range c.toks {
+		sb.Reset()
+		for n := 1; n <= 4 && i+n <= len(c.toks); n++ {
+			t := c.toks[i+n-1]
+			if t.kind != tWord || n > 1 && !t.space {
+				break
+			}
+			sb.WriteString(fold(t.low))
+			// One word only as a name in capitals: "Mixue" and #mixue.
+			if n > bestN && tags[sb.String()] && (n > 1 || c.text[t.start] >= 'A' && c.text[t.start] <= 'Z' && !genericWords[t.low]) {
+				best, bestN = c.titleFrom(i, i+n), n
+			}
+		}
+	}
+	return best
+}
+
 // buyLinks counts the caption's buy links.
 func (c *parse) buyLinks() int {
 	n := 0
@@ -818,11 +951,18 @@ func (c *parse) singleItem() []item {
 		}
 	}
 	title, strong := c.bestTitle(main)
+	if c.sellsVoucher() {
+		// A TikTok GO video sells vouchers for the place it tags, which the
+		// caption names as its hashtag does: "kopi senja ... #kopisenja".
+		if place := c.taggedName(); place != "" {
+			title = place
+		}
+		if title != "" && !strings.Contains(lower(title), "voucher") {
+			title += " voucher" // "Kopi Senja voucher"
+		}
+	}
 	if title == "" {
 		return nil
-	}
-	if c.sellsVoucher() && !strings.Contains(lower(title), "voucher") {
-		title += " voucher" // a TikTok GO video sells vouchers: "Kopi Kenangan voucher"
 	}
 	it := item{title: title, strong: strong}
 	if main != nil {
@@ -883,8 +1023,8 @@ func (c *parse) codeItems() []item {
 
 // segmentCodeItems reads a product per code in captions that give codes
 // for several brands, each in its own segment (a line, or the text after an
-// emoji): "📖 Imaginie Redação | cupom: psicohane 🧬 Bioatp | cupom:
-// psicohane". The product is named by its segment's first phrase. Every
+// emoji): "📖 Escreva Bem | cupom: estudamais 🧬 Bio Fácil | cupom:
+// estudamais". The product is named by its segment's first phrase. Every
 // code needs a segment of its own and every segment a name.
 func (c *parse) segmentCodeItems() []item {
 	if len(c.codes) < 2 {

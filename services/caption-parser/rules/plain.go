@@ -6,7 +6,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// plainText maps the styled letters sellers paste into captions (𝑻𝒖𝒃𝒊𝒈𝒂𝒏,
+// plainText maps the styled letters sellers paste into captions (𝑩𝒆𝒂𝒄𝒉,
 // 𝐁𝐨𝐥𝐝, ｆｕｌｌｗｉｄｔｈ) to plain ones by their compatibility decomposition,
 // and the Unicode line and paragraph separators to line breaks. It returns s
 // itself when there is nothing to change.

@@ -191,6 +191,10 @@ func (c *parse) priceAt(i int) (price, bool) {
 		cur = unitCur
 	case cur == "" && hasUnit:
 		cur = langMoney[c.lang]
+	case cur == "" && langMoney[c.lang] != "" && c.afterPriceLabel(i) && strings.ContainsAny(text[t.start:t.numEnd], ".,"):
+		// "Harga 149.000", "Giá: 265.000" in a caption whose language has
+		// one currency: the label and the grouped amount settle it.
+		cur = langMoney[c.lang]
 	case cur == "" && c.lang == langTH && i+2 < len(toks) && c.isPunct(i+1, ".") && c.isPunct(i+2, "-") && !toks[i+1].space:
 		cur, p.last = "THB", i+2 // 4190.-
 	}
@@ -208,6 +212,16 @@ func (c *parse) priceAt(i int) (price, bool) {
 	}
 	p.minor, p.currency = minor, cur
 	return p, true
+}
+
+// afterPriceLabel reports a price word right before the number at i, a
+// colon aside: "Harga 149.000", "giá: 265.000".
+func (c *parse) afterPriceLabel(i int) bool {
+	j := i - 1
+	if j >= 0 && c.isPunct(j, ":") {
+		j--
+	}
+	return j >= 0 && c.toks[j].kind == tWord && priceLabelWords[c.toks[j].low]
 }
 
 // currencyBefore reads a currency written before the number at i ("$",

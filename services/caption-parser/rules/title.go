@@ -193,8 +193,37 @@ func (c *parse) titleSpan(a, b int) (string, int) {
 	// Leading junk: markers, punctuation, brackets, articles, hype.
 	for i < b && i < a+maxTitleTokens/2 {
 		t := toks[i]
-		if t.kind == tWord && (determiners[t.low] || hypeWords[t.low] || leadWords[t.low] || trailStrip[t.low]) {
+		if t.kind == tWord && (determiners[t.low] || hypeWords[t.low] || leadWords[t.low] || trailStrip[t.low] || introWords[t.low]) {
 			i++
+			continue
+		}
+		if t.kind == tWord && c.inCallToAction(i) && (i == 0 || toks[i-1].kind == tBreak) {
+			// "Chốt đơn em serum …": a call to action that opens a line
+			// right before the name (not "free shipping on orders").
+			j := i
+			for j < b && toks[j].kind == tWord && c.inCallToAction(j) {
+				j++
+			}
+			if j < b && c.lang == langVI && toks[j].low == "em" {
+				j++ // the seller's "em" for the product
+			}
+			if j < b && toks[j].kind == tWord && toks[j].space && !trailStrip[toks[j].low] && !prepositions[toks[j].low] && !c.stops(toks[j].low) {
+				i = j
+				continue
+			}
+		}
+		if t.kind == tWord {
+			if j := c.leadGerund(i, b); j > i {
+				i = j // "trying out the keycaps"
+				continue
+			}
+		}
+		if t.kind == tWord && c.lang == langTL && (t.low == "na" || t.low == "ng") && i > a {
+			i++ // the Filipino linker after a dropped word: "Affordable na korean blouse"
+			continue
+		}
+		if t.kind == tWord && c.headingLabel(i, b) {
+			i += 2 // "Tutorial: the Velvet Lip Tint", "New: …"
 			continue
 		}
 		if t.kind == tPunct && c.text[t.start:t.end] == "(" {
@@ -221,12 +250,22 @@ func (c *parse) titleSpan(a, b int) (string, int) {
 		parts = append(parts, span{from, to, len(parts) > 0 && (toks[from].space || pendingSpace)})
 		pendingSpace = false
 	}
+	thaiKept := 0 // runes of the Thai phrase kept
 collect:
 	for i < b {
 		t := toks[i]
 		switch t.kind {
 		case tWord:
-			if c.stops(t.low) || c.stopsHere(i) || c.isCodeTrigger(t) || c.isPriceTok(i) || c.inCallToAction(i) || titleCTAWords[t.low] ||
+			if n := thaiRun(t.low); n > 0 {
+				// Thai writes a space between phrases, not words: a name is
+				// one phrase ("ครีมกันแดด"), or a short noun and a name
+				// ("ห้องพัก แคมป์…"), not the clause that follows it.
+				if thaiKept >= 8 && t.space {
+					break collect
+				}
+				thaiKept += n
+			}
+			if c.stops(t.low) || c.stopsHere(i) || c.introducesCode(i) || c.isPriceTok(i) || c.buyOffer(i) || c.inCallToAction(i) || titleCTAWords[t.low] ||
 				i > a && i+1 < b && c.isPunct(i+1, ":") && !toks[i+1].space && (i+2 >= len(toks) || toks[i+2].space) {
 				// "Product: Maki Zenin Size: 1/6": a field label ends the name
 				break collect
@@ -245,6 +284,9 @@ collect:
 				}
 			case "-", "/", "'", "’", ".":
 				// Only inside a word: "5-in-1", "No.5"; a spaced dash ends the title.
+				if s == "." && c.abbreviationDot(i, b) {
+					break // "Goyard St. Louis": the dot of a short capitalised word inside a name
+				}
 				if i+1 >= b || toks[i+1].space || t.space && s == "." || toks[i+1].kind != tWord && toks[i+1].kind != tNum {
 					break collect
 				}
@@ -311,6 +353,87 @@ collect:
 		end = parts[len(parts)-1].end
 	}
 	return capitalize(out), end
+}
+
+// introducesCode reports a word that introduces a code at token i: "code",
+// and a deal noun ("voucher", "promo") only where a code follows it, as
+// "Kopi Senja voucher" names the product.
+func (c *parse) introducesCode(i int) bool {
+	t := c.toks[i]
+	if !c.isCodeTrigger(t) {
+		return false
+	}
+	if !nounTriggers[t.low] {
+		return true
+	}
+	for j := i + 1; j < len(c.toks) && j <= i+maxCodeLookahead; j++ {
+		if c.codeAt(j) {
+			return true
+		}
+	}
+	return false
+}
+
+// buyOffer reports a buy verb before a count that starts a deal: "buy 1
+// get 1", "beli 2 gratis 1", "mua 1 tặng 1".
+func (c *parse) buyOffer(i int) bool {
+	return buyVerbs[c.toks[i].low] && i+1 < len(c.toks) && c.toks[i+1].kind == tNum
+}
+
+// abbreviationDot reports the dot at i after a capitalised word of at most
+// three letters, right after it and before another capitalised word on the
+// same line: "St. Louis", "No. 5", "Mt. Fuji".
+func (c *parse) abbreviationDot(i, b int) bool {
+	if i == 0 || i+1 >= b || c.toks[i].space || !c.toks[i+1].space {
+		return false
+	}
+	p, n := c.toks[i-1], c.toks[i+1]
+	if p.kind != tWord || p.end-p.start > 3 || c.text[p.start] < 'A' || c.text[p.start] > 'Z' {
+		return false
+	}
+	return n.kind == tNum || n.kind == tWord && c.text[n.start] >= 'A' && c.text[n.start] <= 'Z'
+}
+
+// insideName reports a capitalised word right after another on its line:
+// "Book" in "Dior Book Tote" is part of a name, not a verb.
+func (c *parse) insideName(i int) bool {
+	t := c.toks[i]
+	if i == 0 || c.text[t.start] < 'A' || c.text[t.start] > 'Z' || isUpperWord(c.text[t.start:t.end]) {
+		return false
+	}
+	p := c.toks[i-1]
+	return p.kind == tWord && c.text[p.start] >= 'A' && c.text[p.start] <= 'Z'
+}
+
+// isUpperWord reports a word written all in capitals ("BUY", "ORDER").
+func isUpperWord(s string) bool {
+	return strings.ToUpper(s) == s
+}
+
+// leadGerund returns the token after a verb in -ing (and its particle)
+// that opens a title before its object: "styling the lip tint", "trying
+// out my new", "using this"; or i.
+func (c *parse) leadGerund(i, b int) int {
+	w := c.toks[i].low
+	if len(w) < 6 || !strings.HasSuffix(w, "ing") || !isASCII(w) {
+		return i
+	}
+	j := i + 1
+	if j < b && c.toks[j].kind == tWord && (c.toks[j].low == "out" || c.toks[j].low == "on" || c.toks[j].low == "with") {
+		j++
+	}
+	if j < b && c.toks[j].kind == tWord && determiners[c.toks[j].low] {
+		return j
+	}
+	return i
+}
+
+// headingLabel reports a one-word label that heads a title's line, a colon
+// and a name after it on the same line: "Tutorial: the lip tint". Field
+// labels of listings ("Brand:", "Product:") are read as such elsewhere.
+func (c *parse) headingLabel(i, b int) bool {
+	return i+2 < b && c.isPunct(i+1, ":") && !c.toks[i+1].space && c.toks[i+2].kind == tWord &&
+		!productLabels[c.toks[i].low] && !brandLabels[c.toks[i].low] && !priceLabelWords[c.toks[i].low]
 }
 
 func truncateWords(s string, n int) string {
@@ -418,6 +541,8 @@ type candidate struct {
 	pos   int // the token the phrase starts at (its demonstrative, verb or label)
 	end   int // the token after the title
 	base  float64
+	// handle reports the handle of a shop ("from @shop"): one word, and a name.
+	handle bool
 }
 
 // span is the tokens titles are measured against: the main price, or the
@@ -456,7 +581,7 @@ func (c *parse) anchor(main *price) span {
 // Each is scored by its kind, by the words it shares with the hashtags, by
 // its length and by where it stands relative to the price. strong reports
 // a title that did not come from the caption's first phrase alone. A title
-// followed by "from @shop" names the shop: "Sneakers (coolkicks)".
+// followed by "from @shop" names the shop: "Loafers (shoevault)".
 func (c *parse) bestTitle(main *price) (string, bool) {
 	a := c.anchor(main)
 	var cands []candidate
@@ -465,7 +590,7 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 			return
 		}
 		if t, end := c.titleSpan(from, to); t != "" {
-			cands = append(cands, candidate{t, pos, end, base})
+			cands = append(cands, candidate{t, pos, end, base, false})
 		}
 	}
 	if main != nil {
@@ -477,7 +602,7 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 					base = 2.5 // one item of an enumeration: "whisk, bowl & scoop for $45"
 				}
 			}
-			cands = append(cands, candidate{t, main.first - 1, main.first, base})
+			cands = append(cands, candidate{t, main.first - 1, main.first, base, false})
 		}
 		// "this $12 lip oil", "our £20 tote": the product follows its price.
 		if w := c.prevWord(main.first, 0); w >= 0 && w == main.first-1 && determiners[c.toks[w].low] {
@@ -492,19 +617,19 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 		case tWord:
 		case tPunct:
 			if c.text[t.start:t.end] == ":" && i > 0 && c.toks[i-1].kind == tWord && productLabels[c.toks[i-1].low] {
-				// "Brand: Karasu Collectibles Product: Maki Zenin"
+				// "Brand: Kitsune Figures Product: Ronin Hana"
 				if title, end := c.titleSpan(i+1, len(c.toks)); title != "" && len(cands) < maxCandidates {
 					if brand := c.labeled(brandLabels); brand != "" && !strings.Contains(title, brand) {
 						title = brand + " " + title
 					}
-					cands = append(cands, candidate{title, i - 1, end, 3})
+					cands = append(cands, candidate{title, i - 1, end, 3, false})
 				}
 			}
 			continue
 		case tMention:
 			if c.shopHandle(i) {
 				m := c.text[t.start+1 : t.end]
-				cands = append(cands, candidate{m, i, i + 1, 2})
+				cands = append(cands, candidate{m, i, i + 1, 2, true})
 			}
 			continue
 		default:
@@ -521,12 +646,14 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 			add(i, i, len(c.toks), 2)
 		case introWords[w]:
 			add(i, i+1, len(c.toks), 3)
-		case buyVerbs[w] && c.followedByObject(i):
+		case buyVerbs[w] && c.followedByObject(i) && !c.insideName(i):
 			base := 2.5
 			if c.inCue(i, cueBuy) {
 				base = 3.5 // "link in my bio to purchase my guide"
 			}
 			add(i, i+1, len(c.toks), base)
+		case openWords[w] && i+2 < len(c.toks) && c.toks[i+1].kind == tWord && forWords[c.toks[i+1].low]:
+			add(i, i+2, len(c.toks), 3) // "Booking open for lash extensions", "Orders open for custom cakes"
 		case postDemonstratives[w]:
 			if i == 0 || c.isBreak(i-1) || c.toks[i-1].kind == tPunct {
 				add(i, i, len(c.toks), 3) // "Ini Kopi Susu Original"
@@ -537,7 +664,7 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 	}
 	// Names: runs of capitalised words ("Glow Shield SPF 50", "Ube Cheese
 	// Pandesal"), above all in Thai, Japanese or Chinese text ("โรงแรม
-	// VinHolidays Fiesta Phu Quoc ใหญ่").
+	// Doi View Lodge ใหญ่").
 	nameBase := 1.5
 	if c.scripted {
 		nameBase = 3
@@ -555,8 +682,8 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 		if (m.cue == cueAvailable || m.cue == cueBuy) && m.first > 0 && c.toks[m.first-1].kind != tBreak {
 			// "Hermes Birkin 25 available at our store", "The X is now available".
 			end := m.first
-			for end > 0 && c.toks[end-1].kind == tWord && (c.stops(c.toks[end-1].low) || prepositions[c.toks[end-1].low] || determiners[c.toks[end-1].low]) {
-				end-- // "X is now in my showcase"
+			for end > 0 && c.toks[end-1].kind == tWord && (c.stops(c.toks[end-1].low) || prepositions[c.toks[end-1].low] || determiners[c.toks[end-1].low] || c.cueAt(end-1, cueAvailable)) {
+				end-- // "X is now in my showcase", "X, disponível no carrinho"
 			}
 			if m.cue == cueBuy && end == m.first {
 				continue // "tinggal klik keranjang": the word before a call to action is not its object
@@ -572,14 +699,23 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 			base = 2.5 // a first line of its own names the product of a listing
 		}
 		if joined := c.brandLine(first); joined != "" {
-			cands = append(cands, candidate{joined, first, first, base + 0.5})
+			cands = append(cands, candidate{joined, first, first, base + 0.5, false})
 		} else {
 			// The first phrase that names something: "Restocked!! Matcha
 			// whisk set".
-			for i, n := first, 0; i < len(c.toks) && n < 3; n++ {
-				if t, end := c.titleSpan(i, len(c.toks)); t != "" {
-					cands = append(cands, candidate{t, i, end, base - 0.5*float64(n)})
+			for i, n, tries := first, 0, 0; i < len(c.toks) && n < 3 && tries < 8; n, tries = n+1, tries+1 {
+				t, end := c.titleSpan(i, len(c.toks))
+				if t != "" && !c.namesNothing(t) {
+					cands = append(cands, candidate{t, i, end, base - 0.5*float64(n), false})
 					break
+				}
+				if t != "" && end > i {
+					// "Flash sale! Linen pants …": a headline of deal words
+					// is passed over, to the words after it.
+					n--
+					for i = end; i < len(c.toks) && (c.toks[i].kind == tPunct || c.toks[i].kind == tEmoji || c.toks[i].kind == tBreak); i++ {
+					}
+					continue
 				}
 				i = c.nextPhrase(i)
 			}
@@ -589,14 +725,14 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 	for k, cd := range cands {
 		s := c.score(cd, a, main != nil)
 		if c.withShop(cd.title, cd.end) != cd.title {
-			s += 1.5 // "sneakers from @coolkicks": the phrase and its shop
+			s += 1.5 // "loafers from @shoevault": the phrase and its shop
 		}
 		if s > bestScore || s == bestScore && closer(cd.pos, cands[best].pos, a.first) {
 			best, bestScore = k, s
 		}
 	}
 	// A caption without a price must name its product more surely.
-	if best < 0 || bestScore < 0.5 || main == nil && bestScore < 1.25 {
+	if best < 0 || bestScore < 0.5 || main == nil && bestScore < 1.5 {
 		return "", false
 	}
 	cd := cands[best]
@@ -607,7 +743,7 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 // that the scan asks one map per word.
 var titleLeads = func() map[string]uint8 {
 	m := map[string]uint8{}
-	for k, set := range []map[string]bool{strongDemonstratives, weakDemonstratives, introWords, buyVerbs, postDemonstratives} {
+	for k, set := range []map[string]bool{strongDemonstratives, weakDemonstratives, introWords, buyVerbs, postDemonstratives, openWords} {
 		for w := range set {
 			m[w] |= 1 << k
 		}
@@ -624,9 +760,16 @@ var introWords = setOf("introducing", "presenting", "meet", "introduce", "aprese
 	"memperkenalkan", "ขอแนะนำ", "featuring")
 
 // buyVerbs are verbs whose object is the product: "purchase my guide",
-// "beli kopi kenangan", "mua áo", "find my new pullover", "comprar".
+// "beli kopi senja", "mua áo", "find my new pullover", "comprar".
 var buyVerbs = setOf("purchase", "buy", "beli", "mua", "order", "comprar", "compre", "find", "shop", "cop", "snag",
 	"pesan", "kaufen", "acheter", "bestellen", "grab", "get", "rent", "sewa", "thuê", "book")
+
+// openWords open orders or bookings for the product that follows "for":
+// "Booking open for lash extensions", "pre-order dibuka untuk …".
+var openWords = setOf("open", "opens", "opened", "dibuka", "buka", "mở", "abertas", "abiertas", "ouvertes")
+
+// forWords introduce what orders or bookings are open for.
+var forWords = setOf("for", "untuk", "cho", "para", "pour")
 
 // postDemonstratives follow the noun they point at: "kopi ini" (Indonesian,
 // Malay), "phòng này" (Vietnamese), "bag na ito" (Filipino).
@@ -685,6 +828,16 @@ func (c *parse) inCue(i int, k cue) bool {
 	return false
 }
 
+// cueAt reports token i inside a cue of the kind.
+func (c *parse) cueAt(i int, k cue) bool {
+	for _, m := range c.cues {
+		if m.cue == k && m.first <= i && i <= m.last {
+			return true
+		}
+	}
+	return false
+}
+
 // brandLabels label a brand in listing-style captions.
 var brandLabels = setOf("brand", "marca", "merek", "thương", "hiệu", "marque", "marke")
 
@@ -703,8 +856,8 @@ func (c *parse) labeled(labels map[string]bool) string {
 	return ""
 }
 
-// shopHandle reports a handle presented as the shop: "from @PkStockX",
-// "shop with @Shoebar", or right before a code ("@ShareSneakers | use code").
+// shopHandle reports a handle presented as the shop: "from @KickSwap",
+// "shop with @Mulehaus", or right before a code ("@KickSwap | use code").
 func (c *parse) shopHandle(i int) bool {
 	if w := c.prevWord(i, 0); w >= 0 && shopPrepositions[c.toks[w].low] {
 		return true
@@ -718,7 +871,7 @@ func (c *parse) shopHandle(i int) bool {
 }
 
 // latinName returns the end of a run of two or more capitalised Latin words
-// starting at i ("VinHolidays Fiesta Phu Quoc"), or i.
+// starting at i ("Doi View Lodge Chiang Mai"), or i.
 func (c *parse) latinName(i int) int {
 	if t := c.toks[i]; t.kind != tWord || c.text[t.start] < 'A' || c.text[t.start] > 'Z' && c.text[t.start] < utf8.RuneSelf {
 		return i
@@ -864,8 +1017,8 @@ func (c *parse) brandLine(first int) string {
 	return ""
 }
 
-// withShop names the shop a title's phrase is from: "the ceramic keycaps
-// from @cerakeyofficial" is "Ceramic keycaps (cerakeyofficial)".
+// withShop names the shop a title's phrase is from: "the resin desk mat
+// from @matmakerstudio" is "Resin desk mat (matmakerstudio)".
 func (c *parse) withShop(title string, end int) string {
 	if end+1 < len(c.toks) && c.toks[end].kind == tWord && shopPrepositions[c.toks[end].low] && c.toks[end+1].kind == tMention {
 		m := c.toks[end+1]
@@ -904,10 +1057,12 @@ func (c *parse) score(cd candidate, a span, priced bool) float64 {
 	s += min(bonus, 3)
 	// Capitalised words past the first are names: brands and models.
 	s += min(0.25*float64(c.capitalsIn(cd.title)), 1)
-	if n == 1 {
-		s -= 0.75
+	if n == 1 && !cd.handle && thaiRun(cd.title) == 0 {
+		// One word is seldom a product's name ("Vault", "Home"); a shop's
+		// handle is one, and a Thai word is a phrase.
+		s--
 	}
-	if thaiRun(cd.title) > 15 {
+	if thaiRun(cd.title) > 24 {
 		s -= 2 // a Thai sentence, not a name
 	}
 	if n > 6 {
@@ -933,6 +1088,21 @@ func (c *parse) score(cd candidate, a span, priced bool) float64 {
 		s -= 0.5
 	}
 	return s
+}
+
+// namesNothing reports a title of generic words only, or of one or two
+// words that end in one ("Flash sale", "New drop").
+func (c *parse) namesNothing(title string) bool {
+	c.wordBuf = appendTitleWords(c.wordBuf[:0], title)
+	if n := len(c.wordBuf); n > 0 && n < 3 && genericWords[c.wordBuf[n-1]] && !namedLast(title) {
+		return true
+	}
+	for _, w := range c.wordBuf {
+		if !genericWords[w] && !hypeWords[w] && !c.stops(w) {
+			return false
+		}
+	}
+	return true
 }
 
 // thaiRun returns the length in runes of the longest run of Thai letters

@@ -33,16 +33,16 @@ var stopWords = map[string][]string{
 		"ne", "n'est", "chez", "jusqu'à", "sur"},
 	langES: {"son", "está", "es", "con", "para", "yo", "muy", "aquí", "por", "solo", "ahora", "hoy", "sin", "que", "en"},
 	langPT: {"está", "estão", "tá", "é", "são", "com", "para", "eu", "você", "ele", "ela", "muito", "aqui", "por",
-		"só", "agora", "hoje", "sem", "que", "no", "na"},
+		"só", "agora", "já", "hoje", "sem", "que", "no", "na"},
 	langID: {"ini", "itu", "yang", "dengan", "untuk", "aja", "banget", "cuma", "hanya", "ya", "kak",
 		"adalah", "bisa", "sudah", "lagi", "tanpa", "tidak", "tak", "di", "ke", "kayak", "sambil", "karena", "tapi",
 		"jadi", "biar", "dapat", "dapet", "emang", "boleh", "semurah", "punya", "harganya", "turun", "terjun", "udah",
 		"langsung", "buruan", "klik", "cek", "yuk", "nih", "deh", "dong", "sih", "lho", "loh", "gak", "ga", "nggak",
-		"sahaja", "je", "nak", "dah", "tinggal", "perlu", "cobain", "coba", "nyobain", "pake", "pakai"},
+		"sahaja", "je", "nak", "dah", "tinggal", "sekarang", "juga", "saja", "perlu", "cobain", "coba", "nyobain", "pake", "pakai"},
 	langVI: {"có", "là", "mà", "của", "với", "bên", "tại", "ở", "chỉ", "giá", "thì", "nha", "nhé", "được", "đã", "sẽ",
 		"đang", "rất", "quá", "siêu", "để", "khi", "nếu", "hay", "hoặc", "cũng", "vừa", "ngay", "thôi", "ạ",
 		"nè", "luôn", "cho", "từ", "đến", "giảm", "tặng", "mình", "tụi", "bạn", "chúng", "rồi", "đừng", "hãy"},
-	langTL: {"po", "ay", "sa", "na", "ng", "namin", "natin", "ko", "mo", "niyo", "kasi", "lang", "talaga", "ulit"},
+	langTL: {"po", "ay", "sa", "na", "ng", "ngayon", "namin", "natin", "ko", "mo", "niyo", "kasi", "lang", "talaga", "ulit"},
 }
 
 // stopLangs maps every stop word to its languages, a bit per language
@@ -87,8 +87,12 @@ func (c *parse) stops(w string) bool {
 // stopMaskOf is the mask of the languages whose stop words end titles in
 // a caption of the language: English's and its own, all when unknown.
 func stopMaskOf(lang string) uint16 {
-	if lang == "" {
+	switch lang {
+	case "":
 		return ^uint16(0)
+	case langID, langMS:
+		// Malay and Indonesian share most of their function words.
+		return langBit(langEN) | langBit(langID) | langBit(langMS)
 	}
 	return langBit(langEN) | langBit(lang)
 }
@@ -116,6 +120,7 @@ var hypeWords = setOf(
 	"viral", "bestselling", "best-selling", "best", "selling", "bestseller", "new", "all-new",
 	"favorite", "favourite", "fave", "fav", "famous", "trending", "iconic", "cult", "must-have",
 	"perfect", "amazing", "cute", "brand", "hot", "popular", "legendary", "holy", "grail", "promo",
+	"affordable", "cheap",
 )
 
 // trailStrip words are dropped from the end of a title.
@@ -158,12 +163,14 @@ var genericWords = setOf(
 	"year", "month", "season", "hour", "hours", "minutes", "days", "weeks", "january", "february",
 	"march", "april", "june", "july", "august", "september", "october", "november", "december",
 	"sonntag", "samstag", "freitag", "dimanche", "samedi", "domingo", "sábado", "minggu",
+	"winter", "summer", "spring", "autumn", "christmas", "holiday", "holidays", "ramadan", "lebaran", "tết", "songkran",
 	// channels and deals
 	"booking", "whatsapp", "line", "zalo", "id", "tel", "hotline", "email", "inbox", "contact", "call", "reservation",
 	"reservations", "livestream", "live", "voucher", "promo", "discount", "diskon", "giảm", "giá", "harga", "ราคา",
 	"uang", "money", "welcome", "official", "rate", "rates", "fake", "replica", "views", "followers",
 	// media, not products
 	"song", "songs", "music", "sound", "audio", "channel", "playlist", "blog", "vlog", "podcast", "youtube", "reel",
+	"bài", "viết", "clip", "tập", "konten", "postingan", "vídeo", "conteúdo", "publicación", "คลิป",
 )
 
 // containerWords and unitWords make up pack phrases: "500g bag", "2 x 50 ml bottles".

@@ -64,6 +64,18 @@ func TestVerboseListsTheTunedPartsMissesOnly(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^\s+hold-out\s+fr\s+1\s`).MatchString(s) {
 		t.Errorf("no hold-out row for fr:\n%s", s)
 	}
+	// -tuned-only neither scores nor shows the hold-out.
+	out.Reset()
+	if err := run([]string{"-tuned-only", "-v", path}, &out); err != nil {
+		t.Fatal(err)
+	}
+	s = out.String()
+	if !strings.Contains(s, "miss a price") || !strings.Contains(s, "F1: tuned ") {
+		t.Errorf("-tuned-only lacks the tuned part:\n%s", s)
+	}
+	if regexp.MustCompile(`(?m)^\s+(hold-out|all)\s`).MatchString(s) || strings.Contains(s, "errors, hold-out") || strings.Contains(s, "hold-out 0") {
+		t.Errorf("-tuned-only shows the hold-out:\n%s", s)
+	}
 }
 
 func TestUnlabeledShare(t *testing.T) {
