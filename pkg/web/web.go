@@ -38,7 +38,7 @@ const (
 // its own scripts, styles and images (media may redirect to the bucket over
 // https), forms posting to itself, nothing inline.
 const PageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; " +
-	"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+	"connect-src 'self'; manifest-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 // Defaults for Options.
 const (

@@ -1,6 +1,7 @@
 package ingestion
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -63,30 +64,44 @@ func (a *api) idempotent(c *gin.Context, key string, req any, do func() (int, an
 		web.WriteError(c, err)
 		return
 	}
-	status, body, err := do()
-	if err != nil {
-		web.WriteError(c, err)
-		return
-	}
-	raw, err := json.Marshal(body)
-	if err != nil {
-		web.WriteError(c, catalog.Internal(err, "encode the answer"))
-		return
-	}
-	stored, created, err := a.Idempotency.PutIdempotency(ctx, catalog.IdempotencyRecord{
-		Key: scope, RequestHash: reqHash, Status: status, Body: raw, ExpiresAt: time.Now().Add(a.IdempotencyTTL),
+	// Requests with the same key at once run once in this process: the
+	// first one's answer is every one's (across replicas the store's
+	// conditional put decides, below).
+	v, err, shared := a.keyed.Do(scope, func() (any, error) {
+		status, body, err := do()
+		if err != nil {
+			return nil, err
+		}
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return nil, catalog.Internal(err, "encode the answer")
+		}
+		rec := catalog.IdempotencyRecord{Key: scope, RequestHash: reqHash, Status: status, Body: raw, ExpiresAt: time.Now().Add(a.IdempotencyTTL)}
+		stored, created, err := a.Idempotency.PutIdempotency(context.WithoutCancel(ctx), rec)
+		switch {
+		case err != nil:
+			a.Logger.WarnContext(ctx, "could not keep an idempotency key", "err", err)
+		case !created:
+			return replayed{stored}, nil
+		}
+		return rec, nil
 	})
-	switch {
-	case err != nil:
-		// The work is done; only the key could not be kept.
-		a.Logger.WarnContext(ctx, "could not keep an idempotency key", "err", err)
-	case !created:
-		// A concurrent request with the same key was kept first.
-		replay(c, stored, reqHash)
-		return
+	switch r := v.(type) {
+	case nil:
+		web.WriteError(c, err)
+	case replayed:
+		replay(c, r.IdempotencyRecord, reqHash)
+	case catalog.IdempotencyRecord:
+		if shared {
+			replay(c, r, reqHash)
+			return
+		}
+		c.Data(r.Status, "application/json; charset=utf-8", r.Body)
 	}
-	c.Data(status, "application/json; charset=utf-8", raw)
 }
+
+// replayed is a record another request kept first.
+type replayed struct{ catalog.IdempotencyRecord }
 
 func replay(c *gin.Context, rec catalog.IdempotencyRecord, reqHash string) {
 	if rec.RequestHash != reqHash {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/buylink/buylink/pkg/auth"
 	"github.com/buylink/buylink/pkg/bus"
@@ -169,6 +170,8 @@ type api struct {
 	Deps
 	ingester *Ingester
 	browser  *auth.Browser
+	// keyed runs concurrent requests with one Idempotency-Key once.
+	keyed singleflight.Group
 }
 
 func noStore(c *gin.Context) {

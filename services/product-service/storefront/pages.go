@@ -23,6 +23,7 @@ import (
 
 	"github.com/buylink/buylink/pkg/catalog"
 	"github.com/buylink/buylink/pkg/taxonomy"
+	"github.com/buylink/buylink/pkg/web"
 )
 
 //go:embed assets templates openapi.json
@@ -35,11 +36,6 @@ const (
 	categoryScanLimit = 500 // products scanned to find the shop's categories
 	buildDeadline     = 10 * time.Second
 )
-
-// contentSecurityPolicy allows the page's own scripts, styles and images
-// (media may redirect to the bucket over https) and nothing inline.
-const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; " +
-	"connect-src 'self'; manifest-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 // assets are the embedded CSS and JS, served under content-hashed names.
 var (
@@ -138,7 +134,7 @@ func (s *Server) renderHTML(c *gin.Context, status int, name string, data any) {
 		c.String(http.StatusInternalServerError, "internal error")
 		return
 	}
-	c.Header("Content-Security-Policy", contentSecurityPolicy)
+	c.Header("Content-Security-Policy", web.PageCSP)
 	c.Data(status, "text/html; charset=utf-8", body)
 }
 
@@ -219,7 +215,7 @@ func buildContext(c *gin.Context) (context.Context, context.CancelFunc) {
 }
 
 func setPageHeaders(c *gin.Context) {
-	c.Header("Content-Security-Policy", contentSecurityPolicy)
+	c.Header("Content-Security-Policy", web.PageCSP)
 }
 
 // shopFilter is what a shop page lists: a tag, a category and search text,
