@@ -26,7 +26,7 @@ type CategoryLabel struct {
 
 // LoadJoined joins a category label file with the labeled caption corpus it
 // names (JSON lines with "id", "caption" and "products" with "title", as in
-// ../shared/fixtures/captions): every label becomes an Example whose title
+// the real corpora `make eval` reads): every label becomes an Example whose title
 // is the corpus's labeled product title, whose caption and hashtags are the
 // corpus caption's, and whose language comes from <corpus>.sources.tsv
 // (columns id and lang) when that file exists. Examples have no labeled
