@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -60,6 +62,24 @@ type ProductQuery struct {
 	// products without a price are dropped when either is set.
 	MinPrice *int64
 	MaxPrice *int64
+}
+
+// Matches reports whether the query selects p (every filter; paging aside).
+// Stores that cannot filter in their query language filter with it.
+func (q ProductQuery) Matches(p *Product) bool {
+	switch {
+	case q.Seller != "" && p.Seller != q.Seller,
+		q.VideoID != "" && !slices.Contains(p.VideoIDs, q.VideoID),
+		len(q.Statuses) > 0 && !slices.Contains(q.Statuses, p.Status),
+		len(q.Statuses) == 0 && p.Status == ProductDeleted,
+		q.Tag != "" && !slices.ContainsFunc(p.Tags, func(t Tag) bool { return t.Name == q.Tag }),
+		q.Category != "" && p.Category != q.Category,
+		q.Text != "" && !strings.Contains(strings.ToLower(p.Title), strings.ToLower(q.Text)),
+		q.MinPrice != nil && (p.PriceMinor == nil || *p.PriceMinor < *q.MinPrice),
+		q.MaxPrice != nil && (p.PriceMinor == nil || *p.PriceMinor > *q.MaxPrice):
+		return false
+	}
+	return true
 }
 
 // SellerStore keeps sellers.

@@ -14,11 +14,11 @@ import (
 	"net"
 	"net/http"
 	"path"
-	"regexp"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -89,44 +89,112 @@ func New(o Options) *gin.Engine {
 	return r
 }
 
-var idRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
+// validID reports whether a caller's request or correlation id can be
+// echoed and logged: 1 to 128 of A-Z a-z 0-9 . _ -.
+func validID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		switch b := id[i]; {
+		case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9', b == '.', b == '_', b == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// Canonical header keys, written straight into the header map on the hot
+// path (textproto.CanonicalMIMEHeaderKey of each).
+const (
+	keyRequestID     = "X-Request-Id"
+	keyCorrelationID = "X-Correlation-Id"
+)
 
 // ids takes the request and correlation ids from the request headers (or
 // makes new ones), puts them on the context for logs and events, and echoes
 // them in the response.
 func ids() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		rid := c.GetHeader(HeaderRequestID)
-		if !idRE.MatchString(rid) {
+		rid := c.Request.Header.Get(keyRequestID)
+		if !validID(rid) {
 			rid = events.NewID()
 		}
-		cid := c.GetHeader(HeaderCorrelationID)
-		if !idRE.MatchString(cid) {
+		cid := c.Request.Header.Get(keyCorrelationID)
+		if !validID(cid) {
 			cid = rid
 		}
 		ctx := obs.WithCorrelationID(obs.WithRequestID(c.Request.Context(), rid), cid)
 		c.Request = c.Request.WithContext(ctx)
-		c.Header(HeaderRequestID, rid)
-		c.Header(HeaderCorrelationID, cid)
+		h := c.Writer.Header()
+		h[keyRequestID] = []string{rid}
+		if cid == rid {
+			h[keyCorrelationID] = h[keyRequestID]
+		} else {
+			h[keyCorrelationID] = []string{cid}
+		}
 		c.Next()
 	}
 }
 
+// Access logs. Every failed (status >= 400) and every slow request is
+// logged; successful ones are logged while they come at up to
+// successLogsPerSecond a second, and past that only counted: the next
+// success logged says how many were left out ("unlogged"), so a busy
+// storefront does not spend its time writing identical lines.
+const (
+	successLogsPerSecond = 50
+	slowRequest          = time.Second
+)
+
+// logBudget is the access log's per-second allowance of success lines.
+type logBudget struct {
+	second   atomic.Int64 // the Unix second the allowance is for
+	used     atomic.Int64 // success lines logged in that second
+	unlogged atomic.Int64 // successes left out since the last logged one
+}
+
+// take reports whether a success at now may be logged.
+func (b *logBudget) take(now time.Time) bool {
+	sec := now.Unix()
+	if old := b.second.Load(); old != sec && b.second.CompareAndSwap(old, sec) {
+		b.used.Store(0)
+	}
+	if b.used.Add(1) <= successLogsPerSecond {
+		return true
+	}
+	b.unlogged.Add(1)
+	return false
+}
+
 func accessLog(log *slog.Logger) gin.HandlerFunc {
+	var budget logBudget
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
 		status := c.Writer.Status()
+		elapsed := time.Since(start)
 		level := slog.LevelInfo
 		switch {
 		case status >= 500:
 			level = slog.LevelError
+		case status >= 400 || elapsed >= slowRequest:
 		case c.Request.URL.Path == "/healthz" || c.Request.URL.Path == "/readyz":
 			level = slog.LevelDebug
+		case !budget.take(start):
+			return
 		}
-		log.Log(c.Request.Context(), level, "http request",
-			"method", c.Request.Method, "path", c.Request.URL.Path, "route", c.FullPath(),
-			"status", status, "bytes", c.Writer.Size(), "ms", time.Since(start).Milliseconds())
+		ctx := c.Request.Context()
+		if !log.Enabled(ctx, level) {
+			return
+		}
+		attrs := []any{"method", c.Request.Method, "path", c.Request.URL.Path, "route", c.FullPath(),
+			"status", status, "bytes", c.Writer.Size(), "ms", elapsed.Milliseconds()}
+		if n := budget.unlogged.Swap(0); n > 0 {
+			attrs = append(attrs, "unlogged", n)
+		}
+		log.Log(ctx, level, "http request", attrs...)
 	}
 }
 
@@ -148,15 +216,25 @@ func recovery(log *slog.Logger) gin.HandlerFunc {
 	}
 }
 
+// The security headers' values, shared by every response (net/http only
+// reads them).
+var (
+	nosniff        = []string{"nosniff"}
+	referrerPolicy = []string{"strict-origin-when-cross-origin"}
+	frameDeny      = []string{"DENY"}
+	sameOrigin     = []string{"same-origin"}
+	hsts           = []string{"max-age=63072000; includeSubDomains"}
+)
+
 func securityHeaders() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		h := c.Writer.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		if c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https" {
-			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		h["X-Content-Type-Options"] = nosniff
+		h["Referrer-Policy"] = referrerPolicy
+		h["X-Frame-Options"] = frameDeny
+		h["Cross-Origin-Opener-Policy"] = sameOrigin
+		if c.Request.TLS != nil || c.Request.Header.Get("X-Forwarded-Proto") == "https" {
+			h["Strict-Transport-Security"] = hsts
 		}
 		c.Next()
 	}
@@ -187,15 +265,19 @@ func HandleLargeBody(r Router, method, relativePath string, limit int64, handler
 
 func limits(maxBody int64, maxURL int) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		maxBody := maxBody
-		if n, ok := largeBodies.Load(c.Request.Method + " " + c.FullPath()); ok && c.FullPath() != "" {
-			maxBody = n.(int64)
-		}
 		if len(c.Request.RequestURI) > maxURL {
 			writeJSONError(c, http.StatusRequestURITooLong, "uri_too_long",
 				fmt.Sprintf("the request URI is %d bytes; at most %d are accepted", len(c.Request.RequestURI), maxURL))
 			c.Abort()
 			return
+		}
+		if c.Request.Body == nil || c.Request.Body == http.NoBody {
+			c.Next()
+			return
+		}
+		maxBody := maxBody
+		if n, ok := largeBodies.Load(c.Request.Method + " " + c.FullPath()); ok && c.FullPath() != "" {
+			maxBody = n.(int64)
 		}
 		if c.Request.ContentLength > maxBody {
 			writeJSONError(c, http.StatusRequestEntityTooLarge, "too_large",
@@ -203,9 +285,7 @@ func limits(maxBody int64, maxURL int) gin.HandlerFunc {
 			c.Abort()
 			return
 		}
-		if c.Request.Body != nil {
-			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBody)
-		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBody)
 		c.Next()
 	}
 }

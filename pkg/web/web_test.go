@@ -273,3 +273,64 @@ func TestHandleLargeBody(t *testing.T) {
 		}
 	}
 }
+
+func TestLogBudgetLimitsSuccessLinesPerSecond(t *testing.T) {
+	var b logBudget
+	t0 := time.Unix(1_700_000_000, 0)
+	for i := range successLogsPerSecond {
+		if !b.take(t0.Add(time.Duration(i) * time.Millisecond)) {
+			t.Fatalf("success %d of the second was not logged; want the first %d logged", i+1, successLogsPerSecond)
+		}
+	}
+	for range 3 {
+		if b.take(t0.Add(900 * time.Millisecond)) {
+			t.Fatal("a success past the second's allowance was logged")
+		}
+	}
+	if got := b.unlogged.Load(); got != 3 {
+		t.Fatalf("unlogged = %d, want 3", got)
+	}
+	if !b.take(t0.Add(time.Second)) {
+		t.Fatal("the allowance did not renew in the next second")
+	}
+}
+
+// TestAccessLogKeepsEveryFailure: a burst of successes is thinned, every
+// failure is logged, and the next success logged counts those left out.
+func TestAccessLogKeepsEveryFailure(t *testing.T) {
+	var buf strings.Builder
+	r := New(Options{Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
+	r.GET("/ok", func(c *gin.Context) { c.Status(http.StatusNoContent) })
+	const n = 3 * successLogsPerSecond
+	for range n {
+		do(r, http.MethodGet, "/ok", "", nil)
+		do(r, http.MethodGet, "/missing", "", nil)
+	}
+	var ok, failed, unlogged int
+	for line := range strings.Lines(buf.String()) {
+		var rec struct {
+			Status   int `json:"status"`
+			Unlogged int `json:"unlogged"`
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		switch rec.Status {
+		case http.StatusNoContent:
+			ok++
+			unlogged += rec.Unlogged
+		case http.StatusNotFound:
+			failed++
+		}
+	}
+	if failed != n {
+		t.Fatalf("%d of %d failed requests logged; want all", failed, n)
+	}
+	// The burst may straddle a second boundary: at most two allowances.
+	if ok < successLogsPerSecond || ok > 2*successLogsPerSecond || ok == n {
+		t.Fatalf("%d of %d successes logged; want them thinned to the per-second allowance", ok, n)
+	}
+	if ok+unlogged > n {
+		t.Fatalf("logged %d + unlogged %d > %d requests", ok, unlogged, n)
+	}
+}

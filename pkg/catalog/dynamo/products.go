@@ -3,8 +3,6 @@ package dynamo
 import (
 	"context"
 	"errors"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -280,30 +278,12 @@ func (s *Store) ListProducts(ctx context.Context, q catalog.ProductQuery, p cata
 		}
 		src = merge(false, srcs...)
 	}
-	text := strings.ToLower(q.Text)
 	return collect(ctx, src, limit, q, func(it item) (catalog.Product, bool, error) {
 		pr, err := decodeDoc[catalog.Product](it, kindProduct)
 		if err != nil {
 			return pr, false, err
 		}
-		return pr, productMatches(&pr, q, text), nil
+		return pr, q.Matches(&pr), nil
 	})
 }
 
-// productMatches applies a query's filters to a product; text is the query's
-// text in lower case.
-func productMatches(p *catalog.Product, q catalog.ProductQuery, text string) bool {
-	switch {
-	case q.Seller != "" && p.Seller != q.Seller,
-		q.VideoID != "" && !slices.Contains(p.VideoIDs, q.VideoID),
-		len(q.Statuses) > 0 && !slices.Contains(q.Statuses, p.Status),
-		len(q.Statuses) == 0 && p.Status == catalog.ProductDeleted,
-		q.Tag != "" && !slices.ContainsFunc(p.Tags, func(t catalog.Tag) bool { return t.Name == q.Tag }),
-		q.Category != "" && p.Category != q.Category,
-		text != "" && !strings.Contains(strings.ToLower(p.Title), text),
-		q.MinPrice != nil && (p.PriceMinor == nil || *p.PriceMinor < *q.MinPrice),
-		q.MaxPrice != nil && (p.PriceMinor == nil || *p.PriceMinor > *q.MaxPrice):
-		return false
-	}
-	return true
-}

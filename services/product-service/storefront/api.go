@@ -52,13 +52,16 @@ func jsonResponse(v any) (*response, error) {
 
 func (s *Server) apiShop(c *gin.Context) {
 	handle := c.Param("handle")
-	page, err := pageParam(c)
-	if err != nil {
-		web.WriteError(c, err)
-		return
+	var page catalog.Page
+	if c.Request.URL.RawQuery != "" {
+		var err error
+		if page, err = pageParam(c); err != nil {
+			web.WriteError(c, err)
+			return
+		}
 	}
-	key := "api-shop\x00" + handle + "\x00" + strconv.Itoa(page.Limit) + "\x00" + page.Cursor
-	r, err := s.cache.get(key, func() (*response, error) {
+	key := pageKey{route: routeAPIShop, handle: handle, limit: page.Limit, cursor: page.Cursor}
+	r, err := getResponse(s.cache, key, func() (*response, error) {
 		if catalog.ValidateHandle("handle", handle) != nil {
 			return nil, catalog.NotFound("shop", handle)
 		}
@@ -170,7 +173,7 @@ func (s *Server) apiProducts(c *gin.Context) {
 			canon.Set(name, strconv.FormatInt(*v, 10))
 		}
 	}
-	r, err := s.cache.get("api-products\x00"+canon.Encode(), func() (*response, error) {
+	r, err := getResponse(s.searches, pageKey{route: routeAPIProducts, text: canon.Encode()}, func() (*response, error) {
 		ctx, cancel := buildContext(c)
 		defer cancel()
 		items, next, err := s.store.ListProducts(ctx, q, page)

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -21,75 +22,118 @@ import (
 type response struct {
 	contentType  string
 	cacheControl string
-	body, gz     []byte
-	etag         string // of body; the gzip form's is etag + "-gz"
-	expires      time.Time
-	gen          uint64
-	hdr          struct{ contentType, cacheControl, etag, etagGz, length, gzLength []string }
+	// csp is the Content-Security-Policy of a page ("" for other types).
+	csp      string
+	body, gz []byte
+	etag     string // of body; the gzip form's is etag + "-gz"
+	hdr      struct{ contentType, cacheControl, csp, etag, etagGz, length, gzLength []string }
 }
 
-// responseCache keeps public responses for a short time. Writes through this
-// service (seller edits, the projector) invalidate it at once; the TTL bounds
-// how stale a page can be when another process made the change.
-type responseCache struct {
+// ttlCache keeps built values for a short time: at most max of them, each
+// for ttl. Writes through this service (seller edits, the projector)
+// invalidate it at once; the TTL bounds how stale a value can be when
+// another process made the change. Concurrent misses of one key build once.
+type ttlCache[K comparable, V any] struct {
 	ttl  time.Duration
 	max  int
 	now  func() time.Time
 	gen  atomic.Uint64
 	mu   sync.RWMutex
-	m    map[string]*response
+	m    map[K]cached[V]
 	fill singleflight.Group
 }
 
-func newResponseCache(ttl time.Duration, maxEntries int, now func() time.Time) *responseCache {
-	return &responseCache{ttl: ttl, max: maxEntries, now: now, m: map[string]*response{}}
+type cached[V any] struct {
+	v       V
+	gen     uint64
+	expires time.Time
 }
 
-// invalidate drops every cached response.
-func (c *responseCache) invalidate() { c.gen.Add(1) }
+func newTTLCache[K comparable, V any](ttl time.Duration, maxEntries int, now func() time.Time) *ttlCache[K, V] {
+	return &ttlCache[K, V]{ttl: ttl, max: maxEntries, now: now, m: map[K]cached[V]{}}
+}
 
-// get returns the cached response for key, or builds, caches and returns it.
+// invalidate drops every cached value.
+func (c *ttlCache[K, V]) invalidate() { c.gen.Add(1) }
+
+// get returns the cached value for key, or builds, caches and returns it.
 // build's errors are returned and nothing is cached.
-func (c *responseCache) get(key string, build func() (*response, error)) (*response, error) {
+func (c *ttlCache[K, V]) get(key K, build func() (V, error)) (V, error) {
 	gen := c.gen.Load()
 	c.mu.RLock()
-	r := c.m[key]
+	e, ok := c.m[key]
 	c.mu.RUnlock()
-	if r != nil && r.gen == gen && c.now().Before(r.expires) {
-		return r, nil
+	if ok && e.gen == gen && c.now().Before(e.expires) {
+		return e.v, nil
 	}
-	v, err, _ := c.fill.Do(key, func() (any, error) {
-		r, err := build()
+	// %#v quotes strings, so keys that differ never share a fill.
+	v, err, _ := c.fill.Do(fmt.Sprintf("%#v", key), func() (any, error) {
+		v, err := build()
 		if err != nil {
 			return nil, err
 		}
-		r.seal()
-		r.gen, r.expires = gen, c.now().Add(c.ttl)
 		c.mu.Lock()
 		if len(c.m) >= c.max {
 			c.evict()
 		}
-		c.m[key] = r
+		c.m[key] = cached[V]{v: v, gen: gen, expires: c.now().Add(c.ttl)}
 		c.mu.Unlock()
-		return r, nil
+		return v, nil
 	})
 	if err != nil {
-		return nil, err
+		var zero V
+		return zero, err
 	}
-	return v.(*response), nil
+	return v.(V), nil
 }
 
 // evict drops stale entries, or every entry when none is stale; c.mu is held.
-func (c *responseCache) evict() {
+func (c *ttlCache[K, V]) evict() {
 	gen, now := c.gen.Load(), c.now()
-	for k, r := range c.m {
-		if r.gen != gen || !now.Before(r.expires) {
+	for k, e := range c.m {
+		if e.gen != gen || !now.Before(e.expires) {
 			delete(c.m, k)
 		}
 	}
 	if len(c.m) >= c.max {
 		clear(c.m)
 	}
+}
+
+// route names what a pageKey's response is.
+type route uint8
+
+const (
+	routeShop route = iota + 1
+	routeVideo
+	routeTheme
+	routeAPIShop
+	routeAPIProducts
+)
+
+// pageKey identifies one public response: a route and the normalised
+// parameters it was built from (unused ones empty).
+type pageKey struct {
+	route                       route
+	handle, video               string
+	tag, category, text, cursor string
+	limit                       int
+}
+
+// responseCache keeps rendered public responses (sealed: with their
+// compressed forms and ETag).
+type responseCache = ttlCache[pageKey, *response]
+
+// getResponse is c.get for responses: what build returns is sealed once.
+func getResponse(c *responseCache, key pageKey, build func() (*response, error)) (*response, error) {
+	return c.get(key, func() (*response, error) {
+		r, err := build()
+		if err != nil {
+			return nil, err
+		}
+		r.seal()
+		return r, nil
+	})
 }
 
 var (
@@ -108,6 +152,9 @@ func (r *response) seal() {
 	r.gz = b.Bytes()
 	one := func(v string) []string { return []string{v} }
 	r.hdr.contentType, r.hdr.cacheControl = one(r.contentType), one(r.cacheControl)
+	if r.csp != "" {
+		r.hdr.csp = one(r.csp)
+	}
 	r.hdr.etag, r.hdr.etagGz = one(r.etag), one(strings.TrimSuffix(r.etag, `"`)+`-gz"`)
 	r.hdr.length, r.hdr.gzLength = one(strconv.Itoa(len(r.body))), one(strconv.Itoa(len(r.gz)))
 }
@@ -121,6 +168,9 @@ func (r *response) write(c *gin.Context) {
 	h["Content-Type"] = r.hdr.contentType
 	h["Cache-Control"] = r.hdr.cacheControl
 	h["Vary"] = varyAcceptEncoding
+	if r.hdr.csp != nil {
+		h["Content-Security-Policy"] = r.hdr.csp
+	}
 	if gz {
 		h["Etag"] = r.hdr.etagGz
 	} else {
@@ -161,13 +211,28 @@ func etagMatch(header, etag string) bool {
 
 // acceptsGzip reads an Accept-Encoding value: gzip listed without q=0.
 func acceptsGzip(header string) bool {
-	for _, part := range strings.Split(header, ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+	for header != "" {
+		var part string
+		part, header, _ = strings.Cut(header, ",")
+		name, params, _ := strings.Cut(part, ";")
 		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
 			continue
 		}
-		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
-		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		return !zeroQuality(params)
 	}
 	return false
+}
+
+// zeroQuality reports whether an encoding's parameters say q=0 (0, 0.0, 0.00
+// or 0.000, spaces allowed around the "=").
+func zeroQuality(params string) bool {
+	name, value, ok := strings.Cut(params, "=")
+	if !ok || !strings.EqualFold(strings.TrimSpace(name), "q") {
+		return false
+	}
+	value = strings.TrimSpace(value)
+	if whole, frac, ok := strings.Cut(value, "."); ok {
+		return whole == "0" && len(frac) <= 3 && strings.Trim(frac, "0") == ""
+	}
+	return value == "0"
 }

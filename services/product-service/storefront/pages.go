@@ -8,6 +8,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"html/template"
 	"image/color"
 	"net/http"
@@ -31,10 +32,9 @@ var files embed.FS
 
 // Page sizes and limits of the shop pages.
 const (
-	shopPageSize      = 48
-	eagerImages       = 4   // the first row or two load at once, the rest lazily
-	categoryScanLimit = 500 // products scanned to find the shop's categories
-	buildDeadline     = 10 * time.Second
+	shopPageSize  = 48
+	eagerImages   = 4 // the first row or two load at once, the rest lazily
+	buildDeadline = 10 * time.Second
 )
 
 // assets are the embedded CSS and JS, served under content-hashed names.
@@ -214,10 +214,6 @@ func buildContext(c *gin.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(c.Request.Context()), buildDeadline)
 }
 
-func setPageHeaders(c *gin.Context) {
-	c.Header("Content-Security-Policy", web.PageCSP)
-}
-
 // shopFilter is what a shop page lists: a tag, a category and search text,
 // read and checked like the API's filters of the same names.
 type shopFilter struct {
@@ -258,28 +254,55 @@ func (f shopFilter) query(more url.Values) string {
 }
 
 func (s *Server) shopPage(c *gin.Context) {
-	handle := c.Param("handle")
-	f, err := readShopFilter(c)
-	if err != nil {
-		s.htmlError(c, err)
-		return
+	key := pageKey{route: routeShop, handle: c.Param("handle")}
+	var f shopFilter
+	if c.Request.URL.RawQuery != "" {
+		var err error
+		if f, err = readShopFilter(c); err != nil {
+			s.htmlError(c, err)
+			return
+		}
+		key.tag, key.category, key.text, key.cursor = f.Tag, f.Category, f.Text, c.Query("cursor")
 	}
-	cursor := c.Query("cursor")
-	r, err := s.cache.get("shop\x00"+handle+"\x00"+f.Tag+"\x00"+f.Category+"\x00"+f.Text+"\x00"+cursor, func() (*response, error) {
-		if catalog.ValidateHandle("handle", handle) != nil {
-			return nil, catalog.NotFound("shop", handle)
+	build := func(snap *snapshot) func() (*response, error) {
+		return func() (*response, error) { return s.buildShop(snap, f, key.cursor) }
+	}
+	// Search text is never known to a shop: straight to the searches.
+	tier := s.cache
+	if f.Text != "" {
+		tier = s.searches
+	}
+	r, err := getResponse(tier, key, func() (*response, error) {
+		if catalog.ValidateHandle("handle", key.handle) != nil {
+			return nil, catalog.NotFound("shop", key.handle)
 		}
 		ctx, cancel := buildContext(c)
 		defer cancel()
-		return s.buildShop(ctx, handle, f, cursor)
+		snap, err := s.shopSnapshot(ctx, key.handle)
+		if err != nil {
+			return nil, err
+		}
+		if tier == s.cache && !snap.knows(f) {
+			return nil, errUnknownFilter{snap}
+		}
+		return build(snap)()
 	})
+	var unknown errUnknownFilter
+	if errors.As(err, &unknown) {
+		r, err = getResponse(s.searches, key, build(unknown.snap))
+	}
 	if err != nil {
 		s.htmlError(c, err)
 		return
 	}
-	setPageHeaders(c)
 	r.write(c)
 }
+
+// errUnknownFilter sends a shop page filtered by what its shop does not
+// know (snapshot.knows) to the searches cache, with the snapshot read.
+type errUnknownFilter struct{ snap *snapshot }
+
+func (errUnknownFilter) Error() string { return "filter unknown to the shop" }
 
 func (s *Server) seller(ctx context.Context, handle string) (catalog.Seller, error) {
 	sl, err := s.store.GetSeller(ctx, handle)
@@ -289,32 +312,23 @@ func (s *Server) seller(ctx context.Context, handle string) (catalog.Seller, err
 	return sl, err
 }
 
-func (s *Server) buildShop(ctx context.Context, handle string, f shopFilter, cursor string) (*response, error) {
-	sl, err := s.seller(ctx, handle)
+// buildShop renders a page of a shop from its snapshot.
+func (s *Server) buildShop(snap *snapshot, f shopFilter, cursor string) (*response, error) {
+	items, next, err := snap.list(f, cursor)
 	if err != nil {
 		return nil, err
 	}
-	q := catalog.ProductQuery{Seller: handle, Statuses: published, Tag: f.Tag, Category: f.Category, Text: f.Text}
-	items, next, err := s.store.ListProducts(ctx, q, catalog.Page{Limit: shopPageSize, Cursor: cursor})
-	if err != nil {
-		return nil, err
-	}
-	slices.SortStableFunc(items, listingOrder)
-	cats, err := s.shopCategories(ctx, handle, f)
-	if err != nil {
-		return nil, err
-	}
+	sl, handle := snap.seller, snap.seller.Handle
 	now := s.now()
 	seller := s.publicSeller(sl)
 	shopPath := "/s/" + handle
 	v := shopView{
-		Seller: seller, ShopPath: shopPath, Categories: cats, Filter: f, Products: s.cards(items, now),
-		Empty: "No products here yet. New videos show up within minutes.",
+		Seller: seller, ShopPath: shopPath, Categories: categoryLinks(handle, snap.products, f), Filter: f,
+		Products: s.cards(items, now),
+		Empty:    "No products here yet. New videos show up within minutes.",
 	}
 	if cursor == "" && f.Empty() {
-		if v.Links, err = s.liveLinks(ctx, handle); err != nil {
-			return nil, err
-		}
+		v.Links = snap.links
 	}
 	if sl.AccentColor != "" {
 		v.Theme = shopPath + "/theme.css?c=" + strings.TrimPrefix(sl.AccentColor, "#")
@@ -371,7 +385,7 @@ func (s *Server) videoPage(c *gin.Context) {
 		s.htmlError(c, catalog.NotFound("video", videoID))
 		return
 	}
-	r, err := s.cache.get("video\x00"+handle+"\x00"+videoID, func() (*response, error) {
+	r, err := getResponse(s.cache, pageKey{route: routeVideo, handle: handle, video: videoID}, func() (*response, error) {
 		ctx, cancel := buildContext(c)
 		defer cancel()
 		return s.buildVideo(ctx, handle, videoID)
@@ -380,7 +394,6 @@ func (s *Server) videoPage(c *gin.Context) {
 		s.htmlError(c, err)
 		return
 	}
-	setPageHeaders(c)
 	r.write(c)
 }
 
@@ -448,7 +461,7 @@ func (s *Server) pageResponse(v shopView, pageURL string) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &response{contentType: "text/html; charset=utf-8", cacheControl: pageCacheControl, body: body}, nil
+	return &response{contentType: "text/html; charset=utf-8", cacheControl: pageCacheControl, csp: web.PageCSP, body: body}, nil
 }
 
 // jsonLD describes the page's products as a schema.org ItemList of Product.
@@ -502,26 +515,6 @@ func (s *Server) jsonLD(v shopView, pageURL string) (template.JS, error) {
 		return "", catalog.Internal(err, "encode JSON-LD")
 	}
 	return template.JS(b), nil
-}
-
-// shopCategories reads the shop's published products (up to
-// categoryScanLimit) for its category row (categoryLinks).
-func (s *Server) shopCategories(ctx context.Context, handle string, f shopFilter) ([]filterLink, error) {
-	var all []catalog.Product
-	q := catalog.ProductQuery{Seller: handle, Statuses: published}
-	page := catalog.Page{Limit: catalog.MaxPageLimit}
-	for len(all) < categoryScanLimit {
-		items, next, err := s.store.ListProducts(ctx, q, page)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, items...)
-		if next == "" {
-			break
-		}
-		page.Cursor = next
-	}
-	return categoryLinks(handle, all, f), nil
 }
 
 // categoryLinks is the category row of a shop: the taxonomy categories of

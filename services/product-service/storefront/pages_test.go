@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -347,5 +348,54 @@ func TestPinnedProductsShowAsFeaturedFirst(t *testing.T) {
 	}
 	if n := bytes.Count(body, []byte(`<p class="badge">Featured</p>`)); n != 1 {
 		t.Fatalf("%d featured badges, want 1", n)
+	}
+}
+
+// TestShopPagesKeepCaptionOrderAcrossPages: one video with more products
+// than a page lists them in caption order on both pages, and a page's
+// cursor belongs to its own filter.
+func TestShopPagesKeepCaptionOrderAcrossPages(t *testing.T) {
+	r := newRig(t, time.Time{})
+	r.seedFixtureShop("demo", 3)
+	var products []events.ParsedProduct
+	for i := range 60 {
+		products = append(products, events.ParsedProduct{Index: i, Title: fmt.Sprintf("Caption item %02d", i), Confidence: 0.9})
+	}
+	r.video("demo", "7599999999999999999", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), products, nil)
+	titles := regexp.MustCompile(`Caption item (\d\d)`)
+	var seen []string
+	shown := map[string]bool{} // a page names a product more than once (card, alt text, JSON-LD)
+	path := "/s/demo"
+	for path != "" {
+		resp, body := r.get(path)
+		wantStatus(t, resp, body, 200)
+		for _, m := range titles.FindAllSubmatch(body, -1) {
+			if !shown[string(m[1])] {
+				shown[string(m[1])] = true
+				seen = append(seen, string(m[1]))
+			}
+		}
+		path = ""
+		if m := regexp.MustCompile(`<a class="btn" href="([^"]+)" rel="next">`).FindSubmatch(body); m != nil {
+			path = strings.ReplaceAll(string(m[1]), "&amp;", "&")
+		}
+	}
+	if len(seen) != 60 {
+		t.Fatalf("saw %d caption items over the pages, want 60: %v", len(seen), seen)
+	}
+	for i, s := range seen {
+		if s != fmt.Sprintf("%02d", i) {
+			t.Fatalf("position %d shows caption item %s: %v", i, s, seen)
+		}
+	}
+	// The next page's cursor of the unfiltered shop is not one of a category's.
+	resp, body := r.get("/s/demo")
+	m := regexp.MustCompile(`href="/s/demo\?cursor=([^"]+)" rel="next"`).FindSubmatch(body)
+	if m == nil {
+		t.Fatalf("no next link: %s", truncate(body))
+	}
+	resp, body = r.get("/s/demo?category=beauty%2Fskincare&cursor=" + string(m[1]))
+	if resp.StatusCode != 400 || !bytes.Contains(body, []byte("cursor: is not a cursor returned by this listing")) {
+		t.Fatalf("another filter's cursor: %d %s", resp.StatusCode, truncate(body))
 	}
 }

@@ -258,7 +258,7 @@ func (s *Server) sellerDeleteAvatar(c *gin.Context) {
 // so the accent colour comes as a stylesheet of its own.
 func (s *Server) themeCSS(c *gin.Context) {
 	handle := c.Param("handle")
-	r, err := s.cache.get("theme\x00"+handle, func() (*response, error) {
+	r, err := getResponse(s.cache, pageKey{route: routeTheme, handle: handle}, func() (*response, error) {
 		if catalog.ValidateHandle("handle", handle) != nil {
 			return nil, catalog.NotFound("shop", handle)
 		}

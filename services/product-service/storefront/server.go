@@ -108,13 +108,19 @@ type Server struct {
 	login    string
 	log      *slog.Logger
 	now      func() time.Time
-	cache    *responseCache
-	clicks   *clicks.Recorder
-	gate     *clicks.Gate
-	counted  *metrics.Counter
-	viewed   *metrics.Counter
-	limited  *metrics.Counter
-	pages    *template.Template
+	// cache holds the public responses a shop has a bounded number of
+	// (its pages, known filters, API pages); searches those any query
+	// string can name (search text, unknown filters, product queries), so
+	// random queries cannot push the shops' pages out; snapshots the shops.
+	cache     *responseCache
+	searches  *responseCache
+	snapshots *ttlCache[string, *snapshot]
+	clicks    *clicks.Recorder
+	gate      *clicks.Gate
+	counted   *metrics.Counter
+	viewed    *metrics.Counter
+	limited   *metrics.Counter
+	pages     *template.Template
 	// openAPIDoc is the OpenAPI document naming this site as its server.
 	openAPIDoc *response
 }
@@ -160,13 +166,15 @@ func New(cfg Config) (*Server, error) {
 	return &Server{
 		store: cfg.Store, media: cfg.Media, verifier: cfg.Verifier, browser: &auth.Browser{Verifier: cfg.Verifier, Renewer: cfg.Renewer, Now: cfg.Now},
 		base: strings.TrimSuffix(base.String(), "/"), login: cfg.LoginURL, log: cfg.Logger, now: cfg.Now,
-		cache:   newResponseCache(cfg.CacheTTL, 4096, cfg.Now),
-		clicks:  clicks.NewRecorder(cfg.Store, cfg.Clicks),
-		gate:    clicks.NewGate(cfg.Counting),
-		counted: cfg.Metrics.Counter(metrics.Clicks, metrics.Count),
-		viewed:  cfg.Metrics.Counter(metrics.PageViews, metrics.Count),
-		limited: cfg.Metrics.Counter(metrics.CountingLimited, metrics.Count),
-		pages:   pages, openAPIDoc: doc,
+		cache:     newTTLCache[pageKey, *response](cfg.CacheTTL, maxPages, cfg.Now),
+		searches:  newTTLCache[pageKey, *response](cfg.CacheTTL, maxSearches, cfg.Now),
+		snapshots: newTTLCache[string, *snapshot](cfg.CacheTTL, maxSnapshots, cfg.Now),
+		clicks:    clicks.NewRecorder(cfg.Store, cfg.Clicks),
+		gate:      clicks.NewGate(cfg.Counting),
+		counted:   cfg.Metrics.Counter(metrics.Clicks, metrics.Count),
+		viewed:    cfg.Metrics.Counter(metrics.PageViews, metrics.Count),
+		limited:   cfg.Metrics.Counter(metrics.CountingLimited, metrics.Count),
+		pages:     pages, openAPIDoc: doc,
 	}, nil
 }
 
@@ -237,7 +245,11 @@ func (s *Server) Register(r gin.IRouter) {
 
 // Invalidate drops the cached public responses; call it after changing
 // products outside this server (the projector's OnChange).
-func (s *Server) Invalidate() { s.cache.invalidate() }
+func (s *Server) Invalidate() {
+	s.snapshots.invalidate()
+	s.cache.invalidate()
+	s.searches.invalidate()
+}
 
 // Close stops the click recorder after writing every queued click, or when
 // ctx ends.
