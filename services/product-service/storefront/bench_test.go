@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,9 +23,15 @@ const (
 	wrkConnections = 64
 	wrkThreads     = 2
 	wrkDuration    = 5 * time.Second
-	targetRatio    = 0.6                   // storefront requests/s over nginx's for the same bytes
+	targetRatio    = 0.8                   // storefront requests/s over nginx's for the same bytes
 	targetP99      = 10 * time.Millisecond // storefront p99 latency
 	benchProducts  = 200
+	// Filtered pages (a tag, a category) against the unfiltered page.
+	targetFilteredRatio = 0.5
+	// The random-query load: its length, and the RSS growth allowed between
+	// its first and last quarter ("flat").
+	randomLoad         = 60 * time.Second
+	targetRSSGrowthPct = 10
 )
 
 // wrkResult is what one wrk run measured.
@@ -44,10 +51,18 @@ var (
 // runWrk loads url for wrkDuration and parses wrk's report.
 func runWrk(b *testing.B, url string) wrkResult {
 	b.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), wrkDuration+30*time.Second)
+	return runWrkFor(b, url, wrkDuration)
+}
+
+// runWrkFor loads url for d and parses wrk's report; more are wrk's
+// further arguments (a script).
+func runWrkFor(b *testing.B, url string, d time.Duration, more ...string) wrkResult {
+	b.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d+30*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "wrk", "-t"+strconv.Itoa(wrkThreads), "-c"+strconv.Itoa(wrkConnections),
-		"-d"+strconv.Itoa(int(wrkDuration.Seconds()))+"s", "--latency", url).CombinedOutput()
+	args := append([]string{"-t" + strconv.Itoa(wrkThreads), "-c" + strconv.Itoa(wrkConnections),
+		"-d" + strconv.Itoa(int(d.Seconds())) + "s", "--latency"}, more...)
+	out, err := exec.CommandContext(ctx, "wrk", append(args, url)...).CombinedOutput()
 	if err != nil {
 		b.Fatalf("wrk %s: %v\n%s", url, err, out)
 	}
@@ -192,9 +207,7 @@ func startBareGo(b *testing.B, dir string, types map[string]string) string {
 // products) with wrk, and nginx serving the same bytes as static files, in
 // the same run, and reports requests/s ratios and p99 latencies.
 func BenchmarkStorefrontVsNginx(b *testing.B) {
-	if _, err := exec.LookPath("wrk"); err != nil {
-		b.Fatalf("the benchmark needs wrk (apt-get install wrk; scripts/deps.sh installs it): %v", err)
-	}
+	requireWrk(b)
 	r := newRig(b, time.Time{})
 	r.seedFixtureShop("demo", benchProducts)
 	dir := b.TempDir()
@@ -255,5 +268,115 @@ func BenchmarkShopPageRender(b *testing.B) {
 		if resp.StatusCode != 200 || len(body) == 0 {
 			b.Fatalf("status %d", resp.StatusCode)
 		}
+	}
+}
+
+// BenchmarkFilteredShopPages loads shop pages filtered by a tag and by a
+// category the shop has (cut from the shop's snapshot, cached apart) next to
+// the unfiltered page in the same run, and reports their ratios.
+func BenchmarkFilteredShopPages(b *testing.B) {
+	requireWrk(b)
+	r := newRig(b, time.Time{})
+	r.seedFixtureShop("demo", benchProducts)
+	_, body := r.get("/s/demo")
+	cat := regexp.MustCompile(`href="/s/demo\?category=([^"]+)"`).FindSubmatch(body)
+	tag := regexp.MustCompile(`href="/s/demo\?tag=([^"&]+)"`).FindSubmatch(body)
+	if cat == nil {
+		b.Fatal("the shop page links no category")
+	}
+	paths := []string{"/s/demo", "/s/demo?category=" + string(cat[1])}
+	if tag != nil {
+		paths = append(paths, "/s/demo?tag="+string(tag[1]))
+	} else {
+		paths = append(paths, "/s/demo?tag="+url.QueryEscape(strings.ToLower(strings.Fields(fixtureProducts(b)[0].Title)[0])))
+	}
+	for _, p := range paths {
+		resp, body := r.get(p)
+		wantStatus(b, resp, body, 200)
+	}
+	b.ResetTimer()
+	base := runWrk(b, r.base+paths[0])
+	fmt.Printf("\nwrk -t%d -c%d -d%s, %d products: filtered shop pages against the unfiltered one (%.0f/s, p99 %s):\n",
+		wrkThreads, wrkConnections, wrkDuration, benchProducts, base.rps, base.p99.Round(10*time.Microsecond))
+	for _, p := range paths[1:] {
+		res := runWrk(b, r.base+p)
+		ratio := res.rps / base.rps
+		verdict := "met"
+		if ratio < targetFilteredRatio {
+			verdict = fmt.Sprintf("MISSED (want >= %.1f)", targetFilteredRatio)
+		}
+		fmt.Printf("%-40s %9.0f/s  p99 %9s  ratio %.2f  %s\n", p, res.rps, res.p99.Round(10*time.Microsecond), ratio, verdict)
+		b.ReportMetric(ratio, "ratio_"+strings.SplitN(strings.TrimPrefix(p, "/s/demo?"), "=", 2)[0])
+	}
+}
+
+// randomQueries is a wrk script asking for shop pages and product lists
+// with a fresh search text, tag or unknown parameter each time.
+const randomQueries = `
+local n = 0
+request = function()
+  n = n + 1
+  local v = tostring(math.random(1, 1000000000)) .. "x" .. n
+  local k = n % 4
+  if k == 0 then return wrk.format(nil, "/s/demo?q=" .. v) end
+  if k == 1 then return wrk.format(nil, "/s/demo?tag=t" .. v) end
+  if k == 2 then return wrk.format(nil, "/api/products?seller=demo&q=" .. v) end
+  return wrk.format(nil, "/s/demo?utm_source=" .. v)
+end
+`
+
+// BenchmarkRandomQueryRSS loads the storefront with random query strings
+// for randomLoad and reports the process's resident memory at the end of
+// its first and last quarter: bounded caches keep it flat.
+func BenchmarkRandomQueryRSS(b *testing.B) {
+	requireWrk(b)
+	r := newRig(b, time.Time{})
+	r.seedFixtureShop("demo", benchProducts)
+	script := filepath.Join(b.TempDir(), "random.lua")
+	if err := os.WriteFile(script, []byte(randomQueries), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	quarter := randomLoad / 4
+	samples := make(chan int64, 2)
+	go func() {
+		time.Sleep(quarter)
+		samples <- rssKiB(b)
+		time.Sleep(randomLoad - quarter - time.Second)
+		samples <- rssKiB(b)
+	}()
+	res := runWrkFor(b, r.base+"/s/demo", randomLoad, "-s", script)
+	first, last := <-samples, <-samples
+	growth := 100 * float64(last-first) / float64(first)
+	verdict := "met"
+	if growth > targetRSSGrowthPct {
+		verdict = fmt.Sprintf("MISSED (want <= %d%%)", targetRSSGrowthPct)
+	}
+	fmt.Printf("\nwrk -t%d -c%d -d%s random query strings: %.0f/s, p99 %s; RSS %d MiB after %s, %d MiB at the end: %+.1f%% %s\n",
+		wrkThreads, wrkConnections, randomLoad, res.rps, res.p99.Round(10*time.Microsecond), first/1024, quarter, last/1024, growth, verdict)
+	b.ReportMetric(growth, "rss_growth_pct")
+	b.ReportMetric(float64(last)/1024, "rss_MiB")
+}
+
+// rssKiB is this process's resident set size (the storefront runs in it).
+func rssKiB(b *testing.B) int64 {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		b.Error(err)
+		return 0
+	}
+	m := regexp.MustCompile(`VmRSS:\s+(\d+) kB`).FindSubmatch(status)
+	if m == nil {
+		b.Error("no VmRSS in /proc/self/status")
+		return 0
+	}
+	n, _ := strconv.ParseInt(string(m[1]), 10, 64)
+	return n
+}
+
+func requireWrk(b *testing.B) {
+	b.Helper()
+	if _, err := exec.LookPath("wrk"); err != nil {
+		b.Fatalf("the benchmark needs wrk (apt-get install wrk; scripts/deps.sh installs it): %v", err)
 	}
 }

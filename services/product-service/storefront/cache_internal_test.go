@@ -18,7 +18,7 @@ import (
 
 // shopStore is a one-shop catalog that counts how often the shop is read.
 type shopStore struct {
-	Store // unused methods: calling one panics
+	Store    // unused methods: calling one panics
 	seller   catalog.Seller
 	products []catalog.Product
 	lists    atomic.Int64
@@ -54,7 +54,6 @@ func (noVerifier) Verify(context.Context, string) (auth.Identity, error) {
 type noMedia struct{ Media }
 
 func (noMedia) URL(key string) string { return "/media/" + key }
-
 
 // TestRandomQueriesDoNotEvictShopPages: a flood of search texts and unknown
 // filters is served from the shop's snapshot and cached apart, so the
