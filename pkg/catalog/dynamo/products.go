@@ -286,4 +286,3 @@ func (s *Store) ListProducts(ctx context.Context, q catalog.ProductQuery, p cata
 		return pr, q.Matches(&pr), nil
 	})
 }
-

@@ -4,9 +4,11 @@
 // (/dashboard), the page assets and the OpenAPI document (/openapi.json).
 //
 // Public responses are rendered once and kept in a short-lived in-process
-// cache with their gzip form and ETag (304 on a match); writes made through
-// this process invalidate it at once (Invalidate, also wired to the
-// projector), and CacheTTL bounds staleness for writes made elsewhere.
+// cache with their gzip form and ETag (304 on a match); a shop's pages are
+// cut from one snapshot of the shop (snapshot.go), and responses any query
+// string can name are cached apart from the shops' own pages. Writes made
+// through this process invalidate the caches at once (Invalidate, also wired
+// to the projector), and CacheTTL bounds staleness for writes made elsewhere.
 //
 // Seller endpoints authenticate with pkg/auth: the JSON API takes a bearer
 // token (auth.Middleware); the dashboard also takes the token from the
