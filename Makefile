@@ -9,15 +9,19 @@ GOLANGCI_VERSION := v2.6.2
 TEST_FLAGS ?= -race -count=1 -timeout 20m
 BENCH_FLAGS ?= -run '^$$' -bench . -benchmem -count=1
 
-# Fuzz targets run briefly by `make test` (package directory:target), each for
-# FUZZ_TIME; keep their total under a minute. Their seed corpora also run in
-# every plain `go test`. FUZZ_MINIMIZE_TIME bounds the minimisation of each
-# new input (Go's default, 60s, would outlast FUZZ_TIME on slow targets).
-FUZZ_TIME ?= 8s
+# Fuzz targets run briefly by `make test` (package directory:target:executions),
+# about 5-10 s each here; their seed corpora also run in every plain `go test`.
+# The budgets are execution counts, not durations: Go 1.26's coordinator can
+# fail a duration-bounded run with a bare "context deadline exceeded" when a
+# busy worker is still mid-call at the deadline (golang/go#75804, fixed in
+# Go 1.27). FUZZ_TIME, when set (`make fuzz FUZZ_TIME=10m`), replaces every
+# budget for a longer run. FUZZ_MINIMIZE_TIME bounds the minimisation of each
+# new input (Go's default, 60s, would outlast the run on slow targets).
+FUZZ_TIME ?=
 FUZZ_MINIMIZE_TIME ?= 2s
-FUZZ_TARGETS := services/caption-parser/rules:FuzzParse services/caption-parser/llmparse:FuzzValidate \
-	services/auto-tagger/rules:FuzzRuleTagger services/auto-tagger/tagging:FuzzFinalize \
-	pkg/urlpolicy:FuzzCheckURL services/thumbnail-generator/internal/frames:FuzzOpen
+FUZZ_TARGETS := services/caption-parser/rules:FuzzParse:120000x services/caption-parser/llmparse:FuzzValidate:60000x \
+	services/auto-tagger/rules:FuzzRuleTagger:120000x services/auto-tagger/tagging:FuzzFinalize:150000x \
+	pkg/urlpolicy:FuzzCheckURL:200000x services/thumbnail-generator/internal/frames:FuzzOpen:15000x
 # Packages holding our own C code: `make test` also builds and runs their
 # tests with AddressSanitizer (gcc -fsanitize=address through go test -asan).
 ASAN_PACKAGES := services/thumbnail-generator/internal/frames
@@ -36,8 +40,8 @@ dev: deps ## run the whole platform in one process on :8080 with a demo seller
 test: deps tidy-check fuzz asan ## run every test of every module (what CI runs)
 	@for m in $(MODULES); do echo "== go test $${m#$(CURDIR)/}"; (cd $$m && $(GO) test $(TEST_FLAGS) ./...); done
 
-fuzz: ## run each fuzz target in FUZZ_TARGETS for FUZZ_TIME (new crashers land in the package's testdata/fuzz)
-	@for t in $(FUZZ_TARGETS); do d=$${t%%:*}; f=$${t##*:}; echo "== go test -fuzz $$f $$d ($(FUZZ_TIME))"; (cd $$d && $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZ_TIME) -fuzzminimizetime $(FUZZ_MINIMIZE_TIME) .); done
+fuzz: ## run each fuzz target in FUZZ_TARGETS for its execution budget (or FUZZ_TIME) (new crashers land in the package's testdata/fuzz)
+	@for t in $(FUZZ_TARGETS); do IFS=: read -r d f n <<<"$$t"; $(if $(FUZZ_TIME),n=$(FUZZ_TIME); ,)echo "== go test -fuzz $$f $$d ($$n)"; (cd $$d && $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $$n -fuzzminimizetime $(FUZZ_MINIMIZE_TIME) .); done
 
 asan: ## build the packages holding our C code with AddressSanitizer and run their tests
 	@for d in $(ASAN_PACKAGES); do echo "== go test -asan $$d"; (cd $$d && CC=gcc $(GO) test -asan -count=1 -timeout 20m .); done
