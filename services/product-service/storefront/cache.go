@@ -141,14 +141,23 @@ var (
 	gzipEncoding       = []string{"gzip"}
 )
 
+// gzipWriters holds gzip writers between seals: a new writer at
+// BestCompression allocates about 1 MB of state, more than most pages.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.BestCompression) // the level is valid
+	return zw
+}}
+
 // seal computes the ETag, the gzip form and the header values.
 func (r *response) seal() {
 	sum := sha256.Sum256(r.body)
 	r.etag = `"` + hex.EncodeToString(sum[:12]) + `"`
 	var b bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+	zw := gzipWriters.Get().(*gzip.Writer)
+	zw.Reset(&b)
 	_, _ = zw.Write(r.body)
 	_ = zw.Close()
+	gzipWriters.Put(zw)
 	r.gz = b.Bytes()
 	one := func(v string) []string { return []string{v} }
 	r.hdr.contentType, r.hdr.cacheControl = one(r.contentType), one(r.cacheControl)
