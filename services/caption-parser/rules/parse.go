@@ -917,6 +917,56 @@ func (c *parse) taggedName() string {
 	return best
 }
 
+// brandTag returns the name a seller's brand hashtag gives its offer, or
+// "": a hashtag that joins a name to a kind of shop or place to stay
+// (#denohome, #lmoonhomestay, #richhotel, #kopikenangan) reads "Deno
+// Home". A name before the kind is preferred, as a kind first is most
+// often followed by a place (#homestaysaigon, #kopibandung); the name is
+// neither a place, a common word nor a platform (#hotelmurah,
+// #homestayreview, #hotelroom).
+func (c *parse) brandTag() string {
+	var after string
+	for _, h := range c.hashtags {
+		f := fold(h)
+		if len(f) > 24 || !isASCII(f) {
+			continue
+		}
+		for _, kind := range brandKinds {
+			if name, ok := strings.CutSuffix(f, kind); ok && c.brandName(name) {
+				return capitalize(name) + " " + capitalize(kind)
+			}
+			if name, ok := strings.CutPrefix(f, kind); ok && after == "" && c.brandName(name) {
+				after = capitalize(kind) + " " + capitalize(name)
+			}
+		}
+	}
+	return after
+}
+
+// brandName reports a word that may be the name in a brand tag: three
+// letters or more, not a kind, a place, a stop or common word.
+func (c *parse) brandName(w string) bool {
+	if len(w) < 3 || slices.Contains(brandKinds, w) || stopLangs[w] != 0 || genericWords[w] || notBrandWords[w] {
+		return false
+	}
+	if _, ok := placeCurrencies[w]; ok {
+		return false
+	}
+	return !containsAnyOf(w, storyTagWords) && !containsAnyOf(w, shopTagWords) && !strings.Contains(w, "tiktok")
+}
+
+// brandKinds are the kinds of shop and place to stay that sellers join to
+// their names in hashtags, the longer first (homestay before home).
+var brandKinds = []string{"homestay", "hostel", "hotel", "resort", "villa", "house", "motel", "home", "camp", "cafe",
+	"coffee", "kopi", "bakery", "kitchen", "boutique", "studio", "khachsan", "nhanghi", "toko", "warung"}
+
+// notBrandWords are common words joined to a kind in hashtags that name no
+// seller: #hotelmurah, #homestaygiare, #besthotel, #hotelroom.
+var notBrandWords = setOf("murah", "giare", "cheap", "best", "budget", "luxury", "room", "rooms", "view", "tour", "travel",
+	"trip", "life", "vibes", "decor", "design", "goals", "chill", "eco", "beautiful", "new", "sweet", "dep", "dalat",
+	"saigon", "hanoi", "cantho", "danang", "vietnam", "bali", "jakarta", "bandung", "manila", "bangkok", "staycation",
+	"lover", "lovers", "time", "tok", "gram", "style", "inspo", "ideas", "love", "tips", "hack", "hacks")
+
 // buyLinks counts the caption's buy links.
 func (c *parse) buyLinks() int {
 	n := 0
@@ -951,6 +1001,11 @@ func (c *parse) singleItem() []item {
 		}
 	}
 	title, strong := c.bestTitle(main)
+	if title == "" {
+		// An offer whose words name nothing ("Book nhanh", "klik tag
+		// lokasinya"): the seller's brand tag names it (#denohome).
+		title = c.brandTag()
+	}
 	if c.sellsVoucher() {
 		// A TikTok GO video sells vouchers for the place it tags, which the
 		// caption names as its hashtag does: "kopi senja ... #kopisenja".

@@ -579,3 +579,22 @@ func TestSeasonsAreNoTitles(t *testing.T) {
 		}
 	}
 }
+
+// An offer whose words name nothing takes its name from the seller's brand
+// tag, a name joined to a kind of shop or place to stay; a tag of a kind
+// and a place, a common word or no kind at all names nothing.
+func TestBrandTagNamesAnOfferOfNoName(t *testing.T) {
+	for _, tc := range []struct{ caption, want string }{
+		{"Giảm giá chỉ từ 45k/h thôi nè. Book nhanh nha #homestayhue #maplehomestay #homestay", "Maple Homestay"},
+		{"✨ BOOKING 0901234567 #sunrisehotel #hotelmurah #travel", "Sunrise Hotel"},
+		{"Ga perlu mahal, tinggal klik tag lokasinya ya #kopisenja #kopi #murah", "Kopi Senja voucher"},
+	} {
+		if got := one(t, tc.caption).Title; got != tc.want {
+			t.Errorf("%q: title %q, want %q", tc.caption, got, tc.want)
+		}
+	}
+	none(t,
+		"✨ BOOKING 0901234567 #hotelmurah #besthotel #homestayreview",
+		"Giảm giá chỉ từ 45k/h thôi nè. Book nhanh nha #fyp #viral #xuhuong",
+	)
+}
