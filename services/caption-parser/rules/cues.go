@@ -485,5 +485,16 @@ func (c *parse) sellsVoucher() bool {
 			}
 		}
 	}
+	// "beli lewat tiktok", "pake voucher tiktok": bought in the app, from a
+	// place, is a TikTok GO voucher.
+	for i := 1; i < len(c.toks); i++ {
+		if t := c.toks[i]; t.kind == tWord && t.low == "tiktok" && c.toks[i-1].kind == tWord && throughWords[c.toks[i-1].low] {
+			return true
+		}
+	}
 	return false
 }
+
+// throughWords say what follows is where a thing is bought: "lewat tiktok",
+// "voucher tiktok".
+var throughWords = setOf("lewat", "via", "pake", "pakai", "voucher", "vocher", "qua", "através")

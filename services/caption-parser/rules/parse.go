@@ -1009,7 +1009,11 @@ func (c *parse) singleItem() []item {
 	if c.sellsVoucher() {
 		// A TikTok GO video sells vouchers for the place it tags, which the
 		// caption names as its hashtag does: "kopi senja ... #kopisenja".
-		if place := c.taggedName(); place != "" {
+		place := c.taggedName()
+		if place == "" {
+			place = c.brandTag() // the place's own tag: #kopikenangan
+		}
+		if place != "" {
 			title = place
 		}
 		if title != "" && !strings.Contains(lower(title), "voucher") {

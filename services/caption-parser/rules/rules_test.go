@@ -469,6 +469,11 @@ func TestPlaceTagSellsVouchers(t *testing.T) {
 	if p := one(t, "Mau ngopi murah? kopi senja lewat aplikasi cuma 12rb, klik lokasi ya #kopisenja #tiktokgo"); p.Title != "Kopi senja voucher" {
 		t.Errorf("title %q, want %q", p.Title, "Kopi senja voucher")
 	}
+	// Bought in the app ("lewat tiktok"), named by the place's own tag when
+	// the words misspell it.
+	if p := one(t, "Ngopi hemat cuma 12rb, buruan beli lewat TikTok sebelum kehabisan #kopisenja #jajanhemat"); p.Title != "Kopi Senja voucher" {
+		t.Errorf("title %q, want %q", p.Title, "Kopi Senja voucher")
+	}
 	if p := one(t, "Es kopi susu aren cuma 12 ribu 🧋 buruan beli di Indomaret"); strings.Contains(p.Title, "voucher") {
 		t.Errorf("a shop sale is no voucher: %q", p.Title)
 	}
