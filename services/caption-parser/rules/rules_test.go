@@ -603,3 +603,11 @@ func TestBrandTagNamesAnOfferOfNoName(t *testing.T) {
 		"Giảm giá chỉ từ 45k/h thôi nè. Book nhanh nha #fyp #viral #xuhuong",
 	)
 }
+
+// A shop's handle names the shop; the kind of product the caption files
+// itself under names what it sells there.
+func TestShopHandleWithItsKind(t *testing.T) {
+	if p := one(t, "grail pickup 🔥 | shop with @KickVault code: drip10 | #fyp #sneakers #streetwear"); p.Title != "Sneakers (KickVault)" || p.DiscountCode != "drip10" {
+		t.Errorf("title %q code %q, want %q and drip10", p.Title, p.DiscountCode, "Sneakers (KickVault)")
+	}
+}

@@ -629,6 +629,9 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 		case tMention:
 			if c.shopHandle(i) {
 				m := c.text[t.start+1 : t.end]
+				if kind := c.kindTag(); kind != "" {
+					m = kind + " (" + m + ")" // "👟's from @KickSwap #shoes": "Shoes (KickSwap)"
+				}
 				cands = append(cands, candidate{m, i, i + 1, 2, true})
 			}
 			continue
@@ -1026,6 +1029,23 @@ func (c *parse) withShop(title string, end int) string {
 	}
 	return title
 }
+
+// kindTag returns the kind of product a caption files itself under
+// (#shoes, #bags), capitalised, or "": with a shop's handle it names what
+// the shop sells.
+func (c *parse) kindTag() string {
+	for _, h := range c.hashtags {
+		if f := lower(h); productKinds[f] {
+			return capitalize(f)
+		}
+	}
+	return ""
+}
+
+// productKinds are hashtags that name a kind of product.
+var productKinds = setOf("shoes", "sneakers", "bags", "handbags", "sandals", "boots", "heels", "clothes", "dresses",
+	"shirts", "hoodies", "jerseys", "jewelry", "jewellery", "watches", "perfume", "perfumes", "sunglasses", "keycaps",
+	"candles", "toys", "books", "cakes", "plants")
 
 var shopPrepositions = setOf("from", "by", "at", "with", "dari", "da", "de", "von", "chez", "của")
 
