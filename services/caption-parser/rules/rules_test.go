@@ -278,6 +278,9 @@ func TestTitles(t *testing.T) {
 		{"Get 2 pairs for $40 😍 our bamboo socks are the softest ever! socksco.com", "Bamboo socks (2-pack)"},
 		{"Comment 'LINK' for the $29 serum 💧 #skincare", "Serum"},
 		{"¡Oferta! Zapatillas deportivas 39,99€ antes 59,99€ 👟 enlace en bio", "Zapatillas deportivas"},
+		// A threshold word ends no title; a drop's headline verb starts none.
+		{"Grab the cordless hair wrap dupe for under $60 here 👉 amzn.to/3xYz", "Cordless hair wrap dupe"},
+		{"Just dropped: Moss & Ember candle 🕯️ $28 at emberworks.com", "Moss & Ember candle"},
 	} {
 		if got := one(t, tc.caption).Title; got != tc.want {
 			t.Errorf("%q: title %q, want %q", tc.caption, got, tc.want)
