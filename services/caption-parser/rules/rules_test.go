@@ -613,4 +613,12 @@ func TestShopHandleWithItsKind(t *testing.T) {
 	if p := one(t, "grail pickup 🔥 | shop with @KickVault code: drip10 | #fyp #sneakers #streetwear"); p.Title != "Sneakers (KickVault)" || p.DiscountCode != "drip10" {
 		t.Errorf("title %q code %q, want %q and drip10", p.Title, p.DiscountCode, "Sneakers (KickVault)")
 	}
+	// Else what the caption names besides the shop: the shop a code is for
+	// is the handle the hashtags repeat.
+	if p := one(t, "my favourite keycaps ever 🐱 use code KITTY10 for 10% off at @keykitty"); p.Title != "Keycaps (keykitty)" {
+		t.Errorf("title %q, want %q", p.Title, "Keycaps (keykitty)")
+	}
+	if p := one(t, "Loving my matcha whisk set 🍵 use my code LEAF15 for 15% off #leafandco #matcha @leafandco"); p.Title != "Matcha whisk set (leafandco)" {
+		t.Errorf("title %q, want %q", p.Title, "Matcha whisk set (leafandco)")
+	}
 }

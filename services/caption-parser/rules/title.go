@@ -739,6 +739,19 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 		return "", false
 	}
 	cd := cands[best]
+	if cd.handle && !strings.Contains(cd.title, "(") {
+		// "my favourite keycaps … at @keykitty": the shop and what the
+		// caption names best besides it, "Keycaps (keykitty)".
+		what, whatScore := "", 0.5
+		for k, o := range cands {
+			if s := c.score(o, a, main != nil); k != best && !o.handle && s >= whatScore && len(titleWords(o.title)) <= 3 && longestWord(o.title) >= 4 {
+				what, whatScore = o.title, s
+			}
+		}
+		if what != "" {
+			return what + " (" + cd.title + ")", true
+		}
+	}
 	return c.withShop(cd.title, cd.end), cd.base > 1.5
 }
 
@@ -864,6 +877,13 @@ func (c *parse) labeled(labels map[string]bool) string {
 func (c *parse) shopHandle(i int) bool {
 	if w := c.prevWord(i, 0); w >= 0 && shopPrepositions[c.toks[w].low] {
 		return true
+	}
+	if t := c.toks[i]; len(c.codes) > 0 && t.end-t.start > 4 {
+		for _, h := range c.hashtags {
+			if strings.EqualFold(h, c.text[t.start+1:t.end]) {
+				return true // "use my code X … #vivrelle @Vivrelle": the brand the code is for
+			}
+		}
 	}
 	for j := i + 1; j < len(c.toks) && j <= i+4; j++ {
 		if t := c.toks[j]; t.kind == tWord && c.isCodeTrigger(t) {
@@ -1046,6 +1066,15 @@ func (c *parse) kindTag() string {
 var productKinds = setOf("shoes", "sneakers", "bags", "handbags", "sandals", "boots", "heels", "clothes", "dresses",
 	"shirts", "hoodies", "jerseys", "jewelry", "jewellery", "watches", "perfume", "perfumes", "sunglasses", "keycaps",
 	"candles", "toys", "books", "cakes", "plants")
+
+// longestWord is the length in letters of the longest word of a title.
+func longestWord(title string) int {
+	n := 0
+	for _, w := range titleWords(title) {
+		n = max(n, utf8.RuneCountInString(w))
+	}
+	return n
+}
 
 var shopPrepositions = setOf("from", "by", "at", "with", "dari", "da", "de", "von", "chez", "của")
 

@@ -128,7 +128,7 @@ var trailStrip = setOf(
 	"of", "de", "da", "do", "du", "di", "for", "für", "from", "by", "with", "in", "at", "à", "a",
 	"and", "or", "und", "et", "y", "e", "dan", "each", "only", "just", "now", "is", "are", "the",
 	"to", "on", "por", "per", "je", "pro", "ea", "cada", "chacun", "ini", "itu", "aja", "cuma", "pake", "pakai", "lewat", "via",
-	"under", "over", "below", "around", "about", "than",
+	"under", "over", "below", "around", "about", "than", "ever",
 )
 
 // backLeads may stand between a product phrase and its price.
