@@ -264,7 +264,7 @@ func (c *parse) signals() signals {
 	for _, l := range c.links {
 		s.shopLink = s.shopLink || l.shop
 		s.buyLink = s.buyLink || l.buy
-		s.hostShop = s.hostShop || l.buy && shopHost(hostOf(l.url))
+		s.hostShop = s.hostShop || l.buy && shopHost(hostOf(l.url)) && !c.eventLink(l.tok)
 	}
 	s.code = len(c.codes) > 0
 	for _, m := range c.cues {
@@ -298,6 +298,18 @@ func (c *parse) signals() signals {
 		}
 	}
 	return s
+}
+
+// eventLink reports a link that an event or a giveaway introduces in its
+// sentence ("đăng kí phiên live tại đây: s.shopee.vn/…", "enter here:
+// shop.com/win"): a shop's link to register or enter sells nothing.
+func (c *parse) eventLink(tok int) bool {
+	for _, m := range c.cues {
+		if (m.cue == cueEvent || m.cue == cueGiveaway) && m.last < tok && tok-m.last <= 10 && !c.sentenceBreakBetween(m.last, tok) {
+			return true
+		}
+	}
+	return false
 }
 
 // offers reports whether the caption offers something: a shop link, a code

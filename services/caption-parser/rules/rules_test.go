@@ -500,6 +500,10 @@ func TestEventsGiveawaysDonationsAreNotOffers(t *testing.T) {
 		"Cách làm bánh flan mềm mịn tại nhà, liên hệ mình nếu cần hỏi thêm #congthuc",
 		"Homestay view đồi chỉ 300k/đêm, tụi mình đi 2 ngày thấy ổn áp #review",
 		"Resort view biển คืนละ 1,800 บาท ไปพักมา 2 คืน #รีวิวที่พัก",
+		// A shop's link that registers for a live stream or enters a
+		// giveaway sells nothing.
+		"Đăng kí phiên live tối nay tại đây nha: https://s.shopee.vn/abc123 để nhận quà 🎁",
+		"Enter the giveaway here: https://shopee.ph/giveaway-2024 winners announced Friday",
 	)
 	for _, tc := range []struct{ caption, title string }{
 		{"Giveaway week! 🎁 Our Linen Tote Bag is back at shopee.co.id/linentote", "Linen Tote Bag"},
