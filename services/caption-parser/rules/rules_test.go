@@ -397,6 +397,9 @@ func TestLookAlikesAreNotOffers(t *testing.T) {
 		"Estimated at around $60,000, that watch on the red carpet is pure investment",
 		"that one friend who always says 'add to cart' 😂 #friends",
 		"1,2tr lượt xem rồi cảm ơn mọi người nhiều nha ❤️",
+		// An order someone owns tells of a purchase; it asks for none.
+		"POV: your order from Shein finally arrived 📦 #haul",
+		"my order from Temu came in a tiny box 😭",
 	)
 }
 
