@@ -1013,10 +1013,13 @@ func (c *parse) singleItem() []item {
 		}
 	}
 	title, strong := c.bestTitle(main)
-	if title == "" {
+	if title == "" || slices.Contains(brandKinds, fold(title)) {
 		// An offer whose words name nothing ("Book nhanh", "klik tag
-		// lokasinya"): the seller's brand tag names it (#denohome).
-		title = c.brandTag()
+		// lokasinya") or only its kind ("Homestay"): the seller's brand
+		// tag names it (#denohome).
+		if tag := c.brandTag(); tag != "" {
+			title = tag
+		}
 	}
 	if c.sellsVoucher() {
 		// A TikTok GO video sells vouchers for the place it tags, which the

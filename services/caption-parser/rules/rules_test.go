@@ -281,6 +281,7 @@ func TestTitles(t *testing.T) {
 		// A threshold word ends no title; a drop's headline verb starts none.
 		{"Grab the cordless hair wrap dupe for under $60 here 👉 amzn.to/3xYz", "Cordless hair wrap dupe"},
 		{"Just dropped: Moss & Ember candle 🕯️ $28 at emberworks.com", "Moss & Ember candle"},
+		{"In stock: Goyard Saint Louis tote in grey 🤍 Message us to reserve", "Goyard Saint Louis tote"},
 	} {
 		if got := one(t, tc.caption).Title; got != tc.want {
 			t.Errorf("%q: title %q, want %q", tc.caption, got, tc.want)
@@ -602,6 +603,7 @@ func TestBrandTagNamesAnOfferOfNoName(t *testing.T) {
 	for _, tc := range []struct{ caption, want string }{
 		{"Giảm giá chỉ từ 45k/h thôi nè. Book nhanh nha #homestayhue #maplehomestay #homestay", "Maple Homestay"},
 		{"✨ BOOKING 0901234567 #sunrisehotel #hotelmurah #travel", "Sunrise Hotel"},
+		{"Homestay có bồn tắm ngay trung tâm, giá chỉ 199k/3h 🛁 Book ngay #homestayhue #cloudhomestay", "Cloud Homestay"},
 		{"Ga perlu mahal, tinggal klik tag lokasinya ya #kopisenja #kopi #murah", "Kopi Senja voucher"},
 	} {
 		if got := one(t, tc.caption).Title; got != tc.want {

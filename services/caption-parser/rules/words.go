@@ -120,7 +120,7 @@ var hypeWords = setOf(
 	"viral", "bestselling", "best-selling", "best", "selling", "bestseller", "new", "all-new",
 	"favorite", "favourite", "fave", "fav", "famous", "trending", "iconic", "cult", "must-have",
 	"perfect", "amazing", "cute", "brand", "hot", "popular", "legendary", "holy", "grail", "promo",
-	"affordable", "cheap", "dropped", "restocked", "landed", "arrived", "obsessed", "real", "genuine",
+	"affordable", "cheap", "dropped", "restocked", "landed", "arrived", "obsessed", "real", "genuine", "stock", "restock",
 )
 
 // trailStrip words are dropped from the end of a title.
