@@ -281,7 +281,7 @@ func TestTitles(t *testing.T) {
 		// A threshold word ends no title; a drop's headline verb starts none.
 		{"Grab the cordless hair wrap dupe for under $60 here 👉 amzn.to/3xYz", "Cordless hair wrap dupe"},
 		{"Just dropped: Moss & Ember candle 🕯️ $28 at emberworks.com", "Moss & Ember candle"},
-		{"In stock: Goyard Saint Louis tote in grey 🤍 Message us to reserve", "Goyard Saint Louis tote"},
+		{"In stock: Louis Vuitton Speedy 25 Bandoulière 🤎 Message us to reserve", "Louis Vuitton Speedy 25 Bandoulière"},
 	} {
 		if got := one(t, tc.caption).Title; got != tc.want {
 			t.Errorf("%q: title %q, want %q", tc.caption, got, tc.want)
