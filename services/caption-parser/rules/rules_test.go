@@ -335,6 +335,10 @@ func TestLocalMoney(t *testing.T) {
 		{"Áo thun nam cotton 👕 giá chỉ 129k, thêm vào giỏ hàng nha", "VND 129000"},
 		{"Nồi chiên Lumi 6L đang giảm còn 990.000đ tại link bio", "VND 990000"},
 		{"Phòng gác mái chỉ có giá 650 cành thôi nè, inbox shop nha", "VND 650000"},
+		// Thousands of dong as a leaf or a fish, the digits dotted.
+		{"Phòng đôi có bồn tắm giá chỉ 3.5.0🍃 inbox shop nha", "VND 350000"},
+		{"Căn gác mái chỉ từ 2.2.0 🐠 book nhanh kẻo hết", "VND 220000"},
+		{"Phòng view núi chỉ với 280🍀 thôi, inbox mình nha", "VND 280000"},
 		{"Serum Niacinamide cuma 79rb aja, cek keranjang kuning", "IDR 7900000"},
 		{"Kamar deluxe mulai 350rb/malam, info booking WA 0812", "IDR 35000000"},
 		{"Kopi Senja dari 18 ribu jadi 11 ribu, buruan beli di aplikasi", "IDR 1100000"},
