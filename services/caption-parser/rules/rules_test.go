@@ -282,6 +282,8 @@ func TestTitles(t *testing.T) {
 		{"Grab the cordless hair wrap dupe for under $60 here 👉 amzn.to/3xYz", "Cordless hair wrap dupe"},
 		{"Just dropped: Moss & Ember candle 🕯️ $28 at emberworks.com", "Moss & Ember candle"},
 		{"In stock: Louis Vuitton Speedy 25 Bandoulière 🤎 Message us to reserve", "Louis Vuitton Speedy 25 Bandoulière"},
+		// A place to stay is what a booking buys, named after "at".
+		{"Book now! Summer sale: 30% off all rooms at Coral Cove Resort, call 0917 123 4567", "Coral Cove Resort"},
 	} {
 		if got := one(t, tc.caption).Title; got != tc.want {
 			t.Errorf("%q: title %q, want %q", tc.caption, got, tc.want)

@@ -677,6 +677,8 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 			// "at Bottega Veneta Senayan City", "welcome to Can Tho City": places
 			if w := c.prevWord(i, 0); !c.afterPreposition(i) && (w < 0 || w != i-1 || c.toks[w].low != "to") {
 				add(i, i, j, nameBase)
+			} else if lodgingWords[c.toks[j-1].low] {
+				add(i, i, j, nameBase) // "30% off all rooms at Sunset Bay Resort": the place is what one books
 			}
 			i = j
 		}
@@ -766,6 +768,10 @@ var titleLeads = func() map[string]uint8 {
 	}
 	return m
 }()
+
+// lodgingWords end the names of places to stay.
+var lodgingWords = setOf("resort", "hotel", "villa", "villas", "homestay", "hostel", "inn", "lodge", "suites", "apartments",
+	"guesthouse", "bungalows", "camp", "glamping")
 
 // productLabels label a product's name in listing-style captions.
 var productLabels = setOf("product", "item", "model", "produk", "sản", "phẩm", "produto", "producto", "produit", "artikel") //nolint:misspell // Spanish
