@@ -636,4 +636,8 @@ func TestShopHandleWithItsKind(t *testing.T) {
 	if p := one(t, "Loving my matcha whisk set 🍵 use my code LEAF15 for 15% off #leafandco #matcha @leafandco"); p.Title != "Matcha whisk set (leafandco)" {
 		t.Errorf("title %q, want %q", p.Title, "Matcha whisk set (leafandco)")
 	}
+	// The code is not what the shop sells.
+	if p := one(t, "Use code SARAH20 for 20% off your first order at @glowskin 💛"); strings.Contains(p.Title, "SARAH20") || p.DiscountCode != "SARAH20" {
+		t.Errorf("title %q code %q, want the shop named and the code SARAH20", p.Title, p.DiscountCode)
+	}
 }

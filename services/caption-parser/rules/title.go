@@ -746,7 +746,7 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 		// caption names best besides it, "Keycaps (keykitty)".
 		what, whatScore := "", 0.5
 		for k, o := range cands {
-			if s := c.score(o, a, main != nil); k != best && !o.handle && s >= whatScore && len(titleWords(o.title)) <= 3 && longestWord(o.title) >= 4 {
+			if s := c.score(o, a, main != nil); k != best && !o.handle && s >= whatScore && len(titleWords(o.title)) <= 3 && longestWord(o.title) >= 4 && !c.isCode(o.title) {
 				what, whatScore = o.title, s
 			}
 		}
@@ -1072,6 +1072,16 @@ func (c *parse) kindTag() string {
 var productKinds = setOf("shoes", "sneakers", "bags", "handbags", "sandals", "boots", "heels", "clothes", "dresses",
 	"shirts", "hoodies", "jerseys", "jewelry", "jewellery", "watches", "perfume", "perfumes", "sunglasses", "keycaps",
 	"candles", "toys", "books", "cakes", "plants")
+
+// isCode reports a title that is one of the caption's codes ("SARAH20").
+func (c *parse) isCode(title string) bool {
+	for _, cd := range c.codes {
+		if strings.EqualFold(cd.value, title) {
+			return true
+		}
+	}
+	return false
+}
 
 // longestWord is the length in letters of the longest word of a title.
 func longestWord(title string) int {
