@@ -1182,7 +1182,7 @@ func capitalize(s string) string {
 		s = strings.ToLower(s)
 	}
 	r, size := utf8.DecodeRuneInString(s)
-	if r == utf8.RuneError {
+	if r == utf8.RuneError || unicode.ToUpper(r) == r {
 		return s
 	}
 	return string(unicode.ToUpper(r)) + s[size:]

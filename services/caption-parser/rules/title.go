@@ -325,26 +325,48 @@ collect:
 		}
 		break
 	}
-	var sb strings.Builder
-	words := 0
-	for _, p := range parts {
+	words, used, length, contiguous := 0, 0, 0, true
+	for k, p := range parts {
 		if p.space {
-			sb.WriteByte(' ')
+			length++
 		}
-		sb.WriteString(text[toks[p.start].start:toks[p.end-1].end])
+		if k > 0 {
+			gap := text[toks[parts[k-1].end-1].end:toks[p.start].start]
+			contiguous = contiguous && (p.space && gap == " " || !p.space && gap == "")
+		}
+		length += toks[p.end-1].end - toks[p.start].start
 		for k := p.start; k < p.end; k++ {
 			if toks[k].kind == tWord {
 				words++
 			}
 		}
-		if sb.Len() > 120 {
+		used = k + 1
+		if length > 120 {
 			break
 		}
 	}
 	if words == 0 {
 		return "", a
 	}
-	out := strings.Join(strings.Fields(sb.String()), " ")
+	parts = parts[:used]
+	var out string
+	if contiguous {
+		// The title as written, one space between its words: no copy.
+		out = text[toks[parts[0].start].start:toks[parts[used-1].end-1].end]
+	} else {
+		var sb strings.Builder
+		sb.Grow(length)
+		for _, p := range parts {
+			if p.space {
+				sb.WriteByte(' ')
+			}
+			sb.WriteString(text[toks[p.start].start:toks[p.end-1].end])
+		}
+		out = sb.String()
+	}
+	if looseSpace(out) {
+		out = strings.Join(strings.Fields(out), " ")
+	}
 	if utf8.RuneCountInString(out) > 120 {
 		out = truncateWords(out, 120)
 	}
@@ -353,6 +375,19 @@ collect:
 		end = parts[len(parts)-1].end
 	}
 	return capitalize(out), end
+}
+
+// looseSpace reports white space other than single spaces between words.
+func looseSpace(s string) bool {
+	prevSpace := true
+	for _, r := range s {
+		space := unicode.IsSpace(r)
+		if space && (r != ' ' || prevSpace) {
+			return true
+		}
+		prevSpace = space
+	}
+	return prevSpace
 }
 
 // introducesCode reports a word that introduces a code at token i: "code",
