@@ -944,11 +944,19 @@ func (c *parse) brandTag() string {
 			continue
 		}
 		for _, kind := range brandKinds {
-			if name, ok := strings.CutSuffix(f, kind); ok && c.brandName(name) {
-				return capitalize(name) + " " + capitalize(kind)
+			// The longest kind the tag ends or starts with, only:
+			// #homestaydalat is no "Home Staydalat".
+			if name, ok := strings.CutSuffix(f, kind); ok {
+				if c.brandName(name) {
+					return capitalize(name) + " " + capitalize(kind)
+				}
+				break
 			}
-			if name, ok := strings.CutPrefix(f, kind); ok && after == "" && c.brandName(name) {
-				after = capitalize(kind) + " " + capitalize(name)
+			if name, ok := strings.CutPrefix(f, kind); ok {
+				if after == "" && c.brandName(name) {
+					after = capitalize(kind) + " " + capitalize(name)
+				}
+				break
 			}
 		}
 	}

@@ -616,6 +616,13 @@ func TestBrandTagNamesAnOfferOfNoName(t *testing.T) {
 			t.Errorf("%q: title %q, want %q", tc.caption, got, tc.want)
 		}
 	}
+	// A tag is read by the longest kind it holds: #homestaydalat is a kind
+	// and a place, not "Home Staydalat".
+	for _, p := range rules.Parse(rules.Input{Text: "Home view đồi chỉ 350k/đêm, inbox nha #homestaydalat"}) {
+		if strings.Contains(p.Title, "Staydalat") {
+			t.Errorf("title %q", p.Title)
+		}
+	}
 	none(t,
 		"✨ BOOKING 0901234567 #hotelmurah #besthotel #homestayreview",
 		"Giảm giá chỉ từ 45k/h thôi nè. Book nhanh nha #fyp #viral #xuhuong",
