@@ -327,8 +327,10 @@ func (c *parse) offers() bool {
 		return true
 	case s.experience || s.news:
 		// "how I made $3,000 selling on tiktok shop", "I spent $500 and
-		// the cart was half empty": a story, whatever words it uses.
-		return false
+		// the cart was half empty": a story, whatever words it uses,
+		// unless it sells the teller's own ("link in my bio to purchase
+		// my guide").
+		return c.sellsOwn()
 	case s.buy:
 		return true
 	case s.story:
@@ -344,6 +346,22 @@ func (c *parse) offers() bool {
 	// to (📍) with no way to book or write to it: a review.
 	return s.contact || s.available || s.book || s.pricedOffer && !c.firstPerson() && !strings.Contains(c.text, "📍")
 }
+
+// sellsOwn reports a call to action that sells the caption's own thing: a
+// buy verb ending it and "my" or "our" after it ("to purchase my guide",
+// "shop our new range").
+func (c *parse) sellsOwn() bool {
+	for _, m := range c.cues {
+		if m.cue == cueBuy && buyVerbs[c.toks[m.last].low] {
+			if w := m.last + 1; w < len(c.toks) && c.toks[w].kind == tWord && ownWords[c.toks[w].low] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var ownWords = setOf("my", "our")
 
 // asked reports a question mark ending the sentence of token i (on its
 // line, before any other sentence end).

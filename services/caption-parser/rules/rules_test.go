@@ -648,3 +648,13 @@ func TestShopHandleWithItsKind(t *testing.T) {
 		t.Errorf("title %q code %q, want the shop named and the code SARAH20", p.Title, p.DiscountCode)
 	}
 }
+
+// A story sells nothing, unless it sells the teller's own thing by a call
+// to action: "link in my bio to purchase my guide".
+func TestStoryThatSellsItsOwn(t *testing.T) {
+	p := one(t, "✨ Tap the link in my bio to purchase my Lisbon Food Guide ✨ We paid for a tasting menu we never got, so book the restaurants directly!")
+	if p.Title != "Lisbon Food Guide" {
+		t.Errorf("title %q, want %q", p.Title, "Lisbon Food Guide")
+	}
+	none(t, "We paid $40 for this dinner and it was worth it, link in bio for the full vlog")
+}
