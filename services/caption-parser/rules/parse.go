@@ -452,7 +452,7 @@ func (c *parse) storyHashtags() bool {
 
 var storyTagWords = []string{"review", "vlog", "roomtour", "storytime", "prank", "unboxing", "haul", "tutorial", "recipe",
 	"howto", "news", "meme", "รีวิว", "ข่าว", "resenha", "reseña", "receita", "receta", "resep", "tintuc", "berita",
-	"noticia", "reviewanuong", "congthuc", "huongdan", "pengalaman", "trải"}
+	"noticia", "reviewanuong", "congthuc", "huongdan", "pengalaman", "trải", "learnontiktok", "edutok"}
 
 // products cuts the caption into products.
 func (c *parse) products() []events.ParsedProduct {

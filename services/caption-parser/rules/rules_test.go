@@ -404,6 +404,9 @@ func TestLookAlikesAreNotOffers(t *testing.T) {
 		"Estimated at around $60,000, that watch on the red carpet is pure investment",
 		"that one friend who always says 'add to cart' 😂 #friends",
 		"1,2tr lượt xem rồi cảm ơn mọi người nhiều nha ❤️",
+		// Teaching videos quote prices; they sell nothing.
+		"Điện thoại gập Galaxy Z Fold giảm giá còn 25 triệu tại các cửa hàng #learnontiktok",
+		"Laptop gaming ROG Strix harganya turun jadi 9 juta di toko-toko #edutok",
 		// An order someone owns tells of a purchase; it asks for none.
 		"POV: your order from Shein finally arrived 📦 #haul",
 		"my order from Temu came in a tiny box 😭",
