@@ -376,7 +376,7 @@ func (c *parse) findCues() {
 			}
 		}
 		if best >= 0 {
-			if !c.quoted(i, i+bestLen-1) && !(phrases[best].cue == cueBuy && c.ownedNoun(i)) {
+			if !c.quoted(i, i+bestLen-1) && (phrases[best].cue != cueBuy || !c.ownedNoun(i)) {
 				c.cues = append(c.cues, cueMatch{phrases[best].cue, i, i + bestLen - 1})
 			}
 			i += bestLen - 1 // the words of a phrase start no other
