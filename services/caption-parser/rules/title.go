@@ -364,6 +364,9 @@ collect:
 		}
 		out = sb.String()
 	}
+	if !utf8.ValidString(out) {
+		out = strings.ToValidUTF8(out, " ") // a stray byte inside a kept group: "(pC\xa30)"
+	}
 	if looseSpace(out) {
 		out = strings.Join(strings.Fields(out), " ")
 	}
