@@ -376,13 +376,28 @@ func (c *parse) findCues() {
 			}
 		}
 		if best >= 0 {
-			if !c.quoted(i, i+bestLen-1) {
+			if !c.quoted(i, i+bestLen-1) && (phrases[best].cue != cueBuy || !c.ownedNoun(i)) {
 				c.cues = append(c.cues, cueMatch{phrases[best].cue, i, i + bestLen - 1})
 			}
 			i += bestLen - 1 // the words of a phrase start no other
 		}
 	}
 }
+
+// ownedNoun reports a word that a possessive makes a noun: "your order
+// from Shein arrived", "my order on Amazon" tell of an order, they ask for
+// none.
+func (c *parse) ownedNoun(i int) bool {
+	if !orderWords[c.toks[i].low] {
+		return false // "in my showcase", "my storefront" still show where to buy
+	}
+	w := c.prevWord(i, 0)
+	return w >= 0 && w == i-1 && possessives[c.toks[w].low]
+}
+
+var orderWords = setOf("order", "orders", "pre-order", "preorder", "pedido", "pesanan")
+
+var possessives = setOf("my", "your", "our", "his", "her", "their", "mi", "tu", "meu", "minha", "seu", "sua")
 
 // matchWords returns the number of tokens the words match from token i
 // (quotes between them aside: comment "LINK"), or 0.
@@ -485,5 +500,16 @@ func (c *parse) sellsVoucher() bool {
 			}
 		}
 	}
+	// "beli lewat tiktok", "pake voucher tiktok": bought in the app, from a
+	// place, is a TikTok GO voucher.
+	for i := 1; i < len(c.toks); i++ {
+		if t := c.toks[i]; t.kind == tWord && t.low == "tiktok" && c.toks[i-1].kind == tWord && throughWords[c.toks[i-1].low] {
+			return true
+		}
+	}
 	return false
 }
+
+// throughWords say what follows is where a thing is bought: "lewat tiktok",
+// "voucher tiktok".
+var throughWords = setOf("lewat", "via", "pake", "pakai", "voucher", "vocher", "qua", "através")

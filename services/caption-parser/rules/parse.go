@@ -264,7 +264,7 @@ func (c *parse) signals() signals {
 	for _, l := range c.links {
 		s.shopLink = s.shopLink || l.shop
 		s.buyLink = s.buyLink || l.buy
-		s.hostShop = s.hostShop || l.buy && shopHost(hostOf(l.url))
+		s.hostShop = s.hostShop || l.buy && shopHost(hostOf(l.url)) && !c.eventLink(l.tok)
 	}
 	s.code = len(c.codes) > 0
 	for _, m := range c.cues {
@@ -300,6 +300,18 @@ func (c *parse) signals() signals {
 	return s
 }
 
+// eventLink reports a link that an event or a giveaway introduces in its
+// sentence ("đăng kí phiên live tại đây: s.shopee.vn/…", "enter here:
+// shop.com/win"): a shop's link to register or enter sells nothing.
+func (c *parse) eventLink(tok int) bool {
+	for _, m := range c.cues {
+		if (m.cue == cueEvent || m.cue == cueGiveaway) && m.last < tok && tok-m.last <= 10 && !c.sentenceBreakBetween(m.last, tok) {
+			return true
+		}
+	}
+	return false
+}
+
 // offers reports whether the caption offers something: a shop link, a code
 // or a price with a link; or, where the caption does not tell of an
 // experience or the news, a call to action, a contact, an availability, a
@@ -315,8 +327,10 @@ func (c *parse) offers() bool {
 		return true
 	case s.experience || s.news:
 		// "how I made $3,000 selling on tiktok shop", "I spent $500 and
-		// the cart was half empty": a story, whatever words it uses.
-		return false
+		// the cart was half empty": a story, whatever words it uses,
+		// unless it sells the teller's own ("link in my bio to purchase
+		// my guide").
+		return c.sellsOwn()
 	case s.buy:
 		return true
 	case s.story:
@@ -332,6 +346,22 @@ func (c *parse) offers() bool {
 	// to (📍) with no way to book or write to it: a review.
 	return s.contact || s.available || s.book || s.pricedOffer && !c.firstPerson() && !strings.Contains(c.text, "📍")
 }
+
+// sellsOwn reports a call to action that sells the caption's own thing: a
+// buy verb ending it and "my" or "our" after it ("to purchase my guide",
+// "shop our new range").
+func (c *parse) sellsOwn() bool {
+	for _, m := range c.cues {
+		if m.cue == cueBuy && buyVerbs[c.toks[m.last].low] {
+			if w := m.last + 1; w < len(c.toks) && c.toks[w].kind == tWord && ownWords[c.toks[w].low] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var ownWords = setOf("my", "our")
 
 // asked reports a question mark ending the sentence of token i (on its
 // line, before any other sentence end).
@@ -422,7 +452,7 @@ func (c *parse) storyHashtags() bool {
 
 var storyTagWords = []string{"review", "vlog", "roomtour", "storytime", "prank", "unboxing", "haul", "tutorial", "recipe",
 	"howto", "news", "meme", "รีวิว", "ข่าว", "resenha", "reseña", "receita", "receta", "resep", "tintuc", "berita",
-	"noticia", "reviewanuong", "congthuc", "huongdan", "pengalaman", "trải"}
+	"noticia", "reviewanuong", "congthuc", "huongdan", "pengalaman", "trải", "learnontiktok", "edutok"}
 
 // products cuts the caption into products.
 func (c *parse) products() []events.ParsedProduct {
@@ -917,6 +947,64 @@ func (c *parse) taggedName() string {
 	return best
 }
 
+// brandTag returns the name a seller's brand hashtag gives its offer, or
+// "": a hashtag that joins a name to a kind of shop or place to stay
+// (#denohome, #lmoonhomestay, #richhotel, #kopikenangan) reads "Deno
+// Home". A name before the kind is preferred, as a kind first is most
+// often followed by a place (#homestaysaigon, #kopibandung); the name is
+// neither a place, a common word nor a platform (#hotelmurah,
+// #homestayreview, #hotelroom).
+func (c *parse) brandTag() string {
+	var after string
+	for _, h := range c.hashtags {
+		f := fold(h)
+		if len(f) > 24 || !isASCII(f) {
+			continue
+		}
+		for _, kind := range brandKinds {
+			// The longest kind the tag ends or starts with, only:
+			// #homestaydalat is no "Home Staydalat".
+			if name, ok := strings.CutSuffix(f, kind); ok {
+				if c.brandName(name) {
+					return capitalize(name) + " " + capitalize(kind)
+				}
+				break
+			}
+			if name, ok := strings.CutPrefix(f, kind); ok {
+				if after == "" && c.brandName(name) {
+					after = capitalize(kind) + " " + capitalize(name)
+				}
+				break
+			}
+		}
+	}
+	return after
+}
+
+// brandName reports a word that may be the name in a brand tag: three
+// letters or more, not a kind, a place, a stop or common word.
+func (c *parse) brandName(w string) bool {
+	if len(w) < 3 || slices.Contains(brandKinds, w) || stopLangs[w] != 0 || genericWords[w] || notBrandWords[w] {
+		return false
+	}
+	if _, ok := placeCurrencies[w]; ok {
+		return false
+	}
+	return !containsAnyOf(w, storyTagWords) && !containsAnyOf(w, shopTagWords) && !strings.Contains(w, "tiktok")
+}
+
+// brandKinds are the kinds of shop and place to stay that sellers join to
+// their names in hashtags, the longer first (homestay before home).
+var brandKinds = []string{"homestay", "hostel", "hotel", "resort", "villa", "house", "motel", "home", "camp", "cafe",
+	"coffee", "kopi", "bakery", "kitchen", "boutique", "studio", "khachsan", "nhanghi", "toko", "warung"}
+
+// notBrandWords are common words joined to a kind in hashtags that name no
+// seller: #hotelmurah, #homestaygiare, #besthotel, #hotelroom.
+var notBrandWords = setOf("murah", "giare", "cheap", "best", "budget", "luxury", "room", "rooms", "view", "tour", "travel",
+	"trip", "life", "vibes", "decor", "design", "goals", "chill", "eco", "beautiful", "new", "sweet", "dep", "dalat",
+	"saigon", "hanoi", "cantho", "danang", "vietnam", "bali", "jakarta", "bandung", "manila", "bangkok", "staycation",
+	"lover", "lovers", "time", "tok", "gram", "style", "inspo", "ideas", "love", "tips", "hack", "hacks")
+
 // buyLinks counts the caption's buy links.
 func (c *parse) buyLinks() int {
 	n := 0
@@ -951,10 +1039,22 @@ func (c *parse) singleItem() []item {
 		}
 	}
 	title, strong := c.bestTitle(main)
+	if title == "" || slices.Contains(brandKinds, fold(title)) {
+		// An offer whose words name nothing ("Book nhanh", "klik tag
+		// lokasinya") or only its kind ("Homestay"): the seller's brand
+		// tag names it (#denohome).
+		if tag := c.brandTag(); tag != "" {
+			title = tag
+		}
+	}
 	if c.sellsVoucher() {
 		// A TikTok GO video sells vouchers for the place it tags, which the
 		// caption names as its hashtag does: "kopi senja ... #kopisenja".
-		if place := c.taggedName(); place != "" {
+		place := c.taggedName()
+		if place == "" {
+			place = c.brandTag() // the place's own tag: #kopikenangan
+		}
+		if place != "" {
 			title = place
 		}
 		if title != "" && !strings.Contains(lower(title), "voucher") {
@@ -1108,7 +1208,7 @@ func capitalize(s string) string {
 		s = strings.ToLower(s)
 	}
 	r, size := utf8.DecodeRuneInString(s)
-	if r == utf8.RuneError {
+	if r == utf8.RuneError || unicode.ToUpper(r) == r {
 		return s
 	}
 	return string(unicode.ToUpper(r)) + s[size:]

@@ -198,6 +198,15 @@ func (c *parse) priceAt(i int) (price, bool) {
 	case cur == "" && c.lang == langTH && i+2 < len(toks) && c.isPunct(i+1, ".") && c.isPunct(i+2, "-") && !toks[i+1].space:
 		cur, p.last = "THB", i+2 // 4190.-
 	}
+	if cur == "" && !hasUnit && c.lang == langVI && c.emojiThousands(i) {
+		// "chỉ từ 1.8.0 🐠", "giá chỉ 4.5.0☘️", "300🍃": sellers write
+		// thousands of dong as a leaf or a fish, and dot the digits, to pass
+		// price filters.
+		if n, ok := slangThousands(text[t.start:t.numEnd]); ok {
+			p.last, p.minor, p.currency = i+1, n*1000, "VND"
+			return p, true
+		}
+	}
 	if cur == "" && !hasUnit {
 		return p, false
 	}
@@ -212,6 +221,42 @@ func (c *parse) priceAt(i int) (price, bool) {
 	}
 	p.minor, p.currency = minor, cur
 	return p, true
+}
+
+// emojiThousands reports a leaf, clover or fish emoji right after the
+// number at i, on its line: the slang for a thousand dong.
+func (c *parse) emojiThousands(i int) bool {
+	if i+1 >= len(c.toks) || c.toks[i+1].kind != tEmoji || !sameLineGap(c.text, c.toks[i].end, c.toks[i+1].start) {
+		return false
+	}
+	e := c.text[c.toks[i+1].start:c.toks[i+1].end]
+	for _, unit := range thousandEmoji {
+		if strings.HasPrefix(e, unit) {
+			return true
+		}
+	}
+	return false
+}
+
+var thousandEmoji = []string{"🍃", "☘", "🍀", "🌿", "🐠", "🐟", "🌱"}
+
+// slangThousands reads a count of thousands written as digits, with dots
+// between them or not ("1.8.0", "300"): 2 to 4 digits.
+func slangThousands(s string) (int64, bool) {
+	var n int64
+	digits := 0
+	for i := 0; i < len(s); i++ {
+		switch b := s[i]; {
+		case b >= '0' && b <= '9':
+			n = n*10 + int64(b-'0')
+			digits++
+		case b == '.' && i > 0 && i+2 <= len(s) && (i+2 == len(s) || s[i+2] == '.'):
+			// a dot between single digits
+		default:
+			return 0, false
+		}
+	}
+	return n, digits >= 2 && digits <= 4 && n > 0
 }
 
 // afterPriceLabel reports a price word right before the number at i, a

@@ -278,6 +278,12 @@ func TestTitles(t *testing.T) {
 		{"Get 2 pairs for $40 😍 our bamboo socks are the softest ever! socksco.com", "Bamboo socks (2-pack)"},
 		{"Comment 'LINK' for the $29 serum 💧 #skincare", "Serum"},
 		{"¡Oferta! Zapatillas deportivas 39,99€ antes 59,99€ 👟 enlace en bio", "Zapatillas deportivas"},
+		// A threshold word ends no title; a drop's headline verb starts none.
+		{"Grab the cordless hair wrap dupe for under $60 here 👉 amzn.to/3xYz", "Cordless hair wrap dupe"},
+		{"Just dropped: Moss & Ember candle 🕯️ $28 at emberworks.com", "Moss & Ember candle"},
+		{"In stock: Louis Vuitton Speedy 25 Bandoulière 🤎 Message us to reserve", "Louis Vuitton Speedy 25 Bandoulière"},
+		// A place to stay is what a booking buys, named after "at".
+		{"Book now! Summer sale: 30% off all rooms at Coral Cove Resort, call 0917 123 4567", "Coral Cove Resort"},
 	} {
 		if got := one(t, tc.caption).Title; got != tc.want {
 			t.Errorf("%q: title %q, want %q", tc.caption, got, tc.want)
@@ -331,6 +337,10 @@ func TestLocalMoney(t *testing.T) {
 		{"Áo thun nam cotton 👕 giá chỉ 129k, thêm vào giỏ hàng nha", "VND 129000"},
 		{"Nồi chiên Lumi 6L đang giảm còn 990.000đ tại link bio", "VND 990000"},
 		{"Phòng gác mái chỉ có giá 650 cành thôi nè, inbox shop nha", "VND 650000"},
+		// Thousands of dong as a leaf or a fish, the digits dotted.
+		{"Phòng đôi có bồn tắm giá chỉ 3.5.0🍃 inbox shop nha", "VND 350000"},
+		{"Căn gác mái chỉ từ 2.2.0 🐠 book nhanh kẻo hết", "VND 220000"},
+		{"Phòng view núi chỉ với 280🍀 thôi, inbox mình nha", "VND 280000"},
 		{"Serum Niacinamide cuma 79rb aja, cek keranjang kuning", "IDR 7900000"},
 		{"Kamar deluxe mulai 350rb/malam, info booking WA 0812", "IDR 35000000"},
 		{"Kopi Senja dari 18 ribu jadi 11 ribu, buruan beli di aplikasi", "IDR 1100000"},
@@ -394,6 +404,12 @@ func TestLookAlikesAreNotOffers(t *testing.T) {
 		"Estimated at around $60,000, that watch on the red carpet is pure investment",
 		"that one friend who always says 'add to cart' 😂 #friends",
 		"1,2tr lượt xem rồi cảm ơn mọi người nhiều nha ❤️",
+		// Teaching videos quote prices; they sell nothing.
+		"Điện thoại gập Galaxy Z Fold giảm giá còn 25 triệu tại các cửa hàng #learnontiktok",
+		"Laptop gaming ROG Strix harganya turun jadi 9 juta di toko-toko #edutok",
+		// An order someone owns tells of a purchase; it asks for none.
+		"POV: your order from Shein finally arrived 📦 #haul",
+		"my order from Temu came in a tiny box 😭",
 	)
 }
 
@@ -469,6 +485,11 @@ func TestPlaceTagSellsVouchers(t *testing.T) {
 	if p := one(t, "Mau ngopi murah? kopi senja lewat aplikasi cuma 12rb, klik lokasi ya #kopisenja #tiktokgo"); p.Title != "Kopi senja voucher" {
 		t.Errorf("title %q, want %q", p.Title, "Kopi senja voucher")
 	}
+	// Bought in the app ("lewat tiktok"), named by the place's own tag when
+	// the words misspell it.
+	if p := one(t, "Ngopi hemat cuma 12rb, buruan beli lewat TikTok sebelum kehabisan #kopisenja #jajanhemat"); p.Title != "Kopi Senja voucher" {
+		t.Errorf("title %q, want %q", p.Title, "Kopi Senja voucher")
+	}
 	if p := one(t, "Es kopi susu aren cuma 12 ribu 🧋 buruan beli di Indomaret"); strings.Contains(p.Title, "voucher") {
 		t.Errorf("a shop sale is no voucher: %q", p.Title)
 	}
@@ -492,6 +513,10 @@ func TestEventsGiveawaysDonationsAreNotOffers(t *testing.T) {
 		"Cách làm bánh flan mềm mịn tại nhà, liên hệ mình nếu cần hỏi thêm #congthuc",
 		"Homestay view đồi chỉ 300k/đêm, tụi mình đi 2 ngày thấy ổn áp #review",
 		"Resort view biển คืนละ 1,800 บาท ไปพักมา 2 คืน #รีวิวที่พัก",
+		// A shop's link that registers for a live stream or enters a
+		// giveaway sells nothing.
+		"Đăng kí phiên live tối nay tại đây nha: https://s.shopee.vn/abc123 để nhận quà 🎁",
+		"Enter the giveaway here: https://shopee.ph/giveaway-2024 winners announced Friday",
 	)
 	for _, tc := range []struct{ caption, title string }{
 		{"Giveaway week! 🎁 Our Linen Tote Bag is back at shopee.co.id/linentote", "Linen Tote Bag"},
@@ -578,4 +603,61 @@ func TestSeasonsAreNoTitles(t *testing.T) {
 			}
 		}
 	}
+}
+
+// An offer whose words name nothing takes its name from the seller's brand
+// tag, a name joined to a kind of shop or place to stay; a tag of a kind
+// and a place, a common word or no kind at all names nothing.
+func TestBrandTagNamesAnOfferOfNoName(t *testing.T) {
+	for _, tc := range []struct{ caption, want string }{
+		{"Giảm giá chỉ từ 45k/h thôi nè. Book nhanh nha #homestayhue #maplehomestay #homestay", "Maple Homestay"},
+		{"✨ BOOKING 0901234567 #sunrisehotel #hotelmurah #travel", "Sunrise Hotel"},
+		{"Homestay có bồn tắm ngay trung tâm, giá chỉ 199k/3h 🛁 Book ngay #homestayhue #cloudhomestay", "Cloud Homestay"},
+		{"Ga perlu mahal, tinggal klik tag lokasinya ya #kopisenja #kopi #murah", "Kopi Senja voucher"},
+	} {
+		if got := one(t, tc.caption).Title; got != tc.want {
+			t.Errorf("%q: title %q, want %q", tc.caption, got, tc.want)
+		}
+	}
+	// A tag is read by the longest kind it holds: #homestaydalat is a kind
+	// and a place, not "Home Staydalat".
+	for _, p := range rules.Parse(rules.Input{Text: "Home view đồi chỉ 350k/đêm, inbox nha #homestaydalat"}) {
+		if strings.Contains(p.Title, "Staydalat") {
+			t.Errorf("title %q", p.Title)
+		}
+	}
+	none(t,
+		"✨ BOOKING 0901234567 #hotelmurah #besthotel #homestayreview",
+		"Giảm giá chỉ từ 45k/h thôi nè. Book nhanh nha #fyp #viral #xuhuong",
+	)
+}
+
+// A shop's handle names the shop; the kind of product the caption files
+// itself under names what it sells there.
+func TestShopHandleWithItsKind(t *testing.T) {
+	if p := one(t, "grail pickup 🔥 | shop with @KickVault code: drip10 | #fyp #sneakers #streetwear"); p.Title != "Sneakers (KickVault)" || p.DiscountCode != "drip10" {
+		t.Errorf("title %q code %q, want %q and drip10", p.Title, p.DiscountCode, "Sneakers (KickVault)")
+	}
+	// Else what the caption names besides the shop: the shop a code is for
+	// is the handle the hashtags repeat.
+	if p := one(t, "my favourite keycaps ever 🐱 use code KITTY10 for 10% off at @keykitty"); p.Title != "Keycaps (keykitty)" {
+		t.Errorf("title %q, want %q", p.Title, "Keycaps (keykitty)")
+	}
+	if p := one(t, "Loving my matcha whisk set 🍵 use my code LEAF15 for 15% off #leafandco #matcha @leafandco"); p.Title != "Matcha whisk set (leafandco)" {
+		t.Errorf("title %q, want %q", p.Title, "Matcha whisk set (leafandco)")
+	}
+	// The code is not what the shop sells.
+	if p := one(t, "Use code SARAH20 for 20% off your first order at @glowskin 💛"); strings.Contains(p.Title, "SARAH20") || p.DiscountCode != "SARAH20" {
+		t.Errorf("title %q code %q, want the shop named and the code SARAH20", p.Title, p.DiscountCode)
+	}
+}
+
+// A story sells nothing, unless it sells the teller's own thing by a call
+// to action: "link in my bio to purchase my guide".
+func TestStoryThatSellsItsOwn(t *testing.T) {
+	p := one(t, "✨ Tap the link in my bio to purchase my Lisbon Food Guide ✨ We paid for a tasting menu we never got, so book the restaurants directly!")
+	if p.Title != "Lisbon Food Guide" {
+		t.Errorf("title %q, want %q", p.Title, "Lisbon Food Guide")
+	}
+	none(t, "We paid $40 for this dinner and it was worth it, link in bio for the full vlog")
 }

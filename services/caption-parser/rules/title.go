@@ -325,26 +325,51 @@ collect:
 		}
 		break
 	}
-	var sb strings.Builder
-	words := 0
-	for _, p := range parts {
+	words, used, length, contiguous := 0, 0, 0, true
+	for k, p := range parts {
 		if p.space {
-			sb.WriteByte(' ')
+			length++
 		}
-		sb.WriteString(text[toks[p.start].start:toks[p.end-1].end])
+		if k > 0 {
+			gap := text[toks[parts[k-1].end-1].end:toks[p.start].start]
+			contiguous = contiguous && (p.space && gap == " " || !p.space && gap == "")
+		}
+		length += toks[p.end-1].end - toks[p.start].start
 		for k := p.start; k < p.end; k++ {
 			if toks[k].kind == tWord {
 				words++
 			}
 		}
-		if sb.Len() > 120 {
+		used = k + 1
+		if length > 120 {
 			break
 		}
 	}
 	if words == 0 {
 		return "", a
 	}
-	out := strings.Join(strings.Fields(sb.String()), " ")
+	parts = parts[:used]
+	var out string
+	if contiguous {
+		// The title as written, one space between its words: no copy.
+		out = text[toks[parts[0].start].start:toks[parts[used-1].end-1].end]
+	} else {
+		var sb strings.Builder
+		sb.Grow(length)
+		for _, p := range parts {
+			if p.space {
+				sb.WriteByte(' ')
+			}
+			sb.WriteString(text[toks[p.start].start:toks[p.end-1].end])
+		}
+		out = sb.String()
+	}
+	if !utf8.ValidString(out) {
+		out = strings.ToValidUTF8(out, " ") // a stray byte inside a kept group: "(pC\xa30)"
+	}
+	if looseSpace(out) {
+		out = strings.Join(strings.Fields(out), " ")
+	}
 	if utf8.RuneCountInString(out) > 120 {
 		out = truncateWords(out, 120)
 	}
@@ -353,6 +378,19 @@ collect:
 		end = parts[len(parts)-1].end
 	}
 	return capitalize(out), end
+}
+
+// looseSpace reports white space other than single spaces between words.
+func looseSpace(s string) bool {
+	prevSpace := true
+	for _, r := range s {
+		space := unicode.IsSpace(r)
+		if space && (r != ' ' || prevSpace) {
+			return true
+		}
+		prevSpace = space
+	}
+	return prevSpace
 }
 
 // introducesCode reports a word that introduces a code at token i: "code",
@@ -629,6 +667,9 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 		case tMention:
 			if c.shopHandle(i) {
 				m := c.text[t.start+1 : t.end]
+				if kind := c.kindTag(); kind != "" {
+					m = kind + " (" + m + ")" // "👟's from @KickSwap #shoes": "Shoes (KickSwap)"
+				}
 				cands = append(cands, candidate{m, i, i + 1, 2, true})
 			}
 			continue
@@ -674,6 +715,8 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 			// "at Bottega Veneta Senayan City", "welcome to Can Tho City": places
 			if w := c.prevWord(i, 0); !c.afterPreposition(i) && (w < 0 || w != i-1 || c.toks[w].low != "to") {
 				add(i, i, j, nameBase)
+			} else if lodgingWords[c.toks[j-1].low] {
+				add(i, i, j, nameBase) // "30% off all rooms at Sunset Bay Resort": the place is what one books
 			}
 			i = j
 		}
@@ -736,6 +779,19 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 		return "", false
 	}
 	cd := cands[best]
+	if cd.handle && !strings.Contains(cd.title, "(") {
+		// "my favourite keycaps … at @keykitty": the shop and what the
+		// caption names best besides it, "Keycaps (keykitty)".
+		what, whatScore := "", 0.5
+		for k, o := range cands {
+			if s := c.score(o, a, main != nil); k != best && !o.handle && s >= whatScore && len(titleWords(o.title)) <= 3 && longestWord(o.title) >= 4 && !c.isCode(o.title) {
+				what, whatScore = o.title, s
+			}
+		}
+		if what != "" {
+			return what + " (" + cd.title + ")", true
+		}
+	}
 	return c.withShop(cd.title, cd.end), cd.base > 1.5
 }
 
@@ -750,6 +806,10 @@ var titleLeads = func() map[string]uint8 {
 	}
 	return m
 }()
+
+// lodgingWords end the names of places to stay.
+var lodgingWords = setOf("resort", "hotel", "villa", "villas", "homestay", "hostel", "inn", "lodge", "suites", "apartments",
+	"guesthouse", "bungalows", "camp", "glamping")
 
 // productLabels label a product's name in listing-style captions.
 var productLabels = setOf("product", "item", "model", "produk", "sản", "phẩm", "produto", "producto", "produit", "artikel") //nolint:misspell // Spanish
@@ -861,6 +921,13 @@ func (c *parse) labeled(labels map[string]bool) string {
 func (c *parse) shopHandle(i int) bool {
 	if w := c.prevWord(i, 0); w >= 0 && shopPrepositions[c.toks[w].low] {
 		return true
+	}
+	if t := c.toks[i]; len(c.codes) > 0 && t.end-t.start > 4 {
+		for _, h := range c.hashtags {
+			if strings.EqualFold(h, c.text[t.start+1:t.end]) {
+				return true // "use my code X … #vivrelle @Vivrelle": the brand the code is for
+			}
+		}
 	}
 	for j := i + 1; j < len(c.toks) && j <= i+4; j++ {
 		if t := c.toks[j]; t.kind == tWord && c.isCodeTrigger(t) {
@@ -1025,6 +1092,42 @@ func (c *parse) withShop(title string, end int) string {
 		return title + " (" + c.text[m.start+1:m.end] + ")"
 	}
 	return title
+}
+
+// kindTag returns the kind of product a caption files itself under
+// (#shoes, #bags), capitalised, or "": with a shop's handle it names what
+// the shop sells.
+func (c *parse) kindTag() string {
+	for _, h := range c.hashtags {
+		if f := lower(h); productKinds[f] {
+			return capitalize(f)
+		}
+	}
+	return ""
+}
+
+// productKinds are hashtags that name a kind of product.
+var productKinds = setOf("shoes", "sneakers", "bags", "handbags", "sandals", "boots", "heels", "clothes", "dresses",
+	"shirts", "hoodies", "jerseys", "jewelry", "jewellery", "watches", "perfume", "perfumes", "sunglasses", "keycaps",
+	"candles", "toys", "books", "cakes", "plants")
+
+// isCode reports a title that is one of the caption's codes ("SARAH20").
+func (c *parse) isCode(title string) bool {
+	for _, cd := range c.codes {
+		if strings.EqualFold(cd.value, title) {
+			return true
+		}
+	}
+	return false
+}
+
+// longestWord is the length in letters of the longest word of a title.
+func longestWord(title string) int {
+	n := 0
+	for _, w := range titleWords(title) {
+		n = max(n, utf8.RuneCountInString(w))
+	}
+	return n
 }
 
 var shopPrepositions = setOf("from", "by", "at", "with", "dari", "da", "de", "von", "chez", "của")

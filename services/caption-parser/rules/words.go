@@ -120,7 +120,7 @@ var hypeWords = setOf(
 	"viral", "bestselling", "best-selling", "best", "selling", "bestseller", "new", "all-new",
 	"favorite", "favourite", "fave", "fav", "famous", "trending", "iconic", "cult", "must-have",
 	"perfect", "amazing", "cute", "brand", "hot", "popular", "legendary", "holy", "grail", "promo",
-	"affordable", "cheap",
+	"affordable", "cheap", "dropped", "restocked", "landed", "arrived", "obsessed", "real", "genuine", "stock", "restock",
 )
 
 // trailStrip words are dropped from the end of a title.
@@ -128,6 +128,7 @@ var trailStrip = setOf(
 	"of", "de", "da", "do", "du", "di", "for", "für", "from", "by", "with", "in", "at", "à", "a",
 	"and", "or", "und", "et", "y", "e", "dan", "each", "only", "just", "now", "is", "are", "the",
 	"to", "on", "por", "per", "je", "pro", "ea", "cada", "chacun", "ini", "itu", "aja", "cuma", "pake", "pakai", "lewat", "via",
+	"under", "over", "below", "around", "about", "than", "ever",
 )
 
 // backLeads may stand between a product phrase and its price.
