@@ -237,3 +237,29 @@ func TestGateSharedSaltRotatesDaily(t *testing.T) {
 		t.Fatal("the shared salt did not change with the day")
 	}
 }
+
+// BenchmarkGateShared is the cost of counting with a shared store (the
+// embedded SQLite one): "repeat" is a visit this replica has seen (no store
+// call), "new" one it has not (one claim in the store).
+func BenchmarkGateShared(b *testing.B) {
+	st, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "catalog.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = st.Close() })
+	g := NewGate(GateOptions{Shared: st, Burst: 1 << 30, Every: time.Nanosecond})
+	b.Run("repeat", func(b *testing.B) {
+		for b.Loop() {
+			g.Check(b.Context(), "203.0.113.7", phoneUA, "p:a")
+		}
+	})
+	b.Run("new", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i++
+			if g.Check(b.Context(), "203.0.113.7", phoneUA, "p:"+strconv.Itoa(i)) != Count {
+				b.Fatal("a new visit was not counted")
+			}
+		}
+	})
+}
