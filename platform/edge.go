@@ -81,7 +81,11 @@ type EdgeArgs struct {
 	USEast1 pulumi.ProviderResource
 	// Origin is the load balancer's DNS name (HTTPS on 443).
 	Origin pulumi.StringInput
-	Media  EdgeMedia
+	// OriginSecret, when set, is sent to Origin on every request as
+	// OriginHeader (a custom origin header), for a locked load balancer
+	// (LoadBalancer.OriginSecret); give it as the secret output it is.
+	OriginSecret pulumi.StringInput
+	Media        EdgeMedia
 	// Paths are the ordered behaviours; everything else is EdgeNever on
 	// the load balancer.
 	Paths []EdgePath
@@ -223,6 +227,13 @@ func NewEdge(ctx *pulumi.Context, name string, args EdgeArgs, opts ...pulumi.Res
 		}
 	}
 
+	var originHeaders cloudfront.DistributionOriginCustomHeaderArray
+	if args.OriginSecret != nil {
+		originHeaders = cloudfront.DistributionOriginCustomHeaderArray{&cloudfront.DistributionOriginCustomHeaderArgs{
+			Name: pulumi.String(OriginHeader), Value: args.OriginSecret,
+		}}
+	}
+
 	const appOrigin, mediaOrigin = "app", "media"
 	all := pulumi.ToStringArray([]string{"GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"})
 	readOnly := pulumi.ToStringArray([]string{"GET", "HEAD"})
@@ -265,7 +276,7 @@ func NewEdge(ctx *pulumi.Context, name string, args EdgeArgs, opts ...pulumi.Res
 		PriceClass: pulumi.String(orString(args.PriceClass, "PriceClass_100")),
 		Origins: cloudfront.DistributionOriginArray{
 			&cloudfront.DistributionOriginArgs{
-				OriginId: pulumi.String(appOrigin), DomainName: args.Origin,
+				OriginId: pulumi.String(appOrigin), DomainName: args.Origin, CustomHeaders: originHeaders,
 				CustomOriginConfig: &cloudfront.DistributionOriginCustomOriginConfigArgs{
 					HttpPort: pulumi.Int(80), HttpsPort: pulumi.Int(443), OriginProtocolPolicy: pulumi.String("https-only"),
 					OriginSslProtocols: pulumi.StringArray{pulumi.String("TLSv1.2")}, OriginReadTimeout: pulumi.Int(30),

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/buylink/buylink/platform"
@@ -270,4 +271,113 @@ func strs(v interface{}) []string {
 		out[i] = fmt.Sprint(x)
 	}
 	return out
+}
+
+// lockedProgram is a fronted load balancer, a service behind it with five
+// path patterns, and the edge in front sending the origin secret.
+func lockedProgram(ctx *pulumi.Context) error {
+	net, err := platform.NewNetwork(ctx, "net", platform.NetworkArgs{})
+	if err != nil {
+		return err
+	}
+	cluster, err := platform.NewCluster(ctx, "cluster", platform.ClusterArgs{})
+	if err != nil {
+		return err
+	}
+	web, err := platform.NewLoadBalancer(ctx, "web", platform.LoadBalancerArgs{
+		VpcID: net.VpcID, SubnetIDs: net.PublicSubnetIDs, Domain: "shop.example.com", HostedZoneID: "Z0EXAMPLE", Fronted: true,
+	})
+	if err != nil {
+		return err
+	}
+	img, err := platform.NewContainerImage(ctx, "app", platform.ContainerImageArgs{Context: "..", Dockerfile: "../app/Dockerfile"})
+	if err != nil {
+		return err
+	}
+	if _, err := platform.NewHTTPService(ctx, "api", platform.HTTPServiceArgs{
+		ContainerArgs: platform.ContainerArgs{Image: img.ImageURI, ImageRepositoryARN: img.RepositoryARN},
+		Cluster:       cluster, VpcID: net.VpcID, SubnetIDs: net.PrivateSubnetIDs, LoadBalancer: web,
+		PathPatterns: []string{"/a*", "/b*", "/c*", "/d*", "/e*"}, Priority: 10,
+	}); err != nil {
+		return err
+	}
+	return edgeProgram(func(a *platform.EdgeArgs) { a.Origin, a.OriginSecret = web.DNSName, web.OriginSecret })(ctx)
+}
+
+// revealed is the plain string of a secret property value, and whether it
+// was a secret at all.
+func revealed(v resource.PropertyValue) (string, bool) {
+	if !v.IsSecret() {
+		return fmt.Sprint(v.V), false
+	}
+	return v.SecretValue().Element.StringValue(), true
+}
+
+// Origin lock-down: the fronted load balancer answers 403 by default and
+// forwards only with the origin header carrying the generated secret, which
+// the edge sends; ALB's 5 condition values per rule split the service's
+// patterns over two rules; the secret stays a secret everywhere.
+func TestOriginLockDown(t *testing.T) {
+	g := run(t, lockedProgram)
+	pw := find(t, g, "random:index/randomPassword:RandomPassword", "web-origin")
+	if pw.Input("length") != 48.0 || pw.Input("special") != false {
+		t.Errorf("origin secret: length %v special %v, want 48 letters and digits", pw.Input("length"), pw.Input("special"))
+	}
+	secret, _ := revealed(pw.Outputs["result"])
+
+	def := find(t, g, "aws:lb/listener:Listener", "web-https").Input("defaultActions").([]interface{})[0].(map[string]interface{})
+	if def["type"] != "fixed-response" || def["fixedResponse"].(map[string]interface{})["statusCode"] != "403" {
+		t.Errorf("HTTPS listener default %v, want a 403 fixed response", def)
+	}
+	for name, want := range map[string][]string{"api": {"/a*", "/b*", "/c*", "/d*"}, "api-2": {"/e*"}} {
+		rule := find(t, g, "aws:lb/listenerRule:ListenerRule", name)
+		conds := rule.Inputs["conditions"].ArrayValue()
+		if len(conds) != 2 {
+			t.Fatalf("%s: conditions %v, want path and header", rule, rule.Input("conditions"))
+		}
+		if got := strs(rule.Input("conditions").([]interface{})[0].(map[string]interface{})["pathPattern"].(map[string]interface{})["values"]); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: path patterns %v, want %v", rule, got, want)
+		}
+		h := conds[1].ObjectValue()["httpHeader"].ObjectValue()
+		value, isSecret := revealed(h["values"].ArrayValue()[0])
+		if h["httpHeaderName"].StringValue() != platform.OriginHeader || value != secret || !isSecret {
+			t.Errorf("%s: header condition %v (secret %v), want %s: the origin secret, as a secret", rule, h, isSecret, platform.OriginHeader)
+		}
+	}
+	if p := find(t, g, "aws:lb/listenerRule:ListenerRule", "api-2").Input("priority"); p != 11.0 {
+		t.Errorf("second rule's priority %v, want 11", p)
+	}
+
+	origin := find(t, g, "aws:cloudfront/distribution:Distribution", "edge").Inputs["origins"].ArrayValue()[0].ObjectValue()
+	hdrs := origin["customHeaders"].ArrayValue()
+	if len(hdrs) != 1 {
+		t.Fatalf("app origin's custom headers %v, want the origin header", origin["customHeaders"])
+	}
+	value, isSecret := revealed(hdrs[0].ObjectValue()["value"])
+	if hdrs[0].ObjectValue()["name"].StringValue() != platform.OriginHeader || value != secret || !isSecret {
+		t.Errorf("the edge sends %v (secret %v), want %s: the origin secret, as a secret", hdrs[0], isSecret, platform.OriginHeader)
+	}
+
+	// Without an edge in front nothing changes: 404 by default, one rule
+	// on the path only, no secret.
+	open := run(t, func(ctx *pulumi.Context) error {
+		f, err := newFixture(ctx)
+		if err != nil {
+			return err
+		}
+		_, err = platform.NewHTTPService(ctx, "api", platform.HTTPServiceArgs{
+			ContainerArgs: platform.ContainerArgs{Image: f.image.ImageURI, ImageRepositoryARN: f.image.RepositoryARN},
+			Cluster:       f.cluster, VpcID: f.net.VpcID, SubnetIDs: f.net.PrivateSubnetIDs, LoadBalancer: f.lb,
+			PathPatterns: []string{"/a*", "/b*", "/c*", "/d*", "/e*"}, Priority: 10,
+		})
+		return err
+	})
+	def = find(t, open, "aws:lb/listener:Listener", "web-https").Input("defaultActions").([]interface{})[0].(map[string]interface{})
+	if def["fixedResponse"].(map[string]interface{})["statusCode"] != "404" || len(open.OfType("aws:lb/listenerRule:ListenerRule")) != 1 ||
+		open.Find("random:index/randomPassword:RandomPassword", "web-origin") != nil {
+		t.Errorf("an open load balancer changed: default %v, rules %d", def, len(open.OfType("aws:lb/listenerRule:ListenerRule")))
+	}
+	if c := find(t, open, "aws:lb/listenerRule:ListenerRule", "api").Input("conditions").([]interface{}); len(c) != 1 {
+		t.Errorf("open rule conditions %v, want the path only", c)
+	}
 }

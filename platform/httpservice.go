@@ -22,7 +22,11 @@ type HTTPServiceArgs struct {
 	SubnetIDs pulumi.StringArrayInput
 	// LoadBalancer routes PathPatterns (at most 5, ALB syntax: "/api/videos*")
 	// to the service with rule Priority (lower wins; required, unique per
-	// load balancer).
+	// load balancer). A locked load balancer (LoadBalancer.Locked) also
+	// requires its origin header, which counts against ALB's 5 condition
+	// values per rule: the patterns are then split over rules of
+	// priorities Priority, Priority+1, ... (4 patterns each), so leave
+	// room after Priority.
 	LoadBalancer *LoadBalancer
 	PathPatterns []string
 	Priority     int
@@ -59,8 +63,8 @@ func NewHTTPService(ctx *pulumi.Context, name string, args HTTPServiceArgs, opts
 		return nil, fmt.Errorf("http service %s: a cluster and a load balancer are required", name)
 	case len(args.PathPatterns) == 0 || len(args.PathPatterns) > 5:
 		return nil, fmt.Errorf("http service %s: give 1 to 5 path patterns (got %d)", name, len(args.PathPatterns))
-	case args.Priority < 1 || args.Priority > 50000:
-		return nil, fmt.Errorf("http service %s: rule priority must be in 1..50000 (got %d)", name, args.Priority)
+	case args.Priority < 1 || args.Priority+len(args.PathPatterns)-1 > 50000:
+		return nil, fmt.Errorf("http service %s: rule priorities %d..%d must be in 1..50000", name, args.Priority, args.Priority+len(args.PathPatterns)-1)
 	}
 	s := &HTTPService{}
 	if err := ctx.RegisterComponentResource(typeToken("HTTPService"), name, s, opts...); err != nil {
@@ -108,14 +112,7 @@ func NewHTTPService(ctx *pulumi.Context, name string, args HTTPServiceArgs, opts
 	if err != nil {
 		return nil, err
 	}
-	rule, err := lb.NewListenerRule(ctx, name, &lb.ListenerRuleArgs{
-		ListenerArn: args.LoadBalancer.HTTPSListenerARN,
-		Priority:    pulumi.Int(args.Priority),
-		Conditions: lb.ListenerRuleConditionArray{&lb.ListenerRuleConditionArgs{
-			PathPattern: &lb.ListenerRuleConditionPathPatternArgs{Values: pulumi.ToStringArray(args.PathPatterns)},
-		}},
-		Actions: lb.ListenerRuleActionArray{&lb.ListenerRuleActionArgs{Type: pulumi.String("forward"), TargetGroupArn: tg.Arn}},
-	}, opt)
+	rules, err := listenerRules(ctx, name, args.LoadBalancer, args.PathPatterns, args.Priority, tg.Arn, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +137,7 @@ func NewHTTPService(ctx *pulumi.Context, name string, args HTTPServiceArgs, opts
 		PropagateTags:                   pulumi.String("SERVICE"),
 		EnableEcsManagedTags:            pulumi.Bool(true),
 		WaitForSteadyState:              pulumi.Bool(false),
-	}, opt, named, pulumi.DependsOn([]pulumi.Resource{rule, args.Cluster.capacity}),
+	}, opt, named, pulumi.DependsOn(append(rules, args.Cluster.capacity)),
 		// The autoscaler owns the task count once the service exists.
 		pulumi.IgnoreChanges([]string{"desiredCount"}))
 	if err != nil {
@@ -182,4 +179,49 @@ func NewHTTPService(ctx *pulumi.Context, name string, args HTTPServiceArgs, opts
 		"serviceName": s.ServiceName, "targetGroupArn": s.TargetGroupARN, "targetGroupArnSuffix": s.TargetGroupARNSuffix,
 		"logGroupName": s.LogGroupName,
 	})
+}
+
+// maxRuleValues is ALB's limit on the condition values of one listener
+// rule, all conditions together.
+const maxRuleValues = 5
+
+// listenerRules forward patterns to the target group: one rule when the
+// load balancer is open, and on a locked one as many rules as the
+// patterns need next to the origin header's condition (one value), with
+// priorities from priority up. The first rule is named name, the others
+// name-2, name-3...
+func listenerRules(ctx *pulumi.Context, name string, l *LoadBalancer, patterns []string, priority int, target pulumi.StringInput, opt pulumi.ResourceOption) ([]pulumi.Resource, error) {
+	per := maxRuleValues
+	if l.Locked {
+		per--
+	}
+	var rules []pulumi.Resource
+	for i := 0; i*per < len(patterns); i++ {
+		chunk := patterns[i*per : min((i+1)*per, len(patterns))]
+		conds := lb.ListenerRuleConditionArray{&lb.ListenerRuleConditionArgs{
+			PathPattern: &lb.ListenerRuleConditionPathPatternArgs{Values: pulumi.ToStringArray(chunk)},
+		}}
+		if l.Locked {
+			conds = append(conds, &lb.ListenerRuleConditionArgs{
+				HttpHeader: &lb.ListenerRuleConditionHttpHeaderArgs{
+					HttpHeaderName: pulumi.String(OriginHeader), Values: pulumi.StringArray{l.OriginSecret},
+				},
+			})
+		}
+		n := name
+		if i > 0 {
+			n = fmt.Sprintf("%s-%d", name, i+1)
+		}
+		rule, err := lb.NewListenerRule(ctx, n, &lb.ListenerRuleArgs{
+			ListenerArn: l.HTTPSListenerARN,
+			Priority:    pulumi.Int(priority + i),
+			Conditions:  conds,
+			Actions:     lb.ListenerRuleActionArray{&lb.ListenerRuleActionArgs{Type: pulumi.String("forward"), TargetGroupArn: target}},
+		}, opt)
+		if err != nil {
+			return nil, err
+		}
+		rules = append(rules, rule)
+	}
+	return rules, nil
 }

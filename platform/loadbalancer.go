@@ -8,12 +8,24 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
+	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // CloudFrontOriginFacing is the AWS-managed prefix list of the addresses
 // CloudFront connects to origins from.
 const CloudFrontOriginFacing = "com.amazonaws.global.cloudfront.origin-facing"
+
+// OriginHeader is the header CloudFront sends the load balancer of a
+// Fronted LoadBalancer with the origin secret (LoadBalancer.OriginSecret):
+// the listener forwards only requests carrying it, so nobody reaches the
+// services around the edge (its cache, its web ACL, the client address it
+// sets).
+const OriginHeader = "X-Origin-Verify"
+
+// originSecretLength is the length of the origin secret: letters and
+// digits only, so no ALB header wildcard (* ?) is in it.
+const originSecretLength = 48
 
 // DefaultSSLPolicy accepts TLS 1.3 and 1.2 with forward-secret ciphers only.
 const DefaultSSLPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -38,7 +50,10 @@ type LoadBalancerArgs struct {
 	// balancer (which forwards the domain as Host): no alias is made here,
 	// and only CloudFront's origin-facing addresses may connect, on 443
 	// (its prefix list weighs 55 of a security group's 60 rules, so HTTP
-	// is not opened: CloudFront redirects viewers to HTTPS itself).
+	// is not opened: CloudFront redirects viewers to HTTPS itself). The
+	// HTTPS listener then answers 403 to any request without OriginHeader
+	// set to OriginSecret, which the edge must send (EdgeArgs.OriginSecret)
+	// and every service's rule requires (HTTPService): origin lock-down.
 	Fronted bool
 	// SSLPolicy of the HTTPS listener; default DefaultSSLPolicy.
 	SSLPolicy string
@@ -49,8 +64,9 @@ type LoadBalancerArgs struct {
 }
 
 // LoadBalancer is a public application load balancer: HTTPS on 443 (routes
-// added by the services behind it, 404 JSON otherwise) and a permanent
-// redirect from HTTP to HTTPS on 80.
+// added by the services behind it, 404 JSON otherwise, or 403 JSON when
+// Fronted and the origin header is missing) and a permanent redirect from
+// HTTP to HTTPS on 80.
 type LoadBalancer struct {
 	pulumi.ResourceState
 
@@ -62,6 +78,13 @@ type LoadBalancer struct {
 	SecurityGroupID  pulumi.IDOutput     `pulumi:"securityGroupId"`
 	// URL is https://<Domain>.
 	URL pulumi.StringOutput `pulumi:"url"`
+	// OriginSecret (a secret output) is what OriginHeader must carry for a
+	// Fronted load balancer to forward a request: 48 random letters and
+	// digits, generated once and kept in the stack's state. It is unset
+	// (Locked false) when not Fronted.
+	OriginSecret pulumi.StringOutput
+	// Locked: only requests with OriginHeader: OriginSecret are forwarded.
+	Locked bool
 }
 
 // NewLoadBalancer creates a LoadBalancer.
@@ -118,6 +141,29 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args LoadBalancerArgs, op
 	}, parent)
 	if err != nil {
 		return nil, err
+	}
+
+	defaultAction := &lb.ListenerDefaultActionArgs{
+		Type: pulumi.String("fixed-response"),
+		FixedResponse: &lb.ListenerDefaultActionFixedResponseArgs{
+			ContentType: pulumi.String("application/json"),
+			StatusCode:  pulumi.String("404"),
+			MessageBody: pulumi.String(`{"error":{"code":"not_found","message":"no service serves this path"}}`),
+		},
+	}
+	if args.Fronted {
+		secret, err := random.NewRandomPassword(ctx, name+"-origin", &random.RandomPasswordArgs{
+			Length: pulumi.Int(originSecretLength), Special: pulumi.Bool(false),
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		l.OriginSecret, l.Locked = pulumi.ToSecret(secret.Result).(pulumi.StringOutput), true
+		defaultAction.FixedResponse = &lb.ListenerDefaultActionFixedResponseArgs{
+			ContentType: pulumi.String("application/json"),
+			StatusCode:  pulumi.String("403"),
+			MessageBody: pulumi.String(`{"error":{"code":"forbidden","message":"this origin is reached through the CDN only (header ` + OriginHeader + ` missing or wrong)"}}`),
+		}
 	}
 
 	certARN := pulumi.String(args.CertificateARN).ToStringOutput()
@@ -185,14 +231,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args LoadBalancerArgs, op
 		Protocol:        pulumi.String("HTTPS"),
 		SslPolicy:       pulumi.String(orString(args.SSLPolicy, DefaultSSLPolicy)),
 		CertificateArn:  certARN,
-		DefaultActions: lb.ListenerDefaultActionArray{&lb.ListenerDefaultActionArgs{
-			Type: pulumi.String("fixed-response"),
-			FixedResponse: &lb.ListenerDefaultActionFixedResponseArgs{
-				ContentType: pulumi.String("application/json"),
-				StatusCode:  pulumi.String("404"),
-				MessageBody: pulumi.String(`{"error":{"code":"not_found","message":"no service serves this path"}}`),
-			},
-		}},
+		DefaultActions:  lb.ListenerDefaultActionArray{defaultAction},
 	}, parent)
 	if err != nil {
 		return nil, err

@@ -200,7 +200,7 @@ func (s *stack) newEdge() (*platform.Edge, error) {
 	}
 	return platform.NewEdge(s.ctx, "edge", platform.EdgeArgs{
 		Domain: s.cfg.Domain, HostedZoneID: s.cfg.HostedZoneID, CertificateARN: s.cfg.EdgeCertificateARN,
-		USEast1: s.usEast1, Origin: s.web.DNSName,
+		USEast1: s.usEast1, Origin: s.web.DNSName, OriginSecret: s.web.OriginSecret,
 		Media: platform.EdgeMedia{
 			Bucket: s.media, Mount: deploy.MediaMount, Prefixes: deploy.PublicMediaPrefixes, KeyPattern: deploy.MediaKeyShape,
 		},

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
 	"github.com/buylink/buylink/pkg/deploy"
 	"github.com/buylink/buylink/platform"
 	"github.com/buylink/buylink/platform/pulumitest"
@@ -293,4 +295,123 @@ func TestEdgeByStack(t *testing.T) {
 	if cert["acmCertificateArn"] != "arn:aws:acm:us-east-1:123456789012:certificate/edge" {
 		t.Errorf("viewer certificate %v", cert)
 	}
+}
+
+// originLocked: when a distribution fronts a load balancer (an origin whose
+// domain is the load balancer's DNS name), the distribution sends
+// platform.OriginHeader with a secret value, and no listener of that load
+// balancer forwards a request without that header carrying that value: no
+// default action forwards, and every forwarding rule has the header
+// condition with the secret as its only value.
+func originLocked(g *pulumitest.Graph, _ string) []string {
+	var v []string
+	dists := g.OfType("aws:cloudfront/distribution:Distribution")
+	if len(dists) == 0 {
+		return []string{"no CloudFront distribution"}
+	}
+	for _, d := range dists {
+		for _, o := range unwrap(d.Inputs["origins"]).ArrayValue() {
+			origin := unwrap(o).ObjectValue()
+			alb := loadBalancerAt(g, unwrap(origin["domainName"]))
+			if alb == nil {
+				continue
+			}
+			secret, ok := originSecret(origin)
+			if !ok {
+				v = append(v, fmt.Sprintf("%s sends %s no secret %s header", d, alb, platform.OriginHeader))
+				continue
+			}
+			for _, l := range g.OfType("aws:lb/listener:Listener") {
+				if l.Input("loadBalancerArn") != alb.Output("arn") {
+					continue
+				}
+				for _, a := range asList(l.Input("defaultActions")) {
+					if dig(a, "type") == "forward" {
+						v = append(v, fmt.Sprintf("%s forwards by default, without the origin header", l))
+					}
+				}
+				for _, r := range g.OfType("aws:lb/listenerRule:ListenerRule") {
+					if r.Input("listenerArn") != l.Output("arn") || !forwards(r) {
+						continue
+					}
+					if !requiresHeader(r, secret) {
+						v = append(v, fmt.Sprintf("%s forwards without requiring %s: <the edge's secret>", r, platform.OriginHeader))
+					}
+				}
+			}
+		}
+	}
+	return v
+}
+
+// unwrap is a property value without its secret marks.
+func unwrap(p resource.PropertyValue) resource.PropertyValue {
+	for p.IsSecret() {
+		p = p.SecretValue().Element
+	}
+	return p
+}
+
+// loadBalancerAt is the load balancer whose DNS name is domain, or nil.
+func loadBalancerAt(g *pulumitest.Graph, domain resource.PropertyValue) *pulumitest.Resource {
+	if !domain.IsString() {
+		return nil
+	}
+	for _, alb := range g.OfType("aws:lb/loadBalancer:LoadBalancer") {
+		if alb.Output("dnsName") == domain.StringValue() {
+			return alb
+		}
+	}
+	return nil
+}
+
+// originSecret is the value of the origin header an origin is sent, when
+// it is there, marked secret and not empty.
+func originSecret(origin resource.PropertyMap) (string, bool) {
+	for _, h := range unwrap(origin["customHeaders"]).ArrayValue() {
+		hm := unwrap(h).ObjectValue()
+		if !strings.EqualFold(fmt.Sprint(unwrap(hm["name"]).V), platform.OriginHeader) {
+			continue
+		}
+		val := hm["value"]
+		if !val.IsSecret() || !unwrap(val).IsString() || unwrap(val).StringValue() == "" {
+			return "", false
+		}
+		return unwrap(val).StringValue(), true
+	}
+	return "", false
+}
+
+// forwards reports whether a listener rule has a forward action.
+func forwards(r *pulumitest.Resource) bool {
+	for _, a := range asList(r.Input("actions")) {
+		if dig(a, "type") == "forward" {
+			return true
+		}
+	}
+	return false
+}
+
+// requiresHeader reports whether a rule has the origin header condition
+// with secret as its only value.
+func requiresHeader(r *pulumitest.Resource, secret string) bool {
+	for _, c := range unwrap(r.Inputs["conditions"]).ArrayValue() {
+		h, ok := unwrap(c).ObjectValue()["httpHeader"]
+		if !ok {
+			continue
+		}
+		hm := unwrap(h).ObjectValue()
+		values := unwrap(hm["values"]).ArrayValue()
+		if strings.EqualFold(fmt.Sprint(unwrap(hm["httpHeaderName"]).V), platform.OriginHeader) &&
+			len(values) == 1 && unwrap(values[0]).IsString() && unwrap(values[0]).StringValue() == secret {
+			return true
+		}
+	}
+	return false
+}
+
+// asList is a plain list value, nil when it is not one.
+func asList(v interface{}) []interface{} {
+	l, _ := v.([]interface{})
+	return l
 }

@@ -57,6 +57,7 @@ var policies = []policy{
 	{"no caching of authenticated paths", noCachingOfAuthenticatedPaths},
 	{"buckets refuse plain HTTP", bucketsRefusePlainHTTP},
 	{"the edge reads only the public media, for its distribution", edgeReadsOnlyServedMedia},
+	{"when an edge fronts the ALB, no ALB listener forwards without the origin header", originLocked},
 }
 
 func checkPolicies(t *testing.T, g *pulumitest.Graph, stack string) {
@@ -199,6 +200,22 @@ func TestPoliciesCatchViolations(t *testing.T) {
 			pol := g.Find("aws:s3/bucketPolicy:BucketPolicy", "media")
 			setInput(g, "aws:s3/bucketPolicy:BucketPolicy", "media", "policy",
 				regexp.MustCompile(`distribution/[A-Z0-9]+`).ReplaceAllString(fmt.Sprint(pol.Input("policy")), "distribution/EOTHER"))
+		}},
+		{"when an edge fronts the ALB, no ALB listener forwards without the origin header", func(g *pulumitest.Graph) {
+			// The service's rule on the path alone.
+			conds := g.Find("aws:lb/listenerRule:ListenerRule", deploy.ProductService).Input("conditions").([]interface{})
+			setInput(g, "aws:lb/listenerRule:ListenerRule", deploy.ProductService, "conditions", conds[:1])
+		}},
+		{"when an edge fronts the ALB, no ALB listener forwards without the origin header", func(g *pulumitest.Graph) {
+			// The listener forwards what no rule matched.
+			tg := g.Find("aws:lb/targetGroup:TargetGroup", deploy.ProductService).Output("arn")
+			setInput(g, "aws:lb/listener:Listener", "web-https", "defaultActions",
+				[]interface{}{map[string]interface{}{"type": "forward", "targetGroupArn": tg}})
+		}},
+		{"when an edge fronts the ALB, no ALB listener forwards without the origin header", func(g *pulumitest.Graph) {
+			// The header's value in clear, as a plain input (and so in the snapshot).
+			d := g.Find("aws:cloudfront/distribution:Distribution", "edge")
+			setInput(g, "aws:cloudfront/distribution:Distribution", "edge", "origins", d.Input("origins"))
 		}},
 	} {
 		t.Run(tc.policy, func(t *testing.T) {

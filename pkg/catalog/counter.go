@@ -10,7 +10,10 @@ const MaxCounterKeyBytes = 512
 
 // CounterStore keeps named counters that expire: quotas and budgets count
 // in them (package quota), so that every replica of a service and every
-// restart sees the same totals. It is separate from Store: a backend offers
+// restart sees the same totals. A counter added to with its limit equal to
+// the delta is a claim: exactly one caller adds it and every other reads
+// the winner's value until it expires (product-service's click gate keeps
+// its visit marks and shared daily salt so). It is separate from Store: a backend offers
 // it when it can. Implementations are safe for concurrent use, and
 // AddCounter is atomic: parallel adds never take a counter over its limit.
 type CounterStore interface {

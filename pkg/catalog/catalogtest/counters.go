@@ -19,6 +19,7 @@ func RunCounters(t *testing.T, open func(t *testing.T) catalog.CounterStore) {
 	t.Run("Expiry", func(t *testing.T) { testCounterExpiry(t, open(t)) })
 	t.Run("Validation", func(t *testing.T) { testCounterValidation(t, open(t)) })
 	t.Run("ConcurrentAdds", func(t *testing.T) { testCounterConcurrent(t, open(t)) })
+	t.Run("FirstClaimWins", func(t *testing.T) { testCounterClaim(t, open(t)) })
 }
 
 func testCounterLimit(t *testing.T, st catalog.CounterStore) {
@@ -121,5 +122,50 @@ func testCounterConcurrent(t *testing.T, st catalog.CounterStore) {
 	wg.Wait()
 	if got, v := admitted.Load(), must(st.GetCounter(ctx(t), "posts/d/race"))(t); got != limit || v != limit {
 		t.Fatalf("%d parallel adds against a limit of %d admitted %d and left the counter at %d", workers*each, limit, got, v)
+	}
+}
+
+// A counter whose limit is its first delta is a claim that expires: of
+// any number of parallel adds exactly one is added, every other caller
+// reads the winner's value (the click gate's visit marks and shared
+// daily salt rely on this), and once expired it can be claimed again.
+func testCounterClaim(t *testing.T, st catalog.CounterStore) {
+	const workers = 8
+	end := time.Now().Add(time.Hour)
+	var wg sync.WaitGroup
+	var won atomic.Int64
+	values := make([]int64, workers)
+	for i := range workers {
+		wg.Go(func() {
+			delta := int64(1000 + i)
+			v, added, err := st.AddCounter(ctx(t), "claim/race", delta, delta, end)
+			if err != nil {
+				t.Errorf("claim: %v", err)
+				return
+			}
+			if added {
+				won.Add(1)
+			}
+			values[i] = v
+		})
+	}
+	wg.Wait()
+	if won.Load() != 1 {
+		t.Fatalf("%d parallel claims: %d won, want exactly 1", workers, won.Load())
+	}
+	for i, v := range values {
+		if v != values[0] || v < 1000 || v >= 1000+workers {
+			t.Fatalf("claimant %d read %d, claimant 0 read %d: every claimant must read the winner's value", i, v, values[0])
+		}
+	}
+	past := time.Now().Add(-time.Second)
+	if _, added, err := st.AddCounter(ctx(t), "claim/old", 1, 1, past); err != nil || !added {
+		t.Fatalf("claim: added=%v err=%v", added, err)
+	}
+	if v, added, err := st.AddCounter(ctx(t), "claim/old", 2, 2, end); err != nil || !added || v != 2 {
+		t.Fatalf("an expired claim is free again: value=%d added=%v err=%v; want 2, added", v, added, err)
+	}
+	if v, added, err := st.AddCounter(ctx(t), "claim/old", 1, 1, end); err != nil || added || v != 2 {
+		t.Fatalf("a live claim is taken: value=%d added=%v err=%v; want 2, refused", v, added, err)
 	}
 }

@@ -3,8 +3,9 @@
 // into the store, drops (and counts) clicks when the buffer is full rather
 // than delay a redirect, and writes everything queued before it closes.
 // It also holds the rules for what counts as a click or a page view (IsBot,
-// IsPrefetch, and Gate: one visitor + target once per 30 minutes, a
-// per-client budget on counting) and for the redirect target (WithUTM).
+// IsPrefetch, and Gate: one visitor + target once per 30 minutes, across
+// replicas when they share a store, a per-client budget on counting) and
+// for the redirect target (WithUTM).
 package clicks
 
 import (

@@ -1,9 +1,15 @@
 package clicks
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -44,33 +50,79 @@ type GateOptions struct {
 	// each (default 200,000); past it the oldest are forgotten first, so
 	// memory stays bounded under a flood of distinct visitors.
 	MaxTracked int
+	// Shared, when set, makes de-duplication hold across replicas (see
+	// Gate); nil keeps it per process.
+	Shared Marks
+	// SharedTimeout bounds each call to Shared (default 500 ms): past it
+	// the event is decided by this process alone.
+	SharedTimeout time.Duration
+	// Logger receives the fall-backs to per-process de-duplication
+	// (default slog.Default()).
+	Logger *slog.Logger
 	// Now defaults to time.Now.
 	Now func() time.Time
 }
+
+// Marks is where replicas share visits and the daily salt: an expiring
+// counter store (catalog.CounterStore; the catalog stores implement it).
+// A counter added to with its limit equal to the delta is a claim: one
+// caller adds it, every other reads the winner's value until it expires.
+type Marks interface {
+	AddCounter(ctx context.Context, key string, delta, limit int64, expiresAt time.Time) (value int64, added bool, err error)
+}
+
+// saltParts is how many counters (62 random bits each) make the shared
+// daily salt.
+const saltParts = 4
+
+// saltRetry is how long a process waits before asking Shared for the
+// day's salt again after a failure.
+const saltRetry = time.Minute
 
 // Gate decides which clicks and page views count, the one rule used for
 // both (and the building block for other per-client counting quotas):
 //
 //   - De-duplication: one visitor + target (a product, a link, a page) counts
 //     once per Window. A visitor is a hash of the client address and User-Agent
-//     with a random salt that lives only in memory and is replaced every UTC
-//     day, so nothing personal is stored or can be linked across days; after
-//     the daily rotation every visitor is new.
+//     with a salt replaced every UTC day, so nothing personal is stored or can
+//     be linked across days; after the daily rotation every visitor is new.
 //   - Rate limit: each client address (hashed the same way) has a token
 //     bucket of counted events; beyond it events are Limited. Callers always
 //     serve the request (a redirect, a page) and only skip counting it.
 //
-// State is per process: with N replicas one visitor can be counted at most
-// N times per window, and a restart forgets the window. A Gate is safe for
+// Without Shared, state is per process: the salt is random and lives only in
+// memory, and with N replicas one visitor can be counted up to N times per
+// window. With Shared, the replicas agree:
+//
+//   - the day's salt is claimed in Shared by the first replica that needs it
+//     (counters "visitor-salt/<day>/<i>", 4 x 62 random bits, expiring an hour
+//     after the day ends) and read by the others, so every replica hashes a
+//     visitor the same way;
+//   - a visit this process has not seen is counted only if it claims the
+//     mark "visit/<hash>" in Shared (expiring after Window), so a repeat on
+//     another replica is a Duplicate.
+//
+// Shared then holds the day's salt and salted, truncated hashes of address,
+// User-Agent and target, never an address or a User-Agent. (Whoever can read
+// the store on that day could test a guessed address, User-Agent and target
+// against the marks: the price of needing no secret of our own; the marks
+// last Window, and the store's TTL deletes the rest.) The rate limit stays per
+// process. When Shared fails or is slow (SharedTimeout), the Gate decides
+// alone, as without Shared, logs it, and asks for the day's salt again a
+// minute later; the request is served either way. A Gate is safe for
 // concurrent use.
 type Gate struct {
 	o GateOptions
 
-	mu      sync.Mutex
-	day     int64 // UTC day of salt
-	salt    [32]byte
-	seen    map[[16]byte]time.Time // visitor+target -> when counted
-	clients map[[16]byte]*clientBudget
+	mu       sync.Mutex
+	day      int64 // UTC day of salt
+	salt     [32]byte
+	shared   bool                   // salt is the day's shared salt
+	fetching bool                   // a call is asking Shared for the day's salt
+	retry    time.Time              // when to ask again after a failure
+	warned   time.Time              // when Shared's last failure was logged
+	seen     map[[16]byte]time.Time // visitor+target -> when counted
+	clients  map[[16]byte]*clientBudget
 }
 
 type clientBudget struct {
@@ -92,6 +144,12 @@ func NewGate(o GateOptions) *Gate {
 	if o.MaxTracked <= 0 {
 		o.MaxTracked = 200_000
 	}
+	if o.SharedTimeout <= 0 {
+		o.SharedTimeout = 500 * time.Millisecond
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -100,14 +158,18 @@ func NewGate(o GateOptions) *Gate {
 
 // Check decides about one event of the client at addr with userAgent on
 // target ("p:<product id>", "v:<handle>/<page>": any string naming what was
-// clicked or viewed) and remembers it when it counts.
-func (g *Gate) Check(addr, userAgent, target string) Verdict {
+// clicked or viewed) and remembers it when it counts. ctx bounds the calls
+// to Shared (with SharedTimeout).
+func (g *Gate) Check(ctx context.Context, addr, userAgent, target string) Verdict {
 	now := g.o.Now()
+	if g.o.Shared != nil {
+		g.shareSalt(ctx, now)
+	}
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	g.rotate(now)
 	visit := g.hash(addr, userAgent, target)
 	if at, ok := g.seen[visit]; ok && now.Sub(at) < g.o.Window {
+		g.mu.Unlock()
 		return Duplicate
 	}
 	client := g.hash(addr)
@@ -121,27 +183,118 @@ func (g *Gate) Check(addr, userAgent, target string) Verdict {
 	}
 	b.seen = now
 	if !b.lim.AllowN(now, 1) {
+		g.mu.Unlock()
 		return Limited
 	}
 	if len(g.seen) >= g.o.MaxTracked {
 		g.forgetVisits(now)
 	}
 	g.seen[visit] = now
+	shared := g.shared
+	g.mu.Unlock()
+	if !shared {
+		return Count
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), g.o.SharedTimeout)
+	defer cancel()
+	_, first, err := g.o.Shared.AddCounter(ctx, "visit/"+hex.EncodeToString(visit[:]), 1, 1, now.Add(g.o.Window))
+	switch {
+	case err != nil:
+		g.warn(now, "click gate: the shared visit marks failed; this replica de-duplicates alone", "err", err)
+		return Count
+	case !first:
+		return Duplicate
+	}
 	return Count
 }
 
-// rotate replaces the salt (and forgets everything hashed with the old
-// one) when the UTC day changes; g.mu is held.
+// rotate replaces the salt with a random one of this process (and forgets
+// everything hashed with the old one) when the UTC day changes; g.mu is
+// held.
 func (g *Gate) rotate(now time.Time) {
-	d := now.UTC().Unix() / 86400
+	d := dayOf(now)
 	if d == g.day {
 		return
 	}
-	g.day = d
-	_, _ = rand.Read(g.salt[:]) // crypto/rand.Read never fails
+	var salt [32]byte
+	_, _ = rand.Read(salt[:]) // crypto/rand.Read never fails
+	g.setSalt(d, salt, false)
+}
+
+// setSalt makes salt the salt of day d and forgets everything hashed with
+// the old one; g.mu is held.
+func (g *Gate) setSalt(d int64, salt [32]byte, shared bool) {
+	g.day, g.salt, g.shared = d, salt, shared
 	clear(g.seen)
 	clear(g.clients)
 }
+
+// shareSalt takes the day's shared salt from Shared when this process does
+// not hold it yet, unless another call is already asking or the last
+// failure was less than saltRetry ago.
+func (g *Gate) shareSalt(ctx context.Context, now time.Time) {
+	d := dayOf(now)
+	g.mu.Lock()
+	ask := (g.day != d || !g.shared) && d >= g.day && !g.fetching && !now.Before(g.retry)
+	g.fetching = g.fetching || ask
+	g.mu.Unlock()
+	if !ask {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), g.o.SharedTimeout)
+	defer cancel()
+	salt, err := sharedSalt(ctx, g.o.Shared, d)
+	g.mu.Lock()
+	g.fetching = false
+	if err == nil && d >= g.day {
+		g.setSalt(d, salt, true)
+	}
+	if err != nil {
+		g.retry = now.Add(saltRetry)
+	}
+	g.mu.Unlock()
+	if err != nil {
+		g.warn(now, "click gate: no shared salt; this replica de-duplicates alone", "err", err, "retry_in", saltRetry)
+	}
+}
+
+// warn logs a failure of Shared, at most once per saltRetry so that an
+// outage does not log every click.
+func (g *Gate) warn(now time.Time, msg string, args ...any) {
+	g.mu.Lock()
+	quiet := now.Sub(g.warned) < saltRetry && !g.warned.IsZero()
+	if !quiet {
+		g.warned = now
+	}
+	g.mu.Unlock()
+	if !quiet {
+		g.o.Logger.Warn(msg, args...)
+	}
+}
+
+// sharedSalt is day d's salt in marks: each part is claimed with a random
+// value by the first replica to ask, and read by the others.
+func sharedSalt(ctx context.Context, marks Marks, d int64) ([32]byte, error) {
+	var salt [32]byte
+	end := time.Unix((d+1)*86400, 0).Add(time.Hour) // outlives the day on clocks a little behind
+	for i := range saltParts {
+		var r [8]byte
+		_, _ = rand.Read(r[:])
+		mine := int64(binary.BigEndian.Uint64(r[:])>>2) + 1 // in 1..2^62
+		v, _, err := marks.AddCounter(ctx, "visitor-salt/"+strconv.FormatInt(d, 10)+"/"+strconv.Itoa(i), mine, mine, end)
+		if err != nil {
+			return salt, err
+		}
+		if v < 1 || v > 1<<62 {
+			return salt, fmt.Errorf("shared salt part %d of day %d is %d", i, d, v)
+		}
+		binary.BigEndian.PutUint64(salt[8*i:], uint64(v))
+	}
+	return salt, nil
+}
+
+// dayOf is the UTC day number of t.
+func dayOf(t time.Time) int64 { return t.UTC().Unix() / 86400 }
 
 // hash is the salted hash of parts (each length-prefixed, so no two
 // different lists collide by concatenation); g.mu is held.

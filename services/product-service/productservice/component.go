@@ -18,6 +18,7 @@ import (
 	"github.com/buylink/buylink/pkg/deploy"
 	"github.com/buylink/buylink/pkg/host"
 	"github.com/buylink/buylink/pkg/media"
+	"github.com/buylink/buylink/services/product-service/clicks"
 	"github.com/buylink/buylink/services/product-service/projector"
 	"github.com/buylink/buylink/services/product-service/storefront"
 )
@@ -47,9 +48,13 @@ func Component(ctx context.Context, d host.Deps) (*host.Component, error) {
 	if err != nil {
 		return nil, errors.Join(err, c.Close())
 	}
+	// Replicas share the click and view de-duplication through the
+	// catalog store's expiring counters (both stores have them).
+	marks, _ := d.Store.(clicks.Marks)
 	srv, err := storefront.New(storefront.Config{
 		Store: d.Store, Media: d.Media, Verifier: v, Renewer: sessions, PublicURL: d.PublicURL,
 		LoginURL: d.Env.Or("LOGIN_URL", auth.PathLogin), Logger: d.Log, Metrics: d.Metrics,
+		Counting: clicks.GateOptions{Shared: marks},
 	})
 	if err != nil {
 		return nil, errors.Join(err, c.Close())

@@ -89,7 +89,8 @@ type Config struct {
 	// Clicks tunes the click recorder.
 	Clicks clicks.Options
 	// Counting tunes what counts as a click or page view (de-duplication
-	// window, per-client budget); the defaults are clicks.NewGate's.
+	// window, per-client budget, the store replicas share visits in); the
+	// defaults are clicks.NewGate's, its Logger Logger.
 	Counting clicks.GateOptions
 	// Metrics receives the Clicks, PageViews and CountingLimited metrics
 	// (default metrics.Default()).
@@ -154,6 +155,9 @@ func New(cfg Config) (*Server, error) {
 		cfg.Now = time.Now
 	}
 	cfg.Clicks.Logger = cfg.Logger
+	if cfg.Counting.Logger == nil {
+		cfg.Counting.Logger = cfg.Logger
+	}
 	if cfg.Metrics == nil {
 		cfg.Metrics = metrics.Default()
 	}

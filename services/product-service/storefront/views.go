@@ -70,7 +70,7 @@ func (s *Server) countable(c *gin.Context, target string) bool {
 	if clicks.IsBot(ua) || clicks.IsPrefetch(c.Request.Header) {
 		return false
 	}
-	switch s.gate.Check(c.ClientIP(), ua, target) {
+	switch s.gate.Check(c.Request.Context(), c.ClientIP(), ua, target) {
 	case clicks.Count:
 		return true
 	case clicks.Limited:

@@ -30,6 +30,14 @@ func run(ctx context.Context, log *slog.Logger, ready func(string)) error {
 // serve runs the service with the test's environment until the test ends.
 func serve(t *testing.T) string {
 	t.Helper()
+	base, stop := start(t)
+	t.Cleanup(stop)
+	return base
+}
+
+// start runs the service with the test's environment until stop.
+func start(t *testing.T) (base string, stop func()) {
+	t.Helper()
 	t.Setenv("ADDR", "127.0.0.1:0")
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
@@ -37,7 +45,6 @@ func serve(t *testing.T) string {
 	go func() {
 		done <- run(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), func(a string) { ready <- a })
 	}()
-	var base string
 	select {
 	case a := <-ready:
 		base = "http://" + a
@@ -48,7 +55,7 @@ func serve(t *testing.T) string {
 		cancel()
 		t.Fatal("product-service did not start within 20s")
 	}
-	t.Cleanup(func() {
+	return base, func() {
 		cancel()
 		select {
 		case err := <-done:
@@ -58,8 +65,69 @@ func serve(t *testing.T) string {
 		case <-time.After(20 * time.Second):
 			t.Error("product-service did not stop within 20s")
 		}
-	})
-	return base
+	}
+}
+
+// Two replicas on one store count a shopper's repeated click once, and
+// a page view repeated on the other replica once too (the component gives
+// the click gate the store to share).
+func TestReplicasCountARepeatOnce(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("DATA_DIR", dir)
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "catalog.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = st.Close() }()
+	if _, err := st.CreateSeller(ctx, catalog.Seller{Handle: "bella.shop", Sub: "sub-bella", DisplayName: "Bella"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.UpsertProduct(ctx, "p1", func(p *catalog.Product, _ bool) error {
+		p.Seller, p.Title, p.Source = "bella.shop", "Speckled mug", catalog.ProductFromManual
+		p.Status, p.BuyURL = catalog.ProductPublished, "https://shop.example.com/mug"
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	a, stopA := start(t)
+	b, stopB := start(t)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	do := func(method, url, body string) {
+		t.Helper()
+		req, err := http.NewRequest(method, url, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("User-Agent", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusFound && resp.StatusCode != http.StatusNoContent {
+			t.Fatalf("%s %s: %d", method, url, resp.StatusCode)
+		}
+	}
+	for _, base := range []string{a, b, a, b} {
+		do(http.MethodGet, base+"/r/p1", "")
+		do(http.MethodPost, base+"/api/views", `{"handle":"bella.shop"}`)
+	}
+	stopA() // drains the click queues
+	stopB()
+	from := time.Now().UTC().Truncate(24 * time.Hour)
+	clicks, err := st.DailyClicks(ctx, "bella.shop", from, from.Add(48*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	views, err := st.DailyViews(ctx, "bella.shop", from, from.Add(48*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(clicks) != 1 || clicks[0].Count != 1 || len(views) != 1 || views[0].Count != 1 {
+		t.Fatalf("4 clicks and 4 views by one shopper over two replicas counted as clicks %+v, views %+v; want one each", clicks, views)
+	}
 }
 
 func TestServesTheStorefrontAndProjects(t *testing.T) {
