@@ -38,24 +38,34 @@ type Options struct {
 	WriteTimeout time.Duration
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// Counted, when set, is incremented for each click that counts: after
+	// its Decision is claimed, before it is written.
+	Counted interface{ Inc() }
 }
 
-// Stats counts what a Recorder did.
+// Stats counts what a Recorder did. Duplicate counts the clicks another
+// replica had counted already (their claim lost).
 type Stats struct {
-	Recorded, Dropped, Failed int64
+	Recorded, Dropped, Failed, Duplicate int64
+}
+
+// pending is a queued click with the gate's decision still to claim.
+type pending struct {
+	click    catalog.Click
+	decision Decision
 }
 
 // Recorder writes clicks asynchronously. Record never blocks.
 type Recorder struct {
 	store   Store
 	o       Options
-	queue   chan catalog.Click
+	queue   chan pending
 	mu      sync.RWMutex // guards closed against sends on a closed queue
 	closed  bool
 	writers sync.WaitGroup
 	done    chan struct{}
 
-	recorded, dropped, failed atomic.Int64
+	recorded, dropped, failed, duplicate atomic.Int64
 }
 
 // NewRecorder starts a recorder writing to store.
@@ -72,7 +82,7 @@ func NewRecorder(store Store, o Options) *Recorder {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	r := &Recorder{store: store, o: o, queue: make(chan catalog.Click, o.Buffer), done: make(chan struct{})}
+	r := &Recorder{store: store, o: o, queue: make(chan pending, o.Buffer), done: make(chan struct{})}
 	for range o.Writers {
 		r.writers.Go(r.write)
 	}
@@ -80,9 +90,11 @@ func NewRecorder(store Store, o Options) *Recorder {
 	return r
 }
 
-// Record queues a click; it reports false when the click was dropped because
-// the buffer is full or the recorder is closed.
-func (r *Recorder) Record(c catalog.Click) bool {
+// Record queues a click the Gate decided to count (d); the writer claims d
+// before writing, so a repeat another replica counted is not written. It
+// reports false when the click was dropped because the buffer is full or
+// the recorder is closed.
+func (r *Recorder) Record(c catalog.Click, d Decision) bool {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if r.closed {
@@ -90,7 +102,7 @@ func (r *Recorder) Record(c catalog.Click) bool {
 		return false
 	}
 	select {
-	case r.queue <- c:
+	case r.queue <- pending{c, d}:
 		return true
 	default:
 		if r.dropped.Add(1)%1000 == 1 {
@@ -101,7 +113,15 @@ func (r *Recorder) Record(c catalog.Click) bool {
 }
 
 func (r *Recorder) write() {
-	for c := range r.queue {
+	for p := range r.queue {
+		c := p.click
+		if p.decision.Claim(context.Background()) != Count {
+			r.duplicate.Add(1)
+			continue
+		}
+		if r.o.Counted != nil {
+			r.o.Counted.Inc()
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), r.o.WriteTimeout)
 		err := r.store.RecordClick(ctx, c)
 		cancel()
@@ -126,7 +146,7 @@ func (r *Recorder) Close(ctx context.Context) error {
 	select {
 	case <-r.done:
 		s := r.Stats()
-		r.o.Logger.Info("click recorder drained", "recorded", s.Recorded, "dropped", s.Dropped, "failed", s.Failed)
+		r.o.Logger.Info("click recorder drained", "recorded", s.Recorded, "duplicate", s.Duplicate, "dropped", s.Dropped, "failed", s.Failed)
 		return nil
 	case <-ctx.Done():
 		lost := int64(len(r.queue))
@@ -137,7 +157,7 @@ func (r *Recorder) Close(ctx context.Context) error {
 
 // Stats returns the counts so far.
 func (r *Recorder) Stats() Stats {
-	return Stats{Recorded: r.recorded.Load(), Dropped: r.dropped.Load(), Failed: r.failed.Load()}
+	return Stats{Recorded: r.recorded.Load(), Dropped: r.dropped.Load(), Failed: r.failed.Load(), Duplicate: r.duplicate.Load()}
 }
 
 // botRE matches the User-Agents of crawlers, link previewers, monitors,

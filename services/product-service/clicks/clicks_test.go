@@ -55,7 +55,7 @@ func TestRecordNeverBlocksAndCloseDrains(t *testing.T) {
 	r := clicks.NewRecorder(st, clicks.Options{Buffer: 64, Writers: 1, Logger: quiet()})
 	start := time.Now()
 	for i := range 50 {
-		if !r.Record(click(i)) {
+		if !r.Record(click(i), clicks.Decision{}) {
 			t.Fatalf("click %d dropped with room in the buffer", i)
 		}
 	}
@@ -68,7 +68,7 @@ func TestRecordNeverBlocksAndCloseDrains(t *testing.T) {
 	if st.count() != 50 || r.Stats().Recorded != 50 {
 		t.Fatalf("after Close: stored %d, stats %+v", st.count(), r.Stats())
 	}
-	if r.Record(click(0)) {
+	if r.Record(click(0), clicks.Decision{}) {
 		t.Fatal("a closed recorder accepted a click")
 	}
 }
@@ -78,7 +78,7 @@ func TestAFullBufferDropsInsteadOfWaiting(t *testing.T) {
 	r := clicks.NewRecorder(st, clicks.Options{Buffer: 4, Writers: 1, Logger: quiet()})
 	accepted := 0
 	for i := range 20 {
-		if r.Record(click(i)) {
+		if r.Record(click(i), clicks.Decision{}) {
 			accepted++
 		}
 	}
@@ -100,7 +100,7 @@ func TestCloseGivesUpAtTheDeadline(t *testing.T) {
 	defer close(st.release)
 	r := clicks.NewRecorder(st, clicks.Options{Buffer: 8, Writers: 1, Logger: quiet()})
 	for i := range 5 {
-		r.Record(click(i))
+		r.Record(click(i), clicks.Decision{})
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -113,7 +113,7 @@ func TestFailedWritesAreCounted(t *testing.T) {
 	st := &slowStore{}
 	st.fail.Store(true)
 	r := clicks.NewRecorder(st, clicks.Options{Logger: quiet()})
-	r.Record(click(1))
+	r.Record(click(1), clicks.Decision{})
 	if err := r.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -100,7 +100,9 @@ const saltRetry = time.Minute
 //     visitor the same way;
 //   - a visit this process has not seen is counted only if it claims the
 //     mark "visit/<hash>" in Shared (expiring after Window), so a repeat on
-//     another replica is a Duplicate.
+//     another replica is a Duplicate. Check decides locally; the claim is
+//     Decision.Claim, which the click recorder runs in its writers (the
+//     redirect never waits for it) and page views before they are written.
 //
 // Shared then holds the day's salt and salted, truncated hashes of address,
 // User-Agent and target, never an address or a User-Agent. (Whoever can read
@@ -156,21 +158,33 @@ func NewGate(o GateOptions) *Gate {
 	return &Gate{o: o, day: -1 << 62, seen: map[[16]byte]time.Time{}, clients: map[[16]byte]*clientBudget{}}
 }
 
+// Decision is a Gate's decision about one event as this process sees it.
+// A Count may still be a repeat another replica counted: Claim settles it
+// in the shared store, so it can run off the request's path (the click
+// recorder claims before it writes; the redirect does not wait).
+type Decision struct {
+	// Verdict is this process's decision.
+	Verdict Verdict
+	g       *Gate
+	visit   [16]byte
+	at      time.Time
+}
+
 // Check decides about one event of the client at addr with userAgent on
 // target ("p:<product id>", "v:<handle>/<page>": any string naming what was
-// clicked or viewed) and remembers it when it counts. ctx bounds the calls
-// to Shared (with SharedTimeout).
-func (g *Gate) Check(ctx context.Context, addr, userAgent, target string) Verdict {
+// clicked or viewed) and remembers it when it counts. ctx bounds the one
+// call a day per process that asks Shared for the day's salt.
+func (g *Gate) Check(ctx context.Context, addr, userAgent, target string) Decision {
 	now := g.o.Now()
 	if g.o.Shared != nil {
 		g.shareSalt(ctx, now)
 	}
 	g.mu.Lock()
+	defer g.mu.Unlock()
 	g.rotate(now)
 	visit := g.hash(addr, userAgent, target)
 	if at, ok := g.seen[visit]; ok && now.Sub(at) < g.o.Window {
-		g.mu.Unlock()
-		return Duplicate
+		return Decision{Verdict: Duplicate}
 	}
 	client := g.hash(addr)
 	b := g.clients[client]
@@ -183,24 +197,33 @@ func (g *Gate) Check(ctx context.Context, addr, userAgent, target string) Verdic
 	}
 	b.seen = now
 	if !b.lim.AllowN(now, 1) {
-		g.mu.Unlock()
-		return Limited
+		return Decision{Verdict: Limited}
 	}
 	if len(g.seen) >= g.o.MaxTracked {
 		g.forgetVisits(now)
 	}
 	g.seen[visit] = now
-	shared := g.shared
-	g.mu.Unlock()
-	if !shared {
-		return Count
+	if !g.shared {
+		return Decision{Verdict: Count}
 	}
+	return Decision{Verdict: Count, g: g, visit: visit, at: now}
+}
+
+// Claim is the final verdict: a Count hashed with the shared salt counts
+// only if its visit mark is claimed first in Shared (bounded by
+// SharedTimeout; when Shared fails this process's Count stands, logged);
+// any other decision is returned as it is.
+func (d Decision) Claim(ctx context.Context) Verdict {
+	if d.Verdict != Count || d.g == nil {
+		return d.Verdict
+	}
+	g := d.g
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), g.o.SharedTimeout)
 	defer cancel()
-	_, first, err := g.o.Shared.AddCounter(ctx, "visit/"+hex.EncodeToString(visit[:]), 1, 1, now.Add(g.o.Window))
+	_, first, err := g.o.Shared.AddCounter(ctx, "visit/"+hex.EncodeToString(d.visit[:]), 1, 1, d.at.Add(g.o.Window))
 	switch {
 	case err != nil:
-		g.warn(now, "click gate: the shared visit marks failed; this replica de-duplicates alone", "err", err)
+		g.warn(g.o.Now(), "click gate: the shared visit marks failed; this replica de-duplicates alone", "err", err)
 		return Count
 	case !first:
 		return Duplicate

@@ -389,12 +389,12 @@ func TestShopPagesKeepCaptionOrderAcrossPages(t *testing.T) {
 		}
 	}
 	// The next page's cursor of the unfiltered shop is not one of a category's.
-	_, body := r.get("/s/demo")
+	resp, body := r.get("/s/demo")
 	m := regexp.MustCompile(`href="/s/demo\?cursor=([^"]+)" rel="next"`).FindSubmatch(body)
 	if resp.StatusCode != 200 || m == nil {
 		t.Fatalf("no next link: %d %s", resp.StatusCode, truncate(body))
 	}
-	resp, body := r.get("/s/demo?category=beauty%2Fskincare&cursor=" + string(m[1]))
+	resp, body = r.get("/s/demo?category=beauty%2Fskincare&cursor=" + string(m[1]))
 	if resp.StatusCode != 400 || !bytes.Contains(body, []byte("cursor: is not a cursor returned by this listing")) {
 		t.Fatalf("another filter's cursor: %d %s", resp.StatusCode, truncate(body))
 	}

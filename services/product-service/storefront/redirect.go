@@ -34,11 +34,12 @@ func (s *Server) redirect(c *gin.Context) {
 	}
 	c.Header("Cache-Control", "no-store")
 	c.Header("X-Robots-Tag", "noindex, nofollow")
-	if c.Request.Method == http.MethodGet && s.countable(c, "p:"+id) {
-		s.counted.Inc()
-		s.clicks.Record(catalog.Click{
-			ProductID: id, Seller: seller, At: s.now().UTC(), ReferrerHost: clicks.ReferrerHost(c.GetHeader("Referer")),
-		})
+	if c.Request.Method == http.MethodGet {
+		if d, ok := s.countable(c, "p:"+id); ok {
+			s.clicks.Record(catalog.Click{
+				ProductID: id, Seller: seller, At: s.now().UTC(), ReferrerHost: clicks.ReferrerHost(c.GetHeader("Referer")),
+			}, d)
+		}
 	}
 	c.Redirect(http.StatusFound, target)
 }

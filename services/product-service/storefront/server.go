@@ -120,7 +120,6 @@ type Server struct {
 	snapshots *ttlCache[string, *snapshot]
 	clicks    *clicks.Recorder
 	gate      *clicks.Gate
-	counted   *metrics.Counter
 	viewed    *metrics.Counter
 	limited   *metrics.Counter
 	pages     *template.Template
@@ -169,15 +168,16 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	recorderOptions := cfg.Clicks
+	recorderOptions.Counted = cfg.Metrics.Counter(metrics.Clicks, metrics.Count)
 	return &Server{
 		store: cfg.Store, media: cfg.Media, verifier: cfg.Verifier, browser: &auth.Browser{Verifier: cfg.Verifier, Renewer: cfg.Renewer, Now: cfg.Now},
 		base: strings.TrimSuffix(base.String(), "/"), login: cfg.LoginURL, log: cfg.Logger, now: cfg.Now,
 		cache:     newTTLCache[pageKey, *response](cfg.CacheTTL, maxPages, cfg.Now),
 		searches:  newTTLCache[pageKey, *response](cfg.CacheTTL, maxSearches, cfg.Now),
 		snapshots: newTTLCache[string, *snapshot](cfg.CacheTTL, maxSnapshots, cfg.Now),
-		clicks:    clicks.NewRecorder(cfg.Store, cfg.Clicks),
+		clicks:    clicks.NewRecorder(cfg.Store, recorderOptions),
 		gate:      clicks.NewGate(cfg.Counting),
-		counted:   cfg.Metrics.Counter(metrics.Clicks, metrics.Count),
 		viewed:    cfg.Metrics.Counter(metrics.PageViews, metrics.Count),
 		limited:   cfg.Metrics.Counter(metrics.CountingLimited, metrics.Count),
 		pages:     pages, openAPIDoc: doc,

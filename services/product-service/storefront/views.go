@@ -44,12 +44,17 @@ func (s *Server) recordView(c *gin.Context) {
 		}
 	}
 	c.Header("Cache-Control", "no-store")
-	if !s.countable(c, "v:"+v.Seller+"/"+v.Page) {
+	d, ok := s.countable(c, "v:"+v.Seller+"/"+v.Page)
+	if !ok {
 		c.Status(http.StatusNoContent)
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), viewWriteTimeout)
 	defer cancel()
+	if d.Claim(ctx) != clicks.Count { // another replica counted it
+		c.Status(http.StatusNoContent)
+		return
+	}
 	if _, err := s.seller(ctx, v.Seller); err != nil {
 		web.WriteError(c, err)
 		return
@@ -62,19 +67,19 @@ func (s *Server) recordView(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
-// countable reports whether a request's click or view on target counts: a
-// GET or POST from a browser (not a bot, not a prefetch) that the gate lets
-// through (clicks.Gate: de-duplicated per visitor, rate-limited per client).
-func (s *Server) countable(c *gin.Context, target string) bool {
+// countable is the gate's decision on a request's click or view on target
+// and whether it counts as far as this process can tell: a GET or POST from
+// a browser (not a bot, not a prefetch) that the gate lets through
+// (clicks.Gate: de-duplicated per visitor, rate-limited per client). A
+// counted decision is claimed across replicas before it is recorded.
+func (s *Server) countable(c *gin.Context, target string) (clicks.Decision, bool) {
 	ua := c.GetHeader("User-Agent")
 	if clicks.IsBot(ua) || clicks.IsPrefetch(c.Request.Header) {
-		return false
+		return clicks.Decision{}, false
 	}
-	switch s.gate.Check(c.Request.Context(), c.ClientIP(), ua, target) {
-	case clicks.Count:
-		return true
-	case clicks.Limited:
+	d := s.gate.Check(c.Request.Context(), c.ClientIP(), ua, target)
+	if d.Verdict == clicks.Limited {
 		s.limited.Inc()
 	}
-	return false
+	return d, d.Verdict == clicks.Count
 }
