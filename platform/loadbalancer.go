@@ -162,7 +162,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args LoadBalancerArgs, op
 		defaultAction.FixedResponse = &lb.ListenerDefaultActionFixedResponseArgs{
 			ContentType: pulumi.String("application/json"),
 			StatusCode:  pulumi.String("403"),
-			MessageBody: pulumi.String(`{"error":{"code":"forbidden","message":"this origin is reached through the CDN only (header ` + OriginHeader + ` missing or wrong)"}}`),
+			MessageBody: pulumi.String(`{"error":{"code":"forbidden","message":"this origin is reached through the CDN only"}}`),
 		}
 	}
 
