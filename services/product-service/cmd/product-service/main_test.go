@@ -72,17 +72,8 @@ func start(t *testing.T) (base string, stop func()) {
 // a page view repeated on the other replica once too (the component gives
 // the click gate the store to share).
 func TestReplicasCountARepeatOnce(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("DATA_DIR", dir)
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "catalog.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = st.Close() }()
-	if _, err := st.CreateSeller(ctx, catalog.Seller{Handle: "bella.shop", Sub: "sub-bella", DisplayName: "Bella"}); err != nil {
-		t.Fatal(err)
-	}
+	st := bellasStore(t)
 	if _, err := st.UpsertProduct(ctx, "p1", func(p *catalog.Product, _ bool) error {
 		p.Seller, p.Title, p.Source = "bella.shop", "Speckled mug", catalog.ProductFromManual
 		p.Status, p.BuyURL = catalog.ProductPublished, "https://shop.example.com/mug"
@@ -130,18 +121,27 @@ func TestReplicasCountARepeatOnce(t *testing.T) {
 	}
 }
 
-func TestServesTheStorefrontAndProjects(t *testing.T) {
+// bellasStore is the catalog store in a fresh DATA_DIR (the one the
+// service started by start opens), holding the seller bella.shop.
+func bellasStore(t *testing.T) *sqlite.Store {
+	t.Helper()
 	dir := t.TempDir()
 	t.Setenv("DATA_DIR", dir)
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "catalog.db"))
+	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "catalog.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	const videoID = "7524157935543832863"
-	if _, err := st.CreateSeller(ctx, catalog.Seller{Handle: "bella.shop", Sub: "sub-bella", DisplayName: "Bella"}); err != nil {
+	t.Cleanup(func() { _ = st.Close() })
+	if _, err := st.CreateSeller(context.Background(), catalog.Seller{Handle: "bella.shop", Sub: "sub-bella", DisplayName: "Bella"}); err != nil {
 		t.Fatal(err)
 	}
+	return st
+}
+
+func TestServesTheStorefrontAndProjects(t *testing.T) {
+	ctx := context.Background()
+	st := bellasStore(t)
+	const videoID = "7524157935543832863"
 	if _, _, err := st.UpsertVideo(ctx, catalog.Video{ID: videoID, Seller: "bella.shop", PageURL: "https://www.tiktok.com/@bella.shop/video/" + videoID,
 		PostedAt: time.Now(), Status: catalog.VideoQueued}); err != nil {
 		t.Fatal(err)
