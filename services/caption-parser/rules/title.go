@@ -1335,8 +1335,10 @@ func (c *parse) inHashtag(w string) bool {
 }
 
 // appendTitleWords appends the lower-case runs of letters and digits of s
-// to dst.
+// to dst. s is lower-cased once, not word by word: lower-casing keeps a
+// rune a letter or digit, or not one, so the runs are the same.
 func appendTitleWords(dst []string, s string) []string {
+	s = lower(s)
 	start := -1
 	for i, r := range s {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
@@ -1346,12 +1348,12 @@ func appendTitleWords(dst []string, s string) []string {
 			continue
 		}
 		if start >= 0 {
-			dst = append(dst, lower(s[start:i]))
+			dst = append(dst, s[start:i])
 			start = -1
 		}
 	}
 	if start >= 0 {
-		dst = append(dst, lower(s[start:]))
+		dst = append(dst, s[start:])
 	}
 	return dst
 }
@@ -1366,6 +1368,9 @@ func titleWords(s string) []string {
 // fold lower-cases s and strips common Latin accents.
 func fold(s string) string {
 	s = lower(s)
+	if isASCII(s) {
+		return s // every accented letter is outside ASCII
+	}
 	accented := false
 	for _, r := range s {
 		if _, ok := accentFold[r]; ok {
