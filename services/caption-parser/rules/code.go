@@ -86,7 +86,7 @@ func (c *parse) isCodeTrigger(t token) bool {
 	if t.vocab&vCode != 0 {
 		return true
 	}
-	if notCodeWords[t.low] || len(t.low) <= 4 {
+	if t.vocab&vNotCode != 0 || len(t.low) <= 4 {
 		return false
 	}
 	for _, suf := range codeSuffixTriggers {

@@ -193,7 +193,7 @@ func (c *parse) titleSpan(a, b int) (string, int) {
 	// Leading junk: markers, punctuation, brackets, articles, hype.
 	for i < b && i < a+maxTitleTokens/2 {
 		t := toks[i]
-		if t.kind == tWord && (determiners[t.low] || hypeWords[t.low] || leadWords[t.low] || trailStrip[t.low] || introWords[t.low]) {
+		if t.kind == tWord && t.vocab&vTitleJunk != 0 {
 			i++
 			continue
 		}
@@ -207,7 +207,7 @@ func (c *parse) titleSpan(a, b int) (string, int) {
 			if j < b && c.lang == langVI && toks[j].low == "em" {
 				j++ // the seller's "em" for the product
 			}
-			if j < b && toks[j].kind == tWord && toks[j].space && !trailStrip[toks[j].low] && !prepositions[toks[j].low] && !c.stops(toks[j].low) {
+			if j < b && toks[j].kind == tWord && toks[j].space && !trailStrip[toks[j].low] && !prepositions[toks[j].low] && !c.stopsTok(toks[j]) {
 				i = j
 				continue
 			}
@@ -265,7 +265,7 @@ collect:
 				}
 				thaiKept += n
 			}
-			if c.stops(t.low) || c.stopsHere(i) || c.introducesCode(i) || c.isPriceTok(i) || c.buyOffer(i) || c.inCallToAction(i) || titleCTAWords[t.low] ||
+			if c.stopsTok(t) || c.stopsHere(i) || c.introducesCode(i) || c.isPriceTok(i) || c.buyOffer(i) || c.inCallToAction(i) || titleCTAWords[t.low] ||
 				i > a && i+1 < b && c.isPunct(i+1, ":") && !toks[i+1].space && (i+2 >= len(toks) || toks[i+2].space) {
 				// "Product: Maki Zenin Size: 1/6": a field label ends the name
 				break collect
@@ -490,7 +490,7 @@ func truncateWords(s string, n int) string {
 // "in 5 colours", "in shade Peony", "with my", "and the".
 func (c *parse) stopsHere(i int) bool {
 	w := c.toks[i].low
-	if !contextStops[w] || i+1 >= len(c.toks) {
+	if c.toks[i].vocab&vContextStop == 0 || i+1 >= len(c.toks) {
 		return false
 	}
 	n := c.toks[i+1]
@@ -498,7 +498,7 @@ func (c *parse) stopsHere(i int) bool {
 	case tNum:
 		return w != "of" && w != "de"
 	case tWord:
-		return determiners[n.low] || c.stops(n.low) || n.low == "you" || w == "in" && (variantWords[n.low] || c.variantAhead(i+1))
+		return determiners[n.low] || c.stopsTok(n) || n.low == "you" || w == "in" && (variantWords[n.low] || c.variantAhead(i+1))
 	}
 	return false
 }
@@ -725,7 +725,7 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 		if (m.cue == cueAvailable || m.cue == cueBuy) && m.first > 0 && c.toks[m.first-1].kind != tBreak {
 			// "Hermes Birkin 25 available at our store", "The X is now available".
 			end := m.first
-			for end > 0 && c.toks[end-1].kind == tWord && (c.stops(c.toks[end-1].low) || prepositions[c.toks[end-1].low] || determiners[c.toks[end-1].low] || c.cueAt(end-1, cueAvailable)) {
+			for end > 0 && c.toks[end-1].kind == tWord && (c.stopsTok(c.toks[end-1]) || prepositions[c.toks[end-1].low] || determiners[c.toks[end-1].low] || c.cueAt(end-1, cueAvailable)) {
 				end-- // "X is now in my showcase", "X, disponível no carrinho"
 			}
 			if m.cue == cueBuy && end == m.first {
@@ -843,10 +843,10 @@ func (c *parse) followedByObject(i int) bool {
 		return false
 	}
 	n := c.toks[i+1]
-	if n.kind != tWord || linkLeads[n.low] || trailStrip[n.low] || contextStops[n.low] || n.low == "or" {
+	if n.kind != tWord || linkLeads[n.low] || trailStrip[n.low] || n.vocab&vContextStop != 0 || n.low == "or" {
 		return false
 	}
-	return determiners[n.low] || !c.stops(n.low) && !genericWords[n.low]
+	return determiners[n.low] || !c.stopsTok(n) && !genericWords[n.low]
 }
 
 // titleCTAWords end a title wherever they stand: "links to all my stuff".
@@ -984,7 +984,7 @@ func (c *parse) nounPhraseBefore(i int) int {
 	j := i
 	for j > 0 && i-j < 8 {
 		t := c.toks[j-1]
-		if t.kind != tWord && t.kind != tNum || c.stops(t.low) || contextStops[t.low] {
+		if t.kind != tWord && t.kind != tNum || c.stopsTok(t) || t.vocab&vContextStop != 0 {
 			break
 		}
 		j--

@@ -17,7 +17,20 @@ const (
 	vTitle
 	// vISO marks the lower case of an ISO 4217 code (isoWords).
 	vISO
+	// vTitleJunk marks a word skipped at the start of a title (titleSpan):
+	// a determiner, hype, a price lead, a trailing word or an intro word.
+	vTitleJunk
+	// vContextStop marks a word that ends a title before some words
+	// (contextStops).
+	vContextStop
+	// vNotCode marks a word that ends in "code" and introduces none
+	// (notCodeWords).
+	vNotCode
 )
+
+// vStopShift places the word's languages as stop word (stopLangs, 11
+// bits) in the flags, above the flags: vocab>>vStopShift is its mask.
+const vStopShift = 16
 
 // vocab holds the flags of every word the rules know, lower case.
 var vocab = func() map[string]vocabFlags {
@@ -36,6 +49,20 @@ var vocab = func() map[string]vocabFlags {
 	}
 	for w := range isoWords {
 		m[lower(w)] |= vISO
+	}
+	for _, set := range []map[string]bool{determiners, hypeWords, leadWords, trailStrip, introWords} {
+		for w := range set {
+			m[w] |= vTitleJunk
+		}
+	}
+	for w := range contextStops {
+		m[w] |= vContextStop
+	}
+	for w := range notCodeWords {
+		m[w] |= vNotCode
+	}
+	for w, mask := range stopLangs {
+		m[w] |= vocabFlags(mask) << vStopShift
 	}
 	return m
 }()

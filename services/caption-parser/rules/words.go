@@ -84,6 +84,11 @@ func (c *parse) stops(w string) bool {
 	return stopLangs[w]&c.stopMask != 0
 }
 
+// stopsTok is stops for a word of the caption, read from its flags.
+func (c *parse) stopsTok(t token) bool {
+	return uint16(t.vocab>>vStopShift)&c.stopMask != 0
+}
+
 // stopMaskOf is the mask of the languages whose stop words end titles in
 // a caption of the language: English's and its own, all when unknown.
 func stopMaskOf(lang string) uint16 {
