@@ -190,26 +190,27 @@ func lowerAligned(text string) string {
 	if !upper {
 		return text
 	}
-	b := make([]byte, 0, len(text))
+	var b strings.Builder // one allocation: the result has text's length
+	b.Grow(len(text))
 	for i := 0; i < len(text); {
 		c := text[i]
 		if c < utf8.RuneSelf {
 			if 'A' <= c && c <= 'Z' {
 				c += 'a' - 'A'
 			}
-			b = append(b, c)
+			b.WriteByte(c)
 			i++
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(text[i:])
 		if l := unicode.ToLower(r); l != r && r != utf8.RuneError && utf8.RuneLen(l) == size {
-			b = utf8.AppendRune(b, l)
+			b.WriteRune(l)
 		} else {
-			b = append(b, text[i:i+size]...)
+			b.WriteString(text[i : i+size])
 		}
 		i += size
 	}
-	return string(b)
+	return b.String()
 }
 
 // lower lower-cases s, without allocating when it already is.

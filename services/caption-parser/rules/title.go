@@ -1315,6 +1315,9 @@ func (c *parse) sentenceBreakBetween(a, b int) bool {
 // inHashtag reports whether a title word and a hashtag contain one another
 // (accents folded): "kurta" in #kurta, "kaffeemühle" holds #kaffee.
 func (c *parse) inHashtag(w string) bool {
+	if len(c.hashtags) == 0 {
+		return false
+	}
 	if c.foldedTags == nil {
 		c.foldedTags = make([]string, len(c.hashtags))
 		for i, h := range c.hashtags {
