@@ -203,7 +203,9 @@ func lowerAligned(text string) string {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(text[i:])
-		if l := unicode.ToLower(r); l != r && r != utf8.RuneError && utf8.RuneLen(l) == size {
+		if r > maxCased {
+			b.WriteString(text[i : i+size]) // emoji and the like: no case
+		} else if l := unicode.ToLower(r); l != r && r != utf8.RuneError && utf8.RuneLen(l) == size {
 			b.WriteRune(l)
 		} else {
 			b.WriteString(text[i : i+size])
@@ -212,6 +214,10 @@ func lowerAligned(text string) string {
 	}
 	return b.String()
 }
+
+// maxCased is the last rune unicode.ToLower may change (the end of
+// unicode.CaseRanges): the runes past it, emoji among them, have no case.
+var maxCased = rune(unicode.CaseRanges[len(unicode.CaseRanges)-1].Hi)
 
 // lower lower-cases s, without allocating when it already is.
 func lower(s string) string {

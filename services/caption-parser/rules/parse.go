@@ -113,8 +113,10 @@ type parse struct {
 	// ctaTok marks the tokens of calls to action (inCallToAction), made on
 	// first use.
 	ctaTok []bool
-	// wordBuf is scratch space for the words of a title (score).
-	wordBuf []string
+	// split remembers the titles already split into words (wordsOf)
+	// and splitWords holds their words.
+	split      []splitTitle
+	splitWords []string
 }
 
 // link is one URL of the caption.

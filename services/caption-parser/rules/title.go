@@ -1140,8 +1140,7 @@ func closer(a, b, target int) bool {
 }
 
 func (c *parse) score(cd candidate, a span, priced bool) float64 {
-	c.wordBuf = appendTitleWords(c.wordBuf[:0], cd.title)
-	words := c.wordBuf
+	words := c.wordsOf(cd.title)
 	n := len(words)
 	if n == 0 {
 		return -100
@@ -1196,11 +1195,11 @@ func (c *parse) score(cd candidate, a span, priced bool) float64 {
 // namesNothing reports a title of generic words only, or of one or two
 // words that end in one ("Flash sale", "New drop").
 func (c *parse) namesNothing(title string) bool {
-	c.wordBuf = appendTitleWords(c.wordBuf[:0], title)
-	if n := len(c.wordBuf); n > 0 && n < 3 && genericWords[c.wordBuf[n-1]] && !namedLast(title) {
+	words := c.wordsOf(title)
+	if n := len(words); n > 0 && n < 3 && genericWords[words[n-1]] && !namedLast(title) {
 		return true
 	}
-	for _, w := range c.wordBuf {
+	for _, w := range words {
 		if !genericWords[w] && !hypeWords[w] && !c.stops(w) {
 			return false
 		}
@@ -1335,6 +1334,38 @@ func (c *parse) inHashtag(w string) bool {
 		}
 	}
 	return false
+}
+
+// splitTitle is a title split into words: splitWords[from:to].
+type splitTitle struct {
+	title    string
+	from, to int
+}
+
+// maxSplitTitles bounds the titles whose words a parse remembers: a
+// caption's candidate titles are few, and each is scored and tested more
+// than once.
+const maxSplitTitles = 16
+
+// wordsOf returns the lower-case words of a title (appendTitleWords),
+// split once per title and caption. The caller must not modify them, and
+// past maxSplitTitles titles they hold only until the next call.
+func (c *parse) wordsOf(title string) []string {
+	for _, s := range c.split {
+		if s.title == title {
+			return c.splitWords[s.from:s.to:s.to]
+		}
+	}
+	from := len(c.splitWords)
+	c.splitWords = appendTitleWords(c.splitWords, title)
+	to := len(c.splitWords)
+	words := c.splitWords[from:to:to]
+	if len(c.split) < maxSplitTitles {
+		c.split = append(c.split, splitTitle{title, from, to})
+	} else {
+		c.splitWords = c.splitWords[:from] // not remembered: the space serves the next title
+	}
+	return words
 }
 
 // appendTitleWords appends the lower-case runs of letters and digits of s
