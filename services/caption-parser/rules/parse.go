@@ -123,6 +123,8 @@ type parse struct {
 type link struct {
 	tok int
 	url string // normalised: https:// added to bare domains
+	// host is the url's host, lower case, without "www." (hostOf).
+	host string
 	// buy reports a public link that may be a buy link: not social, not a
 	// link-in-bio page, not news, not the seller's own.
 	buy bool
@@ -188,20 +190,20 @@ func (c *parse) addLink(i int) {
 		return
 	}
 	t := c.toks[i]
-	u := NormalizeURL(c.text[t.start:t.end])
+	u, parsed := normalizeURL(c.text[t.start:t.end])
 	if u == "" || !strings.Contains(c.orig, c.text[t.start:t.end]) {
 		return // a link written in styled letters is not the caption's link
 	}
 	// Shoppers are sent to buy links: never to private hosts or odd schemes,
 	// socials, link-in-bio pages or news.
-	h := hostOf(u)
+	h := hostName(parsed)
 	buy := !socialHost(h) && !inDomains(h, newsHosts) && catalog.ValidatePublicURL("buyUrl", u) == nil
 	for _, s := range c.in.SellerLinks {
 		if n := NormalizeURL(strings.TrimSpace(s)); n != "" && sameLink(n, u) {
 			buy = false
 		}
 	}
-	c.links = append(c.links, link{tok: i, url: u, buy: buy, shop: buy && (shopHost(h) || c.introducesLink(i))})
+	c.links = append(c.links, link{tok: i, url: u, host: h, buy: buy, shop: buy && (shopHost(h) || c.introducesLink(i))})
 }
 
 // introducesLink reports a buy word or an arrow just before the link at i:
@@ -266,7 +268,7 @@ func (c *parse) signals() signals {
 	for _, l := range c.links {
 		s.shopLink = s.shopLink || l.shop
 		s.buyLink = s.buyLink || l.buy
-		s.hostShop = s.hostShop || l.buy && shopHost(hostOf(l.url)) && !c.eventLink(l.tok)
+		s.hostShop = s.hostShop || l.buy && shopHost(l.host) && !c.eventLink(l.tok)
 	}
 	s.code = len(c.codes) > 0
 	for _, m := range c.cues {
