@@ -52,27 +52,29 @@ type Input struct {
 // Parse returns the products the caption offers, in caption order, with
 // Index set from 0. It never fails: text that offers nothing yields none.
 func Parse(in Input) []events.ParsedProduct {
-	var buf []token
+	var c *parse
 	select {
-	case buf = <-tokenBufs:
+	case c = <-parses:
 	default:
+		c = new(parse)
 	}
-	c := newParseInto(in, buf[:0])
+	c.init(in)
 	out := c.products()
-	// The products hold no token: the slice serves a next caption.
+	// The products hold nothing of c: its slices serve a next caption.
 	if cap(c.toks) <= maxPooledTokens {
 		select {
-		case tokenBufs <- c.toks[:0]:
+		case parses <- c:
 		default:
 		}
 	}
 	return out
 }
 
-// tokenBufs holds token slices for Parse to reuse (a channel rather than a
-// sync.Pool, which every garbage collection empties); slices of hostile
-// captions longer than maxPooledTokens are left to the collector.
-var tokenBufs = make(chan []token, 16)
+// parses holds parses for Parse to reuse with the room of their slices (a
+// channel rather than a sync.Pool, which every garbage collection empties);
+// those of hostile captions longer than maxPooledTokens are left to the
+// collector.
+var parses = make(chan *parse, 16)
 
 const maxPooledTokens = 4096
 
@@ -142,13 +144,20 @@ type code struct {
 	listed bool
 }
 
-func newParse(in Input) *parse { return newParseInto(in, nil) }
+func newParse(in Input) *parse {
+	c := new(parse)
+	c.init(in)
+	return c
+}
 
-// newParseInto is newParse lexing into toks (a slice of tokens to reuse).
-func newParseInto(in Input, toks []token) *parse {
+// init reads a caption into c. Of what c held before (a parse of Parse's
+// pool) it keeps only the room of its slices, emptied.
+func (c *parse) init(in Input) {
 	in.Text = clip(in.Text, MaxTextBytes)
-	c := &parse{in: in, orig: in.Text, text: plainText(in.Text)}
-	c.toks = wordsInto(toks, c.text)
+	*c = parse{in: in, orig: in.Text, text: plainText(in.Text),
+		toks: c.toks[:0], cues: c.cues[:0], placeNames: c.placeNames[:0], prices: c.prices[:0], links: c.links[:0],
+		codes: c.codes[:0], hashtags: c.hashtags[:0], split: c.split[:0], splitWords: c.splitWords[:0]}
+	c.toks = wordsInto(c.toks, c.text)
 	c.lang, c.scripted = detectLanguage(c.text, c.toks)
 	c.stopMask = stopMaskOf(c.lang)
 	for i, t := range c.toks {
@@ -171,7 +180,6 @@ func newParseInto(in Input, toks []token) *parse {
 	c.findCues()
 	c.findPrices()
 	c.findCodes()
-	return c
 }
 
 // clip cuts s to at most n bytes at a character boundary.

@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"reflect"
 	"testing"
 	"time"
 
+	"github.com/buylink/buylink/pkg/events"
 	"github.com/buylink/buylink/services/caption-parser/eval"
 	"github.com/buylink/buylink/services/caption-parser/rules"
 )
@@ -104,6 +106,32 @@ func TestFewNegativesAreGivenProducts(t *testing.T) {
 	t.Logf("%d of %d negatives given products (%.2f%%)", flagged, len(captions), 100*share)
 	if share > 0.05 {
 		t.Errorf("%.2f%% of the negatives given products; at most 5%% may be", 100*share)
+	}
+}
+
+// TestParseCarriesNothingOver parses buylink's own captions forwards and
+// backwards: Parse reuses its working space, and a caption's products must
+// not depend on the captions parsed before it.
+func TestParseCarriesNothingOver(t *testing.T) {
+	var inputs []rules.Input
+	for _, path := range ownCaptions {
+		cases, err := eval.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cases {
+			inputs = append(inputs, rules.Input{Text: c.Caption, PostedAt: posted})
+		}
+	}
+	inputs = append(inputs, rules.Input{Text: hostile(), PostedAt: posted})
+	first := make([][]events.ParsedProduct, len(inputs))
+	for i, in := range inputs {
+		first[i] = rules.Parse(in)
+	}
+	for i := len(inputs) - 1; i >= 0; i-- {
+		if got := rules.Parse(inputs[i]); !reflect.DeepEqual(got, first[i]) {
+			t.Errorf("%q: parsed after other captions %+v, first %+v", inputs[i].Text, got, first[i])
+		}
 	}
 }
 
