@@ -192,26 +192,30 @@ func lowerAligned(text string) string {
 	}
 	var b strings.Builder // one allocation: the result has text's length
 	b.Grow(len(text))
+	done := 0 // text[:done] is written, lower-cased
 	for i := 0; i < len(text); {
 		c := text[i]
 		if c < utf8.RuneSelf {
 			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
+				b.WriteString(text[done:i])
+				b.WriteByte(c + 'a' - 'A')
+				done = i + 1
 			}
-			b.WriteByte(c)
 			i++
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(text[i:])
-		if r > maxCased {
-			b.WriteString(text[i : i+size]) // emoji and the like: no case
-		} else if l := unicode.ToLower(r); l != r && r != utf8.RuneError && utf8.RuneLen(l) == size {
-			b.WriteRune(l)
-		} else {
-			b.WriteString(text[i : i+size])
+		// Runes past maxCased (emoji and the like) have no case.
+		if r <= maxCased {
+			if l := unicode.ToLower(r); l != r && r != utf8.RuneError && utf8.RuneLen(l) == size {
+				b.WriteString(text[done:i])
+				b.WriteRune(l)
+				done = i + size
+			}
 		}
 		i += size
 	}
+	b.WriteString(text[done:])
 	return b.String()
 }
 

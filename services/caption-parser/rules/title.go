@@ -953,10 +953,11 @@ func (c *parse) latinName(i int) int {
 			j++ // "SPF 50", "Lumi 6L"
 			continue
 		}
-		if t.kind != tWord || !isLatin(c.text[t.start:t.end]) || determiners[t.low] && j == i {
+		if t.kind != tWord {
 			break
 		}
-		if r, _ := utf8.DecodeRuneInString(c.text[t.start:]); !unicode.IsUpper(r) {
+		// The capital first: most words are not capitalised.
+		if r, _ := utf8.DecodeRuneInString(c.text[t.start:]); !unicode.IsUpper(r) || !isLatin(c.text[t.start:t.end]) || determiners[t.low] && j == i {
 			break
 		}
 		caps++
