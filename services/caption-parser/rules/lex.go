@@ -27,12 +27,12 @@ type token struct {
 	start, end int
 	// numEnd ends the digit part of a tNum; text[numEnd:end] is its unit ("oz", "rb").
 	numEnd int
-	// lines counts the line breaks of a tBreak.
-	lines int
 	// low is the lower-cased text of a tWord.
 	low string
 	// vocab is what the rules know of a tWord (vocab), set by newParse.
 	vocab vocabFlags
+	// lines counts the line breaks of a tBreak.
+	lines int32
 	kind  kind
 	// space reports whitespace (or the start of the text) before the token.
 	space bool
@@ -61,7 +61,7 @@ func lexInto(toks []token, text string) []token {
 				}
 				j++
 			}
-			toks = append(toks, token{start: i, end: j, kind: tBreak, space: space, lines: n})
+			toks = append(toks, token{start: i, end: j, kind: tBreak, space: space, lines: int32(n)})
 			space = true
 			i = j
 			continue

@@ -50,7 +50,8 @@ func (c *parse) offerEnd() *time.Time {
 		switch t.kind {
 		case tWord:
 			// "ends Sunday", "until Sunday", "bis Sonntag", "hasta el domingo".
-			if wd, ok := weekdays[t.low]; ok && len(t.low) > 3 {
+			if t.in(vWeekday) && len(t.low) > 3 {
+				wd := weekdays[t.low]
 				if b := c.wordsBefore(i, 3); containsAny(b, endTriggers) || (len(b) > 0 && (b[0] == "this" || b[0] == "jusqu'à")) && c.followedBy(i, onlyWords) {
 					days := (int(wd) - int(posted.Weekday()) + 7) % 7
 					e := endOfDay(posted.AddDate(0, 0, days))

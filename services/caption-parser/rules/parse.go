@@ -221,7 +221,7 @@ func (c *parse) introducesLink(i int) bool {
 		t := c.toks[j]
 		switch t.kind {
 		case tWord:
-			if linkLeads[t.low] {
+			if t.in(vLinkLead) {
 				return true
 			}
 			n++
@@ -364,7 +364,7 @@ func (c *parse) offers() bool {
 // "shop our new range").
 func (c *parse) sellsOwn() bool {
 	for _, m := range c.cues {
-		if m.cue == cueBuy && buyVerbs[c.toks[m.last].low] {
+		if m.cue == cueBuy && c.toks[m.last].in(vBuyVerb) {
 			if w := m.last + 1; w < len(c.toks) && c.toks[w].kind == tWord && ownWords[c.toks[w].low] {
 				return true
 			}
@@ -689,7 +689,7 @@ func (c *parse) priceOnlyLine(l line) bool {
 			priced = priced || c.prices[k].role == roleCurrent
 			continue
 		}
-		if t.kind == tWord && !priceLabelWords[t.low] {
+		if t.kind == tWord && !t.in(vPriceLabel) {
 			if _, ok := wordCurrencies[t.low]; !ok && !isoWords[c.text[t.start:t.end]] {
 				return false
 			}
@@ -951,7 +951,7 @@ func (c *parse) taggedName() string {
 			}
 			sb.WriteString(fold(t.low))
 			// One word only as a name in capitals: "Mixue" and #mixue.
-			if n > bestN && tags[sb.String()] && (n > 1 || c.text[t.start] >= 'A' && c.text[t.start] <= 'Z' && !genericWords[t.low]) {
+			if n > bestN && tags[sb.String()] && (n > 1 || c.text[t.start] >= 'A' && c.text[t.start] <= 'Z' && !t.in(vGeneric)) {
 				best, bestN = c.titleFrom(i, i+n), n
 			}
 		}

@@ -266,7 +266,7 @@ func (c *parse) afterPriceLabel(i int) bool {
 	if j >= 0 && c.isPunct(j, ":") {
 		j--
 	}
-	return j >= 0 && c.toks[j].kind == tWord && priceLabelWords[c.toks[j].low]
+	return j >= 0 && c.toks[j].kind == tWord && c.toks[j].in(vPriceLabel)
 }
 
 // currencyBefore reads a currency written before the number at i ("$",
@@ -428,7 +428,7 @@ func (c *parse) places() []string {
 	for _, t := range c.toks {
 		switch t.kind {
 		case tWord:
-			if _, ok := placeCurrencies[t.low]; ok {
+			if t.in(vPlace) {
 				c.placeNames = append(c.placeNames, t.low)
 			}
 		case tTag:
@@ -709,7 +709,7 @@ func (c *parse) countBefore(first int) int {
 		return 0
 	}
 	n := w - 1
-	if c.toks[n].kind == tWord && packWords[c.toks[n].low] && n > 0 {
+	if c.toks[n].kind == tWord && c.toks[n].in(vPack) && n > 0 {
 		n-- // "2 pairs for $40"
 	}
 	if c.toks[n].kind == tNum && c.toks[n].numEnd == c.toks[n].end {
@@ -733,7 +733,7 @@ func (c *parse) countAfter(last int) int {
 	if unit != "" && !packWords[unit] {
 		return 0
 	}
-	if i+1 < len(toks) && toks[i+1].kind == tWord && !packWords[toks[i+1].low] && unit == "" {
+	if i+1 < len(toks) && toks[i+1].kind == tWord && !toks[i+1].in(vPack) && unit == "" {
 		return 0 // "for 30 servings" counts something else
 	}
 	return n

@@ -61,7 +61,7 @@ func (c *parse) skipLeadsBack(lo, i int) int {
 				continue
 			}
 		case tWord:
-			if leadWords[t.low] || backLeads[t.low] || priceLabelWords[t.low] || c.currencyWord(i) {
+			if t.in(vLead) || t.in(vBackLead) || t.in(vPriceLabel) || c.currencyWord(i) {
 				i--
 				continue
 			}
@@ -207,7 +207,7 @@ func (c *parse) titleSpan(a, b int) (string, int) {
 			if j < b && c.lang == langVI && toks[j].low == "em" {
 				j++ // the seller's "em" for the product
 			}
-			if j < b && toks[j].kind == tWord && toks[j].space && !trailStrip[toks[j].low] && !prepositions[toks[j].low] && !c.stopsTok(toks[j]) {
+			if j < b && toks[j].kind == tWord && toks[j].space && !toks[j].in(vTrail) && !toks[j].in(vPreposition) && !c.stopsTok(toks[j]) {
 				i = j
 				continue
 			}
@@ -265,7 +265,7 @@ collect:
 				}
 				thaiKept += n
 			}
-			if c.stopsTok(t) || c.stopsHere(i) || c.introducesCode(i) || c.isPriceTok(i) || c.buyOffer(i) || c.inCallToAction(i) || titleCTAWords[t.low] ||
+			if c.stopsTok(t) || c.stopsHere(i) || c.introducesCode(i) || c.isPriceTok(i) || c.buyOffer(i) || c.inCallToAction(i) || t.in(vTitleCTA) ||
 				i > a && i+1 < b && c.isPunct(i+1, ":") && !toks[i+1].space && (i+2 >= len(toks) || toks[i+2].space) {
 				// "Product: Maki Zenin Size: 1/6": a field label ends the name
 				break collect
@@ -319,7 +319,7 @@ collect:
 	for len(parts) > 0 {
 		last := parts[len(parts)-1]
 		t := toks[last.end-1]
-		if last.end-last.start == 1 && (t.kind == tPunct || t.kind == tWord && trailStrip[t.low]) {
+		if last.end-last.start == 1 && (t.kind == tPunct || t.kind == tWord && t.in(vTrail)) {
 			parts = parts[:len(parts)-1]
 			continue
 		}
@@ -415,7 +415,7 @@ func (c *parse) introducesCode(i int) bool {
 // buyOffer reports a buy verb before a count that starts a deal: "buy 1
 // get 1", "beli 2 gratis 1", "mua 1 tặng 1".
 func (c *parse) buyOffer(i int) bool {
-	return buyVerbs[c.toks[i].low] && i+1 < len(c.toks) && c.toks[i+1].kind == tNum
+	return c.toks[i].in(vBuyVerb) && i+1 < len(c.toks) && c.toks[i+1].kind == tNum
 }
 
 // abbreviationDot reports the dot at i after a capitalised word of at most
@@ -460,7 +460,7 @@ func (c *parse) leadGerund(i, b int) int {
 	if j < b && c.toks[j].kind == tWord && (c.toks[j].low == "out" || c.toks[j].low == "on" || c.toks[j].low == "with") {
 		j++
 	}
-	if j < b && c.toks[j].kind == tWord && determiners[c.toks[j].low] {
+	if j < b && c.toks[j].kind == tWord && c.toks[j].in(vDeterminer) {
 		return j
 	}
 	return i
@@ -471,7 +471,7 @@ func (c *parse) leadGerund(i, b int) int {
 // labels of listings ("Brand:", "Product:") are read as such elsewhere.
 func (c *parse) headingLabel(i, b int) bool {
 	return i+2 < b && c.isPunct(i+1, ":") && !c.toks[i+1].space && c.toks[i+2].kind == tWord &&
-		!productLabels[c.toks[i].low] && !brandLabels[c.toks[i].low] && !priceLabelWords[c.toks[i].low]
+		!productLabels[c.toks[i].low] && !brandLabels[c.toks[i].low] && !c.toks[i].in(vPriceLabel)
 }
 
 func truncateWords(s string, n int) string {
@@ -498,7 +498,7 @@ func (c *parse) stopsHere(i int) bool {
 	case tNum:
 		return w != "of" && w != "de"
 	case tWord:
-		return determiners[n.low] || c.stopsTok(n) || n.low == "you" || w == "in" && (variantWords[n.low] || c.variantAhead(i+1))
+		return n.in(vDeterminer) || c.stopsTok(n) || n.low == "you" || w == "in" && (variantWords[n.low] || c.variantAhead(i+1))
 	}
 	return false
 }
@@ -556,7 +556,7 @@ func (c *parse) isPackGroup(a, b int) bool {
 			}
 		case tWord:
 			switch {
-			case packWords[t.low] || strings.HasSuffix(t.low, "-pack"):
+			case t.in(vPack) || strings.HasSuffix(t.low, "-pack"):
 				hasPack = true
 			case t.low == "of" || t.low == "de" || t.low == "x":
 			default:
@@ -643,7 +643,7 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 			cands = append(cands, candidate{t, main.first - 1, main.first, base, false})
 		}
 		// "this $12 lip oil", "our £20 tote": the product follows its price.
-		if w := c.prevWord(main.first, 0); w >= 0 && w == main.first-1 && determiners[c.toks[w].low] {
+		if w := c.prevWord(main.first, 0); w >= 0 && w == main.first-1 && c.toks[w].in(vDeterminer) {
 			add(main.first-1, main.last+1, len(c.toks), 3)
 		}
 	}
@@ -725,7 +725,7 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 		if (m.cue == cueAvailable || m.cue == cueBuy) && m.first > 0 && c.toks[m.first-1].kind != tBreak {
 			// "Hermes Birkin 25 available at our store", "The X is now available".
 			end := m.first
-			for end > 0 && c.toks[end-1].kind == tWord && (c.stopsTok(c.toks[end-1]) || prepositions[c.toks[end-1].low] || determiners[c.toks[end-1].low] || c.cueAt(end-1, cueAvailable)) {
+			for end > 0 && c.toks[end-1].kind == tWord && (c.stopsTok(c.toks[end-1]) || c.toks[end-1].in(vPreposition) || c.toks[end-1].in(vDeterminer) || c.cueAt(end-1, cueAvailable)) {
 				end-- // "X is now in my showcase", "X, disponível no carrinho"
 			}
 			if m.cue == cueBuy && end == m.first {
@@ -843,10 +843,10 @@ func (c *parse) followedByObject(i int) bool {
 		return false
 	}
 	n := c.toks[i+1]
-	if n.kind != tWord || linkLeads[n.low] || trailStrip[n.low] || n.vocab&vContextStop != 0 || n.low == "or" {
+	if n.kind != tWord || n.in(vLinkLead) || n.in(vTrail) || n.vocab&vContextStop != 0 || n.low == "or" {
 		return false
 	}
-	return determiners[n.low] || !c.stopsTok(n) && !genericWords[n.low]
+	return n.in(vDeterminer) || !c.stopsTok(n) && !n.in(vGeneric)
 }
 
 // titleCTAWords end a title wherever they stand: "links to all my stuff".
@@ -856,7 +856,7 @@ var titleCTAWords = setOf("link", "links", "linked", "cart", "checkout", "dm", "
 // the kiln" names a place, not the product.
 func (c *parse) afterPreposition(i int) bool {
 	w := c.prevWord(i, 0)
-	return w >= 0 && w == i-1 && prepositions[c.toks[w].low]
+	return w >= 0 && w == i-1 && c.toks[w].in(vPreposition)
 }
 
 var prepositions = setOf("of", "in", "on", "at", "into", "from", "under", "over", "than", "de", "da", "do", "em", "na",
@@ -957,7 +957,7 @@ func (c *parse) latinName(i int) int {
 			break
 		}
 		// The capital first: most words are not capitalised.
-		if r, _ := utf8.DecodeRuneInString(c.text[t.start:]); !unicode.IsUpper(r) || !isLatin(c.text[t.start:t.end]) || determiners[t.low] && j == i {
+		if r, _ := utf8.DecodeRuneInString(c.text[t.start:]); !unicode.IsUpper(r) || !isLatin(c.text[t.start:t.end]) || t.in(vDeterminer) && j == i {
 			break
 		}
 		caps++

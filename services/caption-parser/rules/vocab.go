@@ -3,7 +3,7 @@ package rules
 // vocabFlags say what the rules know of a word, so that every word of a
 // caption is looked up once (token.vocab) and the passes that follow ask a
 // map only about the words that may concern them.
-type vocabFlags uint32
+type vocabFlags uint64
 
 const (
 	// vLangs holds the word's languages as function word (wordLangs).
@@ -27,6 +27,38 @@ const (
 	// (notCodeWords).
 	vNotCode
 )
+
+// Word classes past the stop words' languages (wordClasses).
+const (
+	vDeterminer vocabFlags = 1 << (32 + iota)
+	vTrail
+	vPreposition
+	vGeneric
+	vBuyVerb
+	vLinkLead
+	vPriceLabel
+	vPack
+	vTitleCTA
+	vLead
+	vBackLead
+	vHype
+	vWeekday
+	vPlace
+)
+
+// wordClasses are the word sets whose membership a word's flags carry:
+// set[t.low] is t.in(flag) for a word t of the caption.
+var wordClasses = []struct {
+	flag vocabFlags
+	set  map[string]bool
+}{
+	{vDeterminer, determiners}, {vTrail, trailStrip}, {vPreposition, prepositions}, {vGeneric, genericWords},
+	{vBuyVerb, buyVerbs}, {vLinkLead, linkLeads}, {vPriceLabel, priceLabelWords}, {vPack, packWords},
+	{vTitleCTA, titleCTAWords}, {vLead, leadWords}, {vBackLead, backLeads}, {vHype, hypeWords},
+}
+
+// in reports whether the token is a word of a class f (wordClasses).
+func (t token) in(f vocabFlags) bool { return t.vocab&f != 0 }
 
 // vStopShift places the word's languages as stop word (stopLangs, 11
 // bits) in the flags, above the flags: vocab>>vStopShift is its mask.
@@ -63,6 +95,17 @@ var vocab = func() map[string]vocabFlags {
 	}
 	for w, mask := range stopLangs {
 		m[w] |= vocabFlags(mask) << vStopShift
+	}
+	for _, class := range wordClasses {
+		for w := range class.set {
+			m[w] |= class.flag
+		}
+	}
+	for w := range weekdays {
+		m[w] |= vWeekday
+	}
+	for w := range placeCurrencies {
+		m[w] |= vPlace
 	}
 	return m
 }()
