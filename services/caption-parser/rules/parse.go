@@ -757,7 +757,7 @@ func (c *parse) genericTitle(title string) bool {
 	}
 	generic := 0
 	for _, w := range words {
-		if genericWords[w] || c.stops(w) {
+		if f := vocab[w]; f&vGeneric != 0 || c.stops(f) {
 			generic++
 		}
 	}

@@ -1150,7 +1150,7 @@ func (c *parse) score(cd candidate, a span, priced bool) float64 {
 	bonus := 0.0
 	generic := 0
 	for _, w := range words {
-		if genericWords[w] || c.stops(w) {
+		if f := vocab[w]; f&vGeneric != 0 || c.stops(f) {
 			generic++
 		}
 		if len(w) >= 3 && c.inHashtag(w) {
@@ -1201,7 +1201,7 @@ func (c *parse) namesNothing(title string) bool {
 		return true
 	}
 	for _, w := range words {
-		if !genericWords[w] && !hypeWords[w] && !c.stops(w) {
+		if f := vocab[w]; f&(vGeneric|vHype) == 0 && !c.stops(f) {
 			return false
 		}
 	}
