@@ -103,11 +103,15 @@ type parse struct {
 	codes    []code
 	// isoMentioned holds upper-case ISO codes written anywhere ("prices in CAD").
 	isoMentioned map[string]bool
-	// priceOf maps a token to the index of the price it belongs to, or -1.
+	// priceOf maps a token to the index of the price it belongs to, or -1;
+	// it is empty when the caption has no price.
 	priceOf []int
-	// paragraph numbers each token's paragraph (blank-line separated), lazily.
+	// paragraph numbers each token's paragraph (blank-line separated),
+	// made on first use.
 	paragraph []int
-	hashtags  []string
+	// lineList holds the lines (lines), made on first use.
+	lineList []line
+	hashtags []string
 	// foldedTags are the hashtags folded (inHashtag), made on first use,
 	// and joinedTags the same joined by NUL.
 	foldedTags []string
@@ -156,7 +160,8 @@ func (c *parse) init(in Input) {
 	in.Text = clip(in.Text, MaxTextBytes)
 	*c = parse{in: in, orig: in.Text, text: plainText(in.Text),
 		toks: c.toks[:0], cues: c.cues[:0], placeNames: c.placeNames[:0], prices: c.prices[:0], links: c.links[:0],
-		codes: c.codes[:0], hashtags: c.hashtags[:0], split: c.split[:0], splitWords: c.splitWords[:0]}
+		codes: c.codes[:0], hashtags: c.hashtags[:0], split: c.split[:0], splitWords: c.splitWords[:0],
+		priceOf: c.priceOf[:0], paragraph: c.paragraph[:0], lineList: c.lineList[:0], ctaTok: c.ctaTok[:0]}
 	c.toks = wordsInto(c.toks, c.text)
 	c.lang, c.scripted = detectLanguage(c.text, c.toks)
 	c.stopMask = stopMaskOf(c.lang)
@@ -538,16 +543,21 @@ func (it item) confidence() float64 {
 // line is a range of tokens between line breaks.
 type line struct{ first, end int }
 
+// lines returns the caption's lines, made on first use. The caller must
+// not modify them.
 func (c *parse) lines() []line {
-	var out []line
+	if len(c.lineList) > 0 {
+		return c.lineList // a caption has at least one line
+	}
 	start := 0
 	for i, t := range c.toks {
 		if t.kind == tBreak {
-			out = append(out, line{start, i})
+			c.lineList = append(c.lineList, line{start, i})
 			start = i + 1
 		}
 	}
-	return append(out, line{start, len(c.toks)})
+	c.lineList = append(c.lineList, line{start, len(c.toks)})
+	return c.lineList
 }
 
 // markerEnd returns the index after a list marker opening the line (an emoji,

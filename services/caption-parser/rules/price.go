@@ -137,7 +137,7 @@ func (c *parse) findPrices() {
 	if len(c.prices) == 0 {
 		return
 	}
-	c.priceOf = make([]int, len(toks))
+	c.priceOf = resize(c.priceOf, len(toks))
 	for i := range c.priceOf {
 		c.priceOf[i] = -1
 	}

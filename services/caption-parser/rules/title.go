@@ -8,7 +8,7 @@ import (
 
 // inPrice returns the price token i belongs to.
 func (c *parse) inPrice(i int) (int, bool) {
-	if c.priceOf == nil {
+	if len(c.priceOf) == 0 {
 		return -1, false
 	}
 	k := c.priceOf[i]
@@ -865,8 +865,9 @@ var prepositions = setOf("of", "in", "on", "at", "into", "from", "under", "over"
 // inCallToAction reports token i inside a phrase of a way to buy, a
 // contact or a booking ("link in bio", "DM to order"): never a title's.
 func (c *parse) inCallToAction(i int) bool {
-	if c.ctaTok == nil {
-		c.ctaTok = make([]bool, len(c.toks))
+	if len(c.ctaTok) == 0 {
+		c.ctaTok = resize(c.ctaTok, len(c.toks))
+		clear(c.ctaTok)
 		for _, m := range c.cues {
 			if m.cue == cueBuy || m.cue == cueContact || m.cue == cueBook {
 				for k := m.first; k <= m.last; k++ {
@@ -1281,8 +1282,8 @@ func isPackPhrase(words []string) bool {
 
 // paragraphBreakBetween reports a blank line between two tokens.
 func (c *parse) paragraphBreakBetween(a, b int) bool {
-	if c.paragraph == nil {
-		c.paragraph = make([]int, len(c.toks))
+	if len(c.paragraph) == 0 {
+		c.paragraph = resize(c.paragraph, len(c.toks))
 		n := 0
 		for i, t := range c.toks {
 			if t.kind == tBreak && t.lines > 1 {
@@ -1430,4 +1431,13 @@ var accentFold = map[rune]rune{
 	'à': 'a', 'á': 'a', 'â': 'a', 'ã': 'a', 'ä': 'a', 'å': 'a', 'ç': 'c', 'è': 'e', 'é': 'e', 'ê': 'e', 'ë': 'e',
 	'ì': 'i', 'í': 'i', 'î': 'i', 'ï': 'i', 'ñ': 'n', 'ò': 'o', 'ó': 'o', 'ô': 'o', 'õ': 'o', 'ö': 'o', 'ø': 'o',
 	'ù': 'u', 'ú': 'u', 'û': 'u', 'ü': 'u', 'ý': 'y', 'ÿ': 'y', 'ß': 's',
+}
+
+// resize returns s with length n, reusing its array when it has the room.
+// The elements are left as they were: the caller sets them.
+func resize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
 }
