@@ -506,16 +506,16 @@ func parseMinor(s string, scale int, mult int64) (int64, bool) {
 
 // groupsOfThree reports whether every group after the first has three digits.
 func groupsOfThree(s string, sep byte) bool {
-	parts := strings.Split(s, string(sep))
-	if len(parts[0]) == 0 || len(parts[0]) > 3 {
-		return false
-	}
-	for _, p := range parts[1:] {
-		if len(p) != 3 {
+	for k := 0; ; k++ {
+		group, rest, more := strings.Cut(s, string(rune(sep)))
+		if k == 0 && (len(group) == 0 || len(group) > 3) || k > 0 && len(group) != 3 {
 			return false
 		}
+		if !more {
+			return true
+		}
+		s = rest
 	}
-	return true
 }
 
 // inheritBareAmounts adds amounts written without a currency after a price
@@ -588,13 +588,23 @@ var bareLeads = setOf("only", "now", "just", "nur", "solo", "sólo", "só", "por
 func (c *parse) classify(k int) {
 	p := &c.prices[k]
 	toks := c.toks
-	before := c.wordsBefore(p.first, 3)
-	after := c.wordsAfter(p.last, 3)
+	var nearBefore, nearAfter [3]string
+	before := c.wordsBefore(&nearBefore, p.first, 3)
+	after := c.wordsAfter(&nearAfter, p.last, 3)
 	w1 := ""
 	if len(before) > 0 {
 		w1 = before[0]
 	}
-	phrase := strings.Join(reverse(before), " ")
+	// phrase is the words before the amount in the caption's order, one
+	// space apart (in c.phraseBuf, reused).
+	phrase := c.phraseBuf[:0]
+	for j := len(before) - 1; j >= 0; j-- {
+		phrase = append(phrase, before[j]...)
+		if j > 0 {
+			phrase = append(phrase, ' ')
+		}
+	}
+	c.phraseBuf = phrase
 	// Thresholds and ranges: "under $30", "orders over £25", "up to 50%",
 	// "จองขั้นต่ำ 850 บาท" (book at least).
 	for _, w := range before[:min(len(before), 2)] {
@@ -603,7 +613,7 @@ func (c *parse) classify(k int) {
 			return
 		}
 	}
-	if strings.HasSuffix(phrase, "up to") || strings.HasSuffix(phrase, "less than") || strings.HasSuffix(phrase, "more than") || strings.HasSuffix(phrase, "plus de") || strings.HasSuffix(phrase, "moins de") {
+	if endsWith(phrase, "up to") || endsWith(phrase, "less than") || endsWith(phrase, "more than") || endsWith(phrase, "plus de") || endsWith(phrase, "moins de") {
 		p.role = roleExcluded
 		return
 	}
@@ -634,7 +644,7 @@ func (c *parse) classify(k int) {
 		return
 	}
 	// Former prices.
-	if oldWords[w1] || (len(before) > 1 && oldWords[before[1]] && !strongLeads[w1]) || strings.HasSuffix(phrase, "lieu de") || strings.HasSuffix(phrase, "instead of") {
+	if oldWords[w1] || (len(before) > 1 && oldWords[before[1]] && !strongLeads[w1]) || endsWith(phrase, "lieu de") || endsWith(phrase, "instead of") {
 		p.role = roleOld
 		return
 	}
@@ -665,11 +675,12 @@ func (c *parse) classify(k int) {
 // laterPriceAfter reports whether a later price of the same sentence follows
 // one of the words ("de R$ 129,90 por R$ 89,90").
 func (c *parse) laterPriceAfter(k int, words map[string]bool) bool {
+	var near [3]string
 	for _, q := range c.prices[k+1 : min(k+4, len(c.prices))] {
 		if c.sentenceBreakBetween(c.prices[k].last, q.first) {
 			return false
 		}
-		if b := c.wordsBefore(q.first, 1); len(b) > 0 && words[b[0]] {
+		if b := c.wordsBefore(&near, q.first, 1); len(b) > 0 && words[b[0]] {
 			return true
 		}
 	}
@@ -871,10 +882,7 @@ func union(sets ...map[string]bool) map[string]bool {
 	return out
 }
 
-func reverse(s []string) []string {
-	out := make([]string, len(s))
-	for i, w := range s {
-		out[len(s)-1-i] = w
-	}
-	return out
+// endsWith is strings.HasSuffix for text in a byte slice.
+func endsWith(b []byte, suffix string) bool {
+	return len(b) >= len(suffix) && string(b[len(b)-len(suffix):]) == suffix
 }
