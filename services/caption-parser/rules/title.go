@@ -1313,8 +1313,9 @@ func (c *parse) sentenceBreakBetween(a, b int) bool {
 	return false
 }
 
-// inHashtag reports whether a title word and a hashtag contain one another
-// (accents folded): "kurta" in #kurta, "kaffeemühle" holds #kaffee.
+// inHashtag reports whether a title word (in lower case: wordsOf) and a
+// hashtag contain one another (accents folded): "kurta" in #kurta,
+// "kaffeemühle" holds #kaffee.
 func (c *parse) inHashtag(w string) bool {
 	if len(c.hashtags) == 0 {
 		return false
@@ -1326,7 +1327,7 @@ func (c *parse) inHashtag(w string) bool {
 		}
 		c.joinedTags = strings.Join(c.foldedTags, "\x00")
 	}
-	fw := fold(w)
+	fw := unaccent(w) // w is in lower case (wordsOf)
 	if strings.Contains(c.joinedTags, fw) {
 		return true
 	}
@@ -1402,14 +1403,16 @@ func titleWords(s string) []string {
 }
 
 // fold lower-cases s and strips common Latin accents.
-func fold(s string) string {
-	s = lower(s)
+func fold(s string) string { return unaccent(lower(s)) }
+
+// unaccent strips the common Latin accents of s (accentFold).
+func unaccent(s string) string {
 	if isASCII(s) {
 		return s // every accented letter is outside ASCII
 	}
 	accented := false
 	for _, r := range s {
-		if _, ok := accentFold[r]; ok {
+		if isAccented(r) {
 			accented = true
 			break
 		}
@@ -1419,12 +1422,22 @@ func fold(s string) string {
 	}
 	var b strings.Builder
 	for _, r := range s {
-		if f, ok := accentFold[r]; ok {
-			r = f
+		if isAccented(r) {
+			r = accentFold[r]
 		}
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// isAccented reports a letter accentFold strips, all of them between 'ß'
+// and 'ÿ'.
+func isAccented(r rune) bool {
+	if r < 'ß' || r > 'ÿ' {
+		return false
+	}
+	_, ok := accentFold[r]
+	return ok
 }
 
 var accentFold = map[rune]rune{
