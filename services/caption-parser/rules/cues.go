@@ -351,7 +351,7 @@ func (c *parse) findCues() {
 		if t.kind != tWord {
 			continue
 		}
-		if c.scripted && t.end-t.start > 2 && !isASCII(c.text[t.start:t.end]) {
+		if c.scripted && t.end-t.start > 2 && !t.ascii {
 			c.scriptCuesIn(i)
 		}
 		if t.low == "link" || t.low == "links" {
@@ -433,7 +433,7 @@ func (c *parse) quoted(first, last int) bool {
 // accents sellers add for style dropped ("biö").
 func (c *parse) cueWord(i int) string {
 	t := c.toks[i]
-	if t.vocab&vCue != 0 || c.lang == langVI || c.lang == langTH || isASCII(t.low) {
+	if t.vocab&vCue != 0 || c.lang == langVI || c.lang == langTH || t.ascii {
 		return t.low
 	}
 	if f := fold(t.low); f != t.low && cueIndex[f] != nil {

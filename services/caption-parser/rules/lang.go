@@ -107,7 +107,7 @@ func detectLanguage(text string, toks []token) (lang string, scripted bool) {
 
 func scriptedLetters(text string, toks []token) bool {
 	for _, t := range toks {
-		if t.kind == tWord && !isASCII(text[t.start:t.end]) && unspaced(text[t.start:t.end]) {
+		if t.kind == tWord && !t.ascii && unspaced(text[t.start:t.end]) {
 			return true
 		}
 	}
@@ -128,6 +128,9 @@ func guessLanguage(text string, toks []token) string {
 					votes[i]++
 				}
 			}
+		}
+		if t.ascii {
+			continue // no letter of a script that decides
 		}
 		s := text[t.start:t.end]
 		for i := 0; i < len(s); {

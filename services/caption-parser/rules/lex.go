@@ -36,6 +36,8 @@ type token struct {
 	kind  kind
 	// space reports whitespace (or the start of the text) before the token.
 	space bool
+	// ascii reports a tWord of ASCII characters only (as its low is).
+	ascii bool
 }
 
 // lex splits text into tokens. It never fails: every byte ends up in a token
@@ -151,6 +153,7 @@ func lexWordOrNum(text, low string, i int, t token) token {
 				// Rp45rb, Rs499, USD19: the currency ends the word.
 				t.end = j
 				t.low = low[i:j]
+				t.ascii = isASCII(t.low)
 				return t
 			}
 			j += size
@@ -168,6 +171,7 @@ func lexWordOrNum(text, low string, i int, t token) token {
 	}
 	t.end = j
 	t.low = low[i:j]
+	t.ascii = isASCII(t.low)
 	return t
 }
 
