@@ -595,6 +595,11 @@ func (c *parse) classify(k int) {
 	if len(before) > 0 {
 		w1 = before[0]
 	}
+	// flags are the vocabulary flags of the words before (0 past them).
+	var flags [3]vocabFlags
+	for j, w := range before {
+		flags[j] = vocab[w]
+	}
 	// phrase is the words before the amount in the caption's order, one
 	// space apart (in c.phraseBuf, reused).
 	phrase := c.phraseBuf[:0]
@@ -607,8 +612,8 @@ func (c *parse) classify(k int) {
 	c.phraseBuf = phrase
 	// Thresholds and ranges: "under $30", "orders over £25", "up to 50%",
 	// "จองขั้นต่ำ 850 บาท" (book at least).
-	for _, w := range before[:min(len(before), 2)] {
-		if thresholdWords[w] || thaiThreshold(w) {
+	for j, w := range before[:min(len(before), 2)] {
+		if flags[j]&vThreshold != 0 || thaiThreshold(w) {
 			p.role = roleExcluded
 			return
 		}
@@ -618,13 +623,13 @@ func (c *parse) classify(k int) {
 		return
 	}
 	// Money that is not an offer: income, spending, prizes, discounts.
-	for _, w := range before {
-		if moneyWords[w] {
+	for j := range before {
+		if flags[j]&vMoney != 0 {
 			p.role = roleExcluded
 			return
 		}
 	}
-	if approxWords[w1] || w1 == "voucher" || w1 == "vouchers" || (p.first > 0 && toks[p.first-1].kind == tPunct && c.text[toks[p.first-1].start:toks[p.first-1].end] == "~") {
+	if flags[0]&vApprox != 0 || w1 == "voucher" || w1 == "vouchers" || (p.first > 0 && toks[p.first-1].kind == tPunct && c.text[toks[p.first-1].start:toks[p.first-1].end] == "~") {
 		p.role = roleExcluded
 		return
 	}
@@ -644,7 +649,7 @@ func (c *parse) classify(k int) {
 		return
 	}
 	// Former prices.
-	if oldWords[w1] || (len(before) > 1 && oldWords[before[1]] && !strongLeads[w1]) || endsWith(phrase, "lieu de") || endsWith(phrase, "instead of") {
+	if flags[0]&vOld != 0 || (flags[1]&vOld != 0 && flags[0]&vStrongLead == 0) || endsWith(phrase, "lieu de") || endsWith(phrase, "instead of") {
 		p.role = roleOld
 		return
 	}
@@ -653,12 +658,12 @@ func (c *parse) classify(k int) {
 		return
 	}
 	// A change or a range: "went from $40,000 to $0", "from 5 to 10".
-	if fromWords[w1] && c.rangeEnd(p.last) {
+	if flags[0]&vFrom != 0 && c.rangeEnd(p.last) {
 		p.role = roleExcluded
 		return
 	}
-	p.lead = strongLeads[w1] || (len(before) > 1 && strongLeads[before[1]]) || thaiLead(w1)
-	p.offered = offerLeads[w1] || len(before) > 1 && offerLeads[before[1]] || thaiLead(w1) || c.perUnit(p.last, after)
+	p.lead = (flags[0]|flags[1])&vStrongLead != 0 || thaiLead(w1)
+	p.offered = (flags[0]|flags[1])&vOfferLead != 0 || thaiLead(w1) || c.perUnit(p.last, after)
 	// Bundles: "2 for $30" and "$12 for 4", "$8.99 for a 2 pack".
 	if w1 == "for" || w1 == "für" || w1 == "por" {
 		if n := c.countBefore(p.first); n > 1 {

@@ -1268,12 +1268,13 @@ func (c *parse) capitalsIn(title string) int {
 func isPackPhrase(words []string) bool {
 	num, pack := false, false
 	for _, w := range words {
+		f := vocab[w]
 		switch {
 		case w != "" && isDigit(w[0]):
 			num = true
-		case packWords[w] || containerWords[w]:
+		case f&(vPack|vContainer) != 0:
 			pack = true
-		case w != "of" && w != "de" && w != "x" && !unitWords[w]:
+		case w != "of" && w != "de" && w != "x" && f&vUnit == 0:
 			return false
 		}
 	}

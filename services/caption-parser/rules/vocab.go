@@ -44,6 +44,15 @@ const (
 	vHype
 	vWeekday
 	vPlace
+	vThreshold
+	vMoney
+	vApprox
+	vOld
+	vStrongLead
+	vFrom
+	vOfferLead
+	vContainer
+	vUnit
 )
 
 // wordClasses are the word sets whose membership a word's flags carry:
@@ -55,6 +64,9 @@ var wordClasses = []struct {
 	{vDeterminer, determiners}, {vTrail, trailStrip}, {vPreposition, prepositions}, {vGeneric, genericWords},
 	{vBuyVerb, buyVerbs}, {vLinkLead, linkLeads}, {vPriceLabel, priceLabelWords}, {vPack, packWords},
 	{vTitleCTA, titleCTAWords}, {vLead, leadWords}, {vBackLead, backLeads}, {vHype, hypeWords},
+	{vThreshold, thresholdWords}, {vMoney, moneyWords}, {vApprox, approxWords}, {vOld, oldWords},
+	{vStrongLead, strongLeads}, {vFrom, fromWords}, {vOfferLead, offerLeads}, {vContainer, containerWords},
+	{vUnit, unitWords},
 }
 
 // in reports whether the token is a word of a class f (wordClasses).
