@@ -1022,6 +1022,22 @@ func (c *parse) brandName(w string) bool {
 var brandKinds = []string{"homestay", "hostel", "hotel", "resort", "villa", "house", "motel", "home", "camp", "cafe",
 	"coffee", "kopi", "bakery", "kitchen", "boutique", "studio", "khachsan", "nhanghi", "toko", "warung"}
 
+// isBrandKind reports a title that, folded, is a kind of brandKinds
+// ("Homestay"). fold keeps the number of runes and writes each in a byte or
+// more: a title of more runes than the longest kind has bytes is none.
+func isBrandKind(title string) bool {
+	return utf8.RuneCountInString(title) <= longestBrandKind && slices.Contains(brandKinds, fold(title))
+}
+
+// longestBrandKind is the length in bytes of the longest of brandKinds.
+var longestBrandKind = func() int {
+	n := 0
+	for _, k := range brandKinds {
+		n = max(n, len(k))
+	}
+	return n
+}()
+
 // notBrandWords are common words joined to a kind in hashtags that name no
 // seller: #hotelmurah, #homestaygiare, #besthotel, #hotelroom.
 var notBrandWords = setOf("murah", "giare", "cheap", "best", "budget", "luxury", "room", "rooms", "view", "tour", "travel",
@@ -1063,7 +1079,7 @@ func (c *parse) singleItem() []item {
 		}
 	}
 	title, strong := c.bestTitle(main)
-	if title == "" || slices.Contains(brandKinds, fold(title)) {
+	if title == "" || isBrandKind(title) {
 		// An offer whose words name nothing ("Book nhanh", "klik tag
 		// lokasinya") or only its kind ("Homestay"): the seller's brand
 		// tag names it (#denohome).
