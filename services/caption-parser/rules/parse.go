@@ -1235,16 +1235,17 @@ func Hashtags(text string) []string {
 // capitalize upper-cases the first letter; an all-capitals title is first
 // lower-cased ("HEATED EYELASH CURLER" -> "Heated eyelash curler").
 func capitalize(s string) string {
-	letters, upper := 0, 0
+	letters, allUpper := 0, true
 	for _, r := range s {
 		if unicode.IsLetter(r) {
-			letters++
-			if unicode.IsUpper(r) {
-				upper++
+			if !unicode.IsUpper(r) {
+				allUpper = false
+				break // not all in capitals: the count no longer matters
 			}
+			letters++
 		}
 	}
-	if letters > 4 && upper == letters {
+	if letters > 4 && allUpper {
 		s = strings.ToLower(s)
 	}
 	r, size := utf8.DecodeRuneInString(s)
