@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"math/bits"
 	"unicode"
 	"unicode/utf8"
 )
@@ -122,12 +123,8 @@ func guessLanguage(text string, toks []token) string {
 			continue
 		}
 		words++
-		if b := uint16(t.vocab & vLangs); b != 0 {
-			for i := range latinLangs {
-				if b&(1<<i) != 0 {
-					votes[i]++
-				}
-			}
+		for b := uint8(t.vocab & vLangs); b != 0; b &= b - 1 {
+			votes[bits.TrailingZeros8(b)]++ // a vote for each language of the word
 		}
 		if t.ascii {
 			continue // no letter of a script that decides
