@@ -113,7 +113,9 @@ type parse struct {
 	lineList []line
 	// phraseBuf is scratch space for the words before an amount (classify).
 	phraseBuf []byte
-	hashtags  []string
+	// cands holds the title candidates (bestTitle).
+	cands    []candidate
+	hashtags []string
 	// foldedTags are the hashtags folded (inHashtag), made on first use,
 	// and joinedTags the same joined by NUL.
 	foldedTags []string
@@ -163,7 +165,8 @@ func (c *parse) init(in Input) {
 	*c = parse{in: in, orig: in.Text, text: plainText(in.Text),
 		toks: c.toks[:0], cues: c.cues[:0], placeNames: c.placeNames[:0], prices: c.prices[:0], links: c.links[:0],
 		codes: c.codes[:0], hashtags: c.hashtags[:0], split: c.split[:0], splitWords: c.splitWords[:0],
-		priceOf: c.priceOf[:0], paragraph: c.paragraph[:0], lineList: c.lineList[:0], ctaTok: c.ctaTok[:0], phraseBuf: c.phraseBuf}
+		priceOf: c.priceOf[:0], paragraph: c.paragraph[:0], lineList: c.lineList[:0], ctaTok: c.ctaTok[:0], phraseBuf: c.phraseBuf,
+		foldedTags: c.foldedTags[:0], cands: c.cands}
 	c.toks = wordsInto(c.toks, c.text)
 	c.lang, c.scripted = detectLanguage(c.text, c.toks)
 	c.stopMask = stopMaskOf(c.lang)

@@ -622,7 +622,7 @@ func (c *parse) anchor(main *price) span {
 // followed by "from @shop" names the shop: "Loafers (shoevault)".
 func (c *parse) bestTitle(main *price) (string, bool) {
 	a := c.anchor(main)
-	var cands []candidate
+	cands := c.cands[:0]
 	add := func(pos, from, to int, base float64) {
 		if len(cands) >= maxCandidates {
 			return
@@ -764,6 +764,7 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 			}
 		}
 	}
+	c.cands = cands // the room serves the next caption (Parse's pool)
 	best, bestScore := -1, -100.0
 	for k, cd := range cands {
 		s := c.score(cd, a, main != nil)
@@ -1321,8 +1322,8 @@ func (c *parse) inHashtag(w string) bool {
 	if len(c.hashtags) == 0 {
 		return false
 	}
-	if c.foldedTags == nil {
-		c.foldedTags = make([]string, len(c.hashtags))
+	if len(c.foldedTags) == 0 {
+		c.foldedTags = resize(c.foldedTags, len(c.hashtags))
 		for i, h := range c.hashtags {
 			c.foldedTags[i] = fold(h)
 		}
