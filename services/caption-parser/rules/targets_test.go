@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -109,9 +110,10 @@ func TestFewNegativesAreGivenProducts(t *testing.T) {
 	}
 }
 
-// TestParseCarriesNothingOver parses buylink's own captions forwards and
-// backwards: Parse reuses its working space, and a caption's products must
-// not depend on the captions parsed before it.
+// TestParseCarriesNothingOver parses buylink's own captions forwards,
+// backwards and from several goroutines at once: Parse reuses its working
+// space, and a caption's products must not depend on the captions parsed
+// before or beside it.
 func TestParseCarriesNothingOver(t *testing.T) {
 	var inputs []rules.Input
 	for _, path := range ownCaptions {
@@ -133,6 +135,19 @@ func TestParseCarriesNothingOver(t *testing.T) {
 			t.Errorf("%q: parsed after other captions %+v, first %+v", inputs[i].Text, got, first[i])
 		}
 	}
+	// Workers parse concurrently, sharing the pool (go test -race).
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range inputs {
+				k := (i + w*len(inputs)/4) % len(inputs)
+				if got := rules.Parse(inputs[k]); !reflect.DeepEqual(got, first[k]) {
+					t.Errorf("%q: parsed concurrently %+v, alone %+v", inputs[k].Text, got, first[k])
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // BenchmarkParse parses buylink's own captions: "offers" the labeled
