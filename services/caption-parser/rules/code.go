@@ -2,7 +2,6 @@ package rules
 
 import (
 	"strings"
-	"unicode/utf8"
 )
 
 // codeTriggers are the words that introduce a discount code.
@@ -86,7 +85,7 @@ func (c *parse) isCodeTrigger(t token) bool {
 	if t.vocab&vCode != 0 {
 		return true
 	}
-	if notCodeWords[t.low] || len(t.low) <= 4 {
+	if t.vocab&vNotCode != 0 || len(t.low) <= 4 {
 		return false
 	}
 	for _, suf := range codeSuffixTriggers {
@@ -226,14 +225,23 @@ func looksLikeCode(v string) bool {
 // plainCode accepts 3 to 32 ASCII letters, digits, '-' and '_' that are not
 // a word that follows "code" without being one.
 func plainCode(v string) bool {
-	if len(v) < 3 || len(v) > 32 || notCodes[strings.ToUpper(v)] || wordLangs[lower(v)] != 0 {
+	if len(v) < 3 || len(v) > 32 {
 		return false
 	}
+	// v is ASCII past this loop: its upper and lower case are made byte by
+	// byte, on the stack.
+	var up, low [32]byte
 	for i := 0; i < len(v); i++ {
 		ch := v[i]
 		if !isDigit(ch) && (ch < 'a' || ch > 'z') && (ch < 'A' || ch > 'Z') && ch != '-' && ch != '_' {
 			return false
 		}
+		up[i], low[i] = ch, ch
+		if 'a' <= ch && ch <= 'z' {
+			up[i] = ch - ('a' - 'A')
+		} else if 'A' <= ch && ch <= 'Z' {
+			low[i] = ch + ('a' - 'A')
+		}
 	}
-	return utf8.ValidString(v)
+	return !notCodes[string(up[:len(v)])] && wordLangs[string(low[:len(v)])] == 0
 }

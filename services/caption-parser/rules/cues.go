@@ -279,6 +279,9 @@ type cuePhrase struct {
 	words []string
 	cue   cue
 	lang  string
+	// distinct reports a phrase of two words or more, or of one long word
+	// (seven letters or more), that counts in every caption (speaks).
+	distinct bool
 }
 
 // speaks reports whether a phrase of language l counts in a caption of
@@ -310,7 +313,8 @@ var cueIndex, scriptCues = func() (map[string][]cuePhrase, []cuePhrase) {
 					continue
 				}
 				words := strings.Fields(p)
-				idx[words[0]] = append(idx[words[0]], cuePhrase{words: words, cue: kind, lang: lang})
+				distinct := len(words) > 1 || utf8.RuneCountInString(words[0]) >= 7
+				idx[words[0]] = append(idx[words[0]], cuePhrase{words: words, cue: kind, lang: lang, distinct: distinct})
 			}
 		}
 	}
@@ -351,7 +355,7 @@ func (c *parse) findCues() {
 		if t.kind != tWord {
 			continue
 		}
-		if c.scripted && t.end-t.start > 2 && !isASCII(c.text[t.start:t.end]) {
+		if c.scripted && t.end-t.start > 2 && !t.ascii {
 			c.scriptCuesIn(i)
 		}
 		if t.low == "link" || t.low == "links" {
@@ -368,10 +372,10 @@ func (c *parse) findCues() {
 		phrases := cueIndex[w]
 		best, bestLen := -1, 0
 		for k, p := range phrases {
-			if !speaks(c.lang, p.lang, len(p.words) > 1 || utf8.RuneCountInString(p.words[0]) >= 7) {
+			if !speaks(c.lang, p.lang, p.distinct) {
 				continue
 			}
-			if n := c.matchWords(i, p.words); n > bestLen || n == bestLen && n > 0 && p.cue < phrases[best].cue {
+			if n := c.matchRest(i, p.words); n > bestLen || n == bestLen && n > 0 && p.cue < phrases[best].cue {
 				best, bestLen = k, n
 			}
 		}
@@ -399,12 +403,14 @@ var orderWords = setOf("order", "orders", "pre-order", "preorder", "pedido", "pe
 
 var possessives = setOf("my", "your", "our", "his", "her", "their", "mi", "tu", "meu", "minha", "seu", "sua")
 
-// matchWords returns the number of tokens the words match from token i
-// (quotes between them aside: comment "LINK"), or 0.
-func (c *parse) matchWords(i int, words []string) int {
-	j := i
-	for k, w := range words {
-		for k > 0 && j < len(c.toks) && c.isQuote(j) {
+// matchRest returns the number of tokens the words of a phrase match from
+// token i (quotes between them aside: comment "LINK"), or 0. Token i is a
+// word whose cueWord is the phrase's first word (cueIndex): the rest is
+// matched.
+func (c *parse) matchRest(i int, words []string) int {
+	j := i + 1
+	for _, w := range words[1:] {
+		for j < len(c.toks) && c.isQuote(j) {
 			j++
 		}
 		if j >= len(c.toks) || c.toks[j].kind != tWord || c.cueWord(j) != w {
@@ -433,7 +439,7 @@ func (c *parse) quoted(first, last int) bool {
 // accents sellers add for style dropped ("biö").
 func (c *parse) cueWord(i int) string {
 	t := c.toks[i]
-	if t.vocab&vCue != 0 || c.lang == langVI || c.lang == langTH || isASCII(t.low) {
+	if t.vocab&vCue != 0 || c.lang == langVI || c.lang == langTH || t.ascii {
 		return t.low
 	}
 	if f := fold(t.low); f != t.low && cueIndex[f] != nil {

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"math/bits"
 	"unicode"
 	"unicode/utf8"
 )
@@ -107,7 +108,7 @@ func detectLanguage(text string, toks []token) (lang string, scripted bool) {
 
 func scriptedLetters(text string, toks []token) bool {
 	for _, t := range toks {
-		if t.kind == tWord && !isASCII(text[t.start:t.end]) && unspaced(text[t.start:t.end]) {
+		if t.kind == tWord && !t.ascii && unspaced(text[t.start:t.end]) {
 			return true
 		}
 	}
@@ -122,12 +123,11 @@ func guessLanguage(text string, toks []token) string {
 			continue
 		}
 		words++
-		if b := uint16(t.vocab & vLangs); b != 0 {
-			for i := range latinLangs {
-				if b&(1<<i) != 0 {
-					votes[i]++
-				}
-			}
+		for b := uint8(t.vocab & vLangs); b != 0; b &= b - 1 {
+			votes[bits.TrailingZeros8(b)]++ // a vote for each language of the word
+		}
+		if t.ascii {
+			continue // no letter of a script that decides
 		}
 		s := text[t.start:t.end]
 		for i := 0; i < len(s); {

@@ -27,15 +27,17 @@ type token struct {
 	start, end int
 	// numEnd ends the digit part of a tNum; text[numEnd:end] is its unit ("oz", "rb").
 	numEnd int
-	// lines counts the line breaks of a tBreak.
-	lines int
 	// low is the lower-cased text of a tWord.
 	low string
 	// vocab is what the rules know of a tWord (vocab), set by newParse.
 	vocab vocabFlags
+	// lines counts the line breaks of a tBreak.
+	lines int32
 	kind  kind
 	// space reports whitespace (or the start of the text) before the token.
 	space bool
+	// ascii reports a tWord of ASCII characters only (as its low is).
+	ascii bool
 }
 
 // lex splits text into tokens. It never fails: every byte ends up in a token
@@ -61,7 +63,7 @@ func lexInto(toks []token, text string) []token {
 				}
 				j++
 			}
-			toks = append(toks, token{start: i, end: j, kind: tBreak, space: space, lines: n})
+			toks = append(toks, token{start: i, end: j, kind: tBreak, space: space, lines: int32(n)})
 			space = true
 			i = j
 			continue
@@ -151,6 +153,7 @@ func lexWordOrNum(text, low string, i int, t token) token {
 				// Rp45rb, Rs499, USD19: the currency ends the word.
 				t.end = j
 				t.low = low[i:j]
+				t.ascii = isASCII(t.low)
 				return t
 			}
 			j += size
@@ -168,6 +171,7 @@ func lexWordOrNum(text, low string, i int, t token) token {
 	}
 	t.end = j
 	t.low = low[i:j]
+	t.ascii = isASCII(t.low)
 	return t
 }
 
@@ -190,27 +194,38 @@ func lowerAligned(text string) string {
 	if !upper {
 		return text
 	}
-	b := make([]byte, 0, len(text))
+	var b strings.Builder // one allocation: the result has text's length
+	b.Grow(len(text))
+	done := 0 // text[:done] is written, lower-cased
 	for i := 0; i < len(text); {
 		c := text[i]
 		if c < utf8.RuneSelf {
 			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
+				b.WriteString(text[done:i])
+				b.WriteByte(c + 'a' - 'A')
+				done = i + 1
 			}
-			b = append(b, c)
 			i++
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(text[i:])
-		if l := unicode.ToLower(r); l != r && r != utf8.RuneError && utf8.RuneLen(l) == size {
-			b = utf8.AppendRune(b, l)
-		} else {
-			b = append(b, text[i:i+size]...)
+		// Runes past maxCased (emoji and the like) have no case.
+		if r <= maxCased {
+			if l := unicode.ToLower(r); l != r && r != utf8.RuneError && utf8.RuneLen(l) == size {
+				b.WriteString(text[done:i])
+				b.WriteRune(l)
+				done = i + size
+			}
 		}
 		i += size
 	}
-	return string(b)
+	b.WriteString(text[done:])
+	return b.String()
 }
+
+// maxCased is the last rune unicode.ToLower may change (the end of
+// unicode.CaseRanges): the runes past it, emoji among them, have no case.
+var maxCased = rune(unicode.CaseRanges[len(unicode.CaseRanges)-1].Hi)
 
 // lower lower-cases s, without allocating when it already is.
 func lower(s string) string {

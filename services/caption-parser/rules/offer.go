@@ -37,6 +37,7 @@ var (
 // "ends in 3 days"). It returns nil when the caption names no end or the
 // posting time is unknown.
 func (c *parse) offerEnd() *time.Time {
+	var near [3]string // the words around a word (wordsBefore)
 	if c.in.PostedAt.IsZero() {
 		return nil
 	}
@@ -50,8 +51,9 @@ func (c *parse) offerEnd() *time.Time {
 		switch t.kind {
 		case tWord:
 			// "ends Sunday", "until Sunday", "bis Sonntag", "hasta el domingo".
-			if wd, ok := weekdays[t.low]; ok && len(t.low) > 3 {
-				if b := c.wordsBefore(i, 3); containsAny(b, endTriggers) || (len(b) > 0 && (b[0] == "this" || b[0] == "jusqu'à")) && c.followedBy(i, onlyWords) {
+			if t.in(vWeekday) && len(t.low) > 3 {
+				wd := weekdays[t.low]
+				if b := c.wordsBefore(&near, i, 3); containsAny(b, endTriggers) || (len(b) > 0 && (b[0] == "this" || b[0] == "jusqu'à")) && c.followedBy(i, onlyWords) {
 					days := (int(wd) - int(posted.Weekday()) + 7) % 7
 					e := endOfDay(posted.AddDate(0, 0, days))
 					return &e
@@ -59,7 +61,7 @@ func (c *parse) offerEnd() *time.Time {
 			}
 			switch t.low {
 			case "tonight", "midnight", "today", "heute", "hoje", "hoy", "aujourd'hui":
-				b := c.wordsBefore(i, 2)
+				b := c.wordsBefore(&near, i, 2)
 				if t.low == "tonight" || t.low == "midnight" {
 					if containsAny(b, endTriggers) || t.low == "tonight" && len(b) > 0 && (b[0] == "ends" || b[0] == "(ends") {
 						e := endOfDay(posted)
@@ -72,7 +74,7 @@ func (c *parse) offerEnd() *time.Time {
 					return &e
 				}
 			case "weekend", "week":
-				b := c.wordsBefore(i, 2)
+				b := c.wordsBefore(&near, i, 2)
 				if len(b) > 0 && b[0] == "this" && c.followedBy(i, onlyWords) {
 					days := (int(time.Sunday) - int(posted.Weekday()) + 7) % 7
 					e := endOfDay(posted.AddDate(0, 0, days))
@@ -95,7 +97,7 @@ func (c *parse) offerEnd() *time.Time {
 			if !isHours && !isDays {
 				continue
 			}
-			b := c.wordsBefore(i, 2)
+			b := c.wordsBefore(&near, i, 2)
 			only := next < len(toks) && toks[next].kind == tWord && onlyWords[toks[next].low]
 			if only || containsAny(b, setOf("in", "next", "only", "noch", "encore", "últimas", "ultimas")) && (containsAny(b, endTriggers) || len(b) > 0 && (b[0] == "next" || b[0] == "only")) {
 				var e time.Time
@@ -134,11 +136,12 @@ func containsAny(words []string, set map[string]bool) bool {
 	return false
 }
 
-// wordsBefore returns up to n lower-case words before token i, nearest
-// first, within the phrase: it stops at a line break, an emoji, a URL, a
-// number or sentence punctuation, and skips brackets, dashes and colons.
-func (c *parse) wordsBefore(i, n int) []string {
-	out := make([]string, 0, 3)
+// wordsBefore returns up to n (at most 3) lower-case words before token i,
+// nearest first, within the phrase, in buf: it stops at a line break, an
+// emoji, a URL, a number or sentence punctuation, and skips brackets,
+// dashes and colons.
+func (c *parse) wordsBefore(buf *[3]string, i, n int) []string {
+	out := buf[:0]
 	for j := i - 1; j >= 0 && len(out) < n; j-- {
 		t := c.toks[j]
 		switch t.kind {
@@ -156,9 +159,10 @@ func (c *parse) wordsBefore(i, n int) []string {
 	return out
 }
 
-// wordsAfter returns up to n lower-case words after token i, nearest first.
-func (c *parse) wordsAfter(i, n int) []string {
-	out := make([]string, 0, 3)
+// wordsAfter returns up to n (at most 3) lower-case words after token i,
+// nearest first, in buf.
+func (c *parse) wordsAfter(buf *[3]string, i, n int) []string {
+	out := buf[:0]
 	for j := i + 1; j < len(c.toks) && len(out) < n; j++ {
 		t := c.toks[j]
 		switch t.kind {

@@ -52,27 +52,29 @@ type Input struct {
 // Parse returns the products the caption offers, in caption order, with
 // Index set from 0. It never fails: text that offers nothing yields none.
 func Parse(in Input) []events.ParsedProduct {
-	var buf []token
+	var c *parse
 	select {
-	case buf = <-tokenBufs:
+	case c = <-parses:
 	default:
+		c = new(parse)
 	}
-	c := newParseInto(in, buf[:0])
+	c.init(in)
 	out := c.products()
-	// The products hold no token: the slice serves a next caption.
+	// The products hold nothing of c: its slices serve a next caption.
 	if cap(c.toks) <= maxPooledTokens {
 		select {
-		case tokenBufs <- c.toks[:0]:
+		case parses <- c:
 		default:
 		}
 	}
 	return out
 }
 
-// tokenBufs holds token slices for Parse to reuse (a channel rather than a
-// sync.Pool, which every garbage collection empties); slices of hostile
-// captions longer than maxPooledTokens are left to the collector.
-var tokenBufs = make(chan []token, 16)
+// parses holds parses for Parse to reuse with the room of their slices (a
+// channel rather than a sync.Pool, which every garbage collection empties);
+// those of hostile captions longer than maxPooledTokens are left to the
+// collector.
+var parses = make(chan *parse, 16)
 
 const maxPooledTokens = 4096
 
@@ -101,11 +103,19 @@ type parse struct {
 	codes    []code
 	// isoMentioned holds upper-case ISO codes written anywhere ("prices in CAD").
 	isoMentioned map[string]bool
-	// priceOf maps a token to the index of the price it belongs to, or -1.
+	// priceOf maps a token to the index of the price it belongs to, or -1;
+	// it is empty when the caption has no price.
 	priceOf []int
-	// paragraph numbers each token's paragraph (blank-line separated), lazily.
+	// paragraph numbers each token's paragraph (blank-line separated),
+	// made on first use.
 	paragraph []int
-	hashtags  []string
+	// lineList holds the lines (lines), made on first use.
+	lineList []line
+	// phraseBuf is scratch space for the words before an amount (classify).
+	phraseBuf []byte
+	// cands holds the title candidates (bestTitle).
+	cands    []candidate
+	hashtags []string
 	// foldedTags are the hashtags folded (inHashtag), made on first use,
 	// and joinedTags the same joined by NUL.
 	foldedTags []string
@@ -113,14 +123,18 @@ type parse struct {
 	// ctaTok marks the tokens of calls to action (inCallToAction), made on
 	// first use.
 	ctaTok []bool
-	// wordBuf is scratch space for the words of a title (score).
-	wordBuf []string
+	// split remembers the titles already split into words (wordsOf)
+	// and splitWords holds their words.
+	split      []splitTitle
+	splitWords []string
 }
 
 // link is one URL of the caption.
 type link struct {
 	tok int
 	url string // normalised: https:// added to bare domains
+	// host is the url's host, lower case, without "www." (hostOf).
+	host string
 	// buy reports a public link that may be a buy link: not social, not a
 	// link-in-bio page, not news, not the seller's own.
 	buy bool
@@ -138,13 +152,22 @@ type code struct {
 	listed bool
 }
 
-func newParse(in Input) *parse { return newParseInto(in, nil) }
+func newParse(in Input) *parse {
+	c := new(parse)
+	c.init(in)
+	return c
+}
 
-// newParseInto is newParse lexing into toks (a slice of tokens to reuse).
-func newParseInto(in Input, toks []token) *parse {
+// init reads a caption into c. Of what c held before (a parse of Parse's
+// pool) it keeps only the room of its slices, emptied.
+func (c *parse) init(in Input) {
 	in.Text = clip(in.Text, MaxTextBytes)
-	c := &parse{in: in, orig: in.Text, text: plainText(in.Text)}
-	c.toks = wordsInto(toks, c.text)
+	*c = parse{in: in, orig: in.Text, text: plainText(in.Text),
+		toks: c.toks[:0], cues: c.cues[:0], placeNames: c.placeNames[:0], prices: c.prices[:0], links: c.links[:0],
+		codes: c.codes[:0], hashtags: c.hashtags[:0], split: c.split[:0], splitWords: c.splitWords[:0],
+		priceOf: c.priceOf[:0], paragraph: c.paragraph[:0], lineList: c.lineList[:0], ctaTok: c.ctaTok[:0], phraseBuf: c.phraseBuf,
+		foldedTags: c.foldedTags[:0], cands: c.cands}
+	c.toks = wordsInto(c.toks, c.text)
 	c.lang, c.scripted = detectLanguage(c.text, c.toks)
 	c.stopMask = stopMaskOf(c.lang)
 	for i, t := range c.toks {
@@ -167,7 +190,6 @@ func newParseInto(in Input, toks []token) *parse {
 	c.findCues()
 	c.findPrices()
 	c.findCodes()
-	return c
 }
 
 // clip cuts s to at most n bytes at a character boundary.
@@ -186,20 +208,20 @@ func (c *parse) addLink(i int) {
 		return
 	}
 	t := c.toks[i]
-	u := NormalizeURL(c.text[t.start:t.end])
+	u, parsed := normalizeURL(c.text[t.start:t.end])
 	if u == "" || !strings.Contains(c.orig, c.text[t.start:t.end]) {
 		return // a link written in styled letters is not the caption's link
 	}
 	// Shoppers are sent to buy links: never to private hosts or odd schemes,
 	// socials, link-in-bio pages or news.
-	h := hostOf(u)
+	h := hostName(parsed)
 	buy := !socialHost(h) && !inDomains(h, newsHosts) && catalog.ValidatePublicURL("buyUrl", u) == nil
 	for _, s := range c.in.SellerLinks {
 		if n := NormalizeURL(strings.TrimSpace(s)); n != "" && sameLink(n, u) {
 			buy = false
 		}
 	}
-	c.links = append(c.links, link{tok: i, url: u, buy: buy, shop: buy && (shopHost(h) || c.introducesLink(i))})
+	c.links = append(c.links, link{tok: i, url: u, host: h, buy: buy, shop: buy && (shopHost(h) || c.introducesLink(i))})
 }
 
 // introducesLink reports a buy word or an arrow just before the link at i:
@@ -209,7 +231,7 @@ func (c *parse) introducesLink(i int) bool {
 		t := c.toks[j]
 		switch t.kind {
 		case tWord:
-			if linkLeads[t.low] {
+			if t.in(vLinkLead) {
 				return true
 			}
 			n++
@@ -264,7 +286,7 @@ func (c *parse) signals() signals {
 	for _, l := range c.links {
 		s.shopLink = s.shopLink || l.shop
 		s.buyLink = s.buyLink || l.buy
-		s.hostShop = s.hostShop || l.buy && shopHost(hostOf(l.url)) && !c.eventLink(l.tok)
+		s.hostShop = s.hostShop || l.buy && shopHost(l.host) && !c.eventLink(l.tok)
 	}
 	s.code = len(c.codes) > 0
 	for _, m := range c.cues {
@@ -352,7 +374,7 @@ func (c *parse) offers() bool {
 // "shop our new range").
 func (c *parse) sellsOwn() bool {
 	for _, m := range c.cues {
-		if m.cue == cueBuy && buyVerbs[c.toks[m.last].low] {
+		if m.cue == cueBuy && c.toks[m.last].in(vBuyVerb) {
 			if w := m.last + 1; w < len(c.toks) && c.toks[w].kind == tWord && ownWords[c.toks[w].low] {
 				return true
 			}
@@ -526,16 +548,21 @@ func (it item) confidence() float64 {
 // line is a range of tokens between line breaks.
 type line struct{ first, end int }
 
+// lines returns the caption's lines, made on first use. The caller must
+// not modify them.
 func (c *parse) lines() []line {
-	var out []line
+	if len(c.lineList) > 0 {
+		return c.lineList // a caption has at least one line
+	}
 	start := 0
 	for i, t := range c.toks {
 		if t.kind == tBreak {
-			out = append(out, line{start, i})
+			c.lineList = append(c.lineList, line{start, i})
 			start = i + 1
 		}
 	}
-	return append(out, line{start, len(c.toks)})
+	c.lineList = append(c.lineList, line{start, len(c.toks)})
+	return c.lineList
 }
 
 // markerEnd returns the index after a list marker opening the line (an emoji,
@@ -677,7 +704,7 @@ func (c *parse) priceOnlyLine(l line) bool {
 			priced = priced || c.prices[k].role == roleCurrent
 			continue
 		}
-		if t.kind == tWord && !priceLabelWords[t.low] {
+		if t.kind == tWord && !t.in(vPriceLabel) {
 			if _, ok := wordCurrencies[t.low]; !ok && !isoWords[c.text[t.start:t.end]] {
 				return false
 			}
@@ -745,7 +772,7 @@ func (c *parse) genericTitle(title string) bool {
 	}
 	generic := 0
 	for _, w := range words {
-		if genericWords[w] || c.stops(w) {
+		if f := vocab[w]; f&vGeneric != 0 || c.stops(f) {
 			generic++
 		}
 	}
@@ -939,7 +966,7 @@ func (c *parse) taggedName() string {
 			}
 			sb.WriteString(fold(t.low))
 			// One word only as a name in capitals: "Mixue" and #mixue.
-			if n > bestN && tags[sb.String()] && (n > 1 || c.text[t.start] >= 'A' && c.text[t.start] <= 'Z' && !genericWords[t.low]) {
+			if n > bestN && tags[sb.String()] && (n > 1 || c.text[t.start] >= 'A' && c.text[t.start] <= 'Z' && !t.in(vGeneric)) {
 				best, bestN = c.titleFrom(i, i+n), n
 			}
 		}
@@ -998,6 +1025,22 @@ func (c *parse) brandName(w string) bool {
 var brandKinds = []string{"homestay", "hostel", "hotel", "resort", "villa", "house", "motel", "home", "camp", "cafe",
 	"coffee", "kopi", "bakery", "kitchen", "boutique", "studio", "khachsan", "nhanghi", "toko", "warung"}
 
+// isBrandKind reports a title that, folded, is a kind of brandKinds
+// ("Homestay"). fold keeps the number of runes and writes each in a byte or
+// more: a title of more runes than the longest kind has bytes is none.
+func isBrandKind(title string) bool {
+	return utf8.RuneCountInString(title) <= longestBrandKind && slices.Contains(brandKinds, fold(title))
+}
+
+// longestBrandKind is the length in bytes of the longest of brandKinds.
+var longestBrandKind = func() int {
+	n := 0
+	for _, k := range brandKinds {
+		n = max(n, len(k))
+	}
+	return n
+}()
+
 // notBrandWords are common words joined to a kind in hashtags that name no
 // seller: #hotelmurah, #homestaygiare, #besthotel, #hotelroom.
 var notBrandWords = setOf("murah", "giare", "cheap", "best", "budget", "luxury", "room", "rooms", "view", "tour", "travel",
@@ -1039,7 +1082,7 @@ func (c *parse) singleItem() []item {
 		}
 	}
 	title, strong := c.bestTitle(main)
-	if title == "" || slices.Contains(brandKinds, fold(title)) {
+	if title == "" || isBrandKind(title) {
 		// An offer whose words name nothing ("Book nhanh", "klik tag
 		// lokasinya") or only its kind ("Homestay"): the seller's brand
 		// tag names it (#denohome).
@@ -1195,16 +1238,17 @@ func Hashtags(text string) []string {
 // capitalize upper-cases the first letter; an all-capitals title is first
 // lower-cased ("HEATED EYELASH CURLER" -> "Heated eyelash curler").
 func capitalize(s string) string {
-	letters, upper := 0, 0
+	letters, allUpper := 0, true
 	for _, r := range s {
 		if unicode.IsLetter(r) {
-			letters++
-			if unicode.IsUpper(r) {
-				upper++
+			if !unicode.IsUpper(r) {
+				allUpper = false
+				break // not all in capitals: the count no longer matters
 			}
+			letters++
 		}
 	}
-	if letters > 4 && upper == letters {
+	if letters > 4 && allUpper {
 		s = strings.ToLower(s)
 	}
 	r, size := utf8.DecodeRuneInString(s)

@@ -76,3 +76,13 @@ func TestFactsCheckWhatTheCaptionStates(t *testing.T) {
 		t.Error("a caption without money, links or codes shows commerce")
 	}
 }
+
+// TestAccentsLieWhereIsAccentedLooks keeps isAccented's range check true to
+// accentFold.
+func TestAccentsLieWhereIsAccentedLooks(t *testing.T) {
+	for r := range accentFold {
+		if !isAccented(r) {
+			t.Errorf("%q is in accentFold but outside isAccented's range", r)
+		}
+	}
+}

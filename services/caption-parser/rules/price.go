@@ -137,7 +137,7 @@ func (c *parse) findPrices() {
 	if len(c.prices) == 0 {
 		return
 	}
-	c.priceOf = make([]int, len(toks))
+	c.priceOf = resize(c.priceOf, len(toks))
 	for i := range c.priceOf {
 		c.priceOf[i] = -1
 	}
@@ -266,7 +266,7 @@ func (c *parse) afterPriceLabel(i int) bool {
 	if j >= 0 && c.isPunct(j, ":") {
 		j--
 	}
-	return j >= 0 && c.toks[j].kind == tWord && priceLabelWords[c.toks[j].low]
+	return j >= 0 && c.toks[j].kind == tWord && c.toks[j].in(vPriceLabel)
 }
 
 // currencyBefore reads a currency written before the number at i ("$",
@@ -428,7 +428,7 @@ func (c *parse) places() []string {
 	for _, t := range c.toks {
 		switch t.kind {
 		case tWord:
-			if _, ok := placeCurrencies[t.low]; ok {
+			if t.in(vPlace) {
 				c.placeNames = append(c.placeNames, t.low)
 			}
 		case tTag:
@@ -506,16 +506,16 @@ func parseMinor(s string, scale int, mult int64) (int64, bool) {
 
 // groupsOfThree reports whether every group after the first has three digits.
 func groupsOfThree(s string, sep byte) bool {
-	parts := strings.Split(s, string(sep))
-	if len(parts[0]) == 0 || len(parts[0]) > 3 {
-		return false
-	}
-	for _, p := range parts[1:] {
-		if len(p) != 3 {
+	for k := 0; ; k++ {
+		group, rest, more := strings.Cut(s, string(rune(sep)))
+		if k == 0 && (len(group) == 0 || len(group) > 3) || k > 0 && len(group) != 3 {
 			return false
 		}
+		if !more {
+			return true
+		}
+		s = rest
 	}
-	return true
 }
 
 // inheritBareAmounts adds amounts written without a currency after a price
@@ -588,33 +588,48 @@ var bareLeads = setOf("only", "now", "just", "nur", "solo", "sólo", "só", "por
 func (c *parse) classify(k int) {
 	p := &c.prices[k]
 	toks := c.toks
-	before := c.wordsBefore(p.first, 3)
-	after := c.wordsAfter(p.last, 3)
+	var nearBefore, nearAfter [3]string
+	before := c.wordsBefore(&nearBefore, p.first, 3)
+	after := c.wordsAfter(&nearAfter, p.last, 3)
 	w1 := ""
 	if len(before) > 0 {
 		w1 = before[0]
 	}
-	phrase := strings.Join(reverse(before), " ")
+	// flags are the vocabulary flags of the words before (0 past them).
+	var flags [3]vocabFlags
+	for j, w := range before {
+		flags[j] = vocab[w]
+	}
+	// phrase is the words before the amount in the caption's order, one
+	// space apart (in c.phraseBuf, reused).
+	phrase := c.phraseBuf[:0]
+	for j := len(before) - 1; j >= 0; j-- {
+		phrase = append(phrase, before[j]...)
+		if j > 0 {
+			phrase = append(phrase, ' ')
+		}
+	}
+	c.phraseBuf = phrase
 	// Thresholds and ranges: "under $30", "orders over £25", "up to 50%",
 	// "จองขั้นต่ำ 850 บาท" (book at least).
-	for _, w := range before[:min(len(before), 2)] {
-		if thresholdWords[w] || thaiThreshold(w) {
+	for j, w := range before[:min(len(before), 2)] {
+		if flags[j]&vThreshold != 0 || thaiThreshold(w) {
 			p.role = roleExcluded
 			return
 		}
 	}
-	if strings.HasSuffix(phrase, "up to") || strings.HasSuffix(phrase, "less than") || strings.HasSuffix(phrase, "more than") || strings.HasSuffix(phrase, "plus de") || strings.HasSuffix(phrase, "moins de") {
+	if endsWith(phrase, "up to") || endsWith(phrase, "less than") || endsWith(phrase, "more than") || endsWith(phrase, "plus de") || endsWith(phrase, "moins de") {
 		p.role = roleExcluded
 		return
 	}
 	// Money that is not an offer: income, spending, prizes, discounts.
-	for _, w := range before {
-		if moneyWords[w] {
+	for j := range before {
+		if flags[j]&vMoney != 0 {
 			p.role = roleExcluded
 			return
 		}
 	}
-	if approxWords[w1] || w1 == "voucher" || w1 == "vouchers" || (p.first > 0 && toks[p.first-1].kind == tPunct && c.text[toks[p.first-1].start:toks[p.first-1].end] == "~") {
+	if flags[0]&vApprox != 0 || w1 == "voucher" || w1 == "vouchers" || (p.first > 0 && toks[p.first-1].kind == tPunct && c.text[toks[p.first-1].start:toks[p.first-1].end] == "~") {
 		p.role = roleExcluded
 		return
 	}
@@ -634,7 +649,7 @@ func (c *parse) classify(k int) {
 		return
 	}
 	// Former prices.
-	if oldWords[w1] || (len(before) > 1 && oldWords[before[1]] && !strongLeads[w1]) || strings.HasSuffix(phrase, "lieu de") || strings.HasSuffix(phrase, "instead of") {
+	if flags[0]&vOld != 0 || (flags[1]&vOld != 0 && flags[0]&vStrongLead == 0) || endsWith(phrase, "lieu de") || endsWith(phrase, "instead of") {
 		p.role = roleOld
 		return
 	}
@@ -643,12 +658,12 @@ func (c *parse) classify(k int) {
 		return
 	}
 	// A change or a range: "went from $40,000 to $0", "from 5 to 10".
-	if fromWords[w1] && c.rangeEnd(p.last) {
+	if flags[0]&vFrom != 0 && c.rangeEnd(p.last) {
 		p.role = roleExcluded
 		return
 	}
-	p.lead = strongLeads[w1] || (len(before) > 1 && strongLeads[before[1]]) || thaiLead(w1)
-	p.offered = offerLeads[w1] || len(before) > 1 && offerLeads[before[1]] || thaiLead(w1) || c.perUnit(p.last, after)
+	p.lead = (flags[0]|flags[1])&vStrongLead != 0 || thaiLead(w1)
+	p.offered = (flags[0]|flags[1])&vOfferLead != 0 || thaiLead(w1) || c.perUnit(p.last, after)
 	// Bundles: "2 for $30" and "$12 for 4", "$8.99 for a 2 pack".
 	if w1 == "for" || w1 == "für" || w1 == "por" {
 		if n := c.countBefore(p.first); n > 1 {
@@ -665,11 +680,12 @@ func (c *parse) classify(k int) {
 // laterPriceAfter reports whether a later price of the same sentence follows
 // one of the words ("de R$ 129,90 por R$ 89,90").
 func (c *parse) laterPriceAfter(k int, words map[string]bool) bool {
+	var near [3]string
 	for _, q := range c.prices[k+1 : min(k+4, len(c.prices))] {
 		if c.sentenceBreakBetween(c.prices[k].last, q.first) {
 			return false
 		}
-		if b := c.wordsBefore(q.first, 1); len(b) > 0 && words[b[0]] {
+		if b := c.wordsBefore(&near, q.first, 1); len(b) > 0 && words[b[0]] {
 			return true
 		}
 	}
@@ -709,7 +725,7 @@ func (c *parse) countBefore(first int) int {
 		return 0
 	}
 	n := w - 1
-	if c.toks[n].kind == tWord && packWords[c.toks[n].low] && n > 0 {
+	if c.toks[n].kind == tWord && c.toks[n].in(vPack) && n > 0 {
 		n-- // "2 pairs for $40"
 	}
 	if c.toks[n].kind == tNum && c.toks[n].numEnd == c.toks[n].end {
@@ -733,7 +749,7 @@ func (c *parse) countAfter(last int) int {
 	if unit != "" && !packWords[unit] {
 		return 0
 	}
-	if i+1 < len(toks) && toks[i+1].kind == tWord && !packWords[toks[i+1].low] && unit == "" {
+	if i+1 < len(toks) && toks[i+1].kind == tWord && !toks[i+1].in(vPack) && unit == "" {
 		return 0 // "for 30 servings" counts something else
 	}
 	return n
@@ -871,10 +887,7 @@ func union(sets ...map[string]bool) map[string]bool {
 	return out
 }
 
-func reverse(s []string) []string {
-	out := make([]string, len(s))
-	for i, w := range s {
-		out[len(s)-1-i] = w
-	}
-	return out
+// endsWith is strings.HasSuffix for text in a byte slice.
+func endsWith(b []byte, suffix string) bool {
+	return len(b) >= len(suffix) && string(b[len(b)-len(suffix):]) == suffix
 }

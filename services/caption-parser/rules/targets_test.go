@@ -5,9 +5,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"reflect"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/buylink/buylink/pkg/events"
 	"github.com/buylink/buylink/services/caption-parser/eval"
 	"github.com/buylink/buylink/services/caption-parser/rules"
 )
@@ -105,6 +108,46 @@ func TestFewNegativesAreGivenProducts(t *testing.T) {
 	if share > 0.05 {
 		t.Errorf("%.2f%% of the negatives given products; at most 5%% may be", 100*share)
 	}
+}
+
+// TestParseCarriesNothingOver parses buylink's own captions forwards,
+// backwards and from several goroutines at once: Parse reuses its working
+// space, and a caption's products must not depend on the captions parsed
+// before or beside it.
+func TestParseCarriesNothingOver(t *testing.T) {
+	var inputs []rules.Input
+	for _, path := range ownCaptions {
+		cases, err := eval.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cases {
+			inputs = append(inputs, rules.Input{Text: c.Caption, PostedAt: posted})
+		}
+	}
+	inputs = append(inputs, rules.Input{Text: hostile(), PostedAt: posted})
+	first := make([][]events.ParsedProduct, len(inputs))
+	for i, in := range inputs {
+		first[i] = rules.Parse(in)
+	}
+	for i := len(inputs) - 1; i >= 0; i-- {
+		if got := rules.Parse(inputs[i]); !reflect.DeepEqual(got, first[i]) {
+			t.Errorf("%q: parsed after other captions %+v, first %+v", inputs[i].Text, got, first[i])
+		}
+	}
+	// Workers parse concurrently, sharing the pool (go test -race).
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range inputs {
+				k := (i + w*len(inputs)/4) % len(inputs)
+				if got := rules.Parse(inputs[k]); !reflect.DeepEqual(got, first[k]) {
+					t.Errorf("%q: parsed concurrently %+v, alone %+v", inputs[k].Text, got, first[k])
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // BenchmarkParse parses buylink's own captions: "offers" the labeled

@@ -8,7 +8,7 @@ import (
 
 // inPrice returns the price token i belongs to.
 func (c *parse) inPrice(i int) (int, bool) {
-	if c.priceOf == nil {
+	if len(c.priceOf) == 0 {
 		return -1, false
 	}
 	k := c.priceOf[i]
@@ -61,7 +61,7 @@ func (c *parse) skipLeadsBack(lo, i int) int {
 				continue
 			}
 		case tWord:
-			if leadWords[t.low] || backLeads[t.low] || priceLabelWords[t.low] || c.currencyWord(i) {
+			if t.in(vLead) || t.in(vBackLead) || t.in(vPriceLabel) || c.currencyWord(i) {
 				i--
 				continue
 			}
@@ -193,7 +193,7 @@ func (c *parse) titleSpan(a, b int) (string, int) {
 	// Leading junk: markers, punctuation, brackets, articles, hype.
 	for i < b && i < a+maxTitleTokens/2 {
 		t := toks[i]
-		if t.kind == tWord && (determiners[t.low] || hypeWords[t.low] || leadWords[t.low] || trailStrip[t.low] || introWords[t.low]) {
+		if t.kind == tWord && t.vocab&vTitleJunk != 0 {
 			i++
 			continue
 		}
@@ -207,7 +207,7 @@ func (c *parse) titleSpan(a, b int) (string, int) {
 			if j < b && c.lang == langVI && toks[j].low == "em" {
 				j++ // the seller's "em" for the product
 			}
-			if j < b && toks[j].kind == tWord && toks[j].space && !trailStrip[toks[j].low] && !prepositions[toks[j].low] && !c.stops(toks[j].low) {
+			if j < b && toks[j].kind == tWord && toks[j].space && !toks[j].in(vTrail) && !toks[j].in(vPreposition) && !c.stopsTok(toks[j]) {
 				i = j
 				continue
 			}
@@ -265,7 +265,7 @@ collect:
 				}
 				thaiKept += n
 			}
-			if c.stops(t.low) || c.stopsHere(i) || c.introducesCode(i) || c.isPriceTok(i) || c.buyOffer(i) || c.inCallToAction(i) || titleCTAWords[t.low] ||
+			if c.stopsTok(t) || c.stopsHere(i) || c.introducesCode(i) || c.isPriceTok(i) || c.buyOffer(i) || c.inCallToAction(i) || t.in(vTitleCTA) ||
 				i > a && i+1 < b && c.isPunct(i+1, ":") && !toks[i+1].space && (i+2 >= len(toks) || toks[i+2].space) {
 				// "Product: Maki Zenin Size: 1/6": a field label ends the name
 				break collect
@@ -319,7 +319,7 @@ collect:
 	for len(parts) > 0 {
 		last := parts[len(parts)-1]
 		t := toks[last.end-1]
-		if last.end-last.start == 1 && (t.kind == tPunct || t.kind == tWord && trailStrip[t.low]) {
+		if last.end-last.start == 1 && (t.kind == tPunct || t.kind == tWord && t.in(vTrail)) {
 			parts = parts[:len(parts)-1]
 			continue
 		}
@@ -415,7 +415,7 @@ func (c *parse) introducesCode(i int) bool {
 // buyOffer reports a buy verb before a count that starts a deal: "buy 1
 // get 1", "beli 2 gratis 1", "mua 1 tặng 1".
 func (c *parse) buyOffer(i int) bool {
-	return buyVerbs[c.toks[i].low] && i+1 < len(c.toks) && c.toks[i+1].kind == tNum
+	return c.toks[i].in(vBuyVerb) && i+1 < len(c.toks) && c.toks[i+1].kind == tNum
 }
 
 // abbreviationDot reports the dot at i after a capitalised word of at most
@@ -460,7 +460,7 @@ func (c *parse) leadGerund(i, b int) int {
 	if j < b && c.toks[j].kind == tWord && (c.toks[j].low == "out" || c.toks[j].low == "on" || c.toks[j].low == "with") {
 		j++
 	}
-	if j < b && c.toks[j].kind == tWord && determiners[c.toks[j].low] {
+	if j < b && c.toks[j].kind == tWord && c.toks[j].in(vDeterminer) {
 		return j
 	}
 	return i
@@ -471,7 +471,7 @@ func (c *parse) leadGerund(i, b int) int {
 // labels of listings ("Brand:", "Product:") are read as such elsewhere.
 func (c *parse) headingLabel(i, b int) bool {
 	return i+2 < b && c.isPunct(i+1, ":") && !c.toks[i+1].space && c.toks[i+2].kind == tWord &&
-		!productLabels[c.toks[i].low] && !brandLabels[c.toks[i].low] && !priceLabelWords[c.toks[i].low]
+		!productLabels[c.toks[i].low] && !brandLabels[c.toks[i].low] && !c.toks[i].in(vPriceLabel)
 }
 
 func truncateWords(s string, n int) string {
@@ -490,7 +490,7 @@ func truncateWords(s string, n int) string {
 // "in 5 colours", "in shade Peony", "with my", "and the".
 func (c *parse) stopsHere(i int) bool {
 	w := c.toks[i].low
-	if !contextStops[w] || i+1 >= len(c.toks) {
+	if c.toks[i].vocab&vContextStop == 0 || i+1 >= len(c.toks) {
 		return false
 	}
 	n := c.toks[i+1]
@@ -498,7 +498,7 @@ func (c *parse) stopsHere(i int) bool {
 	case tNum:
 		return w != "of" && w != "de"
 	case tWord:
-		return determiners[n.low] || c.stops(n.low) || n.low == "you" || w == "in" && (variantWords[n.low] || c.variantAhead(i+1))
+		return n.in(vDeterminer) || c.stopsTok(n) || n.low == "you" || w == "in" && (variantWords[n.low] || c.variantAhead(i+1))
 	}
 	return false
 }
@@ -556,7 +556,7 @@ func (c *parse) isPackGroup(a, b int) bool {
 			}
 		case tWord:
 			switch {
-			case packWords[t.low] || strings.HasSuffix(t.low, "-pack"):
+			case t.in(vPack) || strings.HasSuffix(t.low, "-pack"):
 				hasPack = true
 			case t.low == "of" || t.low == "de" || t.low == "x":
 			default:
@@ -622,7 +622,7 @@ func (c *parse) anchor(main *price) span {
 // followed by "from @shop" names the shop: "Loafers (shoevault)".
 func (c *parse) bestTitle(main *price) (string, bool) {
 	a := c.anchor(main)
-	var cands []candidate
+	cands := c.cands[:0]
 	add := func(pos, from, to int, base float64) {
 		if len(cands) >= maxCandidates {
 			return
@@ -643,7 +643,7 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 			cands = append(cands, candidate{t, main.first - 1, main.first, base, false})
 		}
 		// "this $12 lip oil", "our £20 tote": the product follows its price.
-		if w := c.prevWord(main.first, 0); w >= 0 && w == main.first-1 && determiners[c.toks[w].low] {
+		if w := c.prevWord(main.first, 0); w >= 0 && w == main.first-1 && c.toks[w].in(vDeterminer) {
 			add(main.first-1, main.last+1, len(c.toks), 3)
 		}
 	}
@@ -725,7 +725,7 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 		if (m.cue == cueAvailable || m.cue == cueBuy) && m.first > 0 && c.toks[m.first-1].kind != tBreak {
 			// "Hermes Birkin 25 available at our store", "The X is now available".
 			end := m.first
-			for end > 0 && c.toks[end-1].kind == tWord && (c.stops(c.toks[end-1].low) || prepositions[c.toks[end-1].low] || determiners[c.toks[end-1].low] || c.cueAt(end-1, cueAvailable)) {
+			for end > 0 && c.toks[end-1].kind == tWord && (c.stopsTok(c.toks[end-1]) || c.toks[end-1].in(vPreposition) || c.toks[end-1].in(vDeterminer) || c.cueAt(end-1, cueAvailable)) {
 				end-- // "X is now in my showcase", "X, disponível no carrinho"
 			}
 			if m.cue == cueBuy && end == m.first {
@@ -764,6 +764,7 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 			}
 		}
 	}
+	c.cands = cands // the room serves the next caption (Parse's pool)
 	best, bestScore := -1, -100.0
 	for k, cd := range cands {
 		s := c.score(cd, a, main != nil)
@@ -843,10 +844,10 @@ func (c *parse) followedByObject(i int) bool {
 		return false
 	}
 	n := c.toks[i+1]
-	if n.kind != tWord || linkLeads[n.low] || trailStrip[n.low] || contextStops[n.low] || n.low == "or" {
+	if n.kind != tWord || n.in(vLinkLead) || n.in(vTrail) || n.vocab&vContextStop != 0 || n.low == "or" {
 		return false
 	}
-	return determiners[n.low] || !c.stops(n.low) && !genericWords[n.low]
+	return n.in(vDeterminer) || !c.stopsTok(n) && !n.in(vGeneric)
 }
 
 // titleCTAWords end a title wherever they stand: "links to all my stuff".
@@ -856,7 +857,7 @@ var titleCTAWords = setOf("link", "links", "linked", "cart", "checkout", "dm", "
 // the kiln" names a place, not the product.
 func (c *parse) afterPreposition(i int) bool {
 	w := c.prevWord(i, 0)
-	return w >= 0 && w == i-1 && prepositions[c.toks[w].low]
+	return w >= 0 && w == i-1 && c.toks[w].in(vPreposition)
 }
 
 var prepositions = setOf("of", "in", "on", "at", "into", "from", "under", "over", "than", "de", "da", "do", "em", "na",
@@ -865,8 +866,9 @@ var prepositions = setOf("of", "in", "on", "at", "into", "from", "under", "over"
 // inCallToAction reports token i inside a phrase of a way to buy, a
 // contact or a booking ("link in bio", "DM to order"): never a title's.
 func (c *parse) inCallToAction(i int) bool {
-	if c.ctaTok == nil {
-		c.ctaTok = make([]bool, len(c.toks))
+	if len(c.ctaTok) == 0 {
+		c.ctaTok = resize(c.ctaTok, len(c.toks))
+		clear(c.ctaTok)
 		for _, m := range c.cues {
 			if m.cue == cueBuy || m.cue == cueContact || m.cue == cueBook {
 				for k := m.first; k <= m.last; k++ {
@@ -953,10 +955,11 @@ func (c *parse) latinName(i int) int {
 			j++ // "SPF 50", "Lumi 6L"
 			continue
 		}
-		if t.kind != tWord || !isLatin(c.text[t.start:t.end]) || determiners[t.low] && j == i {
+		if t.kind != tWord {
 			break
 		}
-		if r, _ := utf8.DecodeRuneInString(c.text[t.start:]); !unicode.IsUpper(r) {
+		// The capital first: most words are not capitalised.
+		if r, _ := utf8.DecodeRuneInString(c.text[t.start:]); !unicode.IsUpper(r) || !isLatin(c.text[t.start:t.end]) || t.in(vDeterminer) && j == i {
 			break
 		}
 		caps++
@@ -984,7 +987,7 @@ func (c *parse) nounPhraseBefore(i int) int {
 	j := i
 	for j > 0 && i-j < 8 {
 		t := c.toks[j-1]
-		if t.kind != tWord && t.kind != tNum || c.stops(t.low) || contextStops[t.low] {
+		if t.kind != tWord && t.kind != tNum || c.stopsTok(t) || t.vocab&vContextStop != 0 {
 			break
 		}
 		j--
@@ -1140,8 +1143,7 @@ func closer(a, b, target int) bool {
 }
 
 func (c *parse) score(cd candidate, a span, priced bool) float64 {
-	c.wordBuf = appendTitleWords(c.wordBuf[:0], cd.title)
-	words := c.wordBuf
+	words := c.wordsOf(cd.title)
 	n := len(words)
 	if n == 0 {
 		return -100
@@ -1150,7 +1152,7 @@ func (c *parse) score(cd candidate, a span, priced bool) float64 {
 	bonus := 0.0
 	generic := 0
 	for _, w := range words {
-		if genericWords[w] || c.stops(w) {
+		if f := vocab[w]; f&vGeneric != 0 || c.stops(f) {
 			generic++
 		}
 		if len(w) >= 3 && c.inHashtag(w) {
@@ -1196,12 +1198,12 @@ func (c *parse) score(cd candidate, a span, priced bool) float64 {
 // namesNothing reports a title of generic words only, or of one or two
 // words that end in one ("Flash sale", "New drop").
 func (c *parse) namesNothing(title string) bool {
-	c.wordBuf = appendTitleWords(c.wordBuf[:0], title)
-	if n := len(c.wordBuf); n > 0 && n < 3 && genericWords[c.wordBuf[n-1]] && !namedLast(title) {
+	words := c.wordsOf(title)
+	if n := len(words); n > 0 && n < 3 && genericWords[words[n-1]] && !namedLast(title) {
 		return true
 	}
-	for _, w := range c.wordBuf {
-		if !genericWords[w] && !hypeWords[w] && !c.stops(w) {
+	for _, w := range words {
+		if f := vocab[w]; f&(vGeneric|vHype) == 0 && !c.stops(f) {
 			return false
 		}
 	}
@@ -1267,12 +1269,13 @@ func (c *parse) capitalsIn(title string) int {
 func isPackPhrase(words []string) bool {
 	num, pack := false, false
 	for _, w := range words {
+		f := vocab[w]
 		switch {
 		case w != "" && isDigit(w[0]):
 			num = true
-		case packWords[w] || containerWords[w]:
+		case f&(vPack|vContainer) != 0:
 			pack = true
-		case w != "of" && w != "de" && w != "x" && !unitWords[w]:
+		case w != "of" && w != "de" && w != "x" && f&vUnit == 0:
 			return false
 		}
 	}
@@ -1281,8 +1284,8 @@ func isPackPhrase(words []string) bool {
 
 // paragraphBreakBetween reports a blank line between two tokens.
 func (c *parse) paragraphBreakBetween(a, b int) bool {
-	if c.paragraph == nil {
-		c.paragraph = make([]int, len(c.toks))
+	if len(c.paragraph) == 0 {
+		c.paragraph = resize(c.paragraph, len(c.toks))
 		n := 0
 		for i, t := range c.toks {
 			if t.kind == tBreak && t.lines > 1 {
@@ -1312,17 +1315,21 @@ func (c *parse) sentenceBreakBetween(a, b int) bool {
 	return false
 }
 
-// inHashtag reports whether a title word and a hashtag contain one another
-// (accents folded): "kurta" in #kurta, "kaffeemühle" holds #kaffee.
+// inHashtag reports whether a title word (in lower case: wordsOf) and a
+// hashtag contain one another (accents folded): "kurta" in #kurta,
+// "kaffeemühle" holds #kaffee.
 func (c *parse) inHashtag(w string) bool {
-	if c.foldedTags == nil {
-		c.foldedTags = make([]string, len(c.hashtags))
+	if len(c.hashtags) == 0 {
+		return false
+	}
+	if len(c.foldedTags) == 0 {
+		c.foldedTags = resize(c.foldedTags, len(c.hashtags))
 		for i, h := range c.hashtags {
 			c.foldedTags[i] = fold(h)
 		}
 		c.joinedTags = strings.Join(c.foldedTags, "\x00")
 	}
-	fw := fold(w)
+	fw := unaccent(w) // w is in lower case (wordsOf)
 	if strings.Contains(c.joinedTags, fw) {
 		return true
 	}
@@ -1334,9 +1341,43 @@ func (c *parse) inHashtag(w string) bool {
 	return false
 }
 
+// splitTitle is a title split into words: splitWords[from:to].
+type splitTitle struct {
+	title    string
+	from, to int
+}
+
+// maxSplitTitles bounds the titles whose words a parse remembers: a
+// caption's candidate titles are few, and each is scored and tested more
+// than once.
+const maxSplitTitles = 16
+
+// wordsOf returns the lower-case words of a title (appendTitleWords),
+// split once per title and caption. The caller must not modify them, and
+// past maxSplitTitles titles they hold only until the next call.
+func (c *parse) wordsOf(title string) []string {
+	for _, s := range c.split {
+		if s.title == title {
+			return c.splitWords[s.from:s.to:s.to]
+		}
+	}
+	from := len(c.splitWords)
+	c.splitWords = appendTitleWords(c.splitWords, title)
+	to := len(c.splitWords)
+	words := c.splitWords[from:to:to]
+	if len(c.split) < maxSplitTitles {
+		c.split = append(c.split, splitTitle{title, from, to})
+	} else {
+		c.splitWords = c.splitWords[:from] // not remembered: the space serves the next title
+	}
+	return words
+}
+
 // appendTitleWords appends the lower-case runs of letters and digits of s
-// to dst.
+// to dst. s is lower-cased once, not word by word: lower-casing keeps a
+// rune a letter or digit, or not one, so the runs are the same.
 func appendTitleWords(dst []string, s string) []string {
+	s = lower(s)
 	start := -1
 	for i, r := range s {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
@@ -1346,12 +1387,12 @@ func appendTitleWords(dst []string, s string) []string {
 			continue
 		}
 		if start >= 0 {
-			dst = append(dst, lower(s[start:i]))
+			dst = append(dst, s[start:i])
 			start = -1
 		}
 	}
 	if start >= 0 {
-		dst = append(dst, lower(s[start:]))
+		dst = append(dst, s[start:])
 	}
 	return dst
 }
@@ -1364,11 +1405,16 @@ func titleWords(s string) []string {
 }
 
 // fold lower-cases s and strips common Latin accents.
-func fold(s string) string {
-	s = lower(s)
+func fold(s string) string { return unaccent(lower(s)) }
+
+// unaccent strips the common Latin accents of s (accentFold).
+func unaccent(s string) string {
+	if isASCII(s) {
+		return s // every accented letter is outside ASCII
+	}
 	accented := false
 	for _, r := range s {
-		if _, ok := accentFold[r]; ok {
+		if isAccented(r) {
 			accented = true
 			break
 		}
@@ -1378,16 +1424,35 @@ func fold(s string) string {
 	}
 	var b strings.Builder
 	for _, r := range s {
-		if f, ok := accentFold[r]; ok {
-			r = f
+		if isAccented(r) {
+			r = accentFold[r]
 		}
 		b.WriteRune(r)
 	}
 	return b.String()
 }
 
+// isAccented reports a letter accentFold strips, all of them between 'ß'
+// and 'ÿ'.
+func isAccented(r rune) bool {
+	if r < 'ß' || r > 'ÿ' {
+		return false
+	}
+	_, ok := accentFold[r]
+	return ok
+}
+
 var accentFold = map[rune]rune{
 	'à': 'a', 'á': 'a', 'â': 'a', 'ã': 'a', 'ä': 'a', 'å': 'a', 'ç': 'c', 'è': 'e', 'é': 'e', 'ê': 'e', 'ë': 'e',
 	'ì': 'i', 'í': 'i', 'î': 'i', 'ï': 'i', 'ñ': 'n', 'ò': 'o', 'ó': 'o', 'ô': 'o', 'õ': 'o', 'ö': 'o', 'ø': 'o',
 	'ù': 'u', 'ú': 'u', 'û': 'u', 'ü': 'u', 'ý': 'y', 'ÿ': 'y', 'ß': 's',
+}
+
+// resize returns s with length n, reusing its array when it has the room.
+// The elements are left as they were: the caller sets them.
+func resize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
 }

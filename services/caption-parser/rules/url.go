@@ -165,15 +165,22 @@ func trimURLEnd(text string, start, end int) int {
 // NormalizeURL returns the URL as written with "https://" added when it has
 // no scheme, or "" when it is not a valid http(s) URL.
 func NormalizeURL(raw string) string {
+	s, _ := normalizeURL(raw)
+	return s
+}
+
+// normalizeURL is NormalizeURL that also returns the URL parsed (nil when
+// the link is "").
+func normalizeURL(raw string) (string, *url.URL) {
 	s := raw
 	if !hasPrefixFold(s, "http://") && !hasPrefixFold(s, "https://") {
 		s = "https://" + s
 	}
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https" && !hasPrefixFold(s, "http")) {
-		return ""
+		return "", nil
 	}
-	return s
+	return s, u
 }
 
 // hostOf returns the lower-cased host of a normalised URL without "www.".
@@ -182,6 +189,11 @@ func hostOf(u string) string {
 	if err != nil {
 		return ""
 	}
+	return hostName(p)
+}
+
+// hostName is hostOf for a URL already parsed.
+func hostName(p *url.URL) string {
 	return strings.TrimPrefix(strings.ToLower(p.Hostname()), "www.")
 }
 

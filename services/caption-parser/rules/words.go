@@ -77,12 +77,15 @@ func langBit(lang string) uint16 {
 	return 1 << 10
 }
 
-// stops reports a word that ends a title in this caption: a stop word of
-// English or of the caption's language (of any language when the language
-// is unknown).
-func (c *parse) stops(w string) bool {
-	return stopLangs[w]&c.stopMask != 0
+// stops reports a word that ends a title in this caption, by its flags
+// (vocab): a stop word of English or of the caption's language (of any
+// language when the language is unknown).
+func (c *parse) stops(f vocabFlags) bool {
+	return uint16(f>>vStopShift)&c.stopMask != 0
 }
+
+// stopsTok is stops for a word of the caption.
+func (c *parse) stopsTok(t token) bool { return c.stops(t.vocab) }
 
 // stopMaskOf is the mask of the languages whose stop words end titles in
 // a caption of the language: English's and its own, all when unknown.
