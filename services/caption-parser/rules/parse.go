@@ -772,7 +772,7 @@ func (c *parse) genericTitle(title string) bool {
 	}
 	generic := 0
 	for _, w := range words {
-		if f := vocab[w]; f&vGeneric != 0 || c.stops(f) {
+		if f := vocabOf(w); f&vGeneric != 0 || c.stops(f) {
 			generic++
 		}
 	}

@@ -598,7 +598,7 @@ func (c *parse) classify(k int) {
 	// flags are the vocabulary flags of the words before (0 past them).
 	var flags [3]vocabFlags
 	for j, w := range before {
-		flags[j] = vocab[w]
+		flags[j] = vocabOf(w)
 	}
 	// phrase is the words before the amount in the caption's order, one
 	// space apart (in c.phraseBuf, reused).

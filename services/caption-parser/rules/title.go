@@ -1152,7 +1152,7 @@ func (c *parse) score(cd candidate, a span, priced bool) float64 {
 	bonus := 0.0
 	generic := 0
 	for _, w := range words {
-		if f := vocab[w]; f&vGeneric != 0 || c.stops(f) {
+		if f := vocabOf(w); f&vGeneric != 0 || c.stops(f) {
 			generic++
 		}
 		if len(w) >= 3 && c.inHashtag(w) {
@@ -1203,7 +1203,7 @@ func (c *parse) namesNothing(title string) bool {
 		return true
 	}
 	for _, w := range words {
-		if f := vocab[w]; f&(vGeneric|vHype) == 0 && !c.stops(f) {
+		if f := vocabOf(w); f&(vGeneric|vHype) == 0 && !c.stops(f) {
 			return false
 		}
 	}
@@ -1269,7 +1269,7 @@ func (c *parse) capitalsIn(title string) int {
 func isPackPhrase(words []string) bool {
 	num, pack := false, false
 	for _, w := range words {
-		f := vocab[w]
+		f := vocabOf(w)
 		switch {
 		case w != "" && isDigit(w[0]):
 			num = true

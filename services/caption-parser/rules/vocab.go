@@ -122,6 +122,39 @@ var vocab = func() map[string]vocabFlags {
 	return m
 }()
 
+// vocabSieve has a bit set for every word of vocab by its length and its
+// first and last bytes (sieveKey): most words of a caption are none of the
+// rules' words, and the sieve turns them away without hashing them.
+var vocabSieve = func() *[sieveBits / 64]uint64 {
+	var s [sieveBits / 64]uint64
+	for w := range vocab {
+		k := sieveKey(w)
+		s[k/64] |= 1 << (k % 64)
+	}
+	return &s
+}()
+
+// sieveBits is the size of vocabSieve: a few thousand words set about one
+// bit in ten.
+const sieveBits = 1 << 15
+
+// sieveKey is a word's bit in vocabSieve; w is not empty.
+func sieveKey(w string) uint {
+	return (uint(len(w))*0x9e5 ^ uint(w[0])<<7 ^ uint(w[len(w)-1])) % sieveBits
+}
+
+// vocabOf returns the flags of a word in lower case: vocab[w], asking the
+// map only about words that pass vocabSieve.
+func vocabOf(w string) vocabFlags {
+	if w == "" {
+		return vocab[w]
+	}
+	if k := sieveKey(w); vocabSieve[k/64]&(1<<(k%64)) == 0 {
+		return 0
+	}
+	return vocab[w]
+}
+
 // words lexes text and sets the vocabulary flags of its words.
 func words(text string) []token {
 	return wordsInto(nil, text)
@@ -135,7 +168,7 @@ func wordsInto(toks []token, text string) []token {
 	toks = lexInto(toks, text)
 	for i := range toks {
 		if t := &toks[i]; t.kind == tWord {
-			t.vocab = vocab[t.low]
+			t.vocab = vocabOf(t.low)
 		}
 	}
 	return toks
