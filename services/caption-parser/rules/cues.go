@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"math/bits"
 	"strings"
 	"unicode/utf8"
 )
@@ -464,12 +465,43 @@ func (c *parse) bioAfter(i int) int {
 	return -1
 }
 
-// scriptCuesIn records the unspaced phrases inside the word at token i.
+// scriptCuesByRune maps the first rune of each of scriptCues to the
+// phrases' indices in scriptCues, in order.
+var scriptCuesByRune = func() map[rune][]int {
+	if len(scriptCues) > maxScriptCues {
+		panic("rules: more than maxScriptCues unspaced cue phrases")
+	}
+	m := map[rune][]int{}
+	for k, p := range scriptCues {
+		r, _ := utf8.DecodeRuneInString(p.words[0])
+		m[r] = append(m[r], k)
+	}
+	return m
+}()
+
+// maxScriptCues bounds scriptCues: scriptCuesIn marks the phrases it finds
+// in a bit set of this size.
+const maxScriptCues = 256
+
+// scriptCuesIn records the unspaced phrases inside the word at token i, in
+// the order of scriptCues. Only the phrases that start with one of the
+// word's runes are tried, where that rune stands.
 func (c *parse) scriptCuesIn(i int) {
 	s := c.toks[i].low
-	for _, p := range scriptCues {
-		if len(c.cues) < maxCueMatches && speaks(c.lang, p.lang, true) && strings.Contains(s, p.words[0]) {
-			c.cues = append(c.cues, cueMatch{p.cue, i, i})
+	var found [maxScriptCues / 64]uint64
+	for at, r := range s {
+		for _, k := range scriptCuesByRune[r] {
+			if found[k/64]&(1<<(k%64)) == 0 && strings.HasPrefix(s[at:], scriptCues[k].words[0]) {
+				found[k/64] |= 1 << (k % 64)
+			}
+		}
+	}
+	for w, set := range found {
+		for ; set != 0; set &= set - 1 {
+			p := scriptCues[w*64+bits.TrailingZeros64(set)]
+			if len(c.cues) < maxCueMatches && speaks(c.lang, p.lang, true) {
+				c.cues = append(c.cues, cueMatch{p.cue, i, i})
+			}
 		}
 	}
 }
