@@ -154,22 +154,3 @@ func vocabOf(w string) vocabFlags {
 	}
 	return vocab[w]
 }
-
-// words lexes text and sets the vocabulary flags of its words.
-func words(text string) []token {
-	return wordsInto(nil, text)
-}
-
-// wordsInto is words appending to toks (a slice of tokens to reuse).
-func wordsInto(toks []token, text string) []token {
-	if n := len(text)/3 + 8; cap(toks) < n {
-		toks = make([]token, 0, n) // captions hold about one token per 4 bytes
-	}
-	toks = lexInto(toks, text)
-	for i := range toks {
-		if t := &toks[i]; t.kind == tWord {
-			t.vocab = vocabOf(t.low)
-		}
-	}
-	return toks
-}
