@@ -38,8 +38,9 @@ const maxCodeLookahead = 10
 // is never a code.
 func (c *parse) findCodes() {
 	toks, text := c.toks, c.text
-	for i, t := range toks {
-		if t.kind != tWord || !c.isCodeTrigger(t) {
+	for i := range toks {
+		t := &toks[i]
+		if t.kind != tWord || !c.isCodeTrigger(*t) {
 			continue
 		}
 		c.codeWord = true

@@ -348,7 +348,7 @@ const maxCueMatches = 64
 func (c *parse) findCues() {
 	toks := c.toks
 	for i := 0; i < len(toks) && len(c.cues) < maxCueMatches; i++ {
-		t := toks[i]
+		t := &toks[i]
 		if t.kind == tPunct && c.text[t.start:t.end] == "%" && i+1 < len(toks) && toks[i+1].kind == tWord && toks[i+1].low == "off" {
 			c.cues = append(c.cues, cueMatch{cuePromo, i, i + 1})
 			continue

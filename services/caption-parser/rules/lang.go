@@ -105,7 +105,8 @@ func Language(text string) string {
 func detectLanguage(text string, toks []token) (lang string, scripted bool) {
 	var thai, hangul, syllables, kana, han, viet, words int
 	var votes [8]int
-	for _, t := range toks {
+	for i := range toks {
+		t := &toks[i]
 		if t.kind != tWord {
 			continue
 		}

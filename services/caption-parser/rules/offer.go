@@ -47,7 +47,8 @@ func (c *parse) offerEnd() *time.Time {
 		return time.Date(y, m, d, 23, 59, 59, 0, time.UTC)
 	}
 	toks := c.toks
-	for i, t := range toks {
+	for i := range toks {
+		t := &toks[i]
 		switch t.kind {
 		case tWord:
 			// "ends Sunday", "until Sunday", "bis Sonntag", "hasta el domingo".

@@ -170,7 +170,8 @@ func (c *parse) init(in Input) {
 	c.toks = lexInto(c.toks, c.text)
 	c.lang, c.scripted = detectLanguage(c.text, c.toks)
 	c.stopMask = stopMaskOf(c.lang)
-	for i, t := range c.toks {
+	for i := range c.toks {
+		t := &c.toks[i]
 		switch t.kind {
 		case tWord:
 			if w := c.text[t.start:t.end]; t.vocab&vISO != 0 && isoWords[w] {

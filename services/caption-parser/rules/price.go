@@ -539,7 +539,8 @@ func (c *parse) inheritBareAmounts() {
 	}
 	toks, text := c.toks, c.text
 	var added []price
-	for i, t := range toks {
+	for i := range toks {
+		t := &toks[i]
 		if t.kind != tNum || taken[i] || t.numEnd != t.end {
 			continue
 		}

@@ -192,7 +192,7 @@ func (c *parse) titleSpan(a, b int) (string, int) {
 	b = min(b, a+maxTitleTokens)
 	// Leading junk: markers, punctuation, brackets, articles, hype.
 	for i < b && i < a+maxTitleTokens/2 {
-		t := toks[i]
+		t := &toks[i]
 		if t.kind == tWord && t.vocab&vTitleJunk != 0 {
 			i++
 			continue
@@ -253,7 +253,7 @@ func (c *parse) titleSpan(a, b int) (string, int) {
 	thaiKept := 0 // runes of the Thai phrase kept
 collect:
 	for i < b {
-		t := toks[i]
+		t := &toks[i]
 		switch t.kind {
 		case tWord:
 			if n := thaiRun(t.low); n > 0 {
@@ -265,7 +265,7 @@ collect:
 				}
 				thaiKept += n
 			}
-			if c.stopsTok(t) || c.stopsHere(i) || c.introducesCode(i) || c.isPriceTok(i) || c.buyOffer(i) || c.inCallToAction(i) || t.in(vTitleCTA) ||
+			if c.stopsTok(*t) || c.stopsHere(i) || c.introducesCode(i) || c.isPriceTok(i) || c.buyOffer(i) || c.inCallToAction(i) || t.in(vTitleCTA) ||
 				i > a && i+1 < b && c.isPunct(i+1, ":") && !toks[i+1].space && (i+2 >= len(toks) || toks[i+2].space) {
 				// "Product: Maki Zenin Size: 1/6": a field label ends the name
 				break collect
@@ -647,7 +647,8 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 			add(main.first-1, main.last+1, len(c.toks), 3)
 		}
 	}
-	for i, t := range c.toks {
+	for i := range c.toks {
+		t := &c.toks[i]
 		if len(cands) >= maxCandidates {
 			break
 		}
