@@ -423,7 +423,7 @@ func (c *parse) matchRest(i int, words []string) int {
 }
 
 func (c *parse) isQuote(i int) bool {
-	t := c.toks[i]
+	t := &c.toks[i]
 	return t.kind == tPunct && strings.Contains(quoteMarks, c.text[t.start:t.end])
 }
 
@@ -439,7 +439,7 @@ func (c *parse) quoted(first, last int) bool {
 // and, outside Vietnamese (where accents tell words apart), with the
 // accents sellers add for style dropped ("biö").
 func (c *parse) cueWord(i int) string {
-	t := c.toks[i]
+	t := &c.toks[i]
 	if t.vocab&vCue != 0 || c.lang == langVI || c.lang == langTH || t.ascii {
 		return t.low
 	}

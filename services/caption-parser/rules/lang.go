@@ -171,7 +171,8 @@ func detectLanguage(text string, toks []token) (lang string, scripted bool) {
 	// uses decide.
 	if l := latinLangs[best]; l == langID || l == langMS {
 		ms, id := 0, 0
-		for _, t := range toks {
+		for i := range toks {
+			t := &toks[i]
 			if t.kind == tWord {
 				if malayWords[t.low] {
 					ms++

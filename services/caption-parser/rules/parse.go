@@ -208,7 +208,7 @@ func (c *parse) addLink(i int) {
 	if len(c.links) >= maxLinks {
 		return
 	}
-	t := c.toks[i]
+	t := &c.toks[i]
 	u, parsed := normalizeURL(c.text[t.start:t.end])
 	if u == "" || !strings.Contains(c.orig, c.text[t.start:t.end]) {
 		return // a link written in styled letters is not the caption's link
@@ -408,7 +408,8 @@ func (c *parse) asked(i int) bool {
 // firstPerson reports a pronoun of the first person singular, as reviewers
 // write and shops seldom do.
 func (c *parse) firstPerson() bool {
-	for _, t := range c.toks {
+	for i := range c.toks {
+		t := &c.toks[i]
 		if t.kind == tWord && firstPersonWords[t.low] {
 			return true
 		}
@@ -556,7 +557,8 @@ func (c *parse) lines() []line {
 		return c.lineList // a caption has at least one line
 	}
 	start := 0
-	for i, t := range c.toks {
+	for i := range c.toks {
+		t := &c.toks[i]
 		if t.kind == tBreak {
 			c.lineList = append(c.lineList, line{start, i})
 			start = i + 1
@@ -700,7 +702,7 @@ func (c *parse) listItems() []item {
 func (c *parse) priceOnlyLine(l line) bool {
 	priced := false
 	for i := l.first; i < l.end; i++ {
-		t := c.toks[i]
+		t := &c.toks[i]
 		if k, ok := c.inPrice(i); ok {
 			priced = priced || c.prices[k].role == roleCurrent
 			continue
@@ -784,7 +786,7 @@ func (c *parse) genericTitle(title string) bool {
 // carts, codes) rather than naming a product.
 func (c *parse) isCallToAction(l line) bool {
 	for i := l.first; i < l.end; i++ {
-		t := c.toks[i]
+		t := &c.toks[i]
 		if t.kind == tURL || t.kind == tWord && ctaWords[t.low] {
 			return true
 		}
@@ -795,7 +797,7 @@ func (c *parse) isCallToAction(l line) bool {
 // pricePending reports a line saying its price is not out yet.
 func (c *parse) pricePending(l line) bool {
 	for i := l.first; i < l.end; i++ {
-		t := c.toks[i]
+		t := &c.toks[i]
 		if t.kind != tWord {
 			continue
 		}

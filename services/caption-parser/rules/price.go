@@ -157,7 +157,7 @@ func (c *parse) findPrices() {
 // currency the caption settles ("150k" in English) has currency "".
 func (c *parse) priceAt(i int) (price, bool) {
 	toks, text := c.toks, c.text
-	t := toks[i]
+	t := &toks[i]
 	unit := text[t.numEnd:t.end]
 	p := price{num: i, first: i, last: i}
 	cur, unitCur, mult, hasUnit := "", "", int64(1), false
@@ -425,7 +425,8 @@ func (c *parse) places() []string {
 		return c.placeNames
 	}
 	c.placesDone = true
-	for _, t := range c.toks {
+	for i := range c.toks {
+		t := &c.toks[i]
 		switch t.kind {
 		case tWord:
 			if t.in(vPlace) {

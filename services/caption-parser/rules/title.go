@@ -18,7 +18,7 @@ func (c *parse) inPrice(i int) (int, bool) {
 // isBreak reports a token that ends a phrase: a line break, an emoji, a URL,
 // a hashtag, a handle, a money amount or sentence punctuation.
 func (c *parse) isBreak(i int) bool {
-	t := c.toks[i]
+	t := &c.toks[i]
 	switch t.kind {
 	case tBreak, tEmoji, tURL, tTag, tMention, tCur:
 		return true
@@ -37,7 +37,7 @@ func (c *parse) isBreak(i int) bool {
 }
 
 func (c *parse) isPunct(i int, s string) bool {
-	t := c.toks[i]
+	t := &c.toks[i]
 	return t.kind == tPunct && c.text[t.start:t.end] == s
 }
 
@@ -46,7 +46,7 @@ func (c *parse) isPunct(i int, s string) bool {
 // prices with their markers ("WAS $39.99 NOW"), and a bundle count ("2 for").
 func (c *parse) skipLeadsBack(lo, i int) int {
 	for i >= lo {
-		t := c.toks[i]
+		t := &c.toks[i]
 		switch t.kind {
 		case tPunct:
 			switch c.text[t.start:t.end] {
@@ -397,8 +397,8 @@ func looseSpace(s string) bool {
 // and a deal noun ("voucher", "promo") only where a code follows it, as
 // "Kopi Senja voucher" names the product.
 func (c *parse) introducesCode(i int) bool {
-	t := c.toks[i]
-	if !c.isCodeTrigger(t) {
+	t := &c.toks[i]
+	if !c.isCodeTrigger(*t) {
 		return false
 	}
 	if !nounTriggers[t.low] {
@@ -435,7 +435,7 @@ func (c *parse) abbreviationDot(i, b int) bool {
 // insideName reports a capitalised word right after another on its line:
 // "Book" in "Dior Book Tote" is part of a name, not a verb.
 func (c *parse) insideName(i int) bool {
-	t := c.toks[i]
+	t := &c.toks[i]
 	if i == 0 || c.text[t.start] < 'A' || c.text[t.start] > 'Z' || isUpperWord(c.text[t.start:t.end]) {
 		return false
 	}
@@ -527,7 +527,7 @@ var timeUnits = setOf("am", "pm", "h", "hrs", "hr", "min", "mins")
 
 // currencyWord reports a word that names a currency ("Pounds", "AED").
 func (c *parse) currencyWord(i int) bool {
-	t := c.toks[i]
+	t := &c.toks[i]
 	if _, ok := wordCurrencies[t.low]; ok {
 		return true
 	}
@@ -547,7 +547,7 @@ func (c *parse) isDiscount(i int) bool {
 func (c *parse) isPackGroup(a, b int) bool {
 	hasNum, hasPack := false, false
 	for i := a; i < b; i++ {
-		t := c.toks[i]
+		t := &c.toks[i]
 		switch t.kind {
 		case tNum:
 			hasNum = true
@@ -1002,7 +1002,7 @@ func (c *parse) nounPhraseBefore(i int) int {
 func (c *parse) firstContent() int {
 	i := 0
 	for i < len(c.toks) {
-		t := c.toks[i]
+		t := &c.toks[i]
 		switch {
 		case t.kind == tWord && replyWords[t.low] && c.mentionWithin(i, 3):
 			for i < len(c.toks) && c.toks[i].kind != tMention {
@@ -1288,7 +1288,8 @@ func (c *parse) paragraphBreakBetween(a, b int) bool {
 	if len(c.paragraph) == 0 {
 		c.paragraph = resize(c.paragraph, len(c.toks))
 		n := 0
-		for i, t := range c.toks {
+		for i := range c.toks {
+			t := &c.toks[i]
 			if t.kind == tBreak && t.lines > 1 {
 				n++
 			}
@@ -1302,7 +1303,7 @@ func (c *parse) paragraphBreakBetween(a, b int) bool {
 // sentenceBreakBetween reports a line break or sentence end between two tokens.
 func (c *parse) sentenceBreakBetween(a, b int) bool {
 	for i := a + 1; i < b; i++ {
-		t := c.toks[i]
+		t := &c.toks[i]
 		if t.kind == tBreak {
 			return true
 		}
