@@ -167,7 +167,7 @@ var codeFillers = setOf("my", "our", "is", "code", "meu", "meus", "mi", "mis", "
 // or -1.
 func (c *parse) afterColon(j int) int {
 	for k := j; k < len(c.toks) && k-j < 8; k++ {
-		t := c.toks[k]
+		t := &c.toks[k]
 		if t.kind == tBreak || t.kind == tURL || t.kind == tEmoji || t.kind == tPunct && strings.ContainsAny(c.text[t.start:t.end], ".!?;|") {
 			return -1
 		}

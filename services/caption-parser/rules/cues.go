@@ -454,7 +454,7 @@ func (c *parse) cueWord(i int) string {
 // for everything in my bio"), or -1.
 func (c *parse) bioAfter(i int) int {
 	for j := i + 1; j < len(c.toks) && j <= i+8; j++ {
-		t := c.toks[j]
+		t := &c.toks[j]
 		if t.kind == tBreak || t.kind == tURL {
 			return -1
 		}
@@ -533,7 +533,7 @@ func (c *parse) sellsVoucher() bool {
 			continue
 		}
 		for i := m.first; i <= m.last; i++ {
-			if t := c.toks[i]; locationWords[t.low] || c.scripted && strings.Contains(t.low, "ปักหมุด") {
+			if t := &c.toks[i]; locationWords[t.low] || c.scripted && strings.Contains(t.low, "ปักหมุด") {
 				return true
 			}
 		}
@@ -541,7 +541,7 @@ func (c *parse) sellsVoucher() bool {
 	// "beli lewat tiktok", "pake voucher tiktok": bought in the app, from a
 	// place, is a TikTok GO voucher.
 	for i := 1; i < len(c.toks); i++ {
-		if t := c.toks[i]; t.kind == tWord && t.low == "tiktok" && c.toks[i-1].kind == tWord && throughWords[c.toks[i-1].low] {
+		if t := &c.toks[i]; t.kind == tWord && t.low == "tiktok" && c.toks[i-1].kind == tWord && throughWords[c.toks[i-1].low] {
 			return true
 		}
 	}

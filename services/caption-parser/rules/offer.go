@@ -117,7 +117,7 @@ func (c *parse) offerEnd() *time.Time {
 // followedBy reports whether the word after token i is in the set.
 func (c *parse) followedBy(i int, set map[string]bool) bool {
 	for j := i + 1; j < len(c.toks) && j <= i+2; j++ {
-		t := c.toks[j]
+		t := &c.toks[j]
 		if t.kind == tWord {
 			return set[t.low]
 		}
@@ -144,7 +144,7 @@ func containsAny(words []string, set map[string]bool) bool {
 func (c *parse) wordsBefore(buf *[3]string, i, n int) []string {
 	out := buf[:0]
 	for j := i - 1; j >= 0 && len(out) < n; j-- {
-		t := c.toks[j]
+		t := &c.toks[j]
 		switch t.kind {
 		case tWord:
 			out = append(out, t.low)
@@ -165,7 +165,7 @@ func (c *parse) wordsBefore(buf *[3]string, i, n int) []string {
 func (c *parse) wordsAfter(buf *[3]string, i, n int) []string {
 	out := buf[:0]
 	for j := i + 1; j < len(c.toks) && len(out) < n; j++ {
-		t := c.toks[j]
+		t := &c.toks[j]
 		switch t.kind {
 		case tWord:
 			out = append(out, t.low)
@@ -185,7 +185,7 @@ func (c *parse) wordsAfter(buf *[3]string, i, n int) []string {
 // skip punctuation tokens, or -1.
 func (c *parse) prevWord(i, skip int) int {
 	for j := i - 1; j >= 0; j-- {
-		t := c.toks[j]
+		t := &c.toks[j]
 		if t.kind == tWord {
 			return j
 		}

@@ -229,7 +229,7 @@ func (c *parse) addLink(i int) {
 // "shop: x.com", "order at x.com", "available on x.com", "👉 x.com".
 func (c *parse) introducesLink(i int) bool {
 	for j, n := i-1, 0; j >= 0 && n < 3; j-- {
-		t := c.toks[j]
+		t := &c.toks[j]
 		switch t.kind {
 		case tWord:
 			if t.in(vLinkLead) {
@@ -390,7 +390,7 @@ var ownWords = setOf("my", "our")
 // line, before any other sentence end).
 func (c *parse) asked(i int) bool {
 	for j := i + 1; j < len(c.toks); j++ {
-		switch t := c.toks[j]; t.kind {
+		switch t := &c.toks[j]; t.kind {
 		case tBreak:
 			return false
 		case tPunct:
@@ -574,7 +574,7 @@ func (c *parse) markerEnd(l line) int {
 	if l.first >= l.end {
 		return -1
 	}
-	t := c.toks[l.first]
+	t := &c.toks[l.first]
 	switch t.kind {
 	case tEmoji:
 		return l.first + 1
@@ -963,7 +963,7 @@ func (c *parse) taggedName() string {
 	for i := range c.toks {
 		sb.Reset()
 		for n := 1; n <= 4 && i+n <= len(c.toks); n++ {
-			t := c.toks[i+n-1]
+			t := &c.toks[i+n-1]
 			if t.kind != tWord || n > 1 && !t.space {
 				break
 			}

@@ -101,7 +101,7 @@ func (c *parse) phraseBefore(lo, hi int) (title string, adjacent bool) {
 	// The price's own phrase is empty: take the one before it, within the
 	// paragraph.
 	for i >= lo && (c.isBreak(i) && !c.isPriceTok(i) || c.toks[i].kind == tPunct) {
-		if t := c.toks[i]; t.kind == tURL || t.kind == tTag || t.kind == tBreak && t.lines > 1 {
+		if t := &c.toks[i]; t.kind == tURL || t.kind == tTag || t.kind == tBreak && t.lines > 1 {
 			return "", false
 		}
 		i--
@@ -318,7 +318,7 @@ collect:
 	// Trailing prepositions, conjunctions and connectors.
 	for len(parts) > 0 {
 		last := parts[len(parts)-1]
-		t := toks[last.end-1]
+		t := &toks[last.end-1]
 		if last.end-last.start == 1 && (t.kind == tPunct || t.kind == tWord && t.in(vTrail)) {
 			parts = parts[:len(parts)-1]
 			continue
@@ -507,7 +507,7 @@ func (c *parse) stopsHere(i int) bool {
 // "in Togo calfskin", "in black", "in soft suede".
 func (c *parse) variantAhead(i int) bool {
 	for j := i; j < len(c.toks) && j < i+2; j++ {
-		if t := c.toks[j]; t.kind != tWord || variantNouns[t.low] {
+		if t := &c.toks[j]; t.kind != tWord || variantNouns[t.low] {
 			return t.kind == tWord
 		}
 	}
@@ -925,7 +925,7 @@ func (c *parse) shopHandle(i int) bool {
 	if w := c.prevWord(i, 0); w >= 0 && shopPrepositions[c.toks[w].low] {
 		return true
 	}
-	if t := c.toks[i]; len(c.codes) > 0 && t.end-t.start > 4 {
+	if t := &c.toks[i]; len(c.codes) > 0 && t.end-t.start > 4 {
 		for _, h := range c.hashtags {
 			if strings.EqualFold(h, c.text[t.start+1:t.end]) {
 				return true // "use my code X … #vivrelle @Vivrelle": the brand the code is for
@@ -933,7 +933,7 @@ func (c *parse) shopHandle(i int) bool {
 		}
 	}
 	for j := i + 1; j < len(c.toks) && j <= i+4; j++ {
-		if t := c.toks[j]; t.kind == tWord && c.isCodeTrigger(t) {
+		if t := &c.toks[j]; t.kind == tWord && c.isCodeTrigger(*t) {
 			return true
 		}
 	}
@@ -943,12 +943,12 @@ func (c *parse) shopHandle(i int) bool {
 // latinName returns the end of a run of two or more capitalised Latin words
 // starting at i ("Doi View Lodge Chiang Mai"), or i.
 func (c *parse) latinName(i int) int {
-	if t := c.toks[i]; t.kind != tWord || c.text[t.start] < 'A' || c.text[t.start] > 'Z' && c.text[t.start] < utf8.RuneSelf {
+	if t := &c.toks[i]; t.kind != tWord || c.text[t.start] < 'A' || c.text[t.start] > 'Z' && c.text[t.start] < utf8.RuneSelf {
 		return i
 	}
 	j, caps := i, 0
 	for j < len(c.toks) {
-		t := c.toks[j]
+		t := &c.toks[j]
 		if j > i && !t.space {
 			break
 		}
@@ -987,8 +987,8 @@ func isLatin(s string) bool {
 func (c *parse) nounPhraseBefore(i int) int {
 	j := i
 	for j > 0 && i-j < 8 {
-		t := c.toks[j-1]
-		if t.kind != tWord && t.kind != tNum || c.stopsTok(t) || t.vocab&vContextStop != 0 {
+		t := &c.toks[j-1]
+		if t.kind != tWord && t.kind != tNum || c.stopsTok(*t) || t.vocab&vContextStop != 0 {
 			break
 		}
 		j--
@@ -1049,7 +1049,7 @@ func (c *parse) nextPhrase(i int) int {
 func (c *parse) heading(first int) bool {
 	words := 0
 	for i := first; i < len(c.toks); i++ {
-		switch t := c.toks[i]; t.kind {
+		switch t := &c.toks[i]; t.kind {
 		case tBreak:
 			return words > 0 && i+1 < len(c.toks)
 		case tWord:
