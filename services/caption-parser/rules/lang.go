@@ -174,10 +174,10 @@ func detectLanguage(text string, toks []token) (lang string, scripted bool) {
 		for i := range toks {
 			t := &toks[i]
 			if t.kind == tWord {
-				if malayWords[t.low] {
+				if t.in(vMalay) {
 					ms++
 				}
-				if indonesianWords[t.low] {
+				if t.in(vIndonesian) {
 					id++
 				}
 			}

@@ -383,12 +383,20 @@ collect:
 // looseSpace reports white space other than single spaces between words.
 func looseSpace(s string) bool {
 	prevSpace := true
-	for _, r := range s {
-		space := unicode.IsSpace(r)
-		if space && (r != ' ' || prevSpace) {
+	for i := 0; i < len(s); {
+		c, size, space := s[i], 1, false
+		if c < utf8.RuneSelf {
+			space = c == ' ' || '\t' <= c && c <= '\r' // unicode.IsSpace, without the call
+		} else {
+			var r rune
+			r, size = utf8.DecodeRuneInString(s[i:])
+			space = unicode.IsSpace(r)
+		}
+		if space && (c != ' ' || prevSpace) {
 			return true
 		}
 		prevSpace = space
+		i += size
 	}
 	return prevSpace
 }

@@ -53,6 +53,8 @@ const (
 	vOfferLead
 	vContainer
 	vUnit
+	vMalay
+	vIndonesian
 )
 
 // wordClasses are the word sets whose membership a word's flags carry:
@@ -66,7 +68,7 @@ var wordClasses = []struct {
 	{vTitleCTA, titleCTAWords}, {vLead, leadWords}, {vBackLead, backLeads}, {vHype, hypeWords},
 	{vThreshold, thresholdWords}, {vMoney, moneyWords}, {vApprox, approxWords}, {vOld, oldWords},
 	{vStrongLead, strongLeads}, {vFrom, fromWords}, {vOfferLead, offerLeads}, {vContainer, containerWords},
-	{vUnit, unitWords},
+	{vUnit, unitWords}, {vMalay, malayWords}, {vIndonesian, indonesianWords},
 }
 
 // in reports whether the token is a word of a class f (wordClasses).
