@@ -38,8 +38,9 @@ const maxCodeLookahead = 10
 // is never a code.
 func (c *parse) findCodes() {
 	toks, text := c.toks, c.text
-	for i, t := range toks {
-		if t.kind != tWord || !c.isCodeTrigger(t) {
+	for i := range toks {
+		t := &toks[i]
+		if t.kind != tWord || !c.isCodeTrigger(*t) {
 			continue
 		}
 		c.codeWord = true
@@ -166,7 +167,7 @@ var codeFillers = setOf("my", "our", "is", "code", "meu", "meus", "mi", "mis", "
 // or -1.
 func (c *parse) afterColon(j int) int {
 	for k := j; k < len(c.toks) && k-j < 8; k++ {
-		t := c.toks[k]
+		t := &c.toks[k]
 		if t.kind == tBreak || t.kind == tURL || t.kind == tEmoji || t.kind == tPunct && strings.ContainsAny(c.text[t.start:t.end], ".!?;|") {
 			return -1
 		}

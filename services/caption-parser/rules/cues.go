@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"math/bits"
 	"strings"
 	"unicode/utf8"
 )
@@ -347,7 +348,7 @@ const maxCueMatches = 64
 func (c *parse) findCues() {
 	toks := c.toks
 	for i := 0; i < len(toks) && len(c.cues) < maxCueMatches; i++ {
-		t := toks[i]
+		t := &toks[i]
 		if t.kind == tPunct && c.text[t.start:t.end] == "%" && i+1 < len(toks) && toks[i+1].kind == tWord && toks[i+1].low == "off" {
 			c.cues = append(c.cues, cueMatch{cuePromo, i, i + 1})
 			continue
@@ -422,7 +423,7 @@ func (c *parse) matchRest(i int, words []string) int {
 }
 
 func (c *parse) isQuote(i int) bool {
-	t := c.toks[i]
+	t := &c.toks[i]
 	return t.kind == tPunct && strings.Contains(quoteMarks, c.text[t.start:t.end])
 }
 
@@ -438,7 +439,7 @@ func (c *parse) quoted(first, last int) bool {
 // and, outside Vietnamese (where accents tell words apart), with the
 // accents sellers add for style dropped ("biö").
 func (c *parse) cueWord(i int) string {
-	t := c.toks[i]
+	t := &c.toks[i]
 	if t.vocab&vCue != 0 || c.lang == langVI || c.lang == langTH || t.ascii {
 		return t.low
 	}
@@ -453,7 +454,7 @@ func (c *parse) cueWord(i int) string {
 // for everything in my bio"), or -1.
 func (c *parse) bioAfter(i int) int {
 	for j := i + 1; j < len(c.toks) && j <= i+8; j++ {
-		t := c.toks[j]
+		t := &c.toks[j]
 		if t.kind == tBreak || t.kind == tURL {
 			return -1
 		}
@@ -464,12 +465,43 @@ func (c *parse) bioAfter(i int) int {
 	return -1
 }
 
-// scriptCuesIn records the unspaced phrases inside the word at token i.
+// scriptCuesByRune maps the first rune of each of scriptCues to the
+// phrases' indices in scriptCues, in order.
+var scriptCuesByRune = func() map[rune][]int {
+	if len(scriptCues) > maxScriptCues {
+		panic("rules: more than maxScriptCues unspaced cue phrases")
+	}
+	m := map[rune][]int{}
+	for k, p := range scriptCues {
+		r, _ := utf8.DecodeRuneInString(p.words[0])
+		m[r] = append(m[r], k)
+	}
+	return m
+}()
+
+// maxScriptCues bounds scriptCues: scriptCuesIn marks the phrases it finds
+// in a bit set of this size.
+const maxScriptCues = 256
+
+// scriptCuesIn records the unspaced phrases inside the word at token i, in
+// the order of scriptCues. Only the phrases that start with one of the
+// word's runes are tried, where that rune stands.
 func (c *parse) scriptCuesIn(i int) {
 	s := c.toks[i].low
-	for _, p := range scriptCues {
-		if len(c.cues) < maxCueMatches && speaks(c.lang, p.lang, true) && strings.Contains(s, p.words[0]) {
-			c.cues = append(c.cues, cueMatch{p.cue, i, i})
+	var found [maxScriptCues / 64]uint64
+	for at, r := range s {
+		for _, k := range scriptCuesByRune[r] {
+			if found[k/64]&(1<<(k%64)) == 0 && strings.HasPrefix(s[at:], scriptCues[k].words[0]) {
+				found[k/64] |= 1 << (k % 64)
+			}
+		}
+	}
+	for w, set := range found {
+		for ; set != 0; set &= set - 1 {
+			p := scriptCues[w*64+bits.TrailingZeros64(set)]
+			if len(c.cues) < maxCueMatches && speaks(c.lang, p.lang, true) {
+				c.cues = append(c.cues, cueMatch{p.cue, i, i})
+			}
 		}
 	}
 }
@@ -501,7 +533,7 @@ func (c *parse) sellsVoucher() bool {
 			continue
 		}
 		for i := m.first; i <= m.last; i++ {
-			if t := c.toks[i]; locationWords[t.low] || c.scripted && strings.Contains(t.low, "ปักหมุด") {
+			if t := &c.toks[i]; locationWords[t.low] || c.scripted && strings.Contains(t.low, "ปักหมุด") {
 				return true
 			}
 		}
@@ -509,7 +541,7 @@ func (c *parse) sellsVoucher() bool {
 	// "beli lewat tiktok", "pake voucher tiktok": bought in the app, from a
 	// place, is a TikTok GO voucher.
 	for i := 1; i < len(c.toks); i++ {
-		if t := c.toks[i]; t.kind == tWord && t.low == "tiktok" && c.toks[i-1].kind == tWord && throughWords[c.toks[i-1].low] {
+		if t := &c.toks[i]; t.kind == tWord && t.low == "tiktok" && c.toks[i-1].kind == tWord && throughWords[c.toks[i-1].low] {
 			return true
 		}
 	}

@@ -94,31 +94,19 @@ func isVietnameseLetter(r rune) bool {
 // handles and links aside.
 func Language(text string) string {
 	text = plainText(clip(text, MaxTextBytes))
-	lang, _ := detectLanguage(text, words(text))
+	lang, _ := detectLanguage(text, lex(text))
 	return lang
 }
 
 // detectLanguage guesses the language of the tokens (see Language) and
 // reports whether they hold letters of a script written without spaces
-// between words (Thai, Japanese, Chinese).
+// between words (Thai, Japanese, Chinese, Korean: unspaced), in one pass
+// over the words.
 func detectLanguage(text string, toks []token) (lang string, scripted bool) {
-	lang = guessLanguage(text, toks)
-	return lang, lang == langTH || lang == langJA || lang == langZH || scriptedLetters(text, toks)
-}
-
-func scriptedLetters(text string, toks []token) bool {
-	for _, t := range toks {
-		if t.kind == tWord && !t.ascii && unspaced(text[t.start:t.end]) {
-			return true
-		}
-	}
-	return false
-}
-
-func guessLanguage(text string, toks []token) string {
-	var thai, hangul, kana, han, viet, words int
+	var thai, hangul, syllables, kana, han, viet, words int
 	var votes [8]int
-	for _, t := range toks {
+	for i := range toks {
+		t := &toks[i]
 		if t.kind != tWord {
 			continue
 		}
@@ -140,7 +128,10 @@ func guessLanguage(text string, toks []token) string {
 			switch {
 			case r >= 0x0E00 && r <= 0x0E7F:
 				thai++
-			case r >= 0xAC00 && r <= 0xD7A3 || r >= 0x1100 && r <= 0x11FF || r >= 0x3130 && r <= 0x318F:
+			case r >= 0xAC00 && r <= 0xD7A3:
+				hangul++
+				syllables++ // Korean words carry their endings (unspaced)
+			case r >= 0x1100 && r <= 0x11FF || r >= 0x3130 && r <= 0x318F:
 				hangul++
 			case r >= 0x3040 && r <= 0x30FF:
 				kana++
@@ -151,15 +142,16 @@ func guessLanguage(text string, toks []token) string {
 			}
 		}
 	}
+	scripted = thai+syllables+kana+han > 0
 	switch {
 	case thai >= 3:
-		return langTH
+		return langTH, scripted
 	case hangul >= 2:
-		return langKO
+		return langKO, scripted
 	case kana >= 2:
-		return langJA
+		return langJA, scripted
 	case han >= 2:
-		return langZH
+		return langZH, scripted
 	}
 	best := -1
 	for i, v := range votes {
@@ -170,31 +162,32 @@ func guessLanguage(text string, toks []token) string {
 	// Letters only Vietnamese writes decide, unless a single one stands
 	// among another language's words (a name).
 	if viet >= 2 || viet == 1 && (best < 0 || votes[best] < 2) {
-		return langVI
+		return langVI, scripted
 	}
 	if best < 0 {
-		return ""
+		return "", scripted
 	}
 	// Indonesian and Malay share most words: the words only one of them
 	// uses decide.
 	if l := latinLangs[best]; l == langID || l == langMS {
 		ms, id := 0, 0
-		for _, t := range toks {
+		for i := range toks {
+			t := &toks[i]
 			if t.kind == tWord {
-				if malayWords[t.low] {
+				if t.in(vMalay) {
 					ms++
 				}
-				if indonesianWords[t.low] {
+				if t.in(vIndonesian) {
 					id++
 				}
 			}
 		}
 		if ms > id {
-			return langMS
+			return langMS, scripted
 		}
-		return langID
+		return langID, scripted
 	}
-	return latinLangs[best]
+	return latinLangs[best], scripted
 }
 
 // malayWords and indonesianWords are words one of the two languages uses

@@ -29,7 +29,7 @@ type token struct {
 	numEnd int
 	// low is the lower-cased text of a tWord.
 	low string
-	// vocab is what the rules know of a tWord (vocab), set by newParse.
+	// vocab is what the rules know of a tWord (vocabOf).
 	vocab vocabFlags
 	// lines counts the line breaks of a tBreak.
 	lines int32
@@ -40,14 +40,18 @@ type token struct {
 	ascii bool
 }
 
-// lex splits text into tokens. It never fails: every byte ends up in a token
-// or in skipped whitespace, so any input, valid UTF-8 or not, is accepted.
+// lex splits text into tokens and sets the vocabulary flags of its words.
+// It never fails: every byte ends up in a token or in skipped whitespace, so
+// any input, valid UTF-8 or not, is accepted.
 func lex(text string) []token {
-	return lexInto(make([]token, 0, len(text)/3+8), text)
+	return lexInto(nil, text)
 }
 
 // lexInto is lex appending to toks (a slice of tokens to reuse).
 func lexInto(toks []token, text string) []token {
+	if n := len(text)/3 + 8; cap(toks) < n {
+		toks = make([]token, 0, n) // captions hold about one token per 4 bytes
+	}
 	low := lowerAligned(text)
 	space := true
 	i := 0
@@ -154,6 +158,7 @@ func lexWordOrNum(text, low string, i int, t token) token {
 				t.end = j
 				t.low = low[i:j]
 				t.ascii = isASCII(t.low)
+				t.vocab = vocabOf(t.low)
 				return t
 			}
 			j += size
@@ -172,6 +177,7 @@ func lexWordOrNum(text, low string, i int, t token) token {
 	t.end = j
 	t.low = low[i:j]
 	t.ascii = isASCII(t.low)
+	t.vocab = vocabOf(t.low)
 	return t
 }
 

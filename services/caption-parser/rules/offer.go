@@ -47,7 +47,8 @@ func (c *parse) offerEnd() *time.Time {
 		return time.Date(y, m, d, 23, 59, 59, 0, time.UTC)
 	}
 	toks := c.toks
-	for i, t := range toks {
+	for i := range toks {
+		t := &toks[i]
 		switch t.kind {
 		case tWord:
 			// "ends Sunday", "until Sunday", "bis Sonntag", "hasta el domingo".
@@ -116,7 +117,7 @@ func (c *parse) offerEnd() *time.Time {
 // followedBy reports whether the word after token i is in the set.
 func (c *parse) followedBy(i int, set map[string]bool) bool {
 	for j := i + 1; j < len(c.toks) && j <= i+2; j++ {
-		t := c.toks[j]
+		t := &c.toks[j]
 		if t.kind == tWord {
 			return set[t.low]
 		}
@@ -143,7 +144,7 @@ func containsAny(words []string, set map[string]bool) bool {
 func (c *parse) wordsBefore(buf *[3]string, i, n int) []string {
 	out := buf[:0]
 	for j := i - 1; j >= 0 && len(out) < n; j-- {
-		t := c.toks[j]
+		t := &c.toks[j]
 		switch t.kind {
 		case tWord:
 			out = append(out, t.low)
@@ -164,7 +165,7 @@ func (c *parse) wordsBefore(buf *[3]string, i, n int) []string {
 func (c *parse) wordsAfter(buf *[3]string, i, n int) []string {
 	out := buf[:0]
 	for j := i + 1; j < len(c.toks) && len(out) < n; j++ {
-		t := c.toks[j]
+		t := &c.toks[j]
 		switch t.kind {
 		case tWord:
 			out = append(out, t.low)
@@ -184,7 +185,7 @@ func (c *parse) wordsAfter(buf *[3]string, i, n int) []string {
 // skip punctuation tokens, or -1.
 func (c *parse) prevWord(i, skip int) int {
 	for j := i - 1; j >= 0; j-- {
-		t := c.toks[j]
+		t := &c.toks[j]
 		if t.kind == tWord {
 			return j
 		}

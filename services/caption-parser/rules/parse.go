@@ -167,10 +167,11 @@ func (c *parse) init(in Input) {
 		codes: c.codes[:0], hashtags: c.hashtags[:0], split: c.split[:0], splitWords: c.splitWords[:0],
 		priceOf: c.priceOf[:0], paragraph: c.paragraph[:0], lineList: c.lineList[:0], ctaTok: c.ctaTok[:0], phraseBuf: c.phraseBuf,
 		foldedTags: c.foldedTags[:0], cands: c.cands}
-	c.toks = wordsInto(c.toks, c.text)
+	c.toks = lexInto(c.toks, c.text)
 	c.lang, c.scripted = detectLanguage(c.text, c.toks)
 	c.stopMask = stopMaskOf(c.lang)
-	for i, t := range c.toks {
+	for i := range c.toks {
+		t := &c.toks[i]
 		switch t.kind {
 		case tWord:
 			if w := c.text[t.start:t.end]; t.vocab&vISO != 0 && isoWords[w] {
@@ -207,7 +208,7 @@ func (c *parse) addLink(i int) {
 	if len(c.links) >= maxLinks {
 		return
 	}
-	t := c.toks[i]
+	t := &c.toks[i]
 	u, parsed := normalizeURL(c.text[t.start:t.end])
 	if u == "" || !strings.Contains(c.orig, c.text[t.start:t.end]) {
 		return // a link written in styled letters is not the caption's link
@@ -228,7 +229,7 @@ func (c *parse) addLink(i int) {
 // "shop: x.com", "order at x.com", "available on x.com", "👉 x.com".
 func (c *parse) introducesLink(i int) bool {
 	for j, n := i-1, 0; j >= 0 && n < 3; j-- {
-		t := c.toks[j]
+		t := &c.toks[j]
 		switch t.kind {
 		case tWord:
 			if t.in(vLinkLead) {
@@ -389,7 +390,7 @@ var ownWords = setOf("my", "our")
 // line, before any other sentence end).
 func (c *parse) asked(i int) bool {
 	for j := i + 1; j < len(c.toks); j++ {
-		switch t := c.toks[j]; t.kind {
+		switch t := &c.toks[j]; t.kind {
 		case tBreak:
 			return false
 		case tPunct:
@@ -407,7 +408,8 @@ func (c *parse) asked(i int) bool {
 // firstPerson reports a pronoun of the first person singular, as reviewers
 // write and shops seldom do.
 func (c *parse) firstPerson() bool {
-	for _, t := range c.toks {
+	for i := range c.toks {
+		t := &c.toks[i]
 		if t.kind == tWord && firstPersonWords[t.low] {
 			return true
 		}
@@ -555,7 +557,8 @@ func (c *parse) lines() []line {
 		return c.lineList // a caption has at least one line
 	}
 	start := 0
-	for i, t := range c.toks {
+	for i := range c.toks {
+		t := &c.toks[i]
 		if t.kind == tBreak {
 			c.lineList = append(c.lineList, line{start, i})
 			start = i + 1
@@ -571,7 +574,7 @@ func (c *parse) markerEnd(l line) int {
 	if l.first >= l.end {
 		return -1
 	}
-	t := c.toks[l.first]
+	t := &c.toks[l.first]
 	switch t.kind {
 	case tEmoji:
 		return l.first + 1
@@ -699,7 +702,7 @@ func (c *parse) listItems() []item {
 func (c *parse) priceOnlyLine(l line) bool {
 	priced := false
 	for i := l.first; i < l.end; i++ {
-		t := c.toks[i]
+		t := &c.toks[i]
 		if k, ok := c.inPrice(i); ok {
 			priced = priced || c.prices[k].role == roleCurrent
 			continue
@@ -772,7 +775,7 @@ func (c *parse) genericTitle(title string) bool {
 	}
 	generic := 0
 	for _, w := range words {
-		if f := vocab[w]; f&vGeneric != 0 || c.stops(f) {
+		if f := vocabOf(w); f&vGeneric != 0 || c.stops(f) {
 			generic++
 		}
 	}
@@ -783,7 +786,7 @@ func (c *parse) genericTitle(title string) bool {
 // carts, codes) rather than naming a product.
 func (c *parse) isCallToAction(l line) bool {
 	for i := l.first; i < l.end; i++ {
-		t := c.toks[i]
+		t := &c.toks[i]
 		if t.kind == tURL || t.kind == tWord && ctaWords[t.low] {
 			return true
 		}
@@ -794,7 +797,7 @@ func (c *parse) isCallToAction(l line) bool {
 // pricePending reports a line saying its price is not out yet.
 func (c *parse) pricePending(l line) bool {
 	for i := l.first; i < l.end; i++ {
-		t := c.toks[i]
+		t := &c.toks[i]
 		if t.kind != tWord {
 			continue
 		}
@@ -960,7 +963,7 @@ func (c *parse) taggedName() string {
 	for i := range c.toks {
 		sb.Reset()
 		for n := 1; n <= 4 && i+n <= len(c.toks); n++ {
-			t := c.toks[i+n-1]
+			t := &c.toks[i+n-1]
 			if t.kind != tWord || n > 1 && !t.space {
 				break
 			}

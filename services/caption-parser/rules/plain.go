@@ -2,6 +2,7 @@ package rules
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -17,7 +18,7 @@ func plainText(s string) string {
 	for i < len(s) && s[i] < 0xE2 {
 		i++
 	}
-	if i == len(s) || !strings.ContainsFunc(s[i:], styled) {
+	if i == len(s) || !containsStyled(s[i:]) {
 		return s
 	}
 	var b strings.Builder
@@ -33,6 +34,20 @@ func plainText(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// containsStyled reports a styled rune in s. Such runes start with a byte
+// 0xE2, 0xEF or 0xF0, which never stands inside another rune: only the
+// runes that start with one are decoded.
+func containsStyled(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == 0xE2 || c == 0xEF || c == 0xF0 {
+			if r, _ := utf8.DecodeRuneInString(s[i:]); styled(r) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // styled reports a rune plainText replaces: mathematical alphanumerics,

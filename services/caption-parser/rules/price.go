@@ -157,7 +157,7 @@ func (c *parse) findPrices() {
 // currency the caption settles ("150k" in English) has currency "".
 func (c *parse) priceAt(i int) (price, bool) {
 	toks, text := c.toks, c.text
-	t := toks[i]
+	t := &toks[i]
 	unit := text[t.numEnd:t.end]
 	p := price{num: i, first: i, last: i}
 	cur, unitCur, mult, hasUnit := "", "", int64(1), false
@@ -278,17 +278,17 @@ func (c *parse) currencyBefore(i int, p *price) string {
 		return ""
 	}
 	j := i - 1
-	prev := toks[j]
+	prev := &toks[j]
 	// "Rs.499", "Rp.150.000"
 	if prev.kind == tPunct && text[prev.start:prev.end] == "." && j > 0 && !prev.space && toks[j-1].kind == tWord && (toks[j-1].low == "rs" || toks[j-1].low == "rp") {
 		j--
-		prev = toks[j]
+		prev = &toks[j]
 	}
 	// "AED :56,000", "AED: 260,000"
 	if prev.kind == tPunct && text[prev.start:prev.end] == ":" && j > 0 && sameLineGap(text, prev.end, toks[i].start) &&
 		(toks[j-1].kind == tCur || toks[j-1].kind == tWord && (isoWords[text[toks[j-1].start:toks[j-1].end]] || isCurrencyWordPrefix(text[toks[j-1].start:toks[j-1].end]))) {
 		j--
-		prev = toks[j]
+		prev = &toks[j]
 	}
 	if toks[j+1].space && !sameLineGap(text, prev.end, toks[j+1].start) {
 		return ""
@@ -334,7 +334,7 @@ func (c *parse) currencyAfter(i int, p *price) string {
 	if i+1 >= len(toks) {
 		return ""
 	}
-	t, next := toks[i], toks[i+1]
+	t, next := &toks[i], toks[i+1]
 	if !sameLineGap(text, t.end, next.start) {
 		return ""
 	}
@@ -425,7 +425,8 @@ func (c *parse) places() []string {
 		return c.placeNames
 	}
 	c.placesDone = true
-	for _, t := range c.toks {
+	for i := range c.toks {
+		t := &c.toks[i]
 		switch t.kind {
 		case tWord:
 			if t.in(vPlace) {
@@ -539,7 +540,8 @@ func (c *parse) inheritBareAmounts() {
 	}
 	toks, text := c.toks, c.text
 	var added []price
-	for i, t := range toks {
+	for i := range toks {
+		t := &toks[i]
 		if t.kind != tNum || taken[i] || t.numEnd != t.end {
 			continue
 		}
@@ -598,7 +600,7 @@ func (c *parse) classify(k int) {
 	// flags are the vocabulary flags of the words before (0 past them).
 	var flags [3]vocabFlags
 	for j, w := range before {
-		flags[j] = vocab[w]
+		flags[j] = vocabOf(w)
 	}
 	// phrase is the words before the amount in the caption's order, one
 	// space apart (in c.phraseBuf, reused).
@@ -699,7 +701,7 @@ var fromWords = setOf("from", "de", "dari", "từ", "desde", "von")
 // the amount ending at last, in the same sentence.
 func (c *parse) rangeEnd(last int) bool {
 	for j := last + 1; j+1 < len(c.toks) && j <= last+3; j++ {
-		t := c.toks[j]
+		t := &c.toks[j]
 		if t.kind == tWord && rangeTo[t.low] {
 			n := c.toks[j+1]
 			if n.kind == tCur && j+2 < len(c.toks) {
@@ -779,7 +781,7 @@ func (c *parse) perUnit(last int, after []string) bool {
 	switch {
 	case last+1 < len(c.toks) && c.isPunct(last+1, "/"):
 		for j := last + 2; j < len(c.toks) && j <= last+3; j++ {
-			if t := c.toks[j]; t.kind == tWord || t.kind == tNum && t.numEnd == t.end {
+			if t := &c.toks[j]; t.kind == tWord || t.kind == tNum && t.numEnd == t.end {
 				if t.kind == tWord {
 					unit = t.low
 					break

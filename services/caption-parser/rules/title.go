@@ -18,7 +18,7 @@ func (c *parse) inPrice(i int) (int, bool) {
 // isBreak reports a token that ends a phrase: a line break, an emoji, a URL,
 // a hashtag, a handle, a money amount or sentence punctuation.
 func (c *parse) isBreak(i int) bool {
-	t := c.toks[i]
+	t := &c.toks[i]
 	switch t.kind {
 	case tBreak, tEmoji, tURL, tTag, tMention, tCur:
 		return true
@@ -37,7 +37,7 @@ func (c *parse) isBreak(i int) bool {
 }
 
 func (c *parse) isPunct(i int, s string) bool {
-	t := c.toks[i]
+	t := &c.toks[i]
 	return t.kind == tPunct && c.text[t.start:t.end] == s
 }
 
@@ -46,7 +46,7 @@ func (c *parse) isPunct(i int, s string) bool {
 // prices with their markers ("WAS $39.99 NOW"), and a bundle count ("2 for").
 func (c *parse) skipLeadsBack(lo, i int) int {
 	for i >= lo {
-		t := c.toks[i]
+		t := &c.toks[i]
 		switch t.kind {
 		case tPunct:
 			switch c.text[t.start:t.end] {
@@ -101,7 +101,7 @@ func (c *parse) phraseBefore(lo, hi int) (title string, adjacent bool) {
 	// The price's own phrase is empty: take the one before it, within the
 	// paragraph.
 	for i >= lo && (c.isBreak(i) && !c.isPriceTok(i) || c.toks[i].kind == tPunct) {
-		if t := c.toks[i]; t.kind == tURL || t.kind == tTag || t.kind == tBreak && t.lines > 1 {
+		if t := &c.toks[i]; t.kind == tURL || t.kind == tTag || t.kind == tBreak && t.lines > 1 {
 			return "", false
 		}
 		i--
@@ -192,7 +192,7 @@ func (c *parse) titleSpan(a, b int) (string, int) {
 	b = min(b, a+maxTitleTokens)
 	// Leading junk: markers, punctuation, brackets, articles, hype.
 	for i < b && i < a+maxTitleTokens/2 {
-		t := toks[i]
+		t := &toks[i]
 		if t.kind == tWord && t.vocab&vTitleJunk != 0 {
 			i++
 			continue
@@ -253,7 +253,7 @@ func (c *parse) titleSpan(a, b int) (string, int) {
 	thaiKept := 0 // runes of the Thai phrase kept
 collect:
 	for i < b {
-		t := toks[i]
+		t := &toks[i]
 		switch t.kind {
 		case tWord:
 			if n := thaiRun(t.low); n > 0 {
@@ -265,7 +265,7 @@ collect:
 				}
 				thaiKept += n
 			}
-			if c.stopsTok(t) || c.stopsHere(i) || c.introducesCode(i) || c.isPriceTok(i) || c.buyOffer(i) || c.inCallToAction(i) || t.in(vTitleCTA) ||
+			if c.stopsTok(*t) || c.stopsHere(i) || c.introducesCode(i) || c.isPriceTok(i) || c.buyOffer(i) || c.inCallToAction(i) || t.in(vTitleCTA) ||
 				i > a && i+1 < b && c.isPunct(i+1, ":") && !toks[i+1].space && (i+2 >= len(toks) || toks[i+2].space) {
 				// "Product: Maki Zenin Size: 1/6": a field label ends the name
 				break collect
@@ -318,7 +318,7 @@ collect:
 	// Trailing prepositions, conjunctions and connectors.
 	for len(parts) > 0 {
 		last := parts[len(parts)-1]
-		t := toks[last.end-1]
+		t := &toks[last.end-1]
 		if last.end-last.start == 1 && (t.kind == tPunct || t.kind == tWord && t.in(vTrail)) {
 			parts = parts[:len(parts)-1]
 			continue
@@ -383,12 +383,20 @@ collect:
 // looseSpace reports white space other than single spaces between words.
 func looseSpace(s string) bool {
 	prevSpace := true
-	for _, r := range s {
-		space := unicode.IsSpace(r)
-		if space && (r != ' ' || prevSpace) {
+	for i := 0; i < len(s); {
+		c, size, space := s[i], 1, false
+		if c < utf8.RuneSelf {
+			space = c == ' ' || '\t' <= c && c <= '\r' // unicode.IsSpace, without the call
+		} else {
+			var r rune
+			r, size = utf8.DecodeRuneInString(s[i:])
+			space = unicode.IsSpace(r)
+		}
+		if space && (c != ' ' || prevSpace) {
 			return true
 		}
 		prevSpace = space
+		i += size
 	}
 	return prevSpace
 }
@@ -397,8 +405,8 @@ func looseSpace(s string) bool {
 // and a deal noun ("voucher", "promo") only where a code follows it, as
 // "Kopi Senja voucher" names the product.
 func (c *parse) introducesCode(i int) bool {
-	t := c.toks[i]
-	if !c.isCodeTrigger(t) {
+	t := &c.toks[i]
+	if !c.isCodeTrigger(*t) {
 		return false
 	}
 	if !nounTriggers[t.low] {
@@ -435,7 +443,7 @@ func (c *parse) abbreviationDot(i, b int) bool {
 // insideName reports a capitalised word right after another on its line:
 // "Book" in "Dior Book Tote" is part of a name, not a verb.
 func (c *parse) insideName(i int) bool {
-	t := c.toks[i]
+	t := &c.toks[i]
 	if i == 0 || c.text[t.start] < 'A' || c.text[t.start] > 'Z' || isUpperWord(c.text[t.start:t.end]) {
 		return false
 	}
@@ -507,7 +515,7 @@ func (c *parse) stopsHere(i int) bool {
 // "in Togo calfskin", "in black", "in soft suede".
 func (c *parse) variantAhead(i int) bool {
 	for j := i; j < len(c.toks) && j < i+2; j++ {
-		if t := c.toks[j]; t.kind != tWord || variantNouns[t.low] {
+		if t := &c.toks[j]; t.kind != tWord || variantNouns[t.low] {
 			return t.kind == tWord
 		}
 	}
@@ -527,7 +535,7 @@ var timeUnits = setOf("am", "pm", "h", "hrs", "hr", "min", "mins")
 
 // currencyWord reports a word that names a currency ("Pounds", "AED").
 func (c *parse) currencyWord(i int) bool {
-	t := c.toks[i]
+	t := &c.toks[i]
 	if _, ok := wordCurrencies[t.low]; ok {
 		return true
 	}
@@ -547,7 +555,7 @@ func (c *parse) isDiscount(i int) bool {
 func (c *parse) isPackGroup(a, b int) bool {
 	hasNum, hasPack := false, false
 	for i := a; i < b; i++ {
-		t := c.toks[i]
+		t := &c.toks[i]
 		switch t.kind {
 		case tNum:
 			hasNum = true
@@ -647,7 +655,8 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 			add(main.first-1, main.last+1, len(c.toks), 3)
 		}
 	}
-	for i, t := range c.toks {
+	for i := range c.toks {
+		t := &c.toks[i]
 		if len(cands) >= maxCandidates {
 			break
 		}
@@ -924,7 +933,7 @@ func (c *parse) shopHandle(i int) bool {
 	if w := c.prevWord(i, 0); w >= 0 && shopPrepositions[c.toks[w].low] {
 		return true
 	}
-	if t := c.toks[i]; len(c.codes) > 0 && t.end-t.start > 4 {
+	if t := &c.toks[i]; len(c.codes) > 0 && t.end-t.start > 4 {
 		for _, h := range c.hashtags {
 			if strings.EqualFold(h, c.text[t.start+1:t.end]) {
 				return true // "use my code X … #vivrelle @Vivrelle": the brand the code is for
@@ -932,7 +941,7 @@ func (c *parse) shopHandle(i int) bool {
 		}
 	}
 	for j := i + 1; j < len(c.toks) && j <= i+4; j++ {
-		if t := c.toks[j]; t.kind == tWord && c.isCodeTrigger(t) {
+		if t := &c.toks[j]; t.kind == tWord && c.isCodeTrigger(*t) {
 			return true
 		}
 	}
@@ -942,12 +951,12 @@ func (c *parse) shopHandle(i int) bool {
 // latinName returns the end of a run of two or more capitalised Latin words
 // starting at i ("Doi View Lodge Chiang Mai"), or i.
 func (c *parse) latinName(i int) int {
-	if t := c.toks[i]; t.kind != tWord || c.text[t.start] < 'A' || c.text[t.start] > 'Z' && c.text[t.start] < utf8.RuneSelf {
+	if t := &c.toks[i]; t.kind != tWord || c.text[t.start] < 'A' || c.text[t.start] > 'Z' && c.text[t.start] < utf8.RuneSelf {
 		return i
 	}
 	j, caps := i, 0
 	for j < len(c.toks) {
-		t := c.toks[j]
+		t := &c.toks[j]
 		if j > i && !t.space {
 			break
 		}
@@ -986,8 +995,8 @@ func isLatin(s string) bool {
 func (c *parse) nounPhraseBefore(i int) int {
 	j := i
 	for j > 0 && i-j < 8 {
-		t := c.toks[j-1]
-		if t.kind != tWord && t.kind != tNum || c.stopsTok(t) || t.vocab&vContextStop != 0 {
+		t := &c.toks[j-1]
+		if t.kind != tWord && t.kind != tNum || c.stopsTok(*t) || t.vocab&vContextStop != 0 {
 			break
 		}
 		j--
@@ -1001,7 +1010,7 @@ func (c *parse) nounPhraseBefore(i int) int {
 func (c *parse) firstContent() int {
 	i := 0
 	for i < len(c.toks) {
-		t := c.toks[i]
+		t := &c.toks[i]
 		switch {
 		case t.kind == tWord && replyWords[t.low] && c.mentionWithin(i, 3):
 			for i < len(c.toks) && c.toks[i].kind != tMention {
@@ -1048,7 +1057,7 @@ func (c *parse) nextPhrase(i int) int {
 func (c *parse) heading(first int) bool {
 	words := 0
 	for i := first; i < len(c.toks); i++ {
-		switch t := c.toks[i]; t.kind {
+		switch t := &c.toks[i]; t.kind {
 		case tBreak:
 			return words > 0 && i+1 < len(c.toks)
 		case tWord:
@@ -1152,7 +1161,7 @@ func (c *parse) score(cd candidate, a span, priced bool) float64 {
 	bonus := 0.0
 	generic := 0
 	for _, w := range words {
-		if f := vocab[w]; f&vGeneric != 0 || c.stops(f) {
+		if f := vocabOf(w); f&vGeneric != 0 || c.stops(f) {
 			generic++
 		}
 		if len(w) >= 3 && c.inHashtag(w) {
@@ -1203,7 +1212,7 @@ func (c *parse) namesNothing(title string) bool {
 		return true
 	}
 	for _, w := range words {
-		if f := vocab[w]; f&(vGeneric|vHype) == 0 && !c.stops(f) {
+		if f := vocabOf(w); f&(vGeneric|vHype) == 0 && !c.stops(f) {
 			return false
 		}
 	}
@@ -1269,7 +1278,7 @@ func (c *parse) capitalsIn(title string) int {
 func isPackPhrase(words []string) bool {
 	num, pack := false, false
 	for _, w := range words {
-		f := vocab[w]
+		f := vocabOf(w)
 		switch {
 		case w != "" && isDigit(w[0]):
 			num = true
@@ -1287,7 +1296,8 @@ func (c *parse) paragraphBreakBetween(a, b int) bool {
 	if len(c.paragraph) == 0 {
 		c.paragraph = resize(c.paragraph, len(c.toks))
 		n := 0
-		for i, t := range c.toks {
+		for i := range c.toks {
+			t := &c.toks[i]
 			if t.kind == tBreak && t.lines > 1 {
 				n++
 			}
@@ -1301,7 +1311,7 @@ func (c *parse) paragraphBreakBetween(a, b int) bool {
 // sentenceBreakBetween reports a line break or sentence end between two tokens.
 func (c *parse) sentenceBreakBetween(a, b int) bool {
 	for i := a + 1; i < b; i++ {
-		t := c.toks[i]
+		t := &c.toks[i]
 		if t.kind == tBreak {
 			return true
 		}

@@ -53,6 +53,8 @@ const (
 	vOfferLead
 	vContainer
 	vUnit
+	vMalay
+	vIndonesian
 )
 
 // wordClasses are the word sets whose membership a word's flags carry:
@@ -66,7 +68,7 @@ var wordClasses = []struct {
 	{vTitleCTA, titleCTAWords}, {vLead, leadWords}, {vBackLead, backLeads}, {vHype, hypeWords},
 	{vThreshold, thresholdWords}, {vMoney, moneyWords}, {vApprox, approxWords}, {vOld, oldWords},
 	{vStrongLead, strongLeads}, {vFrom, fromWords}, {vOfferLead, offerLeads}, {vContainer, containerWords},
-	{vUnit, unitWords},
+	{vUnit, unitWords}, {vMalay, malayWords}, {vIndonesian, indonesianWords},
 }
 
 // in reports whether the token is a word of a class f (wordClasses).
@@ -122,21 +124,35 @@ var vocab = func() map[string]vocabFlags {
 	return m
 }()
 
-// words lexes text and sets the vocabulary flags of its words.
-func words(text string) []token {
-	return wordsInto(nil, text)
+// vocabSieve has a bit set for every word of vocab by its length and its
+// first and last bytes (sieveKey): most words of a caption are none of the
+// rules' words, and the sieve turns them away without hashing them.
+var vocabSieve = func() *[sieveBits / 64]uint64 {
+	var s [sieveBits / 64]uint64
+	for w := range vocab {
+		k := sieveKey(w)
+		s[k/64] |= 1 << (k % 64)
+	}
+	return &s
+}()
+
+// sieveBits is the size of vocabSieve: a few thousand words set about one
+// bit in ten.
+const sieveBits = 1 << 15
+
+// sieveKey is a word's bit in vocabSieve; w is not empty.
+func sieveKey(w string) uint {
+	return (uint(len(w))*0x9e5 ^ uint(w[0])<<7 ^ uint(w[len(w)-1])) % sieveBits
 }
 
-// wordsInto is words appending to toks (a slice of tokens to reuse).
-func wordsInto(toks []token, text string) []token {
-	if n := len(text)/3 + 8; cap(toks) < n {
-		toks = make([]token, 0, n) // captions hold about one token per 4 bytes
+// vocabOf returns the flags of a word in lower case: vocab[w], asking the
+// map only about words that pass vocabSieve.
+func vocabOf(w string) vocabFlags {
+	if w == "" {
+		return vocab[w]
 	}
-	toks = lexInto(toks, text)
-	for i := range toks {
-		if t := &toks[i]; t.kind == tWord {
-			t.vocab = vocab[t.low]
-		}
+	if k := sieveKey(w); vocabSieve[k/64]&(1<<(k%64)) == 0 {
+		return 0
 	}
-	return toks
+	return vocab[w]
 }
