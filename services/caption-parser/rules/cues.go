@@ -78,7 +78,10 @@ var cueLexicon = map[cue]map[string][]string{
 			"at costco", "at sephora", "at ulta", "comment link", "comment for link", "comment for the link",
 			"free shipping", "shipping available", "ships worldwide", "we ship", "cash on delivery",
 			"use my code", "use code", "shop the look", "order on", "order at", "order through", "order thru",
-			"grabfood", "foodpanda", "gofood", "shopeefood", "uber eats", "doordash", "tap the location", "click the location", "location tag", "to claim", "comment mine", "comment sold", "mine to claim"},
+			"grabfood", "foodpanda", "gofood", "shopeefood", "uber eats", "doordash", "tap the location", "click the location", "location tag", "to claim", "comment mine", "comment sold", "mine to claim",
+			"dm for link", "dm for the link", "dm for more info", "dm for info", "dm for details", "dm for more details",
+			"dm us for bookings", "dm us for booking", "dm me for price", "dm me for the link", "text me to order", "text to order", "message me for", "message me to order",
+			"link on my bio", "link on bio", "shop these", "shop this", "shop our", "call me booking"},
 		langID: {"keranjang", "keranjang kuning", "klik keranjang", "cek keranjang", "link di bio", "link bio",
 			"link di profil", "beli di", "order di", "pesan di", "checkout", "co sekarang", "beli sekarang",
 			"pesan sekarang", "order sekarang", "langsung order", "langsung checkout", "buruan beli", "buruan order",
@@ -87,7 +90,7 @@ var cueLexicon = map[cue]map[string][]string{
 			"klik link", "chat admin", "hubungi admin", "japri", "dm untuk order", "wa untuk order", "cod",
 			"gratis ongkir", "free ongkir", "bisa cod", "etalase", "tiktok shop", "beli voucher",
 			"beli di sini", "order di sini", "klik link di bio",
-			"langsung ke", "cus ke", "buruan ke"},
+			"langsung ke", "cus ke", "buruan ke", "klik tanda ijo", "klik tag location", "klik location", "tag location"},
 		langMS: {"beg kuning", "beg oren", "troli", "link di bio", "pm untuk order", "dm untuk order", "whatsapp untuk order",
 			"boleh order", "order sekarang", "beli sekarang", "tekan beg kuning", "klik beg kuning", "penghantaran percuma"},
 		langTL: {"mag-order", "order na", "mine na", "mine sa comments", "pm for orders", "pm sa", "add to cart", "i-add to cart", "check out na",
@@ -109,6 +112,8 @@ var cueLexicon = map[cue]map[string][]string{
 			"acheter", "achetez", "en vente", "livraison gratuite"},
 		langDE: {"link in der bio", "link im profil", "warenkorb", "jetzt bestellen", "bestellen", "kaufen",
 			"jetzt kaufen", "versandkostenfrei"},
+		langIT: {"scrivici in dm", "scrivimi in dm", "acquistala su", "acquistalo su", "acquista su",
+			"disponibile ora", "spedizione gratuita", "per ordinare"},
 		langKO: {"구매", "주문", "장바구니", "프로필 링크", "링크는 프로필"},
 		langJA: {"購入", "注文", "カート", "プロフィールのリンク"},
 	},
@@ -353,8 +358,28 @@ func (c *parse) findCues() {
 			c.cues = append(c.cues, cueMatch{cuePromo, i, i + 1})
 			continue
 		}
+		if t.kind == tEmoji && (phoneEmoji[c.text[t.start:t.end]] || c.text[t.start:t.end] == "🔗") {
+			if j := c.phoneAfter(i + 1); j > 0 && c.text[t.start:t.end] != "🔗" {
+				c.cues = append(c.cues, cueMatch{cueContact, i, j})
+				i = j
+			} else if j := c.bioAfter(i); j > 0 && c.text[t.start:t.end] == "🔗" {
+				c.cues = append(c.cues, cueMatch{cueBuy, i, j}) // "🔗 in bio"
+				i = j
+			}
+			continue
+		}
 		if t.kind != tWord {
 			continue
+		}
+		if phoneLeads[t.low] {
+			// "WA 0812…", "Hotline 0986…"; a word that may also ask for a
+			// call about anything ("Questions? Call 555-…") only in a
+			// listing's "Call: 0812…".
+			if j := c.phoneAfter(i + 1); j > 0 && (!colonPhoneLeads[t.low] || c.isPunct(i+1, ":")) {
+				c.cues = append(c.cues, cueMatch{cueContact, i, j})
+				i = j
+				continue
+			}
 		}
 		if c.scripted && t.end-t.start > 2 && !t.ascii {
 			c.scriptCuesIn(i)
@@ -381,12 +406,66 @@ func (c *parse) findCues() {
 			}
 		}
 		if best >= 0 {
-			if !c.quoted(i, i+bestLen-1) && (phrases[best].cue != cueBuy || !c.ownedNoun(i)) {
+			if !c.quoted(i, i+bestLen-1) && (phrases[best].cue != cueBuy || !c.ownedNoun(i)) && (phrases[best].cue != cueEvent || !c.namesProduct(i+bestLen)) {
 				c.cues = append(c.cues, cueMatch{phrases[best].cue, i, i + bestLen - 1})
 			}
 			i += bestLen - 1 // the words of a phrase start no other
 		}
 	}
+}
+
+// phoneLeads and phoneEmoji introduce a phone number a buyer calls or
+// writes to: "WA +62 877 8421 2415", "Hotline 0986970560", "📞 0907.097.677".
+var (
+	phoneLeads = setOf("wa", "whatsapp", "wtsp", "whatsap", "wasap", "zalo", "viber", "call", "tel", "telp", "phone",
+		"hotline", "sđt", "sdt", "hp", "text", "booking", "liên", "hệ", "contact", "โทร", "line", "mobile", "cell")
+	colonPhoneLeads = setOf("call", "text", "phone", "mobile", "cell", "contact", "booking", "tel")
+	phoneEmoji      = setOf("📞", "☎️", "☎", "📱", "📲", "☎️📞", "📞📲")
+)
+
+// Phone numbers hold 8 to 15 digits (E.164 at most 15).
+const minPhoneDigits, maxPhoneDigits = 8, 15
+
+// phoneAfter returns the last token of a phone number starting at token i
+// ("+62 877-8421-2415", "0812.966.566", "(562) 513-0992", after a colon), or
+// -1. Groups of digits are joined by spaces, dots, dashes and brackets on
+// one line; a number with a unit ("34k") is no phone number.
+func (c *parse) phoneAfter(i int) int {
+	digits, last := 0, -1
+	for j := i; j < len(c.toks) && j < i+12; j++ {
+		t := &c.toks[j]
+		switch t.kind {
+		case tNum:
+			if t.numEnd != t.end {
+				return -1
+			}
+			for k := t.start; k < t.end; k++ {
+				if isDigit(c.text[k]) {
+					digits++
+				}
+			}
+			last = j
+			continue
+		case tPunct:
+			switch c.text[t.start:t.end] {
+			case ":", "+", "-", "(", ")", ".", "‑", "–", "\u202a", "\u202c":
+				if digits == 0 || c.text[t.start:t.end] != ":" {
+					continue
+				}
+			}
+		}
+		break
+	}
+	if digits < minPhoneDigits || digits > maxPhoneDigits {
+		return -1
+	}
+	return last
+}
+
+// namesProduct reports a container noun at token i, after an event word it
+// makes a product's name: "Concert Pouch", "Festival Bag".
+func (c *parse) namesProduct(i int) bool {
+	return i < len(c.toks) && c.toks[i].kind == tWord && containerWords[c.toks[i].low]
 }
 
 // ownedNoun reports a word that a possessive makes a noun: "your order

@@ -18,6 +18,7 @@ const (
 	langES = "es"
 	langFR = "fr"
 	langDE = "de"
+	langIT = "it" // Italian: read by its cue phrases only, not told apart by function words
 	langKO = "ko"
 	langJA = "ja"
 	langZH = "zh"

@@ -379,6 +379,16 @@ func TestPricelessOffers(t *testing.T) {
 		{"Loafers from @shoevault.store | use code “mira” 15% off on the website", "Loafers (shoevault.store)"},
 		{"𝑩𝒂𝒚𝒔𝒊𝒅𝒆 𝑷𝒂𝒍𝒎 𝑹𝒆𝒔𝒐𝒓𝒕! 💦 Book now with your family and friends", "Bayside Palm Resort"},
 		{"Brand: Kitsune Figures Product: Ronin Hana Size: 1/6 Price: $280 USD, any order email us", "Kitsune Figures Ronin Hana"},
+		// A contact with a phone number is the way to buy.
+		{"Celine Festival Pouch\n\nWA +62 811 2233 4455\n\n#celine #jakarta", "Celine Festival Pouch"},
+		{"Loro Piana Extra Pocket L19 | WhatsApp +971 50 123 4567 | #loropiana", "Loro Piana Extra Pocket L19"},
+		{"Muốn tìm chỗ nghỉ yên tĩnh thì ghé Hoa Sen Hotel nha. Hotline: 0912.345.678", "Hoa Sen Hotel"},
+		{"Nghỉ trưa giá hợp lý tại nhà nghỉ Mai Anh, Cầu Giấy. SĐT 0987654321 #nhanghi", "Nhà nghỉ Mai Anh"},
+		// Asking for the link or more information is the way to buy.
+		{"Goyard Anjou Mini unboxing ✨ DM for more info #bagunboxing", "Goyard Anjou Mini"},
+		{"Prada Re-Edition 2005 | DM For Link 📲 #prada", "Prada Re-Edition 2005"},
+		{"Loewe Puzzle bag 🔗 in bio #loewe", "Loewe Puzzle bag"},
+		{"BORSA MARMONT GUCCI\n\nAcquistala su vintagehaus.it\n\n#vintage", "Borsa marmont gucci"},
 	} {
 		p := one(t, tc.caption)
 		if p.Title != tc.title || p.PriceMinor != nil && !strings.Contains(tc.caption, "$") {
@@ -410,6 +420,8 @@ func TestLookAlikesAreNotOffers(t *testing.T) {
 		// An order someone owns tells of a purchase; it asks for none.
 		"POV: your order from Shein finally arrived 📦 #haul",
 		"my order from Temu came in a tiny box 😭",
+		// A phone number for questions about orders is customer service.
+		"Holiday hours: our Elm St store is closed Dec 24. Questions about your order? Call 555-301-4400",
 	)
 }
 

@@ -720,11 +720,24 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 		nameBase = 3
 	}
 	for i := 0; i < len(c.toks) && len(cands) < maxCandidates; i++ {
+		if k := c.lodgingPrefix(i); k > i {
+			// "nhà nghỉ Queen", "khách sạn Mường Thanh", "Hotel KK": the place named.
+			if j := c.capitalisedRun(k); j > k {
+				add(i, i, j, 3)
+				i = j - 1
+				continue
+			}
+		}
 		if j := c.latinName(i); j > i+1 {
+			lodging := lodgingWords[c.toks[j-1].low]
 			// "at Bottega Veneta Senayan City", "welcome to Can Tho City": places
 			if w := c.prevWord(i, 0); !c.afterPreposition(i) && (w < 0 || w != i-1 || c.toks[w].low != "to") {
-				add(i, i, j, nameBase)
-			} else if lodgingWords[c.toks[j-1].low] {
+				base := nameBase
+				if lodging {
+					base = 3 // "An Khang Hotel", "Voco Quảng Bình Resort": a place to stay names itself
+				}
+				add(i, i, j, base)
+			} else if lodging {
 				add(i, i, j, nameBase) // "30% off all rooms at Sunset Bay Resort": the place is what one books
 			}
 			i = j
@@ -780,7 +793,9 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 		if c.withShop(cd.title, cd.end) != cd.title {
 			s += 1.5 // "loafers from @shoevault": the phrase and its shop
 		}
-		if s > bestScore || s == bestScore && closer(cd.pos, cands[best].pos, a.first) {
+		// Between equals, the one nearer the anchor; from one start, the
+		// one that reaches nearer it ("Loewe Puzzle bag 🔗 in bio").
+		if s > bestScore || s == bestScore && (closer(cd.pos, cands[best].pos, a.first) || cd.pos == cands[best].pos && cd.end > cands[best].end && cd.end <= a.first) {
 			best, bestScore = k, s
 		}
 	}
@@ -976,6 +991,51 @@ func (c *parse) latinName(i int) int {
 	}
 	if caps < 2 {
 		return i
+	}
+	return j
+}
+
+// lodgingPrefix returns the token after a lodging word that opens a place's
+// name ("nhà nghỉ Queen", "khách sạn Mường Thanh", "Hotel KK", "Homestay
+// Peanut") at token i, or i.
+func (c *parse) lodgingPrefix(i int) int {
+	t := &c.toks[i]
+	if t.kind != tWord {
+		return i
+	}
+	if lodgingWords[t.low] {
+		return i + 1
+	}
+	if i+1 < len(c.toks) && c.toks[i+1].kind == tWord && c.toks[i+1].space && lodgingPairs[t.low+" "+c.toks[i+1].low] {
+		return i + 2
+	}
+	return i
+}
+
+// lodgingPairs are two-word lodging nouns that open a place's name.
+var lodgingPairs = setOf("nhà nghỉ", "khách sạn", "nhà trọ", "căn hộ")
+
+// capitalisedRun returns the end of a run of capitalised words or numbers
+// starting at i on one phrase ("Queen", "Gia Bảo Tây Đô 68", "KK"), or i
+// when token i starts none.
+func (c *parse) capitalisedRun(i int) int {
+	j := i
+	for j < len(c.toks) && j < i+6 {
+		t := &c.toks[j]
+		if !t.space || t.kind == tNum && j > i {
+			if t.kind == tNum && t.space && !c.isPriceTok(j) {
+				j++
+				continue
+			}
+			break
+		}
+		if t.kind != tWord {
+			break
+		}
+		if r, _ := utf8.DecodeRuneInString(c.text[t.start:]); !unicode.IsUpper(r) || t.in(vDeterminer) || lodgingWords[t.low] {
+			break
+		}
+		j++
 	}
 	return j
 }
