@@ -1106,6 +1106,9 @@ func (c *parse) singleItem() []item {
 		if title != "" && !strings.Contains(lower(title), "voucher") {
 			title += " voucher" // "Kopi Senja voucher"
 		}
+		if title != "" {
+			title += tiktokGO // where the voucher is bought and kept
+		}
 	}
 	if title == "" {
 		return nil
@@ -1126,6 +1129,10 @@ func (c *parse) singleItem() []item {
 	}
 	return []item{it}
 }
+
+// tiktokGO ends the title of a voucher sold through a video's place tag:
+// "Kopi Senja voucher (TikTok GO)".
+const tiktokGO = " (TikTok GO)"
 
 // codeItems reads a list of codes ("my codes: brand: CODE brand: CODE"):
 // a product per pair, named by the words before its colon.

@@ -486,21 +486,21 @@ func TestLanguage(t *testing.T) {
 // voucher for what the caption names.
 func TestPlaceTagSellsVouchers(t *testing.T) {
 	p := one(t, "Masa sih semurah ini beli kopi susu senja di sini, caranya klik lokasi dibawah ya ✅ #tiktokgo")
-	if !strings.HasSuffix(p.Title, " voucher") {
+	if !strings.HasSuffix(p.Title, " voucher (TikTok GO)") {
 		t.Errorf("title %q, want a voucher", p.Title)
 	}
 	// The place is what the caption and its hashtag both name, one word
 	// when it is written as a name.
-	if p := one(t, "Boba Mixo lagi promo, beli voucher di aplikasi jadi lebih murah 😍 cek tag lokasinya #mixo #tiktokgo"); p.Title != "Mixo voucher" {
-		t.Errorf("title %q, want %q", p.Title, "Mixo voucher")
+	if p := one(t, "Boba Mixo lagi promo, beli voucher di aplikasi jadi lebih murah 😍 cek tag lokasinya #mixo #tiktokgo"); p.Title != "Mixo voucher (TikTok GO)" {
+		t.Errorf("title %q, want %q", p.Title, "Mixo voucher (TikTok GO)")
 	}
-	if p := one(t, "Mau ngopi murah? kopi senja lewat aplikasi cuma 12rb, klik lokasi ya #kopisenja #tiktokgo"); p.Title != "Kopi senja voucher" {
-		t.Errorf("title %q, want %q", p.Title, "Kopi senja voucher")
+	if p := one(t, "Mau ngopi murah? kopi senja lewat aplikasi cuma 12rb, klik lokasi ya #kopisenja #tiktokgo"); p.Title != "Kopi senja voucher (TikTok GO)" {
+		t.Errorf("title %q, want %q", p.Title, "Kopi senja voucher (TikTok GO)")
 	}
 	// Bought in the app ("lewat tiktok"), named by the place's own tag when
 	// the words misspell it.
-	if p := one(t, "Ngopi hemat cuma 12rb, buruan beli lewat TikTok sebelum kehabisan #kopisenja #jajanhemat"); p.Title != "Kopi Senja voucher" {
-		t.Errorf("title %q, want %q", p.Title, "Kopi Senja voucher")
+	if p := one(t, "Ngopi hemat cuma 12rb, buruan beli lewat TikTok sebelum kehabisan #kopisenja #jajanhemat"); p.Title != "Kopi Senja voucher (TikTok GO)" {
+		t.Errorf("title %q, want %q", p.Title, "Kopi Senja voucher (TikTok GO)")
 	}
 	if p := one(t, "Es kopi susu aren cuma 12 ribu 🧋 buruan beli di Indomaret"); strings.Contains(p.Title, "voucher") {
 		t.Errorf("a shop sale is no voucher: %q", p.Title)
@@ -564,7 +564,7 @@ func TestSellersCallsToActionInEachLanguage(t *testing.T) {
 		{"Our Deluxe King Room comes with a private balcony 🌊 Book direct on our website for the best rate", "Deluxe King Room", "none"},
 		{"Weekend special: our famous beef brisket plate 🍖 order on GrabFood or Foodpanda!", "Beef brisket plate", "none"},
 		{"Voucher Janji Rasa 2 minuman cuma 25rb, checkout sekarang", "Voucher Janji Rasa 2 minuman", "IDR 2500000"},
-		{"Chatea Boba buy 1 get 1, klik tag lokasi sekarang", "Chatea Boba voucher", "none"},
+		{"Chatea Boba buy 1 get 1, klik tag lokasi sekarang", "Chatea Boba voucher (TikTok GO)", "none"},
 		{"Sepatu sneakers wanita putih\nHarga 149.000\nCek keranjang kuning ya kak!", "Sepatu sneakers wanita putih", "IDR 14900000"},
 		{"Áo thun nam giá: 1.250.000 bấm giỏ hàng", "Áo thun nam", "VND 1250000"},
 		{"Affordable na korean blouse, ₱199 lang! Add to cart na sa yellow basket 💛", "Korean blouse", "PHP 19900"},
@@ -625,7 +625,7 @@ func TestBrandTagNamesAnOfferOfNoName(t *testing.T) {
 		{"Giảm giá chỉ từ 45k/h thôi nè. Book nhanh nha #homestayhue #maplehomestay #homestay", "Maple Homestay"},
 		{"✨ BOOKING 0901234567 #sunrisehotel #hotelmurah #travel", "Sunrise Hotel"},
 		{"Homestay có bồn tắm ngay trung tâm, giá chỉ 199k/3h 🛁 Book ngay #homestayhue #cloudhomestay", "Cloud Homestay"},
-		{"Ga perlu mahal, tinggal klik tag lokasinya ya #kopisenja #kopi #murah", "Kopi Senja voucher"},
+		{"Ga perlu mahal, tinggal klik tag lokasinya ya #kopisenja #kopi #murah", "Kopi Senja voucher (TikTok GO)"},
 	} {
 		if got := one(t, tc.caption).Title; got != tc.want {
 			t.Errorf("%q: title %q, want %q", tc.caption, got, tc.want)
