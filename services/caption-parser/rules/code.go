@@ -59,10 +59,22 @@ func (c *parse) findCodes() {
 		// after "promo" ("promo berlaku").
 		presented := how == afterMark || how == adjacent && !nounTriggers[t.low]
 		v := text[toks[j].start:toks[j].end]
+		if nounTriggers[t.low] && how != afterMark && isUpperWord(text[t.start:t.end]) && !hasDigit(v) {
+			continue // "PROMO KOPI KENANGAN": a headline in capitals, not a code
+		}
 		if strings.Contains(c.orig, v) && (looksLikeCode(v) || presented && plainCode(v) && v == lower(v)) {
 			c.codes = append(c.codes, code{tok: j, value: v})
 		}
 	}
+}
+
+func hasDigit(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if isDigit(s[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 // listHeaders introduce lists of codes: "my codes:", "meus cupons:".

@@ -619,13 +619,33 @@ func (c *parse) sellsVoucher() bool {
 	}
 	// "beli lewat tiktok", "pake voucher tiktok": bought in the app, from a
 	// place, is a TikTok GO voucher.
+	return c.boughtInApp()
+}
+
+// boughtInApp reports a thing bought through TikTok itself: "lewat tiktok",
+// "pake voucher tiktok", "beli kopi senja di tiktok".
+func (c *parse) boughtInApp() bool {
 	for i := 1; i < len(c.toks); i++ {
-		if t := &c.toks[i]; t.kind == tWord && t.low == "tiktok" && c.toks[i-1].kind == tWord && throughWords[c.toks[i-1].low] {
+		t := &c.toks[i]
+		if t.kind != tWord || t.low != "tiktok" || c.toks[i-1].kind != tWord {
+			continue
+		}
+		if throughWords[c.toks[i-1].low] {
 			return true
+		}
+		if c.toks[i-1].low == "di" && (i+1 >= len(c.toks) || c.toks[i+1].kind != tWord || c.toks[i+1].low != "shop") {
+			for j := i - 2; j >= 0 && j >= i-6 && c.toks[j].kind == tWord; j-- {
+				if appBuyVerbs[c.toks[j].low] {
+					return true // "beli kopi kenangan di tiktok"
+				}
+			}
 		}
 	}
 	return false
 }
+
+// appBuyVerbs buy a thing "di tiktok" (Indonesian, Malay).
+var appBuyVerbs = setOf("beli", "belinya", "dibeli", "order")
 
 // throughWords say what follows is where a thing is bought: "lewat tiktok",
 // "voucher tiktok".

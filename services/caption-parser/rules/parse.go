@@ -354,7 +354,7 @@ func (c *parse) offers() bool {
 		// unless it sells the teller's own ("link in my bio to purchase
 		// my guide").
 		return c.sellsOwn()
-	case s.buy:
+	case s.buy || c.boughtInApp():
 		return true
 	case s.story:
 		return false // a haul or a review with no way to buy

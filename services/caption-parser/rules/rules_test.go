@@ -505,6 +505,15 @@ func TestPlaceTagSellsVouchers(t *testing.T) {
 	if p := one(t, "Es kopi susu aren cuma 12 ribu 🧋 buruan beli di Indomaret"); strings.Contains(p.Title, "voucher") {
 		t.Errorf("a shop sale is no voucher: %q", p.Title)
 	}
+	// Bought "di tiktok" with no other call to action, and a headline in
+	// capitals after "PROMO" that is no code.
+	if p := one(t, "Beli kopi senja di tiktok cuma Rp 8.000 #kopisenja #vouchermurah"); p.Title != "Kopi senja voucher (TikTok GO)" || price(p) != "IDR 800000" {
+		t.Errorf("%q %s, want %q IDR 800000", p.Title, price(p), "Kopi senja voucher (TikTok GO)")
+	}
+	if p := one(t, "PROMO KOPI SENJA UNDER 10 RIBU‼️ klik tag lokasi #promokopisenja"); p.DiscountCode != "" {
+		t.Errorf("code %q, want none", p.DiscountCode)
+	}
+	none(t, "Lagu ini lagi viral banget di tiktok, kopi dulu biar semangat ☕ #kopisenja")
 }
 
 // Events, giveaways, donations, tutorials and reviews ask the viewer to
