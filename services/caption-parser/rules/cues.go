@@ -98,7 +98,7 @@ var cueLexicon = map[cue]map[string][]string{
 		langVI: {"giỏ hàng", "thêm vào giỏ", "thêm vào giỏ hàng", "giỏ hàng vàng", "link ở bio", "link trong bio",
 			"link bio", "link ở phần bio", "mua ngay", "mua tại", "mua ở", "đặt hàng", "đặt mua", "chốt đơn",
 			"lên đơn", "bấm vào vị trí", "bấm vị trí", "bấm vào địa điểm", "ghim vị trí", "inbox shop", "ib shop", "ib mình", "inbox mình", "đặt phòng", "đặt lịch", "book phòng",
-			"book ngay", "book nhanh", "săn deal", "link sản phẩm", "link mua", "freeship", "miễn phí vận chuyển"},
+			"book ngay", "book nhanh", "ghé tụi mình", "ghé chúng mình", "ghé chúng tôi", "ghé bên mình", "săn deal", "link sản phẩm", "link mua", "freeship", "miễn phí vận chuyển"},
 		langTH: {"ตะกร้า", "กดตะกร้า", "สั่งได้เลย", "สั่งซื้อ", "สั่งเลย", "สั่งได้ที่", "ลิงก์ในไบโอ", "ลิ้งในไบโอ",
 			"ลิงค์ในไบโอ", "ทักแชท", "ทักไลน์", "ทักมาได้", "จองห้องพัก", "จองได้ที่", "จองได้", "จองทาง",
 			"สนใจทัก", "กดปักหมุด", "ปักหมุด", "ส่งฟรี", "เก็บเงินปลายทาง", "ซื้อได้ที่", "โค้ดส่วนลด"},
@@ -375,7 +375,11 @@ func (c *parse) findCues() {
 			// "WA 0812…", "Hotline 0986…"; a word that may also ask for a
 			// call about anything ("Questions? Call 555-…") only in a
 			// listing's "Call: 0812…".
-			if j := c.phoneAfter(i + 1); j > 0 && (!colonPhoneLeads[t.low] || c.isPunct(i+1, ":")) {
+			from := i + 1
+			if from+1 < len(c.toks) && c.toks[from].kind == tWord && c.isPunct(from+1, ":") {
+				from++ // "booking phòng: 0826…", "Hotline đặt: …"
+			}
+			if j := c.phoneAfter(from); j > 0 && (!colonPhoneLeads[t.low] || c.isPunct(from, ":")) {
 				c.cues = append(c.cues, cueMatch{cueContact, i, j})
 				i = j
 				continue

@@ -280,6 +280,9 @@ type signals struct {
 	// hostShop reports a link to a shop, marketplace or affiliate host
 	// (shopHost), a way to buy whatever word comes before it.
 	hostShop bool
+	// phone reports a phone number to book or order by ("WA +62…",
+	// "Hotline: 0986…"): a seller's, whatever else the caption tells.
+	phone bool
 }
 
 func (c *parse) signals() signals {
@@ -296,6 +299,7 @@ func (c *parse) signals() signals {
 			s.buy = true
 		case cueContact:
 			s.contact = true
+			s.phone = s.phone || c.toks[m.last].kind == tNum
 		case cueAvailable:
 			s.available = true
 		case cueBook:
@@ -348,6 +352,8 @@ func (c *parse) offers() bool {
 		return s.hostShop || s.code
 	case s.shopLink || s.code || s.priced && s.buyLink:
 		return true
+	case s.phone && !c.storyHashtags():
+		return true // "cảm ơn quý khách … booking phòng: 0826…": thanks from the seller
 	case s.experience || s.news:
 		// "how I made $3,000 selling on tiktok shop", "I spent $500 and
 		// the cart was half empty": a story, whatever words it uses,
@@ -977,6 +983,39 @@ func (c *parse) taggedName() string {
 	return best
 }
 
+// genericLodging reports a title that is a kind of place to stay and what
+// it is like, no name ("Khách sạn view đẹp", "Homestay gần biển"), in a
+// caption whose brand tag the words name ("… cùng Sazi nha #sazihotel"):
+// the tag names the place better.
+func (c *parse) genericLodging(title string) bool {
+	words := strings.Fields(title)
+	n := 1
+	if len(words) > 1 && lodgingPairs[lower(words[0]+" "+words[1])] {
+		n = 2
+	} else if len(words) == 0 || !lodgingWords[lower(words[0])] {
+		return false
+	}
+	for _, w := range words[n:] {
+		if r, _ := utf8.DecodeRuneInString(w); unicode.IsUpper(r) {
+			return false // "Khách sạn Mường Thanh" names one
+		}
+	}
+	tag := c.brandTag()
+	if tag == "" {
+		return false
+	}
+	name, _, _ := strings.Cut(tag, " ")
+	if lodgingWords[lower(name)] {
+		_, name, _ = strings.Cut(tag, " ") // "Hotel KK"
+	}
+	for i := range c.toks {
+		if t := &c.toks[i]; t.kind == tWord && strings.EqualFold(fold(t.low), name) {
+			return true
+		}
+	}
+	return false
+}
+
 // brandTag returns the name a seller's brand hashtag gives its offer, or
 // "": a hashtag that joins a name to a kind of shop or place to stay
 // (#denohome, #lmoonhomestay, #richhotel, #kopikenangan) reads "Deno
@@ -1085,7 +1124,7 @@ func (c *parse) singleItem() []item {
 		}
 	}
 	title, strong := c.bestTitle(main)
-	if title == "" || isBrandKind(title) {
+	if title == "" || isBrandKind(title) || c.genericLodging(title) {
 		// An offer whose words name nothing ("Book nhanh", "klik tag
 		// lokasinya") or only its kind ("Homestay"): the seller's brand
 		// tag names it (#denohome).

@@ -389,6 +389,9 @@ func TestPricelessOffers(t *testing.T) {
 		{"Prada Re-Edition 2005 | DM For Link 📲 #prada", "Prada Re-Edition 2005"},
 		{"Loewe Puzzle bag 🔗 in bio #loewe", "Loewe Puzzle bag"},
 		{"BORSA MARMONT GUCCI\n\nAcquistala su vintagehaus.it\n\n#vintage", "Borsa marmont gucci"},
+		// A place to stay names itself; its brand tag names it when the words give only its kind.
+		{"Hoa Mai hotel đang có ưu đãi 15% nè, ghé tụi mình nha ❤️ #hoamaihotel", "Hoa Mai hotel"},
+		{"CHUỖI NHÀ NGHỈ AN BÌNH 24 ĐÀ LẠT - cảm ơn quý khách đã ủng hộ. booking phòng : 0826.111.333", "Nhà nghỉ an bình 24 đà lạt"},
 	} {
 		p := one(t, tc.caption)
 		if p.Title != tc.title || p.PriceMinor != nil && !strings.Contains(tc.caption, "$") {
@@ -584,6 +587,7 @@ func TestSellersCallsToActionInEachLanguage(t *testing.T) {
 		{"Flash sale! Linen wide-leg pants, tap the yellow basket", "Linen wide-leg pants", "none"},
 		{"Sunset Bay Resort 1.200.000đ/đêm 📍 Phú Quốc, đặt phòng qua hotline 0909 000 111", "Sunset Bay Resort", "VND 1200000"},
 		{"Just in: Dior Book Tote medium, Oblique embroidery. Message for price", "Dior Book Tote", "none"},
+		{"Khách sạn view đẹp gần chợ, chỉ từ 450k/đêm. Đặt phòng ngay cùng Lumi nha! #lumihotel #khachsanhcm", "Lumi Hotel", "VND 450000"},
 	} {
 		if p := one(t, tc.caption); p.Title != tc.title || price(p) != tc.price {
 			t.Errorf("%q: %q %s, want %q %s", tc.caption, p.Title, price(p), tc.title, tc.price)

@@ -730,6 +730,15 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 		}
 		if j := c.latinName(i); j > i+1 {
 			lodging := lodgingWords[c.toks[j-1].low]
+			if n := &c.toks[min(j, len(c.toks)-1)]; !lodging && j < len(c.toks) && n.kind == tWord && n.space && lodgingWords[n.low] {
+				j, lodging = j+1, true // "Hương Biển hotel"
+			}
+			for k := i + 1; k < j-1; k++ {
+				if c.lodgingPrefix(k) > k {
+					add(k, k, j, 3) // "HỆ THỐNG NHÀ NGHỈ GIA BẢO": the place, not its chain
+					break
+				}
+			}
 			// "at Bottega Veneta Senayan City", "welcome to Can Tho City": places
 			if w := c.prevWord(i, 0); !c.afterPreposition(i) && (w < 0 || w != i-1 || c.toks[w].low != "to") {
 				base := nameBase
