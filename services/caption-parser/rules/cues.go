@@ -410,7 +410,7 @@ func (c *parse) findCues() {
 			}
 		}
 		if best >= 0 {
-			if !c.quoted(i, i+bestLen-1) && (phrases[best].cue != cueBuy || !c.ownedNoun(i)) && (phrases[best].cue != cueEvent || !c.namesProduct(i+bestLen)) {
+			if !c.quoted(i, i+bestLen-1) && (phrases[best].cue != cueBuy || !c.ownedNoun(i)) && (phrases[best].cue != cueEvent || !c.namesProduct(i+bestLen)) && !c.negated(i, phrases[best].cue) {
 				c.cues = append(c.cues, cueMatch{phrases[best].cue, i, i + bestLen - 1})
 			}
 			i += bestLen - 1 // the words of a phrase start no other
@@ -465,6 +465,29 @@ func (c *parse) phoneAfter(i int) int {
 	}
 	return last
 }
+
+// negated reports a way to buy, book or have a thing that a negation just
+// before denies: "you can't book a room", "không thể đặt", "tidak dijual".
+func (c *parse) negated(i int, k cue) bool {
+	if k != cueBuy && k != cueBook && k != cueAvailable {
+		return false
+	}
+	for j, n := i-1, 0; j >= 0 && n < 2; j-- {
+		t := &c.toks[j]
+		if t.kind != tWord {
+			return false
+		}
+		if negations[t.low] {
+			return true
+		}
+		n++
+	}
+	return false
+}
+
+// negations deny the word after them (within two words).
+var negations = setOf("can't", "can’t", "cant", "cannot", "don't", "don’t", "won't", "won’t", "not", "never",
+	"không", "chẳng", "tidak", "nggak", "belum", "ไม่")
 
 // namesProduct reports a container noun at token i, after an event word it
 // makes a product's name: "Concert Pouch", "Festival Bag".

@@ -321,10 +321,33 @@ func (c *parse) signals() signals {
 			s.priced = true
 			// "$70 sports bra?", "would you pay £7 a night?": a price asked
 			// about is no offer.
-			s.pricedOffer = s.pricedOffer || p.offered && !c.asked(p.last)
+			s.pricedOffer = s.pricedOffer || p.offered && !c.asked(p.last) || c.aloneOnLine(p)
 		}
 	}
 	return s
+}
+
+// aloneOnLine reports a price that has a line of its own, a listing's
+// ("AUD 9,200 (M22375)", "💰 450.000đ"): nothing but the amount, marks and
+// a reference in brackets.
+func (c *parse) aloneOnLine(p *price) bool {
+	if p.first > 0 && c.toks[p.first-1].kind != tBreak && c.toks[p.first-1].kind != tEmoji {
+		return false
+	}
+	depth := 0
+	for i := p.last + 1; i < len(c.toks) && c.toks[i].kind != tBreak; i++ {
+		switch t := &c.toks[i]; {
+		case c.isPunct(i, "("):
+			depth++
+		case c.isPunct(i, ")"):
+			depth--
+		case t.kind == tEmoji || t.kind == tPunct:
+		case depth > 0 && (t.kind == tWord || t.kind == tNum):
+		default:
+			return false
+		}
+	}
+	return p.first == 0 || c.toks[p.first-1].kind == tBreak || p.first > 1 && c.toks[p.first-2].kind == tBreak
 }
 
 // eventLink reports a link that an event or a giveaway introduces in its

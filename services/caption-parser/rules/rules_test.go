@@ -423,6 +423,8 @@ func TestLookAlikesAreNotOffers(t *testing.T) {
 		// An order someone owns tells of a purchase; it asks for none.
 		"POV: your order from Shein finally arrived 📦 #haul",
 		"my order from Temu came in a tiny box 😭",
+		// A way to book that is denied.
+		"There’s a Gucci café hidden in Ginza, and no, you can’t book a table! #gucci",
 		// A phone number for questions about orders is customer service.
 		"Holiday hours: our Elm St store is closed Dec 24. Questions about your order? Call 555-301-4400",
 	)
@@ -587,6 +589,8 @@ func TestSellersCallsToActionInEachLanguage(t *testing.T) {
 		{"Flash sale! Linen wide-leg pants, tap the yellow basket", "Linen wide-leg pants", "none"},
 		{"Sunset Bay Resort 1.200.000đ/đêm 📍 Phú Quốc, đặt phòng qua hotline 0909 000 111", "Sunset Bay Resort", "VND 1200000"},
 		{"Just in: Dior Book Tote medium, Oblique embroidery. Message for price", "Dior Book Tote", "none"},
+		{"Jodie Mini\n\nThe knotted hobo in intrecciato lambskin, with a detachable strap.\n\nAUD 4,650 (B70921)\n\n#bottegaveneta", "Jodie Mini", "AUD 465000"},
+		{"𝑳𝒐𝒆𝒘𝒆 — 𝑭𝒍𝒂𝒎𝒆𝒏𝒄𝒐 𝑪𝒍𝒖𝒕𝒄𝒉 ✨\n\nIn store now. Viber/WhatsApp: 0917-555-0101", "Loewe Flamenco Clutch", "none"},
 		{"Khách sạn view đẹp gần chợ, chỉ từ 450k/đêm. Đặt phòng ngay cùng Lumi nha! #lumihotel #khachsanhcm", "Lumi Hotel", "VND 450000"},
 	} {
 		if p := one(t, tc.caption); p.Title != tc.title || price(p) != tc.price {

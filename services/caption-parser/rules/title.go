@@ -1149,7 +1149,7 @@ func (c *parse) brandLine(first int) string {
 		if c.toks[i].kind != tWord && c.toks[i].kind != tNum && c.toks[i].kind != tPunct {
 			return ""
 		}
-		if !c.isPunct(i, "-") && !c.isPunct(i, "–") && !c.isPunct(i, ":") {
+		if !c.isPunct(i, "-") && !c.isPunct(i, "–") && !c.isPunct(i, "—") && !c.isPunct(i, ":") {
 			continue
 		}
 		if c.toks[i-1].kind != tWord && c.toks[i-1].kind != tNum || c.isCodeTrigger(c.toks[i-1]) {

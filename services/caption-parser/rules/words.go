@@ -161,7 +161,7 @@ var genericWords = setOf(
 	"storytime", "pov", "life", "way", "girlies", "friends", "guys", "bestie", "colours", "colors",
 	"sizes", "size", "alert", "drop", "restock", "order", "orders", "shipping", "post", "account",
 	"page", "profile", "comments", "comment", "dm", "tiktok", "amazon", "brand", "collection",
-	"range", "team", "business", "biz", "owner", "owners", "customer", "customers", "followers",
+	"range", "creations", "team", "business", "biz", "owner", "owners", "customer", "customers", "followers",
 	// time
 	"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "tomorrow", "tonight",
 	"year", "month", "season", "hour", "hours", "minutes", "days", "weeks", "january", "february",
