@@ -90,7 +90,7 @@ var cueLexicon = map[cue]map[string][]string{
 			"klik link", "chat admin", "hubungi admin", "japri", "dm untuk order", "wa untuk order", "cod",
 			"gratis ongkir", "free ongkir", "bisa cod", "etalase", "tiktok shop", "beli voucher",
 			"beli di sini", "order di sini", "klik link di bio",
-			"langsung ke", "cus ke", "buruan ke", "klik tanda ijo", "klik tag location", "klik location", "tag location"},
+			"langsung ke", "cus ke", "buruan ke", "klik tanda ijo", "klik tag location", "klik location", "tag location", "ditag lokasi", "ditack lokasi", "tack lokasi"},
 		langMS: {"beg kuning", "beg oren", "troli", "link di bio", "pm untuk order", "dm untuk order", "whatsapp untuk order",
 			"boleh order", "order sekarang", "beli sekarang", "tekan beg kuning", "klik beg kuning", "penghantaran percuma"},
 		langTL: {"mag-order", "order na", "mine na", "mine sa comments", "pm for orders", "pm sa", "add to cart", "i-add to cart", "check out na",
@@ -629,10 +629,8 @@ var locationWords = setOf("lokasi", "lokasinya", "location", "vị", "trí", "đ
 // TikTok GO video ("klik tag lokasi", #tiktokgo): the product is a voucher
 // for the place or brand it names.
 func (c *parse) sellsVoucher() bool {
-	for _, h := range c.hashtags {
-		if strings.EqualFold(h, "tiktokgo") {
-			return true
-		}
+	if c.tiktokGOTag() {
+		return true
 	}
 	for _, m := range c.cues {
 		if m.cue != cueBuy {
@@ -649,12 +647,28 @@ func (c *parse) sellsVoucher() bool {
 	return c.boughtInApp()
 }
 
+// tiktokGOTag reports the #tiktokgo hashtag: the video sells through its
+// place tag (TikTok GO).
+func (c *parse) tiktokGOTag() bool {
+	for _, h := range c.hashtags {
+		if strings.EqualFold(h, "tiktokgo") {
+			return true
+		}
+	}
+	return false
+}
+
 // boughtInApp reports a thing bought through TikTok itself: "lewat tiktok",
-// "pake voucher tiktok", "beli kopi senja di tiktok".
+// "pake voucher tik tok", "beli kopi senja di tiktok".
 func (c *parse) boughtInApp() bool {
 	for i := 1; i < len(c.toks); i++ {
 		t := &c.toks[i]
-		if t.kind != tWord || t.low != "tiktok" || c.toks[i-1].kind != tWord {
+		if t.kind != tWord || c.toks[i-1].kind != tWord {
+			continue
+		}
+		if t.low == "tik" && i+1 < len(c.toks) && c.toks[i+1].kind == tWord && c.toks[i+1].low == "tok" {
+			// "tik tok" in two words: read from its second.
+		} else if t.low != "tiktok" {
 			continue
 		}
 		if throughWords[c.toks[i-1].low] {

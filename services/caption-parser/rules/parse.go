@@ -375,7 +375,7 @@ func (c *parse) offers() bool {
 		return s.hostShop || s.code
 	case s.shopLink || s.code || s.priced && s.buyLink:
 		return true
-	case s.phone && !c.storyHashtags():
+	case s.phone && (!c.storyHashtags() || c.namesOwnBrand()):
 		return true // "cảm ơn quý khách … booking phòng: 0826…": thanks from the seller
 	case s.experience || s.news:
 		// "how I made $3,000 selling on tiktok shop", "I spent $500 and
@@ -383,13 +383,13 @@ func (c *parse) offers() bool {
 		// unless it sells the teller's own ("link in my bio to purchase
 		// my guide").
 		return c.sellsOwn()
-	case s.buy || c.boughtInApp():
+	case s.buy || c.boughtInApp() || c.tiktokGOTag():
 		return true
 	case s.story:
 		return false // a haul or a review with no way to buy
 	case !s.contact && !s.available && !s.book && !s.pricedOffer:
 		return false
-	case c.storyHashtags():
+	case c.storyHashtags() && !c.namesOwnBrand():
 		return false // #hotelreview, #roomtour: a review, whatever it quotes
 	}
 	// A price written as an offer ("250k/h", "£9 a night") is the only
@@ -1023,13 +1023,20 @@ func (c *parse) genericLodging(title string) bool {
 			return false // "Khách sạn Mường Thanh" names one
 		}
 	}
+	return c.namesOwnBrand()
+}
+
+// namesOwnBrand reports a caption whose words name its own brand tag
+// ("INTERSTELLA HOTEL … #interstellahotel", "cùng Sazi nha #sazihotel"): a
+// seller speaking of its own place, whatever review tags it adds.
+func (c *parse) namesOwnBrand() bool {
 	tag := c.brandTag()
 	if tag == "" {
 		return false
 	}
-	name, _, _ := strings.Cut(tag, " ")
-	if lodgingWords[lower(name)] {
-		_, name, _ = strings.Cut(tag, " ") // "Hotel KK"
+	name, kind, _ := strings.Cut(tag, " ")
+	if slices.Contains(brandKinds, lower(name)) {
+		name = kind // "Hotel KK"
 	}
 	for i := range c.toks {
 		if t := &c.toks[i]; t.kind == tWord && strings.EqualFold(fold(t.low), name) {

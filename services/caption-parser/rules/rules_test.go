@@ -391,6 +391,8 @@ func TestPricelessOffers(t *testing.T) {
 		{"BORSA MARMONT GUCCI\n\nAcquistala su vintagehaus.it\n\n#vintage", "Borsa marmont gucci"},
 		// A place to stay names itself; its brand tag names it when the words give only its kind.
 		{"Hoa Mai hotel đang có ưu đãi 15% nè, ghé tụi mình nha ❤️ #hoamaihotel", "Hoa Mai hotel"},
+		// A hotel's own post names itself in words and tag; its review tags make it no review.
+		{"Nghỉ dưỡng tại LUMINA HOTEL giữa lòng Đà Lạt. Hotline: 0263 3888 999 #luminahotel #reviewdalat", "Lumina hotel"},
 		{"CHUỖI NHÀ NGHỈ AN BÌNH 24 ĐÀ LẠT - cảm ơn quý khách đã ủng hộ. booking phòng : 0826.111.333", "Nhà nghỉ an bình 24 đà lạt"},
 	} {
 		p := one(t, tc.caption)
@@ -519,6 +521,13 @@ func TestPlaceTagSellsVouchers(t *testing.T) {
 		t.Errorf("code %q, want none", p.DiscountCode)
 	}
 	none(t, "Lagu ini lagi viral banget di tiktok, kopi dulu biar semangat ☕ #kopisenja")
+	// #tiktokgo files the video under the place tag's sales; "tik tok" in two words.
+	if p := one(t, "Berlaku di semua outlet & banyak pilihannya! #kopisenja #tiktokgo #promo"); p.Title != "Kopi Senja voucher (TikTok GO)" {
+		t.Errorf("title %q, want %q", p.Title, "Kopi Senja voucher (TikTok GO)")
+	}
+	if p := one(t, "kopi senja cuma Rp13.000 kalau kamu beli lewat voucher tik tok. #kopisenja"); p.Title != "Kopi senja voucher (TikTok GO)" || price(p) != "IDR 1300000" {
+		t.Errorf("%q %s, want %q IDR 1300000", p.Title, price(p), "Kopi senja voucher (TikTok GO)")
+	}
 }
 
 // Events, giveaways, donations, tutorials and reviews ask the viewer to
