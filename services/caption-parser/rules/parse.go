@@ -471,8 +471,35 @@ func (c *parse) maySell() bool {
 			return true
 		}
 	}
+	for i := range c.toks {
+		t := &c.toks[i]
+		if t.kind == tWord && gateWords[t.low] || c.emailAt(i) || c.phoneAt(i) {
+			return true // "ghé bên em", "Contact: x@mail.com", "0868950168"
+		}
+	}
 	return false
 }
+
+// emailAt reports an e-mail address ending at the handle token i
+// ("x@mail.com": a word, then a handle with a dot, no space between).
+func (c *parse) emailAt(i int) bool {
+	t := &c.toks[i]
+	return t.kind == tMention && !t.space && i > 0 && c.toks[i-1].kind == tWord && strings.Contains(c.text[t.start:t.end], ".")
+}
+
+// phoneAt reports a phone number starting at token i as numbers are
+// written to be dialled: from 0 or after '+' ("0868950168", "+62 877…").
+func (c *parse) phoneAt(i int) bool {
+	t := &c.toks[i]
+	if t.kind != tNum || c.text[t.start] != '0' && (i == 0 || !c.isPunct(i-1, "+")) {
+		return false
+	}
+	return c.phoneAfter(i) > 0
+}
+
+// gateWords send a caption to the LLM though the rules read no offer in
+// it: a seller's voice or a way to reach one.
+var gateWords = setOf("ghé", "em", "contact", "email", "info", "shoppable", "boutique", "бутик", "nhận", "quỹ", "dm", "reseller")
 
 // shopHashtag reports a hashtag that speaks of shopping: #tiktokshop,
 // #shopee, #giamgia, #diskon, #racuntiktok, #sale.
@@ -489,7 +516,8 @@ func containsAnyOf(s string, words []string) bool {
 }
 
 var shopTagWords = []string{"shop", "sale", "promo", "deal", "diskon", "giamgia", "racun", "affiliate", "tiktokmademebuyit",
-	"amazonfind", "founditonamazon", "ltk", "preorder", "ready", "order", "jualan", "olshop", "ขาย", "โปร", "achadinho"}
+	"amazonfind", "founditonamazon", "ltk", "preorder", "ready", "order", "jualan", "olshop", "ขาย", "โปร", "achadinho",
+	"linkinbio", "reseller", "hotel", "homestay", "khachsan", "nhanghi", "villa", "resort", "booking", "dhgate"}
 
 // storyHashtags reports a hashtag that files the video as a review, a
 // vlog, a tutorial, a prank or the news: #hotelreview, #roomtour,

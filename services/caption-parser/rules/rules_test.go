@@ -699,3 +699,29 @@ func TestStoryThatSellsItsOwn(t *testing.T) {
 	}
 	none(t, "We paid $40 for this dinner and it was worth it, link in bio for the full vlog")
 }
+
+// The LLM gate sends what a seller may write without a way to buy the
+// rules read: a phone number to dial, an e-mail, a seller's voice, a
+// reseller's or a hotel's hashtag; a handle with a dot or a year is none.
+func TestGateSendsSellersWithoutACallToAction(t *testing.T) {
+	for _, text := range []string{
+		"THE GRAND SUITES#12/4 Lê Lợi.Q1.HCM# 0868950168",
+		"Ghost of Tsushima sleeve ✨ Contact: inkbymara@gmail.com #tattoo",
+		"Chuỗi KS An Phú vẫn hoạt động xuyên tết, có nhu cầu ghé ủng hộ bên em ạ",
+		"More info on IG studio.borse 😍 #bagreseller #dior",
+		"Cần Thơ gạo trắng nước trong 🤪 #khachsancantho #hotelcantho",
+		"Perfect neutral everyday handbag #linkinbio #capucines",
+	} {
+		if !rules.Analyze(rules.Input{Text: text}).Commerce {
+			t.Errorf("%q: not sent", text)
+		}
+	}
+	for _, text := range []string{
+		"2024 was the year 🎉 thanks @jane.doe and @mark.smith",
+		"what a day at the beach 🌊 #summer 10.00 am",
+	} {
+		if rules.Analyze(rules.Input{Text: text}).Commerce {
+			t.Errorf("%q: sent", text)
+		}
+	}
+}
