@@ -1264,6 +1264,11 @@ func (c *parse) score(cd candidate, a span, priced bool) float64 {
 	if priced && cd.pos > a.last {
 		s--
 	}
+	if sentenceVerbs[words[0]] || allOccasion(words) || longestWord(cd.title) < 2 {
+		// "Discover the gift selection", "Black Friday", "D": a sentence,
+		// an occasion or a letter, not a product's name.
+		s -= 3
+	}
 	if allDigits(words[0]) && n > 1 && !strings.Contains(cd.title, "-") {
 		s-- // a count, not a name: "2 colours left", "12 colors"
 	}
@@ -1271,6 +1276,26 @@ func (c *parse) score(cd candidate, a span, priced bool) float64 {
 		s -= 0.5
 	}
 	return s
+}
+
+// sentenceVerbs open sentences that invite, not names: "Discover the
+// creations", "Step inside the closets", "Explore the edit".
+var sentenceVerbs = setOf("discover", "explore", "step", "enjoy", "celebrate", "experience", "watch", "see", "join",
+	"khám", "trải", "cùng", "temukan", "nikmati", "descubra", "conheça")
+
+// occasionWords name a day or a season of sales, not a product.
+var occasionWords = setOf("black", "friday", "cyber", "monday", "valentine", "valentines", "festive", "season",
+	"christmas", "xmas", "easter", "halloween", "holiday", "holidays", "new", "year", "mother", "father", "day", "eid", "ramadan", "lebaran", "tết", "sale", "week", "weekend", "summer", "winter")
+
+// allOccasion reports a title of occasion words only ("Black Friday",
+// "Valentine’s": the title's words, a possessive's "s" apart).
+func allOccasion(words []string) bool {
+	for _, w := range words {
+		if !occasionWords[w] && w != "s" {
+			return false
+		}
+	}
+	return true
 }
 
 // namesNothing reports a title of generic words only, or of one or two

@@ -175,6 +175,8 @@ var genericWords = setOf(
 	// media, not products
 	"song", "songs", "music", "sound", "audio", "channel", "playlist", "blog", "vlog", "podcast", "youtube", "reel",
 	"bài", "viết", "clip", "tập", "konten", "postingan", "vídeo", "conteúdo", "publicación", "คลิป",
+	// words of a message, not a name
+	"thông", "tin", "ghé", "selection", "edit",
 )
 
 // containerWords and unitWords make up pack phrases: "500g bag", "2 x 50 ml bottles".
