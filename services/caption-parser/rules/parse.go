@@ -1210,7 +1210,7 @@ func (c *parse) singleItem() []item {
 	if title == "" {
 		return nil
 	}
-	it := item{title: title, strong: strong}
+	it := item{title: c.withHouse(title), strong: strong}
 	if main != nil {
 		it.title, it.price = withQty(title, main.qty), main
 		it.old = c.oldPriceIn(0, len(c.toks), main)

@@ -729,3 +729,18 @@ func TestGateSendsSellersWithoutACallToAction(t *testing.T) {
 		}
 	}
 }
+
+// A house named in a hashtag goes before the model the caption names; a
+// shop's kind, a lower-case phrase or a one-word title keeps its own.
+func TestHouseFromHashtag(t *testing.T) {
+	for _, tc := range []struct{ caption, title string }{
+		{"Capucines Mini in quartz white 🤍 DM TO ORDER #louisvuitton #lvbag", "Louis Vuitton Capucines Mini"},
+		{"Bottega Veneta Andiamo Small\n\nWA +62 811 2233 4455 #bottegaveneta", "Bottega Veneta Andiamo Small"},
+		{"sneakers from @kickvault | code: mira 15% off #bottegaveneta #shoes", "Shoes (kickvault)"},
+		{"compact saddle bag in suede, link in bio #dior", "Compact saddle bag"},
+	} {
+		if p := one(t, tc.caption); p.Title != tc.title {
+			t.Errorf("%q: %q, want %q", tc.caption, p.Title, tc.title)
+		}
+	}
+}
