@@ -189,7 +189,7 @@ var cueLexicon = map[cue]map[string][]string{
 		langEN: {"i tried", "we tried", "my review", "honest review", "review", "thrift", "thrifted", "haul", "i rented",
 			"worth the", "reco", "recommend", "recommendation", "where to stay", "must visit", "must try",
 			"we went", "i went", "we visited", "i visited", "my stay", "our stay", "we booked", "i booked",
-			"room tour", "hotel tour", "vlog", "day in my life", "come with me", "storytime", "can you believe",
+			"room tour", "hotel tour", "vlog", "day in my life", "your sign to", "come with me", "storytime", "can you believe",
 			"i can't believe", "guess how much", "guess the price", "rate this", "pov", "unboxing"},
 		langID: {"pengalaman", "review", "sharing", "rekomendasi", "aku beli", "saya beli", "aku coba", "nyobain",
 			"kami menginap", "aku nginep", "jalan-jalan", "liburan ke", "worth it"},
@@ -205,7 +205,7 @@ var cueLexicon = map[cue]map[string][]string{
 	},
 	cueNews: {
 		langEN: {"breaking", "news", "announced", "announces", "launches", "launched", "reportedly",
-			"according to", "celebrity", "spotted"},
+			"according to", "celebrity", "spotted", "congratulations to"},
 		langID: {"berita", "info terkini"},
 		langVI: {"tin tức", "nguồn", "cập nhật", "chính phủ", "ra mắt"},
 		langTH: {"ข่าว"},
@@ -216,7 +216,7 @@ var cueLexicon = map[cue]map[string][]string{
 		langEN: {"register at", "register now", "register here", "registration", "free entry", "free admission",
 			"save the date", "join us at", "join us on", "join us for", "see you at", "see you there", "rsvp",
 			"concert", "festival", "meetup", "meet and greet", "tickets are free", "open to the public",
-			"webinar"},
+			"webinar", "exhibition", "plan a visit", "plan your visit"},
 		langID: {"registrasi", "daftar di", "pendaftaran", "konser", "acara", "terbuka untuk umum", "gratis masuk",
 			"tiket masuk", "jangan lupa datang", "sampai jumpa di", "festival"},
 		langMS: {"daftar di", "pendaftaran", "konsert", "acara", "jumpa di"},
@@ -650,6 +650,9 @@ func (c *parse) sellsVoucher() bool {
 // tiktokGOTag reports the #tiktokgo hashtag: the video sells through its
 // place tag (TikTok GO).
 func (c *parse) tiktokGOTag() bool {
+	if strings.Contains(c.text, "?") {
+		return false // "Tomoro atau Kopi Kenangan?? #tiktokgo": a question sells nothing
+	}
 	for _, h := range c.hashtags {
 		if strings.EqualFold(h, "tiktokgo") {
 			return true

@@ -425,6 +425,12 @@ func TestLookAlikesAreNotOffers(t *testing.T) {
 		// An order someone owns tells of a purchase; it asks for none.
 		"POV: your order from Shein finally arrived 📦 #haul",
 		"my order from Temu came in a tiny box 😭",
+		// A question under #tiktokgo, an exhibition, congratulations and a
+		// motivational "your sign to" sell nothing.
+		"Tim Kopi Senja atau Kopi Janji?? #tiktokgo #promokopi #kopisenja",
+		"Espace Gucci Milano. The exhibition unfolds in three rooms. Plan a visit via the link in bio",
+		"Congratulations to the champion on a breathtaking season, travelling in Prada. Link in bio",
+		"Your sign to book that spa day 💅 #spaday #selfcare",
 		// A way to book that is denied.
 		"There’s a Gucci café hidden in Ginza, and no, you can’t book a table! #gucci",
 		// A phone number for questions about orders is customer service.
