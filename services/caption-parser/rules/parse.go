@@ -1093,13 +1093,13 @@ func (c *parse) brandTag() string {
 			// #homestaydalat is no "Home Staydalat".
 			if name, ok := strings.CutSuffix(f, kind); ok {
 				if c.brandName(name) {
-					return capitalize(name) + " " + capitalize(kind)
+					return capitalize(name) + " " + kindName(kind)
 				}
 				break
 			}
 			if name, ok := strings.CutPrefix(f, kind); ok {
 				if after == "" && c.brandName(name) {
-					after = capitalize(kind) + " " + capitalize(name)
+					after = capitalize(kindName(kind)) + " " + capitalize(name)
 				}
 				break
 			}
@@ -1125,6 +1125,18 @@ func (c *parse) brandName(w string) bool {
 var brandKinds = []string{"homestay", "hostel", "hotel", "resort", "villa", "house", "motel", "home", "camp", "cafe",
 	"coffee", "kopi", "bakery", "kitchen", "boutique", "studio", "khachsan", "nhanghi", "toko", "warung"}
 
+// kindName writes a kind of brandKinds as a title does: the Vietnamese
+// ones with their accents and space ("khachsan" is "khách sạn").
+func kindName(kind string) string {
+	switch kind {
+	case "khachsan":
+		return "khách sạn"
+	case "nhanghi":
+		return "nhà nghỉ"
+	}
+	return capitalize(kind)
+}
+
 // isBrandKind reports a title that, folded, is a kind of brandKinds
 // ("Homestay"). fold keeps the number of runes and writes each in a byte or
 // more: a title of more runes than the longest kind has bytes is none.
@@ -1146,7 +1158,8 @@ var longestBrandKind = func() int {
 var notBrandWords = setOf("murah", "giare", "cheap", "best", "budget", "luxury", "room", "rooms", "view", "tour", "travel",
 	"trip", "life", "vibes", "decor", "design", "goals", "chill", "eco", "beautiful", "new", "sweet", "dep", "dalat",
 	"saigon", "hanoi", "cantho", "danang", "vietnam", "bali", "jakarta", "bandung", "manila", "bangkok", "staycation",
-	"lover", "lovers", "time", "tok", "gram", "style", "inspo", "ideas", "love", "tips", "hack", "hacks")
+	"lover", "lovers", "time", "tok", "gram", "style", "inspo", "ideas", "love", "tips", "hack", "hacks",
+	"tinhyeu", "gansanbay", "viewbien", "gannhau", "binhdan")
 
 // buyLinks counts the caption's buy links.
 func (c *parse) buyLinks() int {

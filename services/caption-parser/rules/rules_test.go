@@ -662,6 +662,8 @@ func TestBrandTagNamesAnOfferOfNoName(t *testing.T) {
 		{"✨ BOOKING 0901234567 #sunrisehotel #hotelmurah #travel", "Sunrise Hotel"},
 		{"Homestay có bồn tắm ngay trung tâm, giá chỉ 199k/3h 🛁 Book ngay #homestayhue #cloudhomestay", "Cloud Homestay"},
 		{"Ga perlu mahal, tinggal klik tag lokasinya ya #kopisenja #kopi #murah", "Kopi Senja voucher (TikTok GO)"},
+		// Vietnamese kinds are written as words; "tình yêu" is no name.
+		{"Giảm giá chỉ từ 150k/2h thôi nè. Book nhanh nha #khachsananhduong #khachsantinhyeu", "Khách sạn Anhduong"},
 	} {
 		if got := one(t, tc.caption).Title; got != tc.want {
 			t.Errorf("%q: title %q, want %q", tc.caption, got, tc.want)
