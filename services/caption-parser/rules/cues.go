@@ -112,6 +112,7 @@ var cueLexicon = map[cue]map[string][]string{
 			"acheter", "achetez", "en vente", "livraison gratuite"},
 		langDE: {"link in der bio", "link im profil", "warenkorb", "jetzt bestellen", "bestellen", "kaufen",
 			"jetzt kaufen", "versandkostenfrei"},
+		langNL: {"verkrijgbaar op", "verkrijgbaar bij", "nu verkrijgbaar", "bestel nu", "bestellen via", "shop nu"},
 		langIT: {"scrivici in dm", "scrivimi in dm", "acquistala su", "acquistalo su", "acquista su",
 			"disponibile ora", "spedizione gratuita", "per ordinare"},
 		langKO: {"구매", "주문", "장바구니", "프로필 링크", "링크는 프로필"},

@@ -19,6 +19,7 @@ const (
 	langFR = "fr"
 	langDE = "de"
 	langIT = "it" // Italian: read by its cue phrases only, not told apart by function words
+	langNL = "nl" // Dutch: as Italian
 	langKO = "ko"
 	langJA = "ja"
 	langZH = "zh"

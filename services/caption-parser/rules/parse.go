@@ -256,7 +256,8 @@ func (c *parse) introducesLink(i int) bool {
 
 // linkLeads introduce the place to buy: "shop at x", "site: x", "tại x".
 var linkLeads = setOf("at", "on", "via", "from", "shop", "site", "store", "website", "web", "order", "buy", "purchase",
-	"here", "link", "available", "get", "grab", "tại", "ở", "di", "em", "en", "no", "na", "sur", "auf", "bei", "unter")
+	"here", "link", "available", "get", "grab", "tại", "ở", "di", "em", "en", "no", "na", "sur", "auf", "bei", "unter",
+	"op", "su", "verkrijgbaar", "acquistala", "acquistalo")
 
 // signals are what a caption says about selling.
 type signals struct {

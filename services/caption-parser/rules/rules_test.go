@@ -389,6 +389,7 @@ func TestPricelessOffers(t *testing.T) {
 		{"Prada Re-Edition 2005 | DM For Link 📲 #prada", "Prada Re-Edition 2005"},
 		{"Loewe Puzzle bag 🔗 in bio #loewe", "Loewe Puzzle bag"},
 		{"BORSA MARMONT GUCCI\n\nAcquistala su vintagehaus.it\n\n#vintage", "Borsa marmont gucci"},
+		{"How to style a Celine Triomphe? 🖤 Verkrijgbaar op luxevault.nl #celine", "Celine Triomphe"},
 		// A place to stay names itself; its brand tag names it when the words give only its kind.
 		{"Hoa Mai hotel đang có ưu đãi 15% nè, ghé tụi mình nha ❤️ #hoamaihotel", "Hoa Mai hotel"},
 		// A hotel's own post names itself in words and tag; its review tags make it no review.

@@ -217,6 +217,10 @@ func (c *parse) titleSpan(a, b int) (string, int) {
 				i = j // "trying out the keycaps"
 				continue
 			}
+			if t.low == "how" && i+2 < b && toks[i+1].kind == tWord && toks[i+1].low == "to" && toks[i+2].kind == tWord {
+				i += 3 // "How to wear a Chanel Classic Flap": the thing worn
+				continue
+			}
 		}
 		if t.kind == tWord && c.lang == langTL && (t.low == "na" || t.low == "ng") && i > a {
 			i++ // the Filipino linker after a dropped word: "Affordable na korean blouse"
