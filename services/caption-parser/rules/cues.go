@@ -663,7 +663,7 @@ func (c *parse) tiktokGOTag() bool {
 }
 
 // boughtInApp reports a thing bought through TikTok itself: "lewat tiktok",
-// "pake voucher tik tok", "beli kopi senja di tiktok".
+// "pake voucher tik tok", "beli kopi senja di/dari tiktok".
 func (c *parse) boughtInApp() bool {
 	for i := 1; i < len(c.toks); i++ {
 		t := &c.toks[i]
@@ -678,7 +678,7 @@ func (c *parse) boughtInApp() bool {
 		if throughWords[c.toks[i-1].low] {
 			return true
 		}
-		if c.toks[i-1].low == "di" && (i+1 >= len(c.toks) || c.toks[i+1].kind != tWord || c.toks[i+1].low != "shop") {
+		if (c.toks[i-1].low == "di" || c.toks[i-1].low == "dari") && (i+1 >= len(c.toks) || c.toks[i+1].kind != tWord || c.toks[i+1].low != "shop") {
 			for j := i - 2; j >= 0 && j >= i-6 && c.toks[j].kind == tWord; j-- {
 				if appBuyVerbs[c.toks[j].low] {
 					return true // "beli kopi kenangan di tiktok"

@@ -1089,6 +1089,9 @@ func (c *parse) brandTag() string {
 		if len(f) > 24 || !isASCII(f) {
 			continue
 		}
+		for _, p := range dealPrefixes {
+			f = strings.TrimPrefix(f, p) // #promokopikenangan, #voucherkopisenja
+		}
 		for _, kind := range brandKinds {
 			// The longest kind the tag ends or starts with, only:
 			// #homestaydalat is no "Home Staydalat".
@@ -1108,6 +1111,9 @@ func (c *parse) brandTag() string {
 	}
 	return after
 }
+
+// dealPrefixes open hashtags that wrap a brand in a deal: #promokopikenangan.
+var dealPrefixes = []string{"promo", "voucher", "diskon"}
 
 // brandName reports a word that may be the name in a brand tag: three
 // letters or more, not a kind, a place, a stop or common word.

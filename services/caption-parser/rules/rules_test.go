@@ -528,6 +528,13 @@ func TestPlaceTagSellsVouchers(t *testing.T) {
 		t.Errorf("code %q, want none", p.DiscountCode)
 	}
 	none(t, "Lagu ini lagi viral banget di tiktok, kopi dulu biar semangat ☕ #kopisenja")
+	// The place from a deal hashtag; bought "dari TikTok".
+	if p := one(t, "Asli wajib coba‼️ Buruan tukarkan voucher: klik tag lokasi ya #promokopisenja #ngopisantuy"); p.Title != "Kopi Senja voucher (TikTok GO)" {
+		t.Errorf("title %q, want %q", p.Title, "Kopi Senja voucher (TikTok GO)")
+	}
+	if p := one(t, "Beli Kopi Senja langsung dari TikTok, diskonnya bikin nagih! #kopisenja"); p.Title != "Kopi Senja voucher (TikTok GO)" {
+		t.Errorf("title %q, want %q", p.Title, "Kopi Senja voucher (TikTok GO)")
+	}
 	// #tiktokgo files the video under the place tag's sales; "tik tok" in two words.
 	if p := one(t, "Berlaku di semua outlet & banyak pilihannya! #kopisenja #tiktokgo #promo"); p.Title != "Kopi Senja voucher (TikTok GO)" {
 		t.Errorf("title %q, want %q", p.Title, "Kopi Senja voucher (TikTok GO)")
