@@ -148,7 +148,7 @@ func (c *parse) codeAfter(i int) (int, codePlace) {
 			if c.percentAfter(j) {
 				continue // "cupom de 20% off: X"
 			}
-			if _, ok := c.inPrice(j); ok || n.numEnd == n.end {
+			if _, ok := c.inPrice(j); ok || int(n.numEnd) == n.end {
 				return -1, further // an amount or a count: "voucher 500K", "code 2"
 			}
 			return j, further
@@ -186,7 +186,7 @@ func (c *parse) codeList(i int) bool {
 	toks := c.toks
 	var found []code
 	for k := i + 1; k+1 < len(toks) && k < i+200 && len(c.codes)+len(found) < maxCodes; k++ {
-		if toks[k].kind == tBreak && toks[k].lines > 1 || toks[k].kind == tTag {
+		if toks[k].kind == tBreak && toks[k].blank || toks[k].kind == tTag {
 			break
 		}
 		if !c.isPunct(k, ":") || toks[k+1].kind != tWord || k == i+1 {

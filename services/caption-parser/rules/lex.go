@@ -25,19 +25,20 @@ const (
 // (Its fields are ordered to pack: a caption holds hundreds of tokens.)
 type token struct {
 	start, end int
-	// numEnd ends the digit part of a tNum; text[numEnd:end] is its unit ("oz", "rb").
-	numEnd int
 	// low is the lower-cased text of a tWord.
 	low string
 	// vocab is what the rules know of a tWord (vocabOf).
 	vocab vocabFlags
-	// lines counts the line breaks of a tBreak.
-	lines int32
-	kind  kind
+	// numEnd ends the digit part of a tNum; text[numEnd:end] is its unit
+	// ("oz", "rb"); 32 bits hold it, as tokens are packed.
+	numEnd int32
+	kind   kind
 	// space reports whitespace (or the start of the text) before the token.
 	space bool
 	// ascii reports a tWord of ASCII characters only (as its low is).
 	ascii bool
+	// blank reports a tBreak of two or more line breaks: a paragraph's end.
+	blank bool
 }
 
 // lex splits text into tokens and sets the vocabulary flags of its words.
@@ -67,7 +68,7 @@ func lexInto(toks []token, text string) []token {
 				}
 				j++
 			}
-			toks = append(toks, token{start: i, end: j, kind: tBreak, space: space, lines: int32(n)})
+			toks = append(toks, token{start: i, end: j, kind: tBreak, space: space, blank: n > 1})
 			space = true
 			i = j
 			continue
@@ -128,7 +129,7 @@ func lexWordOrNum(text, low string, i int, t token) token {
 			}
 			break
 		}
-		t.numEnd = j
+		t.numEnd = int32(j)
 		// Unit letters glued to the number: 40oz, 45rb, 14k, 5th, 1L.
 		for j < len(text) {
 			r, size := utf8.DecodeRuneInString(text[j:])

@@ -584,7 +584,7 @@ func (c *parse) markerEnd(l line) int {
 			return l.first + 1
 		}
 	case tNum:
-		if t.numEnd == t.end && l.first+1 < l.end {
+		if int(t.numEnd) == t.end && l.first+1 < l.end {
 			n := c.toks[l.first+1]
 			if s := c.text[n.start:n.end]; n.kind == tPunct && (s == "." || s == ")") {
 				return l.first + 2

@@ -73,7 +73,7 @@ func (c *parse) skipLeadsBack(lo, i int) int {
 				}
 				continue
 			}
-			if t.kind == tNum && t.numEnd == t.end && i+1 < len(c.toks) && c.toks[i+1].kind == tWord && (c.toks[i+1].low == "for" || c.toks[i+1].low == "für") {
+			if t.kind == tNum && int(t.numEnd) == t.end && i+1 < len(c.toks) && c.toks[i+1].kind == tWord && (c.toks[i+1].low == "for" || c.toks[i+1].low == "für") {
 				i--
 				continue
 			}
@@ -101,7 +101,7 @@ func (c *parse) phraseBefore(lo, hi int) (title string, adjacent bool) {
 	// The price's own phrase is empty: take the one before it, within the
 	// paragraph.
 	for i >= lo && (c.isBreak(i) && !c.isPriceTok(i) || c.toks[i].kind == tPunct) {
-		if t := &c.toks[i]; t.kind == tURL || t.kind == tTag || t.kind == tBreak && t.lines > 1 {
+		if t := &c.toks[i]; t.kind == tURL || t.kind == tTag || t.kind == tBreak && t.blank {
 			return "", false
 		}
 		i--
@@ -968,7 +968,7 @@ func (c *parse) latinName(i int) int {
 			break
 		}
 		// The capital first: most words are not capitalised.
-		if r, _ := utf8.DecodeRuneInString(c.text[t.start:]); !unicode.IsUpper(r) || !isLatin(c.text[t.start:t.end]) || t.in(vDeterminer) && j == i {
+		if r, _ := utf8.DecodeRuneInString(c.text[t.start:]); !isUpper(r) || !isLatin(c.text[t.start:t.end]) || t.in(vDeterminer) && j == i {
 			break
 		}
 		caps++
@@ -1171,12 +1171,13 @@ func (c *parse) score(cd candidate, a span, priced bool) float64 {
 	s += min(bonus, 3)
 	// Capitalised words past the first are names: brands and models.
 	s += min(0.25*float64(c.capitalsIn(cd.title)), 1)
-	if n == 1 && !cd.handle && thaiRun(cd.title) == 0 {
+	thai := thaiRun(cd.title)
+	if n == 1 && !cd.handle && thai == 0 {
 		// One word is seldom a product's name ("Vault", "Home"); a shop's
 		// handle is one, and a Thai word is a phrase.
 		s--
 	}
-	if thaiRun(cd.title) > 24 {
+	if thai > 24 {
 		s -= 2 // a Thai sentence, not a name
 	}
 	if n > 6 {
@@ -1222,6 +1223,9 @@ func (c *parse) namesNothing(title string) bool {
 // thaiRun returns the length in runes of the longest run of Thai letters
 // in s.
 func thaiRun(s string) int {
+	if strings.IndexByte(s, 0xe0) < 0 {
+		return 0 // Thai letters (U+0E00–U+0E7F) are written 0xe0 0xb8/0xb9 …
+	}
 	longest, run := 0, 0
 	for _, r := range s {
 		if r >= 0x0E00 && r <= 0x0E7F {
@@ -1251,16 +1255,16 @@ func (c *parse) capitalsIn(title string) int {
 		case r == ' ':
 			start = true
 			continue
-		case start && unicode.IsUpper(r):
+		case start && isUpper(r):
 			words++
 			if i > 0 {
 				n++
 			}
-		case start && unicode.IsLower(r):
+		case start && isLower(r):
 			words++
 			lowerWord = true
 			lowerSeen = true
-		case unicode.IsLower(r):
+		case isLower(r):
 			lowerSeen = true
 		}
 		start = false
@@ -1271,6 +1275,22 @@ func (c *parse) capitalsIn(title string) int {
 		return 0
 	}
 	return n
+}
+
+// isUpper is unicode.IsUpper, without the call for ASCII.
+func isUpper(r rune) bool {
+	if r < utf8.RuneSelf {
+		return 'A' <= r && r <= 'Z'
+	}
+	return unicode.IsUpper(r)
+}
+
+// isLower is unicode.IsLower, without the call for ASCII.
+func isLower(r rune) bool {
+	if r < utf8.RuneSelf {
+		return 'a' <= r && r <= 'z'
+	}
+	return unicode.IsLower(r)
 }
 
 // isPackPhrase reports a phrase that only sizes a pack: "set of 3", "12 pk",
@@ -1298,7 +1318,7 @@ func (c *parse) paragraphBreakBetween(a, b int) bool {
 		n := 0
 		for i := range c.toks {
 			t := &c.toks[i]
-			if t.kind == tBreak && t.lines > 1 {
+			if t.kind == tBreak && t.blank {
 				n++
 			}
 			c.paragraph[i] = n
@@ -1390,7 +1410,7 @@ func appendTitleWords(dst []string, s string) []string {
 	s = lower(s)
 	start := -1
 	for i, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+		if r < utf8.RuneSelf && ('a' <= r && r <= 'z' || '0' <= r && r <= '9') || r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
 			if start < 0 {
 				start = i
 			}
