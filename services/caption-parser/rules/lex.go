@@ -57,7 +57,10 @@ func lexInto(toks []token, text string) []token {
 	space := true
 	i := 0
 	for i < len(text) {
-		r, size := utf8.DecodeRuneInString(text[i:])
+		r, size := rune(text[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(text[i:])
+		}
 		switch {
 		case r == '\n':
 			j := i
@@ -132,6 +135,13 @@ func lexWordOrNum(text, low string, i int, t token) token {
 		t.numEnd = int32(j)
 		// Unit letters glued to the number: 40oz, 45rb, 14k, 5th, 1L.
 		for j < len(text) {
+			if c := text[j]; c < utf8.RuneSelf {
+				if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+					break
+				}
+				j++
+				continue
+			}
 			r, size := utf8.DecodeRuneInString(text[j:])
 			if !unicode.IsLetter(r) {
 				break

@@ -685,26 +685,26 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 		default:
 			continue
 		}
-		w := t.low
 		if t.vocab&vTitle == 0 {
 			continue
 		}
+		lead := titleLeads[t.low]
 		switch {
-		case strongDemonstratives[w]:
+		case lead&leadStrong != 0:
 			add(i, i, len(c.toks), 3)
-		case weakDemonstratives[w] && !c.afterPreposition(i):
+		case lead&leadWeak != 0 && !c.afterPreposition(i):
 			add(i, i, len(c.toks), 2)
-		case introWords[w]:
+		case lead&leadIntro != 0:
 			add(i, i+1, len(c.toks), 3)
-		case buyVerbs[w] && c.followedByObject(i) && !c.insideName(i):
+		case lead&leadBuy != 0 && c.followedByObject(i) && !c.insideName(i):
 			base := 2.5
 			if c.inCue(i, cueBuy) {
 				base = 3.5 // "link in my bio to purchase my guide"
 			}
 			add(i, i+1, len(c.toks), base)
-		case openWords[w] && i+2 < len(c.toks) && c.toks[i+1].kind == tWord && forWords[c.toks[i+1].low]:
+		case lead&leadOpen != 0 && i+2 < len(c.toks) && c.toks[i+1].kind == tWord && forWords[c.toks[i+1].low]:
 			add(i, i+2, len(c.toks), 3) // "Booking open for lash extensions", "Orders open for custom cakes"
-		case postDemonstratives[w]:
+		case lead&leadPost != 0:
 			if i == 0 || c.isBreak(i-1) || c.toks[i-1].kind == tPunct {
 				add(i, i, len(c.toks), 3) // "Ini Kopi Susu Original"
 			} else if start := c.nounPhraseBefore(i); start < i {
@@ -805,8 +805,9 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 	return c.withShop(cd.title, cd.end), cd.base > 1.5
 }
 
-// titleLeads holds every word that opens or closes a title candidate, so
-// that the scan asks one map per word.
+// titleLeads holds every word that opens or closes a title candidate, with
+// the sets it belongs to (leadStrong …), so that the scan asks one map per
+// word.
 var titleLeads = func() map[string]uint8 {
 	m := map[string]uint8{}
 	for k, set := range []map[string]bool{strongDemonstratives, weakDemonstratives, introWords, buyVerbs, postDemonstratives, openWords} {
@@ -816,6 +817,16 @@ var titleLeads = func() map[string]uint8 {
 	}
 	return m
 }()
+
+// The sets of titleLeads, in its order.
+const (
+	leadStrong uint8 = 1 << iota
+	leadWeak
+	leadIntro
+	leadBuy
+	leadPost
+	leadOpen
+)
 
 // lodgingWords end the names of places to stay.
 var lodgingWords = setOf("resort", "hotel", "villa", "villas", "homestay", "hostel", "inn", "lodge", "suites", "apartments",
@@ -1152,12 +1163,51 @@ func closer(a, b, target int) bool {
 }
 
 func (c *parse) score(cd candidate, a span, priced bool) float64 {
-	words := c.wordsOf(cd.title)
-	n := len(words)
-	if n == 0 {
+	ts := c.titleScore(cd.title)
+	if ts.words == 0 {
 		return -100
 	}
-	s := cd.base
+	s := cd.base + ts.score // quarters and halves: exact in any order
+	if ts.words == 1 && !cd.handle && ts.thai == 0 {
+		// One word is seldom a product's name ("Vault", "Home"); a shop's
+		// handle is one, and a Thai word is a phrase.
+		s--
+	}
+	if priced && cd.pos > a.last {
+		s--
+	}
+	if priced && c.paragraphBreakBetween(cd.pos, a.first) {
+		s -= 0.5
+	}
+	return s
+}
+
+// scoredTitle is the part of a candidate's score that depends on its
+// title alone, with the title's number of words and its longest Thai run.
+type scoredTitle struct {
+	title       string
+	score       float64
+	words, thai int
+}
+
+// maxScoredTitles bounds the titles whose scores a parse remembers.
+const maxScoredTitles = 16
+
+// titleScore returns the part of score that depends on the title alone,
+// remembered: a caption's candidates often share their title.
+func (c *parse) titleScore(title string) scoredTitle {
+	for _, st := range c.scored {
+		if st.title == title {
+			return st
+		}
+	}
+	st := scoredTitle{title: title}
+	words := c.wordsOf(title)
+	n := len(words)
+	if n == 0 {
+		return st
+	}
+	s := 0.0
 	bonus := 0.0
 	generic := 0
 	for _, w := range words {
@@ -1170,13 +1220,8 @@ func (c *parse) score(cd candidate, a span, priced bool) float64 {
 	}
 	s += min(bonus, 3)
 	// Capitalised words past the first are names: brands and models.
-	s += min(0.25*float64(c.capitalsIn(cd.title)), 1)
-	thai := thaiRun(cd.title)
-	if n == 1 && !cd.handle && thai == 0 {
-		// One word is seldom a product's name ("Vault", "Home"); a shop's
-		// handle is one, and a Thai word is a phrase.
-		s--
-	}
+	s += min(0.25*float64(c.capitalsIn(title)), 1)
+	thai := thaiRun(title)
 	if thai > 24 {
 		s -= 2 // a Thai sentence, not a name
 	}
@@ -1186,23 +1231,21 @@ func (c *parse) score(cd candidate, a span, priced bool) float64 {
 	switch {
 	case generic == n || isPackPhrase(words):
 		s -= 3
-	case !genericWords[words[n-1]] || namedLast(cd.title):
+	case !genericWords[words[n-1]] || namedLast(title):
 		// "Sunny Day" in "Kem chống nắng Sunny Day" is a name
 	case n < 3:
 		s -= 3
 	default:
 		s -= 1.5 // "Men's Pouch Collection" names a range of products
 	}
-	if priced && cd.pos > a.last {
-		s--
-	}
-	if allDigits(words[0]) && n > 1 && !strings.Contains(cd.title, "-") {
+	if allDigits(words[0]) && n > 1 && !strings.Contains(title, "-") {
 		s-- // a count, not a name: "2 colours left", "12 colors"
 	}
-	if priced && c.paragraphBreakBetween(cd.pos, a.first) {
-		s -= 0.5
+	st.score, st.words, st.thai = s, n, thai
+	if len(c.scored) < maxScoredTitles {
+		c.scored = append(c.scored, st)
 	}
-	return s
+	return st
 }
 
 // namesNothing reports a title of generic words only, or of one or two
