@@ -248,8 +248,26 @@ var maxCased = rune(unicode.CaseRanges[len(unicode.CaseRanges)-1].Hi)
 func lower(s string) string {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c >= utf8.RuneSelf || ('A' <= c && c <= 'Z') {
+		if c >= utf8.RuneSelf {
 			return strings.ToLower(s)
+		}
+		if 'A' <= c && c <= 'Z' {
+			if !isASCII(s[i:]) {
+				return strings.ToLower(s)
+			}
+			// ASCII from its first capital on: strings.ToLower's own
+			// way, without reading s[:i] again.
+			var b strings.Builder
+			b.Grow(len(s))
+			b.WriteString(s[:i])
+			for ; i < len(s); i++ {
+				c := s[i]
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				b.WriteByte(c)
+			}
+			return b.String()
 		}
 	}
 	return s

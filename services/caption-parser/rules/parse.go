@@ -111,6 +111,8 @@ type parse struct {
 	paragraph []int
 	// lineList holds the lines (lines), made on first use.
 	lineList []line
+	// taken is scratch space for inheritBareAmounts.
+	taken []bool
 	// phraseBuf is scratch space for the words before an amount (classify).
 	phraseBuf []byte
 	// cands holds the title candidates (bestTitle), and scored the scores
@@ -168,7 +170,7 @@ func (c *parse) init(in Input) {
 		toks: c.toks[:0], cues: c.cues[:0], placeNames: c.placeNames[:0], prices: c.prices[:0], links: c.links[:0],
 		codes: c.codes[:0], hashtags: c.hashtags[:0], split: c.split[:0], splitWords: c.splitWords[:0],
 		priceOf: c.priceOf[:0], paragraph: c.paragraph[:0], lineList: c.lineList[:0], ctaTok: c.ctaTok[:0], phraseBuf: c.phraseBuf,
-		foldedTags: c.foldedTags[:0], cands: c.cands, scored: c.scored[:0]}
+		foldedTags: c.foldedTags[:0], cands: c.cands, scored: c.scored[:0], taken: c.taken}
 	c.toks = lexInto(c.toks, c.text)
 	c.lang, c.scripted = detectLanguage(c.text, c.toks)
 	c.stopMask = stopMaskOf(c.lang)

@@ -532,7 +532,9 @@ func (c *parse) inheritBareAmounts() {
 			return
 		}
 	}
-	taken := make(map[int]bool, len(c.prices))
+	taken := resize(c.taken, len(c.toks)) // the tokens of prices
+	clear(taken)
+	c.taken = taken
 	for _, p := range c.prices {
 		for k := p.first; k <= p.last; k++ {
 			taken[k] = true
@@ -542,7 +544,7 @@ func (c *parse) inheritBareAmounts() {
 	var added []price
 	for i := range toks {
 		t := &toks[i]
-		if t.kind != tNum || taken[i] || int(t.numEnd) != t.end {
+		if t.kind != tNum || int(t.numEnd) != t.end || taken[i] {
 			continue
 		}
 		w := c.prevWord(i, 1)
