@@ -372,7 +372,16 @@ func (c *parse) findCues() {
 		}
 		phrases := cueIndex[w]
 		best, bestLen := -1, 0
+		next, nextRead := "", false
 		for k, p := range phrases {
+			if len(p.words) > 1 {
+				if !nextRead {
+					next, nextRead = c.nextCueWord(i), true
+				}
+				if p.words[1] != next {
+					continue // matchRest would not match it
+				}
+			}
 			if !speaks(c.lang, p.lang, p.distinct) {
 				continue
 			}
@@ -420,6 +429,19 @@ func (c *parse) matchRest(i int, words []string) int {
 		j++
 	}
 	return j - i
+}
+
+// nextCueWord is the cueWord of the word after token i, as matchRest
+// reads it (quotes aside), or "" when a word does not follow.
+func (c *parse) nextCueWord(i int) string {
+	j := i + 1
+	for j < len(c.toks) && c.isQuote(j) {
+		j++
+	}
+	if j >= len(c.toks) || c.toks[j].kind != tWord {
+		return ""
+	}
+	return c.cueWord(j)
 }
 
 func (c *parse) isQuote(i int) bool {
