@@ -13,6 +13,15 @@ var codeTriggers = setOf("code", "codes", "kode", "código", "códigos", "codigo
 // "agodacode", "discountcode", and Thai "กรอกโค้ด" (enter the code).
 var codeSuffixTriggers = []string{"code", "โค้ด", "โค๊ด"}
 
+// codeSuffixEnds holds the last bytes of codeSuffixTriggers: most words
+// end otherwise.
+var codeSuffixEnds = func() (ends [256]bool) {
+	for _, suf := range codeSuffixTriggers {
+		ends[suf[len(suf)-1]] = true
+	}
+	return ends
+}()
+
 // notCodeWords end in "code" without introducing one.
 var notCodeWords = setOf("barcode", "qrcode", "unicode", "vscode", "decode", "encode", "zipcode", "postcode", "dresscode", "opcode")
 
@@ -40,7 +49,7 @@ func (c *parse) findCodes() {
 	toks, text := c.toks, c.text
 	for i := range toks {
 		t := &toks[i]
-		if t.kind != tWord || !c.isCodeTrigger(*t) {
+		if t.kind != tWord || !c.isCodeTrigger(t) {
 			continue
 		}
 		c.codeWord = true
@@ -82,11 +91,11 @@ func (c *parse) codeAt(j int) bool {
 	return false
 }
 
-func (c *parse) isCodeTrigger(t token) bool {
+func (c *parse) isCodeTrigger(t *token) bool {
 	if t.vocab&vCode != 0 {
 		return true
 	}
-	if t.vocab&vNotCode != 0 || len(t.low) <= 4 {
+	if t.vocab&vNotCode != 0 || len(t.low) <= 4 || !codeSuffixEnds[t.low[len(t.low)-1]] {
 		return false
 	}
 	for _, suf := range codeSuffixTriggers {

@@ -293,7 +293,7 @@ type cuePhrase struct {
 // count in every caption, as sellers mix languages.
 func speaks(lang, l string, distinct bool) bool {
 	switch {
-	case l == langEN || l == lang || distinct:
+	case distinct || l == langEN || l == lang:
 		return true
 	case (l == langID || l == langMS) && (lang == langID || lang == langMS):
 		return true

@@ -406,7 +406,7 @@ func looseSpace(s string) bool {
 // "Kopi Senja voucher" names the product.
 func (c *parse) introducesCode(i int) bool {
 	t := &c.toks[i]
-	if !c.isCodeTrigger(*t) {
+	if !c.isCodeTrigger(t) {
 		return false
 	}
 	if !nounTriggers[t.low] {
@@ -952,7 +952,7 @@ func (c *parse) shopHandle(i int) bool {
 		}
 	}
 	for j := i + 1; j < len(c.toks) && j <= i+4; j++ {
-		if t := &c.toks[j]; t.kind == tWord && c.isCodeTrigger(*t) {
+		if t := &c.toks[j]; t.kind == tWord && c.isCodeTrigger(t) {
 			return true
 		}
 	}
@@ -1094,7 +1094,7 @@ func (c *parse) brandLine(first int) string {
 		if !c.isPunct(i, "-") && !c.isPunct(i, "–") && !c.isPunct(i, ":") {
 			continue
 		}
-		if c.toks[i-1].kind != tWord && c.toks[i-1].kind != tNum || c.isCodeTrigger(c.toks[i-1]) {
+		if c.toks[i-1].kind != tWord && c.toks[i-1].kind != tNum || c.isCodeTrigger(&c.toks[i-1]) {
 			return ""
 		}
 		left, _ := c.titleSpan(first, i)
