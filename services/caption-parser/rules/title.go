@@ -1294,20 +1294,27 @@ func namedLast(title string) bool {
 func (c *parse) capitalsIn(title string) int {
 	n, words, lowerSeen, lowerWord, start := 0, 0, false, false, true
 	for i, r := range title {
-		switch {
-		case r == ' ':
+		if r == ' ' {
 			start = true
 			continue
-		case start && isUpper(r):
+		}
+		var up, low bool
+		if r < utf8.RuneSelf {
+			up, low = 'A' <= r && r <= 'Z', 'a' <= r && r <= 'z'
+		} else {
+			up, low = unicode.IsUpper(r), unicode.IsLower(r)
+		}
+		switch {
+		case start && up:
 			words++
 			if i > 0 {
 				n++
 			}
-		case start && isLower(r):
+		case start && low:
 			words++
 			lowerWord = true
 			lowerSeen = true
-		case isLower(r):
+		case low:
 			lowerSeen = true
 		}
 		start = false
@@ -1326,14 +1333,6 @@ func isUpper(r rune) bool {
 		return 'A' <= r && r <= 'Z'
 	}
 	return unicode.IsUpper(r)
-}
-
-// isLower is unicode.IsLower, without the call for ASCII.
-func isLower(r rune) bool {
-	if r < utf8.RuneSelf {
-		return 'a' <= r && r <= 'z'
-	}
-	return unicode.IsLower(r)
 }
 
 // isPackPhrase reports a phrase that only sizes a pack: "set of 3", "12 pk",
