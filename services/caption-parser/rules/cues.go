@@ -462,7 +462,7 @@ func (c *parse) quoted(first, last int) bool {
 // accents sellers add for style dropped ("biö").
 func (c *parse) cueWord(i int) string {
 	t := &c.toks[i]
-	if t.vocab&vCue != 0 || c.lang == langVI || c.lang == langTH || t.ascii {
+	if t.vocab&vCue != 0 || t.ascii || !c.foldCues {
 		return t.low
 	}
 	if f := fold(t.low); f != t.low && cueIndex[f] != nil {

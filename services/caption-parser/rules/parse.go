@@ -90,6 +90,9 @@ type parse struct {
 	// Japanese, Chinese).
 	lang     string
 	scripted bool
+	// foldCues reports a language whose cue words are read without
+	// accents (cueWord).
+	foldCues bool
 	// stopMask selects the stop words of the caption's language (stops).
 	stopMask uint16
 	cues     []cueMatch
@@ -174,6 +177,7 @@ func (c *parse) init(in Input) {
 	c.toks = lexInto(c.toks, c.text)
 	c.lang, c.scripted = detectLanguage(c.text, c.toks)
 	c.stopMask = stopMaskOf(c.lang)
+	c.foldCues = c.lang != langVI && c.lang != langTH
 	for i := range c.toks {
 		t := &c.toks[i]
 		switch t.kind {
