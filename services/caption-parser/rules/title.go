@@ -246,9 +246,11 @@ func (c *parse) titleSpan(a, b int) (string, int) {
 	var partsBuf [maxTitleTokens]span
 	parts := partsBuf[:0]
 	pendingSpace := false
+	grouped := false // a part of more than one token: a pack group
 	keep := func(from, to int) {
 		parts = append(parts, span{from, to, len(parts) > 0 && (toks[from].space || pendingSpace)})
 		pendingSpace = false
+		grouped = grouped || to-from > 1
 	}
 	thaiKept := 0 // runes of the Thai phrase kept
 collect:
@@ -364,10 +366,13 @@ collect:
 		}
 		out = sb.String()
 	}
-	if !utf8.ValidString(out) {
+	valid := utf8.ValidString(out)
+	if !valid {
 		out = strings.ToValidUTF8(out, " ") // a stray byte inside a kept group: "(pC\xa30)"
 	}
-	if looseSpace(out) {
+	// Tokens hold no white space, and parts are joined by single spaces:
+	// only a group or a replaced byte may bring other space.
+	if (grouped || !valid) && looseSpace(out) {
 		out = strings.Join(strings.Fields(out), " ")
 	}
 	if utf8.RuneCountInString(out) > 120 {
