@@ -136,11 +136,11 @@ func lexWordOrNum(text, low string, i int, t token) token {
 		// Unit letters glued to the number: 40oz, 45rb, 14k, 5th, 1L.
 		for j < len(text) {
 			if c := text[j]; c < utf8.RuneSelf {
-				if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
-					break
+				if isASCIILetter(c) {
+					j++
+					continue
 				}
-				j++
-				continue
+				break
 			}
 			r, size := utf8.DecodeRuneInString(text[j:])
 			if !unicode.IsLetter(r) {
@@ -274,6 +274,8 @@ func lower(s string) string {
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 func isTagRune(s string) bool {
 	r, _ := utf8.DecodeRuneInString(s)
