@@ -45,11 +45,13 @@ type token struct {
 // It never fails: every byte ends up in a token or in skipped whitespace, so
 // any input, valid UTF-8 or not, is accepted.
 func lex(text string) []token {
-	return lexInto(nil, text)
+	toks, _ := lexInto(nil, text)
+	return toks
 }
 
-// lexInto is lex appending to toks (a slice of tokens to reuse).
-func lexInto(toks []token, text string) []token {
+// lexInto is lex appending to toks (a slice of tokens to reuse); it also
+// returns text in lower case, byte for byte (lowerAligned).
+func lexInto(toks []token, text string) ([]token, string) {
 	if n := len(text)/3 + 8; cap(toks) < n {
 		toks = make([]token, 0, n) // captions hold about one token per 4 bytes
 	}
@@ -111,7 +113,7 @@ func lexInto(toks []token, text string) []token {
 		toks = append(toks, t)
 		i = t.end
 	}
-	return toks
+	return toks, low
 }
 
 // lexWordOrNum reads a word or a number starting at i; low is text in lower

@@ -84,7 +84,9 @@ type parse struct {
 	// text is the caption with styled letters made plain (plainText); orig
 	// is the caption as written.
 	text, orig string
-	toks       []token
+	// low is text in lower case, byte for byte (lowerAligned).
+	low  string
+	toks []token
 	// lang is the caption's language (detectLanguage), "" when unknown;
 	// scripted reports letters of a script written without spaces (Thai,
 	// Japanese, Chinese).
@@ -134,6 +136,8 @@ type parse struct {
 	// and splitWords holds their words.
 	split      []splitTitle
 	splitWords []string
+	// titleLows holds titles as titleSpan cut them, in lower case.
+	titleLows []titleLow
 }
 
 // link is one URL of the caption.
@@ -173,8 +177,8 @@ func (c *parse) init(in Input) {
 		toks: c.toks[:0], cues: c.cues[:0], placeNames: c.placeNames[:0], prices: c.prices[:0], links: c.links[:0],
 		codes: c.codes[:0], hashtags: c.hashtags[:0], split: c.split[:0], splitWords: c.splitWords[:0],
 		priceOf: c.priceOf[:0], paragraph: c.paragraph[:0], lineList: c.lineList[:0], ctaTok: c.ctaTok[:0], phraseBuf: c.phraseBuf,
-		foldedTags: c.foldedTags[:0], cands: c.cands, scored: c.scored[:0], taken: c.taken}
-	c.toks = lexInto(c.toks, c.text)
+		foldedTags: c.foldedTags[:0], cands: c.cands, scored: c.scored[:0], taken: c.taken, titleLows: c.titleLows[:0]}
+	c.toks, c.low = lexInto(c.toks, c.text)
 	c.lang, c.scripted = detectLanguage(c.text, c.toks)
 	c.stopMask = stopMaskOf(c.lang)
 	c.foldCues = c.lang != langVI && c.lang != langTH

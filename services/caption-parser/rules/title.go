@@ -352,9 +352,11 @@ collect:
 	}
 	parts = parts[:used]
 	var out string
+	from, to := -1, -1 // the title's bytes in text while it is as written
 	if contiguous {
 		// The title as written, one space between its words: no copy.
-		out = text[toks[parts[0].start].start:toks[parts[used-1].end-1].end]
+		from, to = toks[parts[0].start].start, toks[parts[used-1].end-1].end
+		out = text[from:to]
 	} else {
 		var sb strings.Builder
 		sb.Grow(length)
@@ -369,20 +371,43 @@ collect:
 	valid := utf8.ValidString(out)
 	if !valid {
 		out = strings.ToValidUTF8(out, " ") // a stray byte inside a kept group: "(pC\xa30)"
+		from = -1
 	}
 	// Tokens hold no white space, and parts are joined by single spaces:
 	// only a group or a replaced byte may bring other space.
 	if (grouped || !valid) && looseSpace(out) {
 		out = strings.Join(strings.Fields(out), " ")
+		from = -1
 	}
-	if utf8.RuneCountInString(out) > 120 {
+	if len(out) > 120 && utf8.RuneCountInString(out) > 120 {
 		out = truncateWords(out, 120)
+		from = -1
 	}
 	end := a
 	if len(parts) > 0 {
 		end = parts[len(parts)-1].end
 	}
-	return capitalize(out), end
+	title := capitalize(out)
+	if from >= 0 && len(c.titleLows) < maxSplitTitles && isASCII(out) {
+		// Capitalising changes only the case of ASCII letters: the title in
+		// lower case is the caption's (lowerTitle).
+		c.titleLows = append(c.titleLows, titleLow{title, c.low[from:to]})
+	}
+	return title, end
+}
+
+// titleLow is a title and the same in lower case.
+type titleLow struct{ title, low string }
+
+// lowerTitle returns lower(title), from titleLows when titleSpan found it
+// there.
+func (c *parse) lowerTitle(title string) string {
+	for _, tl := range c.titleLows {
+		if tl.title == title {
+			return tl.low
+		}
+	}
+	return lower(title)
 }
 
 // looseSpace reports white space other than single spaces between words.
@@ -1439,7 +1464,7 @@ func (c *parse) wordsOf(title string) []string {
 		}
 	}
 	from := len(c.splitWords)
-	c.splitWords = appendTitleWords(c.splitWords, title)
+	c.splitWords = appendTitleWords(c.splitWords, c.lowerTitle(title))
 	to := len(c.splitWords)
 	words := c.splitWords[from:to:to]
 	if len(c.split) < maxSplitTitles {
@@ -1450,11 +1475,11 @@ func (c *parse) wordsOf(title string) []string {
 	return words
 }
 
-// appendTitleWords appends the lower-case runs of letters and digits of s
-// to dst. s is lower-cased once, not word by word: lower-casing keeps a
-// rune a letter or digit, or not one, so the runs are the same.
+// appendTitleWords appends the runs of letters and digits of s, a title in
+// lower case, to dst. The title is lower-cased whole, not word by word:
+// lower-casing keeps a rune a letter or digit, or not one, so the runs are
+// the same.
 func appendTitleWords(dst []string, s string) []string {
-	s = lower(s)
 	start := -1
 	for i, r := range s {
 		if r < utf8.RuneSelf && ('a' <= r && r <= 'z' || '0' <= r && r <= '9') || r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
