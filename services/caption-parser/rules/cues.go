@@ -562,6 +562,9 @@ func (c *parse) sellsVoucher() bool {
 	}
 	// "beli lewat tiktok", "pake voucher tiktok": bought in the app, from a
 	// place, is a TikTok GO voucher.
+	if !strings.Contains(c.low, "tiktok") {
+		return false // words' low cases are c.low's
+	}
 	for i := 1; i < len(c.toks); i++ {
 		if t := &c.toks[i]; t.kind == tWord && t.low == "tiktok" && c.toks[i-1].kind == tWord && throughWords[c.toks[i-1].low] {
 			return true
