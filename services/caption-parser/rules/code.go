@@ -13,6 +13,15 @@ var codeTriggers = setOf("code", "codes", "kode", "código", "códigos", "codigo
 // "agodacode", "discountcode", and Thai "กรอกโค้ด" (enter the code).
 var codeSuffixTriggers = []string{"code", "โค้ด", "โค๊ด"}
 
+// codeSuffixEnds holds the last bytes of codeSuffixTriggers: most words
+// end otherwise.
+var codeSuffixEnds = func() (ends [256]bool) {
+	for _, suf := range codeSuffixTriggers {
+		ends[suf[len(suf)-1]] = true
+	}
+	return ends
+}()
+
 // notCodeWords end in "code" without introducing one.
 var notCodeWords = setOf("barcode", "qrcode", "unicode", "vscode", "decode", "encode", "zipcode", "postcode", "dresscode", "opcode")
 
@@ -40,7 +49,7 @@ func (c *parse) findCodes() {
 	toks, text := c.toks, c.text
 	for i := range toks {
 		t := &toks[i]
-		if t.kind != tWord || !c.isCodeTrigger(*t) {
+		if t.kind != tWord || !c.isCodeTrigger(t) {
 			continue
 		}
 		c.codeWord = true
@@ -94,11 +103,11 @@ func (c *parse) codeAt(j int) bool {
 	return false
 }
 
-func (c *parse) isCodeTrigger(t token) bool {
+func (c *parse) isCodeTrigger(t *token) bool {
 	if t.vocab&vCode != 0 {
 		return true
 	}
-	if t.vocab&vNotCode != 0 || len(t.low) <= 4 {
+	if t.vocab&vNotCode != 0 || len(t.low) <= 4 || !codeSuffixEnds[t.low[len(t.low)-1]] {
 		return false
 	}
 	for _, suf := range codeSuffixTriggers {
@@ -160,7 +169,7 @@ func (c *parse) codeAfter(i int) (int, codePlace) {
 			if c.percentAfter(j) {
 				continue // "cupom de 20% off: X"
 			}
-			if _, ok := c.inPrice(j); ok || n.numEnd == n.end {
+			if _, ok := c.inPrice(j); ok || int(n.numEnd) == n.end {
 				return -1, further // an amount or a count: "voucher 500K", "code 2"
 			}
 			return j, further
@@ -198,7 +207,7 @@ func (c *parse) codeList(i int) bool {
 	toks := c.toks
 	var found []code
 	for k := i + 1; k+1 < len(toks) && k < i+200 && len(c.codes)+len(found) < maxCodes; k++ {
-		if toks[k].kind == tBreak && toks[k].lines > 1 || toks[k].kind == tTag {
+		if toks[k].kind == tBreak && toks[k].blank || toks[k].kind == tTag {
 			break
 		}
 		if !c.isPunct(k, ":") || toks[k+1].kind != tWord || k == i+1 {

@@ -299,7 +299,7 @@ type cuePhrase struct {
 // count in every caption, as sellers mix languages.
 func speaks(lang, l string, distinct bool) bool {
 	switch {
-	case l == langEN || l == lang || distinct:
+	case distinct || l == langEN || l == lang:
 		return true
 	case (l == langID || l == langMS) && (lang == langID || lang == langMS):
 		return true
@@ -402,7 +402,16 @@ func (c *parse) findCues() {
 		}
 		phrases := cueIndex[w]
 		best, bestLen := -1, 0
+		next, nextRead := "", false
 		for k, p := range phrases {
+			if len(p.words) > 1 {
+				if !nextRead {
+					next, nextRead = c.nextCueWord(i), true
+				}
+				if p.words[1] != next {
+					continue // matchRest would not match it
+				}
+			}
 			if !speaks(c.lang, p.lang, p.distinct) {
 				continue
 			}
@@ -441,7 +450,7 @@ func (c *parse) phoneAfter(i int) int {
 		t := &c.toks[j]
 		switch t.kind {
 		case tNum:
-			if t.numEnd != t.end {
+			if int(t.numEnd) != t.end {
 				return -1
 			}
 			for k := t.start; k < t.end; k++ {
@@ -529,6 +538,19 @@ func (c *parse) matchRest(i int, words []string) int {
 	return j - i
 }
 
+// nextCueWord is the cueWord of the word after token i, as matchRest
+// reads it (quotes aside), or "" when a word does not follow.
+func (c *parse) nextCueWord(i int) string {
+	j := i + 1
+	for j < len(c.toks) && c.isQuote(j) {
+		j++
+	}
+	if j >= len(c.toks) || c.toks[j].kind != tWord {
+		return ""
+	}
+	return c.cueWord(j)
+}
+
 func (c *parse) isQuote(i int) bool {
 	t := &c.toks[i]
 	return t.kind == tPunct && strings.Contains(quoteMarks, c.text[t.start:t.end])
@@ -547,7 +569,7 @@ func (c *parse) quoted(first, last int) bool {
 // accents sellers add for style dropped ("biö").
 func (c *parse) cueWord(i int) string {
 	t := &c.toks[i]
-	if t.vocab&vCue != 0 || c.lang == langVI || c.lang == langTH || t.ascii {
+	if t.vocab&vCue != 0 || t.ascii || !c.foldCues {
 		return t.low
 	}
 	if f := fold(t.low); f != t.low && cueIndex[f] != nil {
@@ -665,6 +687,9 @@ func (c *parse) tiktokGOTag() bool {
 // boughtInApp reports a thing bought through TikTok itself: "lewat tiktok",
 // "pake voucher tik tok", "beli kopi senja di/dari tiktok".
 func (c *parse) boughtInApp() bool {
+	if !strings.Contains(c.low, "tiktok") && !strings.Contains(c.low, "tik tok") {
+		return false // words' low cases are c.low's
+	}
 	for i := 1; i < len(c.toks); i++ {
 		t := &c.toks[i]
 		if t.kind != tWord || c.toks[i-1].kind != tWord {

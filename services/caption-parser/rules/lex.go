@@ -25,30 +25,33 @@ const (
 // (Its fields are ordered to pack: a caption holds hundreds of tokens.)
 type token struct {
 	start, end int
-	// numEnd ends the digit part of a tNum; text[numEnd:end] is its unit ("oz", "rb").
-	numEnd int
 	// low is the lower-cased text of a tWord.
 	low string
 	// vocab is what the rules know of a tWord (vocabOf).
 	vocab vocabFlags
-	// lines counts the line breaks of a tBreak.
-	lines int32
-	kind  kind
+	// numEnd ends the digit part of a tNum; text[numEnd:end] is its unit
+	// ("oz", "rb"); 32 bits hold it, as tokens are packed.
+	numEnd int32
+	kind   kind
 	// space reports whitespace (or the start of the text) before the token.
 	space bool
 	// ascii reports a tWord of ASCII characters only (as its low is).
 	ascii bool
+	// blank reports a tBreak of two or more line breaks: a paragraph's end.
+	blank bool
 }
 
 // lex splits text into tokens and sets the vocabulary flags of its words.
 // It never fails: every byte ends up in a token or in skipped whitespace, so
 // any input, valid UTF-8 or not, is accepted.
 func lex(text string) []token {
-	return lexInto(nil, text)
+	toks, _ := lexInto(nil, text)
+	return toks
 }
 
-// lexInto is lex appending to toks (a slice of tokens to reuse).
-func lexInto(toks []token, text string) []token {
+// lexInto is lex appending to toks (a slice of tokens to reuse); it also
+// returns text in lower case, byte for byte (lowerAligned).
+func lexInto(toks []token, text string) ([]token, string) {
 	if n := len(text)/3 + 8; cap(toks) < n {
 		toks = make([]token, 0, n) // captions hold about one token per 4 bytes
 	}
@@ -56,7 +59,10 @@ func lexInto(toks []token, text string) []token {
 	space := true
 	i := 0
 	for i < len(text) {
-		r, size := utf8.DecodeRuneInString(text[i:])
+		r, size := rune(text[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(text[i:])
+		}
 		switch {
 		case r == '\n':
 			j := i
@@ -67,7 +73,7 @@ func lexInto(toks []token, text string) []token {
 				}
 				j++
 			}
-			toks = append(toks, token{start: i, end: j, kind: tBreak, space: space, lines: int32(n)})
+			toks = append(toks, token{start: i, end: j, kind: tBreak, space: space, blank: n > 1})
 			space = true
 			i = j
 			continue
@@ -107,7 +113,7 @@ func lexInto(toks []token, text string) []token {
 		toks = append(toks, t)
 		i = t.end
 	}
-	return toks
+	return toks, low
 }
 
 // lexWordOrNum reads a word or a number starting at i; low is text in lower
@@ -128,9 +134,16 @@ func lexWordOrNum(text, low string, i int, t token) token {
 			}
 			break
 		}
-		t.numEnd = j
+		t.numEnd = int32(j)
 		// Unit letters glued to the number: 40oz, 45rb, 14k, 5th, 1L.
 		for j < len(text) {
+			if c := text[j]; c < utf8.RuneSelf {
+				if isASCIILetter(c) {
+					j++
+					continue
+				}
+				break
+			}
 			r, size := utf8.DecodeRuneInString(text[j:])
 			if !unicode.IsLetter(r) {
 				break
@@ -237,14 +250,34 @@ var maxCased = rune(unicode.CaseRanges[len(unicode.CaseRanges)-1].Hi)
 func lower(s string) string {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c >= utf8.RuneSelf || ('A' <= c && c <= 'Z') {
+		if c >= utf8.RuneSelf {
 			return strings.ToLower(s)
+		}
+		if 'A' <= c && c <= 'Z' {
+			if !isASCII(s[i:]) {
+				return strings.ToLower(s)
+			}
+			// ASCII from its first capital on: strings.ToLower's own
+			// way, without reading s[:i] again.
+			var b strings.Builder
+			b.Grow(len(s))
+			b.WriteString(s[:i])
+			for ; i < len(s); i++ {
+				c := s[i]
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				b.WriteByte(c)
+			}
+			return b.String()
 		}
 	}
 	return s
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 func isTagRune(s string) bool {
 	r, _ := utf8.DecodeRuneInString(s)

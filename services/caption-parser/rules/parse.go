@@ -84,12 +84,17 @@ type parse struct {
 	// text is the caption with styled letters made plain (plainText); orig
 	// is the caption as written.
 	text, orig string
-	toks       []token
+	// low is text in lower case, byte for byte (lowerAligned).
+	low  string
+	toks []token
 	// lang is the caption's language (detectLanguage), "" when unknown;
 	// scripted reports letters of a script written without spaces (Thai,
 	// Japanese, Chinese).
 	lang     string
 	scripted bool
+	// foldCues reports a language whose cue words are read without
+	// accents (cueWord).
+	foldCues bool
 	// stopMask selects the stop words of the caption's language (stops).
 	stopMask uint16
 	cues     []cueMatch
@@ -111,10 +116,14 @@ type parse struct {
 	paragraph []int
 	// lineList holds the lines (lines), made on first use.
 	lineList []line
+	// taken is scratch space for inheritBareAmounts.
+	taken []bool
 	// phraseBuf is scratch space for the words before an amount (classify).
 	phraseBuf []byte
-	// cands holds the title candidates (bestTitle).
+	// cands holds the title candidates (bestTitle), and scored the scores
+	// of their titles (titleScore).
 	cands    []candidate
+	scored   []scoredTitle
 	hashtags []string
 	// foldedTags are the hashtags folded (inHashtag), made on first use,
 	// and joinedTags the same joined by NUL.
@@ -127,6 +136,8 @@ type parse struct {
 	// and splitWords holds their words.
 	split      []splitTitle
 	splitWords []string
+	// titleLows holds titles as titleSpan cut them, in lower case.
+	titleLows []titleLow
 }
 
 // link is one URL of the caption.
@@ -166,10 +177,11 @@ func (c *parse) init(in Input) {
 		toks: c.toks[:0], cues: c.cues[:0], placeNames: c.placeNames[:0], prices: c.prices[:0], links: c.links[:0],
 		codes: c.codes[:0], hashtags: c.hashtags[:0], split: c.split[:0], splitWords: c.splitWords[:0],
 		priceOf: c.priceOf[:0], paragraph: c.paragraph[:0], lineList: c.lineList[:0], ctaTok: c.ctaTok[:0], phraseBuf: c.phraseBuf,
-		foldedTags: c.foldedTags[:0], cands: c.cands}
-	c.toks = lexInto(c.toks, c.text)
+		foldedTags: c.foldedTags[:0], cands: c.cands, scored: c.scored[:0], taken: c.taken, titleLows: c.titleLows[:0]}
+	c.toks, c.low = lexInto(c.toks, c.text)
 	c.lang, c.scripted = detectLanguage(c.text, c.toks)
 	c.stopMask = stopMaskOf(c.lang)
+	c.foldCues = c.lang != langVI && c.lang != langTH
 	for i := range c.toks {
 		t := &c.toks[i]
 		switch t.kind {
@@ -642,7 +654,7 @@ func (c *parse) markerEnd(l line) int {
 			return l.first + 1
 		}
 	case tNum:
-		if t.numEnd == t.end && l.first+1 < l.end {
+		if int(t.numEnd) == t.end && l.first+1 < l.end {
 			n := c.toks[l.first+1]
 			if s := c.text[n.start:n.end]; n.kind == tPunct && (s == "." || s == ")") {
 				return l.first + 2

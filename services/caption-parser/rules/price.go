@@ -532,7 +532,9 @@ func (c *parse) inheritBareAmounts() {
 			return
 		}
 	}
-	taken := make(map[int]bool, len(c.prices))
+	taken := resize(c.taken, len(c.toks)) // the tokens of prices
+	clear(taken)
+	c.taken = taken
 	for _, p := range c.prices {
 		for k := p.first; k <= p.last; k++ {
 			taken[k] = true
@@ -542,7 +544,7 @@ func (c *parse) inheritBareAmounts() {
 	var added []price
 	for i := range toks {
 		t := &toks[i]
-		if t.kind != tNum || taken[i] || t.numEnd != t.end {
+		if t.kind != tNum || int(t.numEnd) != t.end || taken[i] {
 			continue
 		}
 		w := c.prevWord(i, 1)
@@ -730,7 +732,7 @@ func (c *parse) countBefore(first int) int {
 	if c.toks[n].kind == tWord && c.toks[n].in(vPack) && n > 0 {
 		n-- // "2 pairs for $40"
 	}
-	if c.toks[n].kind == tNum && c.toks[n].numEnd == c.toks[n].end {
+	if c.toks[n].kind == tNum && int(c.toks[n].numEnd) == c.toks[n].end {
 		return smallCount(c.text[c.toks[n].start:c.toks[n].end])
 	}
 	return 0
@@ -781,7 +783,7 @@ func (c *parse) perUnit(last int, after []string) bool {
 	switch {
 	case last+1 < len(c.toks) && c.isPunct(last+1, "/"):
 		for j := last + 2; j < len(c.toks) && j <= last+3; j++ {
-			if t := &c.toks[j]; t.kind == tWord || t.kind == tNum && t.numEnd == t.end {
+			if t := &c.toks[j]; t.kind == tWord || t.kind == tNum && int(t.numEnd) == t.end {
 				if t.kind == tWord {
 					unit = t.low
 					break

@@ -73,7 +73,7 @@ func (c *parse) skipLeadsBack(lo, i int) int {
 				}
 				continue
 			}
-			if t.kind == tNum && t.numEnd == t.end && i+1 < len(c.toks) && c.toks[i+1].kind == tWord && (c.toks[i+1].low == "for" || c.toks[i+1].low == "für") {
+			if t.kind == tNum && int(t.numEnd) == t.end && i+1 < len(c.toks) && c.toks[i+1].kind == tWord && (c.toks[i+1].low == "for" || c.toks[i+1].low == "für") {
 				i--
 				continue
 			}
@@ -101,7 +101,7 @@ func (c *parse) phraseBefore(lo, hi int) (title string, adjacent bool) {
 	// The price's own phrase is empty: take the one before it, within the
 	// paragraph.
 	for i >= lo && (c.isBreak(i) && !c.isPriceTok(i) || c.toks[i].kind == tPunct) {
-		if t := &c.toks[i]; t.kind == tURL || t.kind == tTag || t.kind == tBreak && t.lines > 1 {
+		if t := &c.toks[i]; t.kind == tURL || t.kind == tTag || t.kind == tBreak && t.blank {
 			return "", false
 		}
 		i--
@@ -250,9 +250,11 @@ func (c *parse) titleSpan(a, b int) (string, int) {
 	var partsBuf [maxTitleTokens]span
 	parts := partsBuf[:0]
 	pendingSpace := false
+	grouped := false // a part of more than one token: a pack group
 	keep := func(from, to int) {
 		parts = append(parts, span{from, to, len(parts) > 0 && (toks[from].space || pendingSpace)})
 		pendingSpace = false
+		grouped = grouped || to-from > 1
 	}
 	thaiKept := 0 // runes of the Thai phrase kept
 collect:
@@ -354,9 +356,11 @@ collect:
 	}
 	parts = parts[:used]
 	var out string
+	from, to := -1, -1 // the title's bytes in text while it is as written
 	if contiguous {
 		// The title as written, one space between its words: no copy.
-		out = text[toks[parts[0].start].start:toks[parts[used-1].end-1].end]
+		from, to = toks[parts[0].start].start, toks[parts[used-1].end-1].end
+		out = text[from:to]
 	} else {
 		var sb strings.Builder
 		sb.Grow(length)
@@ -368,20 +372,46 @@ collect:
 		}
 		out = sb.String()
 	}
-	if !utf8.ValidString(out) {
+	valid := utf8.ValidString(out)
+	if !valid {
 		out = strings.ToValidUTF8(out, " ") // a stray byte inside a kept group: "(pC\xa30)"
+		from = -1
 	}
-	if looseSpace(out) {
+	// Tokens hold no white space, and parts are joined by single spaces:
+	// only a group or a replaced byte may bring other space.
+	if (grouped || !valid) && looseSpace(out) {
 		out = strings.Join(strings.Fields(out), " ")
+		from = -1
 	}
-	if utf8.RuneCountInString(out) > 120 {
+	if len(out) > 120 && utf8.RuneCountInString(out) > 120 {
 		out = truncateWords(out, 120)
+		from = -1
 	}
 	end := a
 	if len(parts) > 0 {
 		end = parts[len(parts)-1].end
 	}
-	return capitalize(out), end
+	title := capitalize(out)
+	if from >= 0 && len(c.titleLows) < maxSplitTitles && isASCII(out) {
+		// Capitalising changes only the case of ASCII letters: the title in
+		// lower case is the caption's (lowerTitle).
+		c.titleLows = append(c.titleLows, titleLow{title, c.low[from:to]})
+	}
+	return title, end
+}
+
+// titleLow is a title and the same in lower case.
+type titleLow struct{ title, low string }
+
+// lowerTitle returns lower(title), from titleLows when titleSpan found it
+// there.
+func (c *parse) lowerTitle(title string) string {
+	for _, tl := range c.titleLows {
+		if tl.title == title {
+			return tl.low
+		}
+	}
+	return lower(title)
 }
 
 // looseSpace reports white space other than single spaces between words.
@@ -410,7 +440,7 @@ func looseSpace(s string) bool {
 // "Kopi Senja voucher" names the product.
 func (c *parse) introducesCode(i int) bool {
 	t := &c.toks[i]
-	if !c.isCodeTrigger(*t) {
+	if !c.isCodeTrigger(t) {
 		return false
 	}
 	if !nounTriggers[t.low] {
@@ -689,26 +719,26 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 		default:
 			continue
 		}
-		w := t.low
 		if t.vocab&vTitle == 0 {
 			continue
 		}
+		lead := titleLeads[t.low]
 		switch {
-		case strongDemonstratives[w]:
+		case lead&leadStrong != 0:
 			add(i, i, len(c.toks), 3)
-		case weakDemonstratives[w] && !c.afterPreposition(i):
+		case lead&leadWeak != 0 && !c.afterPreposition(i):
 			add(i, i, len(c.toks), 2)
-		case introWords[w]:
+		case lead&leadIntro != 0:
 			add(i, i+1, len(c.toks), 3)
-		case buyVerbs[w] && c.followedByObject(i) && !c.insideName(i):
+		case lead&leadBuy != 0 && c.followedByObject(i) && !c.insideName(i):
 			base := 2.5
 			if c.inCue(i, cueBuy) {
 				base = 3.5 // "link in my bio to purchase my guide"
 			}
 			add(i, i+1, len(c.toks), base)
-		case openWords[w] && i+2 < len(c.toks) && c.toks[i+1].kind == tWord && forWords[c.toks[i+1].low]:
+		case lead&leadOpen != 0 && i+2 < len(c.toks) && c.toks[i+1].kind == tWord && forWords[c.toks[i+1].low]:
 			add(i, i+2, len(c.toks), 3) // "Booking open for lash extensions", "Orders open for custom cakes"
-		case postDemonstratives[w]:
+		case lead&leadPost != 0:
 			if i == 0 || c.isBreak(i-1) || c.toks[i-1].kind == tPunct {
 				add(i, i, len(c.toks), 3) // "Ini Kopi Susu Original"
 			} else if start := c.nounPhraseBefore(i); start < i {
@@ -833,8 +863,9 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 	return c.withShop(cd.title, cd.end), cd.base > 1.5
 }
 
-// titleLeads holds every word that opens or closes a title candidate, so
-// that the scan asks one map per word.
+// titleLeads holds every word that opens or closes a title candidate, with
+// the sets it belongs to (leadStrong …), so that the scan asks one map per
+// word.
 var titleLeads = func() map[string]uint8 {
 	m := map[string]uint8{}
 	for k, set := range []map[string]bool{strongDemonstratives, weakDemonstratives, introWords, buyVerbs, postDemonstratives, openWords} {
@@ -844,6 +875,16 @@ var titleLeads = func() map[string]uint8 {
 	}
 	return m
 }()
+
+// The sets of titleLeads, in its order.
+const (
+	leadStrong uint8 = 1 << iota
+	leadWeak
+	leadIntro
+	leadBuy
+	leadPost
+	leadOpen
+)
 
 // lodgingWords end the names of places to stay.
 var lodgingWords = setOf("resort", "hotel", "villa", "villas", "homestay", "hostel", "inn", "lodge", "suites", "apartments",
@@ -969,7 +1010,7 @@ func (c *parse) shopHandle(i int) bool {
 		}
 	}
 	for j := i + 1; j < len(c.toks) && j <= i+4; j++ {
-		if t := &c.toks[j]; t.kind == tWord && c.isCodeTrigger(*t) {
+		if t := &c.toks[j]; t.kind == tWord && c.isCodeTrigger(t) {
 			return true
 		}
 	}
@@ -996,7 +1037,7 @@ func (c *parse) latinName(i int) int {
 			break
 		}
 		// The capital first: most words are not capitalised.
-		if r, _ := utf8.DecodeRuneInString(c.text[t.start:]); !unicode.IsUpper(r) || !isLatin(c.text[t.start:t.end]) || t.in(vDeterminer) && j == i {
+		if r, _ := utf8.DecodeRuneInString(c.text[t.start:]); !isUpper(r) || !isLatin(c.text[t.start:t.end]) || t.in(vDeterminer) && j == i {
 			break
 		}
 		caps++
@@ -1156,7 +1197,7 @@ func (c *parse) brandLine(first int) string {
 		if !c.isPunct(i, "-") && !c.isPunct(i, "–") && !c.isPunct(i, "—") && !c.isPunct(i, ":") {
 			continue
 		}
-		if c.toks[i-1].kind != tWord && c.toks[i-1].kind != tNum || c.isCodeTrigger(c.toks[i-1]) {
+		if c.toks[i-1].kind != tWord && c.toks[i-1].kind != tNum || c.isCodeTrigger(&c.toks[i-1]) {
 			return ""
 		}
 		left, _ := c.titleSpan(first, i)
@@ -1225,12 +1266,51 @@ func closer(a, b, target int) bool {
 }
 
 func (c *parse) score(cd candidate, a span, priced bool) float64 {
-	words := c.wordsOf(cd.title)
-	n := len(words)
-	if n == 0 {
+	ts := c.titleScore(cd.title)
+	if ts.words == 0 {
 		return -100
 	}
-	s := cd.base
+	s := cd.base + ts.score // quarters and halves: exact in any order
+	if ts.words == 1 && !cd.handle && ts.thai == 0 {
+		// One word is seldom a product's name ("Vault", "Home"); a shop's
+		// handle is one, and a Thai word is a phrase.
+		s--
+	}
+	if priced && cd.pos > a.last {
+		s--
+	}
+	if priced && c.paragraphBreakBetween(cd.pos, a.first) {
+		s -= 0.5
+	}
+	return s
+}
+
+// scoredTitle is the part of a candidate's score that depends on its
+// title alone, with the title's number of words and its longest Thai run.
+type scoredTitle struct {
+	title       string
+	score       float64
+	words, thai int
+}
+
+// maxScoredTitles bounds the titles whose scores a parse remembers.
+const maxScoredTitles = 16
+
+// titleScore returns the part of score that depends on the title alone,
+// remembered: a caption's candidates often share their title.
+func (c *parse) titleScore(title string) scoredTitle {
+	for _, st := range c.scored {
+		if st.title == title {
+			return st
+		}
+	}
+	st := scoredTitle{title: title}
+	words := c.wordsOf(title)
+	n := len(words)
+	if n == 0 {
+		return st
+	}
+	s := 0.0
 	bonus := 0.0
 	generic := 0
 	for _, w := range words {
@@ -1243,13 +1323,9 @@ func (c *parse) score(cd candidate, a span, priced bool) float64 {
 	}
 	s += min(bonus, 3)
 	// Capitalised words past the first are names: brands and models.
-	s += min(0.25*float64(c.capitalsIn(cd.title)), 1)
-	if n == 1 && !cd.handle && thaiRun(cd.title) == 0 {
-		// One word is seldom a product's name ("Vault", "Home"); a shop's
-		// handle is one, and a Thai word is a phrase.
-		s--
-	}
-	if thaiRun(cd.title) > 24 {
+	s += min(0.25*float64(c.capitalsIn(title)), 1)
+	thai := thaiRun(title)
+	if thai > 24 {
 		s -= 2 // a Thai sentence, not a name
 	}
 	if n > 6 {
@@ -1258,28 +1334,26 @@ func (c *parse) score(cd candidate, a span, priced bool) float64 {
 	switch {
 	case generic == n || isPackPhrase(words):
 		s -= 3
-	case !genericWords[words[n-1]] || namedLast(cd.title):
+	case !genericWords[words[n-1]] || namedLast(title):
 		// "Sunny Day" in "Kem chống nắng Sunny Day" is a name
 	case n < 3:
 		s -= 3
 	default:
 		s -= 1.5 // "Men's Pouch Collection" names a range of products
 	}
-	if priced && cd.pos > a.last {
-		s--
-	}
-	if sentenceVerbs[words[0]] || allOccasion(words) || longestWord(cd.title) < 2 {
+	if sentenceVerbs[words[0]] || allOccasion(words) || longestWord(title) < 2 {
 		// "Discover the gift selection", "Black Friday", "D": a sentence,
 		// an occasion or a letter, not a product's name.
 		s -= 3
 	}
-	if allDigits(words[0]) && n > 1 && !strings.Contains(cd.title, "-") {
+	if allDigits(words[0]) && n > 1 && !strings.Contains(title, "-") {
 		s-- // a count, not a name: "2 colours left", "12 colors"
 	}
-	if priced && c.paragraphBreakBetween(cd.pos, a.first) {
-		s -= 0.5
+	st.score, st.words, st.thai = s, n, thai
+	if len(c.scored) < maxScoredTitles {
+		c.scored = append(c.scored, st)
 	}
-	return s
+	return st
 }
 
 // sentenceVerbs open sentences that invite, not names: "Discover the
@@ -1289,7 +1363,8 @@ var sentenceVerbs = setOf("discover", "explore", "step", "enjoy", "celebrate", "
 
 // occasionWords name a day or a season of sales, not a product.
 var occasionWords = setOf("black", "friday", "cyber", "monday", "valentine", "valentines", "festive", "season",
-	"christmas", "xmas", "easter", "halloween", "holiday", "holidays", "new", "year", "mother", "father", "day", "eid", "ramadan", "lebaran", "tết", "sale", "week", "weekend", "summer", "winter")
+	"christmas", "xmas", "easter", "halloween", "holiday", "holidays", "new", "year", "mother", "father", "day", "eid",
+	"ramadan", "lebaran", "tết", "sale", "week", "weekend", "summer", "winter")
 
 // allOccasion reports a title of occasion words only ("Black Friday",
 // "Valentine’s": the title's words, a possessive's "s" apart).
@@ -1320,6 +1395,9 @@ func (c *parse) namesNothing(title string) bool {
 // thaiRun returns the length in runes of the longest run of Thai letters
 // in s.
 func thaiRun(s string) int {
+	if strings.IndexByte(s, 0xe0) < 0 {
+		return 0 // Thai letters (U+0E00–U+0E7F) are written 0xe0 0xb8/0xb9 …
+	}
 	longest, run := 0, 0
 	for _, r := range s {
 		if r >= 0x0E00 && r <= 0x0E7F {
@@ -1345,20 +1423,27 @@ func namedLast(title string) bool {
 func (c *parse) capitalsIn(title string) int {
 	n, words, lowerSeen, lowerWord, start := 0, 0, false, false, true
 	for i, r := range title {
-		switch {
-		case r == ' ':
+		if r == ' ' {
 			start = true
 			continue
-		case start && unicode.IsUpper(r):
+		}
+		var up, low bool
+		if r < utf8.RuneSelf {
+			up, low = 'A' <= r && r <= 'Z', 'a' <= r && r <= 'z'
+		} else {
+			up, low = unicode.IsUpper(r), unicode.IsLower(r)
+		}
+		switch {
+		case start && up:
 			words++
 			if i > 0 {
 				n++
 			}
-		case start && unicode.IsLower(r):
+		case start && low:
 			words++
 			lowerWord = true
 			lowerSeen = true
-		case unicode.IsLower(r):
+		case low:
 			lowerSeen = true
 		}
 		start = false
@@ -1369,6 +1454,14 @@ func (c *parse) capitalsIn(title string) int {
 		return 0
 	}
 	return n
+}
+
+// isUpper is unicode.IsUpper, without the call for ASCII.
+func isUpper(r rune) bool {
+	if r < utf8.RuneSelf {
+		return 'A' <= r && r <= 'Z'
+	}
+	return unicode.IsUpper(r)
 }
 
 // isPackPhrase reports a phrase that only sizes a pack: "set of 3", "12 pk",
@@ -1396,7 +1489,7 @@ func (c *parse) paragraphBreakBetween(a, b int) bool {
 		n := 0
 		for i := range c.toks {
 			t := &c.toks[i]
-			if t.kind == tBreak && t.lines > 1 {
+			if t.kind == tBreak && t.blank {
 				n++
 			}
 			c.paragraph[i] = n
@@ -1470,7 +1563,7 @@ func (c *parse) wordsOf(title string) []string {
 		}
 	}
 	from := len(c.splitWords)
-	c.splitWords = appendTitleWords(c.splitWords, title)
+	c.splitWords = appendTitleWords(c.splitWords, c.lowerTitle(title))
 	to := len(c.splitWords)
 	words := c.splitWords[from:to:to]
 	if len(c.split) < maxSplitTitles {
@@ -1481,14 +1574,14 @@ func (c *parse) wordsOf(title string) []string {
 	return words
 }
 
-// appendTitleWords appends the lower-case runs of letters and digits of s
-// to dst. s is lower-cased once, not word by word: lower-casing keeps a
-// rune a letter or digit, or not one, so the runs are the same.
+// appendTitleWords appends the runs of letters and digits of s, a title in
+// lower case, to dst. The title is lower-cased whole, not word by word:
+// lower-casing keeps a rune a letter or digit, or not one, so the runs are
+// the same.
 func appendTitleWords(dst []string, s string) []string {
-	s = lower(s)
 	start := -1
 	for i, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+		if r < utf8.RuneSelf && ('a' <= r && r <= 'z' || '0' <= r && r <= '9') || r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
 			if start < 0 {
 				start = i
 			}
