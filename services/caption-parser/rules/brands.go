@@ -25,9 +25,6 @@ var houseBrands = map[string]string{
 // ("Shoes (Shoebar)"), which may sell any house's look, and a title with
 // no capitalised word past its first, which names no model.
 func (c *parse) withHouse(title string) string {
-	if len(c.hashtags) == 0 || len(c.wordsOf(title)) < 2 || strings.Contains(title, "(") || c.capitalsIn(title) == 0 {
-		return title
-	}
 	house := ""
 	for _, h := range c.hashtags {
 		if name, ok := houseBrands[fold(h)]; ok {
@@ -37,7 +34,7 @@ func (c *parse) withHouse(title string) string {
 			house = name
 		}
 	}
-	if house == "" {
+	if house == "" || len(c.wordsOf(title)) < 2 || strings.Contains(title, "(") || c.capitalsIn(title) == 0 {
 		return title
 	}
 	f := fold(title)

@@ -359,20 +359,25 @@ func (c *parse) findCues() {
 			c.cues = append(c.cues, cueMatch{cuePromo, i, i + 1})
 			continue
 		}
-		if t.kind == tEmoji && (phoneEmoji[c.text[t.start:t.end]] || c.text[t.start:t.end] == "🔗") {
-			if j := c.phoneAfter(i + 1); j > 0 && c.text[t.start:t.end] != "🔗" {
-				c.cues = append(c.cues, cueMatch{cueContact, i, j})
-				i = j
-			} else if j := c.bioAfter(i); j > 0 && c.text[t.start:t.end] == "🔗" {
-				c.cues = append(c.cues, cueMatch{cueBuy, i, j}) // "🔗 in bio"
-				i = j
+		if t.kind == tEmoji {
+			switch c.text[t.start:t.end] {
+			case "📞", "☎️", "☎", "📱", "📲":
+				if j := c.phoneAfter(i + 1); j > 0 {
+					c.cues = append(c.cues, cueMatch{cueContact, i, j}) // "📞 0907.097.677"
+					i = j
+				}
+			case "🔗":
+				if j := c.bioAfter(i); j > 0 {
+					c.cues = append(c.cues, cueMatch{cueBuy, i, j}) // "🔗 in bio"
+					i = j
+				}
 			}
 			continue
 		}
 		if t.kind != tWord {
 			continue
 		}
-		if phoneLeads[t.low] {
+		if t.in(vPhoneLead) {
 			// "WA 0812…", "Hotline 0986…"; a word that may also ask for a
 			// call about anything ("Questions? Call 555-…") only in a
 			// listing's "Call: 0812…".
@@ -428,13 +433,12 @@ func (c *parse) findCues() {
 	}
 }
 
-// phoneLeads and phoneEmoji introduce a phone number a buyer calls or
-// writes to: "WA +62 877 8421 2415", "Hotline 0986970560", "📞 0907.097.677".
+// phoneLeads introduce a phone number a buyer calls or writes to: "WA +62
+// 877 8421 2415", "Hotline 0986970560" (and so do 📞, ☎️, 📱 and 📲).
 var (
 	phoneLeads = setOf("wa", "whatsapp", "wtsp", "whatsap", "wasap", "zalo", "viber", "call", "tel", "telp", "phone",
 		"hotline", "sđt", "sdt", "hp", "text", "booking", "liên", "hệ", "contact", "โทร", "line", "mobile", "cell")
 	colonPhoneLeads = setOf("call", "text", "phone", "mobile", "cell", "contact", "booking", "tel")
-	phoneEmoji      = setOf("📞", "☎️", "☎", "📱", "📲", "☎️📞", "📞📲")
 )
 
 // Phone numbers hold 8 to 15 digits (E.164 at most 15).
@@ -673,12 +677,10 @@ func (c *parse) sellsVoucher() bool {
 // tiktokGOTag reports the #tiktokgo hashtag: the video sells through its
 // place tag (TikTok GO).
 func (c *parse) tiktokGOTag() bool {
-	if strings.Contains(c.text, "?") {
-		return false // "Tomoro atau Kopi Kenangan?? #tiktokgo": a question sells nothing
-	}
 	for _, h := range c.hashtags {
 		if strings.EqualFold(h, "tiktokgo") {
-			return true
+			// "Tomoro atau Kopi Kenangan?? #tiktokgo": a question sells nothing.
+			return !strings.Contains(c.text, "?")
 		}
 	}
 	return false
@@ -687,6 +689,17 @@ func (c *parse) tiktokGOTag() bool {
 // boughtInApp reports a thing bought through TikTok itself: "lewat tiktok",
 // "pake voucher tik tok", "beli kopi senja di/dari tiktok".
 func (c *parse) boughtInApp() bool {
+	if c.inApp == 0 {
+		c.inApp = 1
+		if c.readInApp() {
+			c.inApp = 2
+		}
+	}
+	return c.inApp == 2
+}
+
+// readInApp is boughtInApp, read from the words.
+func (c *parse) readInApp() bool {
 	if !strings.Contains(c.low, "tiktok") && !strings.Contains(c.low, "tik tok") {
 		return false // words' low cases are c.low's
 	}

@@ -92,6 +92,8 @@ type parse struct {
 	// Japanese, Chinese).
 	lang     string
 	scripted bool
+	// inApp caches boughtInApp: 0 not read yet, 1 no, 2 yes.
+	inApp int8
 	// foldCues reports a language whose cue words are read without
 	// accents (cueWord).
 	foldCues bool
@@ -1052,14 +1054,13 @@ func (c *parse) taggedName() string {
 // caption whose brand tag the words name ("… cùng Sazi nha #sazihotel"):
 // the tag names the place better.
 func (c *parse) genericLodging(title string) bool {
-	words := strings.Fields(title)
-	n := 1
-	if len(words) > 1 && lodgingPairs[lower(words[0]+" "+words[1])] {
-		n = 2
-	} else if len(words) == 0 || !lodgingWords[lower(words[0])] {
+	first, rest, _ := strings.Cut(title, " ")
+	if second, after, _ := strings.Cut(rest, " "); lodgingPair(first, second) {
+		rest = after
+	} else if !slices.ContainsFunc(lodgingNouns, func(w string) bool { return strings.EqualFold(w, first) }) {
 		return false
 	}
-	for _, w := range words[n:] {
+	for w := range strings.FieldsSeq(rest) {
 		if r, _ := utf8.DecodeRuneInString(w); unicode.IsUpper(r) {
 			return false // "Khách sạn Mường Thanh" names one
 		}

@@ -763,8 +763,8 @@ func (c *parse) bestTitle(main *price) (string, bool) {
 			}
 		}
 		if j := c.latinName(i); j > i+1 {
-			lodging := lodgingWords[c.toks[j-1].low]
-			if n := &c.toks[min(j, len(c.toks)-1)]; !lodging && j < len(c.toks) && n.kind == tWord && n.space && lodgingWords[n.low] {
+			lodging := c.toks[j-1].in(vLodging)
+			if n := &c.toks[min(j, len(c.toks)-1)]; !lodging && j < len(c.toks) && n.kind == tWord && n.space && n.in(vLodging) {
 				j, lodging = j+1, true // "Hương Biển hotel"
 			}
 			for k := i + 1; k < j-1; k++ {
@@ -886,9 +886,12 @@ const (
 	leadOpen
 )
 
-// lodgingWords end the names of places to stay.
-var lodgingWords = setOf("resort", "hotel", "villa", "villas", "homestay", "hostel", "inn", "lodge", "suites", "apartments",
-	"guesthouse", "bungalows", "camp", "glamping")
+// lodgingNouns end the names of places to stay; lodgingWords holds them.
+var (
+	lodgingNouns = []string{"resort", "hotel", "villa", "villas", "homestay", "hostel", "inn", "lodge", "suites", "apartments",
+		"guesthouse", "bungalows", "camp", "glamping"}
+	lodgingWords = setOf(lodgingNouns...)
+)
 
 // productLabels label a product's name in listing-style captions.
 var productLabels = setOf("product", "item", "model", "produk", "sản", "phẩm", "produto", "producto", "produit", "artikel") //nolint:misspell // Spanish
@@ -1057,17 +1060,28 @@ func (c *parse) lodgingPrefix(i int) int {
 	if t.kind != tWord {
 		return i
 	}
-	if lodgingWords[t.low] {
+	if t.in(vLodging) {
 		return i + 1
 	}
-	if i+1 < len(c.toks) && c.toks[i+1].kind == tWord && c.toks[i+1].space && lodgingPairs[t.low+" "+c.toks[i+1].low] {
+	if c.lang == langVI && i+1 < len(c.toks) && c.toks[i+1].kind == tWord && c.toks[i+1].space && lodgingPair(t.low, c.toks[i+1].low) {
 		return i + 2
 	}
 	return i
 }
 
-// lodgingPairs are two-word lodging nouns that open a place's name.
-var lodgingPairs = setOf("nhà nghỉ", "khách sạn", "nhà trọ", "căn hộ")
+// lodgingPair reports two words that make a lodging noun opening a place's
+// name, in any case: "nhà nghỉ", "khách sạn", "nhà trọ", "căn hộ".
+func lodgingPair(a, b string) bool {
+	switch {
+	case strings.EqualFold(a, "nhà"):
+		return strings.EqualFold(b, "nghỉ") || strings.EqualFold(b, "trọ")
+	case strings.EqualFold(a, "khách"):
+		return strings.EqualFold(b, "sạn")
+	case strings.EqualFold(a, "căn"):
+		return strings.EqualFold(b, "hộ")
+	}
+	return false
+}
 
 // capitalisedRun returns the end of a run of capitalised words or numbers
 // starting at i on one phrase ("Queen", "Gia Bảo Tây Đô 68", "KK"), or i
@@ -1086,7 +1100,7 @@ func (c *parse) capitalisedRun(i int) int {
 		if t.kind != tWord {
 			break
 		}
-		if r, _ := utf8.DecodeRuneInString(c.text[t.start:]); !unicode.IsUpper(r) || t.in(vDeterminer) || lodgingWords[t.low] {
+		if r, _ := utf8.DecodeRuneInString(c.text[t.start:]); !unicode.IsUpper(r) || t.in(vDeterminer) || t.in(vLodging) {
 			break
 		}
 		j++
@@ -1341,7 +1355,7 @@ func (c *parse) titleScore(title string) scoredTitle {
 	default:
 		s -= 1.5 // "Men's Pouch Collection" names a range of products
 	}
-	if sentenceVerbs[words[0]] || allOccasion(words) || longestWord(title) < 2 {
+	if sentenceVerbs[words[0]] || allOccasion(words) || longestRunes(words) < 2 {
 		// "Discover the gift selection", "Black Friday", "D": a sentence,
 		// an occasion or a letter, not a product's name.
 		s -= 3
@@ -1354,6 +1368,15 @@ func (c *parse) titleScore(title string) scoredTitle {
 		c.scored = append(c.scored, st)
 	}
 	return st
+}
+
+// longestRunes returns the length in runes of the longest of words.
+func longestRunes(words []string) int {
+	n := 0
+	for _, w := range words {
+		n = max(n, utf8.RuneCountInString(w))
+	}
+	return n
 }
 
 // sentenceVerbs open sentences that invite, not names: "Discover the

@@ -55,6 +55,8 @@ const (
 	vUnit
 	vMalay
 	vIndonesian
+	vLodging
+	vPhoneLead
 )
 
 // wordClasses are the word sets whose membership a word's flags carry:
@@ -69,6 +71,7 @@ var wordClasses = []struct {
 	{vThreshold, thresholdWords}, {vMoney, moneyWords}, {vApprox, approxWords}, {vOld, oldWords},
 	{vStrongLead, strongLeads}, {vFrom, fromWords}, {vOfferLead, offerLeads}, {vContainer, containerWords},
 	{vUnit, unitWords}, {vMalay, malayWords}, {vIndonesian, indonesianWords},
+	{vLodging, lodgingWords}, {vPhoneLead, phoneLeads},
 }
 
 // in reports whether the token is a word of a class f (wordClasses).
