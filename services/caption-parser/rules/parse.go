@@ -466,9 +466,11 @@ var firstPersonWords = setOf("i", "i'm", "i’m", "i've", "i’ve", "me", "mình
 
 // maySell reports any sign of commerce: the captions the LLM gate sends. It
 // is generous by design: any money amount, link, code word or commerce cue
-// (a deal word, a contact, a booking), or a shop hashtag.
+// (a deal word, a contact, a booking), a thing bought in the app, a shop
+// hashtag, a seller's voice, a phone number or an e-mail: every caption the
+// rules read as an offer, and more.
 func (c *parse) maySell() bool {
-	if len(c.prices) > 0 || len(c.codes) > 0 || c.codeWord {
+	if len(c.prices) > 0 || len(c.codes) > 0 || c.codeWord || c.boughtInApp() || c.tiktokGOTag() {
 		return true
 	}
 	for _, l := range c.links {

@@ -41,6 +41,7 @@ var ownCaptions = []string{
 	"../testdata/captions/priced-b.jsonl",
 	"../testdata/captions/priced-c.jsonl",
 	"../testdata/captions/sellers.jsonl",
+	"../testdata/captions/contacts.jsonl",
 }
 
 // TestTargetsOnLabeledCaptions holds the rules to the targets on
