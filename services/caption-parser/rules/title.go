@@ -1262,13 +1262,7 @@ func (c *parse) isCode(title string) bool {
 }
 
 // longestWord is the length in letters of the longest word of a title.
-func longestWord(title string) int {
-	n := 0
-	for _, w := range titleWords(title) {
-		n = max(n, utf8.RuneCountInString(w))
-	}
-	return n
-}
+func longestWord(title string) int { return longestRunes(titleWords(title)) }
 
 var shopPrepositions = setOf("from", "by", "at", "with", "dari", "da", "de", "von", "chez", "của")
 
